@@ -1,0 +1,89 @@
+// Every limit, timing and retry rule of the tracker, in one place, each with its reason.
+// Nothing outside this file hard-codes one of these numbers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tracker {
+namespace policy {
+
+// --- Input limits -------------------------------------------------------------------------
+// One serialized event may not exceed 32 KB: it must fit several times into the 60 KB unload
+// budget, and a huge event must never block the queue (snowplow#362).
+inline constexpr std::size_t max_event_bytes = 32 * 1024;
+// Deeper nesting than this is almost certainly a bug (or an attack on a recursive parser).
+inline constexpr int max_property_depth = 32;
+// Event type names are identifiers, not payloads.
+inline constexpr std::size_t max_type_length = 256;
+
+// --- Queue bounds -------------------------------------------------------------------------
+// A collector outage must not eat the host page's memory or localStorage (segment#1261):
+// drop the oldest events beyond these, counting each one.
+inline constexpr std::size_t max_queued_events = 1000;
+inline constexpr std::size_t max_queued_bytes = 1024 * 1024;
+
+// --- Batching -----------------------------------------------------------------------------
+// A request carries at most 50 events / 60 KB: small enough for any proxy body limit and for a
+// keepalive request, large enough that a normal page load is one request.
+inline constexpr std::size_t max_batch_events = 50;
+inline constexpr std::size_t max_batch_bytes = 60 * 1024;
+// After load, a deferred event waits at most this long for company before a batch goes out.
+inline constexpr double flush_interval_ms = 5000;
+// Chromium enforces a 64 KB quota over all in-flight keepalive requests of a page; keep 4 KB of
+// head-room for the envelope and other scripts.
+inline constexpr std::size_t keepalive_budget_bytes = 60 * 1024;
+
+// --- Retry --------------------------------------------------------------------------------
+// Exponential backoff 1 s x 2^n, capped at 60 s, with +-25 % jitter so many clients recovering
+// from one outage do not stampede the collector.
+inline constexpr double backoff_base_ms = 1000;
+inline constexpr double backoff_cap_ms = 60000;
+inline constexpr double backoff_jitter = 0.25;
+// Retry-After is honoured but capped: a misconfigured server must not park events for days.
+inline constexpr double retry_after_cap_ms = 300000;
+// Each event gets at most 10 attempts (server answered with a retryable error) ...
+inline constexpr int max_attempts = 10;
+// ... and is given up after 24 h in the queue, whatever happened.
+inline constexpr double max_event_age_ms = 24.0 * 3600 * 1000;
+// Status 0 (offline, CORS failure, ad blocker): stop trying for the rest of the page after this
+// many failures in a row; events stay persisted and the next page tries again (PostHog's rule).
+inline constexpr int max_network_failures_per_page = 3;
+
+// A request with no answer after this long (blackholed by a proxy) is treated as a network
+// failure so its events can be retried; a late answer is still honoured.
+inline constexpr double request_timeout_ms = 30000;
+
+// --- Identity -----------------------------------------------------------------------------
+// Tracardi's session cookie lives 30 minutes and slides with activity.
+inline constexpr double session_ttl_ms = 30.0 * 60 * 1000;
+
+// --- Persistence --------------------------------------------------------------------------
+// Version of the snapshot format; restore() refuses any other.
+inline constexpr int snapshot_version = 1;
+
+// --- Status code classes ------------------------------------------------------------------
+enum class Outcome { success, retry, drop, split };
+
+// Which outcome an HTTP status means. 0 stands for "no response" (network error, blocked).
+constexpr Outcome classify_status(int status) {
+  if (status >= 200 && status < 300) return Outcome::success;
+  if (status == 0) return Outcome::retry;
+  if (status == 413) return Outcome::split;  // payload too large: halve the batch
+  // Transient by definition (timeout, rate limit) or by Segment's experience (410, 460).
+  if (status == 408 || status == 410 || status == 429 || status == 460) return Outcome::retry;
+  // Permanent server-side refusals: retrying can never succeed.
+  if (status == 501 || status == 505 || status == 511) return Outcome::drop;
+  if (status >= 500) return Outcome::retry;
+  // 400/401/403/404/406/422 and every other 4xx: the request itself is wrong (bad source id,
+  // validation), so resending it is pointless; the batch is dropped and counted.
+  if (status >= 400) return Outcome::drop;
+  // 1xx/3xx reaching us means a proxy misbehaved; treat it as transient.
+  return Outcome::retry;
+}
+
+// 429 is the server asking us to slow down, not a failed attempt: it does not use the budget.
+constexpr bool consumes_attempt(int status) { return status != 429; }
+
+}  // namespace policy
+}  // namespace tracker

@@ -1,0 +1,46 @@
+// Bounded FIFO of pre-serialized events. Peek -> send -> ack: an event leaves the queue only when
+// a request carrying it succeeds or a policy rule drops it, never when it is merely sent.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+namespace tracker {
+namespace detail {
+
+struct QueuedEvent {
+  std::uint64_t seq = 0;      // enqueue order, unique within this core
+  std::string id;             // the event's uuid4, the collector's dedup key
+  std::string json;           // the serialized event object
+  double enqueued_ms = 0;     // first enqueue (survives reloads through the snapshot)
+  int attempts = 0;           // failed attempts that count toward policy::max_attempts
+  std::uint32_t owner = 0;    // request currently carrying it; 0 = pending
+  bool due = false;           // send with the next batch without waiting for the flush interval
+};
+
+class EventQueue {
+ public:
+  // Appends; returns how many of the oldest events were dropped to respect the bounds.
+  std::size_t push(QueuedEvent e, std::size_t max_events, std::size_t max_bytes);
+  QueuedEvent* find(std::uint64_t seq);
+  bool erase(std::uint64_t seq);
+  void clear();
+
+  std::size_t size() const { return events_.size(); }
+  std::size_t bytes() const { return bytes_; }
+  bool empty() const { return events_.empty(); }
+  std::uint64_t next_seq() const { return next_seq_; }
+  void set_next_seq(std::uint64_t s) { next_seq_ = s; }
+
+  std::deque<QueuedEvent>& events() { return events_; }
+  const std::deque<QueuedEvent>& events() const { return events_; }
+
+ private:
+  std::deque<QueuedEvent> events_;  // ascending seq
+  std::size_t bytes_ = 0;
+  std::uint64_t next_seq_ = 1;
+};
+
+}  // namespace detail
+}  // namespace tracker

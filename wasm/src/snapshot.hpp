@@ -1,0 +1,26 @@
+// Versioned persistence format of the unsent queue:
+//   {"v":1,"events":[{"a":<attempts>,"t":<first enqueue ms>,"e":<event object>}, ...]}
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event_queue.hpp"
+
+namespace tracker {
+namespace detail {
+
+std::string write_snapshot(const EventQueue& queue);
+
+struct RestoredQueue {
+  std::vector<QueuedEvent> events;  // in saved order, owner = 0, seq = 0
+  std::string warning;              // non-empty when anything was discarded
+};
+
+// Never throws. Empty input restores nothing silently; corrupt, truncated or unknown-version input
+// restores nothing (or only the valid entries) with a warning.
+RestoredQueue read_snapshot(std::string_view text);
+
+}  // namespace detail
+}  // namespace tracker

@@ -1,0 +1,76 @@
+#include "tracker/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tracker {
+namespace {
+
+const char* const valid =
+    R"({"tracker":{"url":{"script":"//x/tracker","api":"http://api.test/"},"source":{"id":" src-1 "}}})";
+
+TEST(Config, ParsesTheTracardiOptionsObject) {
+  ConfigResult r = parse_config(valid);
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->api_url, "http://api.test");
+  EXPECT_EQ(r.config->track_url, "http://api.test/track");
+  EXPECT_EQ(r.config->source_id, "src-1");
+  EXPECT_FALSE(r.config->static_profile_id);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+struct BadCase {
+  const char* json;
+  const char* field;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrors, NameTheBadField) {
+  ConfigResult r = parse_config(GetParam().json);
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find(GetParam().field), std::string::npos) << r.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigErrors,
+    ::testing::Values(
+        BadCase{"not json", "options"}, BadCase{"[]", "options"}, BadCase{"{}", "options.tracker"},
+        BadCase{R"({"tracker":{}})", "options.tracker.url"},
+        BadCase{R"({"tracker":{"url":{}}})", "options.tracker.url.api"},
+        BadCase{R"({"tracker":{"url":{"api":42}}})", "options.tracker.url.api"},
+        BadCase{R"({"tracker":{"url":{"api":" / "}}})", "options.tracker.url.api"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"}}})", "options.tracker.source.id"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":""}}})", "options.tracker.source.id"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":5}}})", "options.tracker.source.id"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"@internal"}}})", "'@'"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":{"id":7}}})",
+                "options.tracker.profile.id"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":"x"}})",
+                "options.tracker.profile.id"},
+        BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"settings":{"transport":"ws"}}})",
+                "options.tracker.settings.transport"}));
+
+TEST(Config, StaticProfileIdThatIsNotUuid4IsAcceptedWithAWarning) {
+  ConfigResult r = parse_config(
+      R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":{"id":"user-1"}}})");
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(r.config->static_profile_id, "user-1");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("UUID"), std::string::npos);
+}
+
+TEST(Config, Uuid4StaticProfileIdGivesNoWarning) {
+  ConfigResult r = parse_config(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},)"
+                                R"("profile":{"id":"0adfd4c8-36eb-40cd-9350-5df37706286a"}}})");
+  ASSERT_TRUE(r.config);
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST(Config, NullProfileMeansNone) {
+  ConfigResult r = parse_config(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":null}})");
+  ASSERT_TRUE(r.config);
+  EXPECT_FALSE(r.config->static_profile_id);
+}
+
+}  // namespace
+}  // namespace tracker

@@ -1,0 +1,46 @@
+#include "tracker/effects.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace tracker {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(Effects, EmptyIsEmptyObject) { EXPECT_EQ(effects_to_json(Effects{}), "{}"); }
+
+TEST(Effects, SerializesEveryKind) {
+  Effects fx;
+  fx.sends.push_back({7, "http://a/track", Transport::keepalive, R"({"events":[]})", 2});
+  fx.wake_changed = true;
+  fx.wake_at_ms = 1234.5;
+  fx.persist = true;
+  fx.logs.push_back({LogLevel::warn, "careful \"quoted\""});
+  fx.identity = IdentityEffect{"s", std::nullopt, "d"};
+  fx.ux_items.push_back(R"({"tag":"div","props":{}})");
+  fx.ready_context = R"({"profile":{"id":"p"}})";
+  const json j = json::parse(effects_to_json(fx));
+  EXPECT_EQ(j["send"][0]["id"], 7);
+  EXPECT_EQ(j["send"][0]["transport"], "keepalive");
+  EXPECT_EQ(j["send"][0]["events"], 2);
+  EXPECT_EQ(j["send"][0]["body"], R"({"events":[]})");
+  EXPECT_EQ(j["wake"], 1234.5);
+  EXPECT_EQ(j["persist"], true);
+  EXPECT_EQ(j["log"][0]["level"], "warn");
+  EXPECT_EQ(j["log"][0]["msg"], "careful \"quoted\"");
+  EXPECT_EQ(j["identity"]["profile"], nullptr);
+  EXPECT_EQ(j["identity"]["sessionTtlS"], 1800);
+  EXPECT_EQ(j["ux"][0]["tag"], "div");
+  EXPECT_EQ(j["ready"]["context"]["profile"]["id"], "p");
+}
+
+TEST(Effects, WakeCancelIsNull) {
+  Effects fx;
+  fx.wake_changed = true;
+  EXPECT_EQ(effects_to_json(fx), R"({"wake":null})");
+}
+
+}  // namespace
+}  // namespace tracker

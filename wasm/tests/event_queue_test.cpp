@@ -1,0 +1,57 @@
+#include "event_queue.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tracker {
+namespace detail {
+namespace {
+
+QueuedEvent ev(const std::string& id, std::size_t size = 10) {
+  QueuedEvent e;
+  e.id = id;
+  e.json = std::string(size, 'x');
+  return e;
+}
+
+TEST(EventQueue, AssignsIncreasingSeqAndFinds) {
+  EventQueue q;
+  q.push(ev("a"), 10, 1000);
+  q.push(ev("b"), 10, 1000);
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.find(1)->id, "a");
+  EXPECT_EQ(q.find(2)->id, "b");
+  EXPECT_EQ(q.find(3), nullptr);
+  EXPECT_EQ(q.bytes(), 20u);
+}
+
+TEST(EventQueue, DropsOldestPastCountBound) {
+  EventQueue q;
+  std::size_t dropped = 0;
+  for (int i = 0; i < 5; ++i) dropped += q.push(ev(std::to_string(i)), 3, 1000);
+  EXPECT_EQ(dropped, 2u);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q.events().front().id, "2");
+}
+
+TEST(EventQueue, DropsOldestPastByteBoundButKeepsNewest) {
+  EventQueue q;
+  q.push(ev("a", 40), 10, 100);
+  q.push(ev("b", 40), 10, 100);
+  EXPECT_EQ(q.push(ev("c", 40), 10, 100), 1u);
+  EXPECT_EQ(q.events().front().id, "b");
+  EXPECT_EQ(q.push(ev("huge", 500), 10, 100), 2u);  // never drops the event just added
+  EXPECT_EQ(q.size(), 1u);
+}
+
+TEST(EventQueue, EraseKeepsBytesExact) {
+  EventQueue q;
+  q.push(ev("a", 5), 10, 1000);
+  q.push(ev("b", 7), 10, 1000);
+  EXPECT_TRUE(q.erase(1));
+  EXPECT_FALSE(q.erase(1));
+  EXPECT_EQ(q.bytes(), 7u);
+}
+
+}  // namespace
+}  // namespace detail
+}  // namespace tracker

@@ -1,0 +1,248 @@
+// Page lives against a failing collector: every status-code class, offline, blocked, overflow.
+#include "scenario_harness.hpp"
+#include <set>
+
+#include "tracker/policy.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::json;
+using testing_support::ok_body;
+using testing_support::options;
+using testing_support::Page;
+
+// Loads a page with `n` events and returns it with the first batch in flight.
+Page& loaded_with(Page& p, int n) {
+  p.start();
+  for (int i = 0; i < n; ++i) p.track("e" + std::to_string(i));
+  p.load();
+  return p;
+}
+
+TEST(Faults, ServerErrorsThenSuccessRetryWithJitteredBackoff) {
+  Page p;
+  loaded_with(p, 3);
+  const auto ids = Page::ids(p.sent[0]);
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const double failed_at = p.now;
+    p.respond_last(500);
+    ASSERT_TRUE(p.wake);
+    const double delay = *p.wake - failed_at;
+    const double base = policy::backoff_base_ms * (1 << (attempt - 1));
+    EXPECT_GE(delay, base * 0.75) << attempt;
+    EXPECT_LE(delay, base * 1.25) << attempt;
+    const std::size_t before = p.sent.size();
+    p.advance(delay);
+    ASSERT_EQ(p.sent.size(), before + 1) << attempt;
+    EXPECT_EQ(Page::ids(p.sent.back()), ids);  // same ids: the collector can dedup
+  }
+  p.respond_last(200, ok_body());
+  const std::size_t total = p.sent.size();
+  p.advance(30000);
+  EXPECT_EQ(p.sent.size(), total);  // nothing more after success
+  EXPECT_EQ(p.core.stats().acked, 3u);
+  EXPECT_FALSE(p.wake);  // no timer left running
+}
+
+TEST(Faults, RetryAfterIsHonouredAndDoesNotUseBudgetFor429) {
+  Page p;
+  loaded_with(p, 1);
+  for (int i = 0; i < policy::max_attempts + 5; ++i) {
+    p.respond_last(429, "{}", "2");
+    EXPECT_DOUBLE_EQ(*p.wake - p.now, 2000);
+    p.advance(2000);
+  }
+  EXPECT_EQ(p.core.stats().queued, 1u);  // never dropped: 429 is not an attempt
+  EXPECT_TRUE(p.core.stats().dropped.empty());
+  p.respond_last(200);
+  EXPECT_EQ(p.core.stats().acked, 1u);
+}
+
+TEST(Faults, RetryAfterIsCapped) {
+  Page p;
+  loaded_with(p, 1);
+  p.respond_last(503, "{}", "999999");
+  EXPECT_DOUBLE_EQ(*p.wake - p.now, policy::retry_after_cap_ms);
+}
+
+TEST(Faults, ServiceUnavailableForeverGivesUpAfterMaxAttempts) {
+  Page p;
+  loaded_with(p, 2);
+  int requests = 1;
+  while (p.core.stats().queued > 0 && requests < 100) {
+    p.respond_last(503);
+    if (p.core.stats().queued == 0) break;
+    ASSERT_TRUE(p.wake);
+    p.advance(*p.wake - p.now);  // exactly until the retry leaves
+    ++requests;
+  }
+  EXPECT_EQ(requests, policy::max_attempts);
+  EXPECT_EQ(p.core.stats().dropped.at("max_attempts"), 2u);
+  EXPECT_TRUE(p.logged("gave up"));
+  EXPECT_FALSE(p.wake);
+}
+
+class DropStatuses : public ::testing::TestWithParam<int> {};
+
+TEST_P(DropStatuses, DropTheBatchAndKeepGoing) {
+  Page p;
+  loaded_with(p, 2);
+  p.respond_last(GetParam(), R"({"detail":"nope"})");
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  EXPECT_EQ(p.core.stats().dropped.at("rejected_" + std::to_string(GetParam())), 2u);
+  EXPECT_TRUE(p.logged("refused"));
+  p.track("next", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 2u);  // following events still delivered, no retry of the dropped ones
+  EXPECT_EQ(Page::types(p.sent[1]), std::vector<std::string>{"next"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, DropStatuses, ::testing::Values(400, 401, 403, 404, 406, 422, 501));
+
+TEST(Faults, PayloadTooLargeSplitsTheBatch) {
+  Page p;
+  loaded_with(p, 40);
+  p.respond_last(413);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].event_count, 20u);
+  p.respond_last(200);
+  ASSERT_EQ(p.sent.size(), 3u);
+  EXPECT_EQ(p.sent[2].event_count, 20u);
+  p.respond_last(200);
+  EXPECT_EQ(p.core.stats().acked, 40u);
+  std::set<std::string> unique;
+  for (const auto& s : p.sent)
+    if (s.event_count == 20)
+      for (const auto& id : Page::ids(s)) EXPECT_TRUE(unique.insert(id).second);
+  EXPECT_EQ(unique.size(), 40u);
+}
+
+TEST(Faults, SingleEventTooLargeIsDropped) {
+  Page p;
+  loaded_with(p, 1);
+  p.respond_last(413);
+  EXPECT_EQ(p.core.stats().dropped.at("too_large"), 1u);
+}
+
+TEST(Faults, NetworkErrorsPauseThePageButKeepEvents) {
+  Page p;
+  loaded_with(p, 5);
+  for (int i = 0; i < policy::max_network_failures_per_page; ++i) {
+    p.respond_last(0);
+    p.advance(policy::backoff_cap_ms * 2);
+  }
+  EXPECT_EQ(p.sent.size(), static_cast<std::size_t>(policy::max_network_failures_per_page));
+  EXPECT_TRUE(p.logged("unreachable"));
+  p.advance(600000);
+  EXPECT_EQ(p.sent.size(), static_cast<std::size_t>(policy::max_network_failures_per_page));
+  EXPECT_EQ(p.core.stats().queued, 5u);
+  EXPECT_TRUE(p.core.stats().dropped.empty());
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 5u);
+}
+
+TEST(Faults, OfflineHoldsEverythingAndOnlineFlushesInOrder) {
+  Page p;
+  p.start();
+  p.load();
+  p.online(false);
+  for (int i = 0; i < 100; ++i) p.track("e" + std::to_string(i));
+  p.track("f", "{}", R"({"fire":true})");
+  p.advance(120000);
+  EXPECT_TRUE(p.sent.empty());
+  p.online(true);
+  ASSERT_EQ(p.sent.size(), 1u);
+  std::vector<std::string> got;
+  while (!p.sent.empty() && p.core.stats().queued > 0) {
+    for (const auto& t : Page::types(p.sent.back())) got.push_back(t);
+    p.respond_last(200);
+  }
+  ASSERT_EQ(got.size(), 101u);
+  EXPECT_EQ(got[0], "e0");
+  EXPECT_EQ(got[99], "e99");
+  EXPECT_EQ(got[100], "f");
+}
+
+TEST(Faults, BlackholedRequestTimesOutAndRetries) {
+  Page p;
+  loaded_with(p, 1);
+  const auto ids = Page::ids(p.sent[0]);
+  p.advance(policy::request_timeout_ms + policy::backoff_base_ms * 2);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(Page::ids(p.sent[1]), ids);
+  p.respond(p.sent[0], 200);  // the late answer still acknowledges? no: the request was forgotten
+  p.respond(p.sent[1], 200);
+  EXPECT_EQ(p.core.stats().queued, 0u);
+}
+
+TEST(Faults, QueueOverflowDropsOldestWithCounter) {
+  Page p;
+  p.start();
+  p.load();
+  p.online(false);
+  for (int i = 0; i < 5000; ++i) p.track("e" + std::to_string(i));
+  EXPECT_EQ(p.core.stats().queued, policy::max_queued_events);
+  EXPECT_EQ(p.core.stats().dropped.at("queue_full"), 4000u);
+  const std::string snap = p.core.snapshot();
+  EXPECT_LE(snap.size(), policy::max_queued_bytes + 100000);
+  EXPECT_EQ(json::parse(snap)["events"][0]["e"]["type"], "e4000");
+}
+
+TEST(Faults, ReentrantTracksDuringFlightNeverDoubleSend) {
+  Page p;
+  loaded_with(p, 3);
+  for (int i = 0; i < 10; ++i) p.track("during");
+  p.flush();
+  EXPECT_EQ(p.sent.size(), 1u);  // one batch in flight at a time
+  p.respond_last(200);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].event_count, 10u);
+}
+
+TEST(Faults, BadInputDisturbsNothing) {
+  Page p;
+  p.start();
+  p.track("a");
+  EXPECT_LT(p.track("", "{}"), 0);
+  EXPECT_LT(p.track("b", "[1]"), 0);
+  EXPECT_LT(p.track("b", "{\"s\":\"" + std::string(40000, 'x') + "\"}"), 0);
+  EXPECT_NE(p.core.last_error().find("byte limit"), std::string::npos);
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(Page::types(p.sent[0]), std::vector<std::string>{"a"});
+}
+
+TEST(Faults, MisconfiguredTrackerRejectsWithTheFieldName) {
+  Page p(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"@x"}}})");
+  EXPECT_NE(p.core.config_error().find("source.id"), std::string::npos);
+  p.start();
+  EXPECT_LT(p.track("a"), 0);
+  EXPECT_NE(p.core.last_error().find("source.id"), std::string::npos);
+  p.load();
+  p.hide();
+  EXPECT_TRUE(p.sent.empty());
+}
+
+TEST(Faults, StaleAndUnknownResponsesAreIgnored) {
+  Page p;
+  loaded_with(p, 1);
+  p.core.on_response(999, 200, "", "{}", p.now, p.entropy());
+  p.absorb(p.core.take_effects());
+  EXPECT_EQ(p.core.stats().queued, 1u);
+  p.respond_last(200);
+  p.respond(p.sent[0], 500);  // a duplicate answer for the same request
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  EXPECT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Faults, OldEventsExpire) {
+  Page p;
+  loaded_with(p, 1);
+  p.online(false);
+  p.respond_last(0);
+  p.now += policy::max_event_age_ms + 1;
+  p.hide();
+  EXPECT_EQ(p.core.stats().dropped.at("expired"), 1u);
+}
+
+}  // namespace
+}  // namespace tracker

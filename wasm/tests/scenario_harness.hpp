@@ -1,0 +1,113 @@
+// Drives a Tracker through page lives with a fake clock and deterministic entropy, recording
+// every effect so tests can assert what a browser host would have done.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tracker/tracker.hpp"
+
+namespace tracker {
+namespace testing_support {
+
+using json = nlohmann::json;
+
+inline std::string options(const std::string& extra = "") {
+  return R"({"tracker":{"url":{"script":"//c/tracker","api":"http://collector.test"},)"
+         R"("source":{"id":"demo-source"})" +
+         extra + "}}";
+}
+
+struct Page {
+  explicit Page(const std::string& opts = options(), double start_ms = 1700000000000.0)
+      : core(opts), now(start_ms) {}
+
+  Tracker core;
+  double now;
+  std::uint32_t counter = 0;
+  std::vector<SendEffect> sent;  // every request ever asked for, in order
+  std::vector<LogEffect> logs;
+  std::vector<std::string> ux;
+  std::optional<std::string> ready;
+  std::optional<IdentityEffect> identity;
+  std::optional<double> wake;
+  int persists = 0;
+
+  Entropy entropy() {
+    ++counter;
+    return Entropy{{counter * 2654435761u, counter ^ 0xdeadbeefu, counter * 40503u, ~counter}};
+  }
+
+  void absorb(Effects fx) {
+    for (auto& s : fx.sends) sent.push_back(std::move(s));
+    for (auto& l : fx.logs) logs.push_back(std::move(l));
+    for (auto& u : fx.ux_items) ux.push_back(std::move(u));
+    if (fx.ready_context) ready = fx.ready_context;
+    if (fx.identity) identity = fx.identity;
+    if (fx.wake_changed) wake = fx.wake_at_ms;
+    if (fx.persist) ++persists;
+  }
+
+  void start(const std::string& identity_json = "{}", const std::string& snapshot = "") {
+    core.start(now, identity_json, snapshot, entropy());
+    absorb(core.take_effects());
+  }
+  int track(const std::string& type, const std::string& props = "{}", const std::string& opts = "") {
+    const int r = core.track(type, props, opts, now, 0, entropy());
+    absorb(core.take_effects());
+    return r;
+  }
+  void load() { core.on_load(now); absorb(core.take_effects()); }
+  void hide() { core.on_hidden(now); absorb(core.take_effects()); }
+  void show() { core.on_visible(now); absorb(core.take_effects()); }
+  void online(bool on) { core.set_online(on, now); absorb(core.take_effects()); }
+  void flush() { core.flush(now); absorb(core.take_effects()); }
+  void respond(const SendEffect& s, int status, const std::string& body = "{}",
+               const std::string& retry_after = "") {
+    core.on_response(s.request_id, status, retry_after, body, now, entropy());
+    absorb(core.take_effects());
+  }
+  void respond_last(int status, const std::string& body = "{}", const std::string& retry_after = "") {
+    respond(sent.back(), status, body, retry_after);
+  }
+  // Advances the clock, firing the single timer whenever it is due (as the host's setTimeout).
+  void advance(double ms) {
+    const double end = now + ms;
+    while (wake && *wake <= end) {
+      now = std::max(now, *wake);
+      core.on_wake(now);
+      absorb(core.take_effects());
+    }
+    now = end;
+  }
+
+  static json body(const SendEffect& s) { return json::parse(s.body); }
+  static std::vector<std::string> types(const SendEffect& s) {
+    std::vector<std::string> out;
+    const json b = body(s);  // keep the document alive while iterating
+    for (const auto& e : b["events"]) out.push_back(e["type"]);
+    return out;
+  }
+  static std::vector<std::string> ids(const SendEffect& s) {
+    std::vector<std::string> out;
+    const json b = body(s);
+    for (const auto& e : b["events"]) out.push_back(e["id"]);
+    return out;
+  }
+  bool logged(const std::string& needle) const {
+    for (const auto& l : logs)
+      if (l.message.find(needle) != std::string::npos) return true;
+    return false;
+  }
+};
+
+inline const char* ok_body() {
+  return R"({"task":"t","ux":[],"response":{},"events":[],"profile":{"id":"server-profile"},)"
+         R"("errors":[],"warnings":[]})";
+}
+
+}  // namespace testing_support
+}  // namespace tracker

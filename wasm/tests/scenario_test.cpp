@@ -1,0 +1,308 @@
+// Whole page lives on a healthy collector: the product document's examples and the batching rules.
+#include "scenario_harness.hpp"
+#include "tracker/policy.hpp"
+#include "tracker/uuid.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::json;
+using testing_support::ok_body;
+using testing_support::options;
+using testing_support::Page;
+
+TEST(Scenario, ProductDocumentQueueExample) {
+  Page p;
+  p.start();
+  EXPECT_GE(p.track("purchase-order", R"({"product":"Sun glasses - Badoo","price":13.45})"), 0);
+  EXPECT_GE(p.track("interest", R"({"Eletronics":["Mobile phones","Accessories"]})", R"({"fire":true})"), 0);
+  EXPECT_GE(p.track("page-view", "{}"), 0);
+  // The fire event left at once, alone, before load.
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(Page::types(p.sent[0]), std::vector<std::string>{"interest"});
+  EXPECT_EQ(p.sent[0].transport, Transport::fetch);
+  EXPECT_EQ(p.sent[0].url, "http://collector.test/track");
+  p.respond(p.sent[0], 200, ok_body());
+  p.advance(60000);  // nothing leaves before the load event, however long it takes
+  ASSERT_EQ(p.sent.size(), 1u);
+  p.load();
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"purchase-order", "page-view"}));
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  EXPECT_EQ(p.core.stats().acked, 3u);
+  ASSERT_TRUE(p.ready);
+  EXPECT_NE(p.ready->find("server-profile"), std::string::npos);
+}
+
+TEST(Scenario, EnvelopeIsTracardisShape) {
+  Page p(options(R"(,"profile":{"id":"0adfd4c8-36eb-40cd-9350-5df37706286a"})"));
+  p.start(R"({"session":"sess-1","profile":"stored-profile","device":"dev-1"})");
+  p.core.set_context(R"({"browser":{"local":{}}})");
+  p.core.set_payload_options(R"({"profile":true})");
+  p.track("page-view", R"({"a":1})");
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);
+  const json b = Page::body(p.sent[0]);
+  EXPECT_EQ(b["source"]["id"], "demo-source");
+  EXPECT_EQ(b["session"]["id"], "sess-1");
+  EXPECT_EQ(b["profile"]["id"], "0adfd4c8-36eb-40cd-9350-5df37706286a");  // static id wins over stored
+  EXPECT_EQ(b["device"]["id"], "dev-1");
+  EXPECT_EQ(b["context"]["browser"]["local"], json::object());
+  EXPECT_EQ(b["options"]["profile"], true);
+  ASSERT_EQ(b["events"].size(), 1u);
+  const json& e = b["events"][0];
+  EXPECT_TRUE(is_uuid4(e["id"].get<std::string>()));
+  EXPECT_EQ(e["properties"]["a"], 1);
+  EXPECT_TRUE(e["time"]["create"].is_string());
+  // A static profile id is never replaced by the server's answer.
+  p.respond_last(200, ok_body());
+  EXPECT_FALSE(p.identity->profile_id && *p.identity->profile_id == "server-profile");
+}
+
+TEST(Scenario, FirstVisitMintsIdsAndAdoptsServerProfile) {
+  Page p;
+  p.start();
+  ASSERT_TRUE(p.identity);
+  EXPECT_TRUE(is_uuid4(p.identity->session_id));
+  EXPECT_TRUE(is_uuid4(p.identity->device_id));
+  EXPECT_NE(p.identity->session_id, p.identity->device_id);
+  EXPECT_FALSE(p.identity->profile_id);
+  p.track("page-view");
+  p.load();
+  EXPECT_TRUE(Page::body(p.sent[0])["profile"].is_null());
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.identity->profile_id, "server-profile");
+  p.track("next", "{}", R"({"fire":true})");
+  EXPECT_EQ(Page::body(p.sent.back())["profile"]["id"], "server-profile");
+}
+
+TEST(Scenario, StaticNonUuidProfileWarns) {
+  Page p(options(R"(,"profile":{"id":"customer-42"})"));
+  p.start();
+  EXPECT_TRUE(p.logged("not a UUIDv4"));
+}
+
+TEST(Scenario, PostLoadEventsAreDeferredAndBatchedByInterval) {
+  Page p;
+  p.start();
+  p.load();
+  EXPECT_TRUE(p.ready);  // nothing to send at load: ready at once
+  const int r = p.track("click", R"({"view":1})");
+  ASSERT_GE(r, 0);
+  EXPECT_TRUE(r & track_deferred);
+  EXPECT_TRUE(r & track_persist_due);
+  EXPECT_TRUE(p.sent.empty());  // not sent at the click
+  p.advance(policy::flush_interval_ms - 1);
+  EXPECT_TRUE(p.sent.empty());
+  p.advance(1);
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(Page::types(p.sent[0]), std::vector<std::string>{"click"});
+}
+
+TEST(Scenario, PostLoadFireIsImmediateAndNotDeferred) {
+  Page p;
+  p.start();
+  p.load();
+  const int r = p.track("click", R"({"view":1})", R"({"fire":true})");
+  EXPECT_FALSE(r & track_deferred);
+  EXPECT_TRUE(r & track_effects_pending);
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].event_count, 1u);
+}
+
+TEST(Scenario, FullBatchGoesAtOnce) {
+  Page p;
+  p.start();
+  p.load();
+  for (std::size_t i = 0; i + 1 < policy::max_batch_events; ++i) p.track("e");
+  EXPECT_TRUE(p.sent.empty());
+  p.track("e");
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].event_count, policy::max_batch_events);
+}
+
+TEST(Scenario, LargePreloadQueueSplitsOnlyPastFiftyAndDrainsInOrder) {
+  Page p;
+  p.start();
+  for (int i = 0; i < 120; ++i) p.track("e" + std::to_string(i));
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);  // one batch in flight at a time
+  EXPECT_EQ(p.sent[0].event_count, 50u);
+  p.respond_last(200, ok_body());
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].event_count, 50u);
+  p.respond_last(200, ok_body());
+  ASSERT_EQ(p.sent.size(), 3u);
+  EXPECT_EQ(p.sent[2].event_count, 20u);
+  EXPECT_EQ(Page::types(p.sent[2]).back(), "e119");
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.core.stats().acked, 120u);
+}
+
+TEST(Scenario, BatchRespectsByteBudget) {
+  Page p;
+  p.start();
+  const std::string props = "{\"s\":\"" + std::string(25000, 'x') + "\"}";
+  for (int i = 0; i < 5; ++i) p.track("big", props);
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].event_count, 2u);
+  EXPECT_LE(p.sent[0].body.size(), policy::max_batch_bytes + 1024);
+}
+
+TEST(Scenario, ExplicitFlushSendsNow) {
+  Page p;
+  p.start();
+  p.load();
+  p.track("a");
+  p.flush();
+  ASSERT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Scenario, FlushBeforeLoadSendsTheQueue) {
+  Page p;
+  p.start();
+  p.track("a");
+  p.flush();
+  ASSERT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Scenario, NeverSendsAnEmptyEventList) {
+  Page p;
+  p.start();
+  p.load();
+  p.flush();
+  p.hide();
+  p.advance(100000);
+  EXPECT_TRUE(p.sent.empty());
+}
+
+TEST(Scenario, HideSendsPendingOnKeepaliveWithinBudget) {
+  Page p;
+  p.start();
+  p.load();
+  for (int i = 0; i < 20; ++i) p.track("e");
+  p.hide();
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+  EXPECT_EQ(p.sent[0].event_count, 20u);
+  EXPECT_GE(p.persists, 1);
+  // Shown again while the keepalive is in flight: no duplicate flush.
+  p.show();
+  EXPECT_EQ(p.sent.size(), 1u);
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.core.stats().queued, 0u);
+}
+
+TEST(Scenario, HideBeforeLoadStillSendsTheQueue) {
+  Page p;
+  p.start();
+  p.track("a");
+  p.track("b");
+  p.hide();
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].event_count, 2u);
+}
+
+TEST(Scenario, UnloadBudgetSendsWhatFitsAndKeepsTheRest) {
+  Page p;
+  p.start();
+  p.load();
+  const std::string props = "{\"s\":\"" + std::string(30000, 'x') + "\"}";
+  for (int i = 0; i < 10; ++i) p.track("big", props);  // ~300 KB pending
+  p.flush();  // one ordinary batch in flight, then hide
+  p.hide();
+  std::size_t keepalive_bytes = 0;
+  for (const auto& s : p.sent)
+    if (s.transport == Transport::keepalive) keepalive_bytes += s.body.size();
+  EXPECT_GT(keepalive_bytes, 0u);
+  EXPECT_LE(keepalive_bytes, policy::keepalive_budget_bytes);
+  // Everything is still in the snapshot for the next page.
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 10u);
+}
+
+TEST(Scenario, AsBeaconUsesKeepaliveAlone) {
+  Page p;
+  p.start();
+  p.load();
+  p.track("queued");
+  p.track("leave", "{}", R"({"asBeacon":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[0]), std::vector<std::string>{"leave"});
+}
+
+TEST(Scenario, ReloadFromSnapshotResendsSameIds) {
+  std::string snapshot;
+  std::vector<std::string> ids;
+  {
+    Page p;
+    p.start();
+    p.track("a");
+    p.track("b");
+    p.load();
+    ids = Page::ids(p.sent[0]);
+    snapshot = p.core.snapshot();  // request in flight, never answered: page reloaded
+  }
+  Page next;
+  next.start("{}", snapshot);
+  next.track("c");
+  next.load();
+  ASSERT_EQ(next.sent.size(), 1u);
+  const auto resent = Page::ids(next.sent[0]);
+  ASSERT_EQ(resent.size(), 3u);
+  EXPECT_EQ(resent[0], ids[0]);
+  EXPECT_EQ(resent[1], ids[1]);
+}
+
+TEST(Scenario, CorruptSnapshotStartsEmptyWithWarning) {
+  Page p;
+  p.start("{}", "{\"v\":1,\"events\":[{\"e\":");
+  EXPECT_TRUE(p.logged("corrupt"));
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  p.track("a");
+  p.load();
+  EXPECT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Scenario, SessionRotatesAfterIdleTtl) {
+  Page p;
+  p.start(R"({"session":"old-session"})");
+  p.load();
+  p.track("a");
+  EXPECT_EQ(p.identity->session_id, "old-session");
+  p.now += policy::session_ttl_ms + 1;
+  p.track("b");
+  EXPECT_NE(p.identity->session_id, "old-session");
+  EXPECT_TRUE(is_uuid4(p.identity->session_id));
+}
+
+TEST(Scenario, UxItemsAreForwarded) {
+  Page p;
+  p.start();
+  p.track("a", "{}", R"({"fire":true})");
+  p.respond_last(200, R"({"ux":[{"tag":"div","props":{"class":"x"},"content":"hi"}],"profile":{"id":"p"}})");
+  ASSERT_EQ(p.ux.size(), 1u);
+  EXPECT_FALSE(p.ready);  // fire responses do not make the tracker "ready"
+}
+
+TEST(Scenario, StoredIdsAreSanitised) {
+  Page p;
+  p.start(R"({"session":"bad;id","profile":"","device":42})");
+  EXPECT_TRUE(is_uuid4(p.identity->session_id));
+  EXPECT_TRUE(is_uuid4(p.identity->device_id));
+  EXPECT_FALSE(p.identity->profile_id);
+}
+
+TEST(Scenario, ReplayedCallsKeepTheirTimestamps) {
+  Page p;
+  p.start();
+  p.core.track("early", "{}", "", p.now, 1600000000000.0, p.entropy());
+  p.absorb(p.core.take_effects());
+  p.load();
+  EXPECT_EQ(Page::body(p.sent[0])["events"][0]["time"]["create"], "2020-09-13T12:26:40.000Z");
+}
+
+}  // namespace
+}  // namespace tracker

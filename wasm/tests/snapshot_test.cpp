@@ -1,0 +1,59 @@
+#include "snapshot.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tracker {
+namespace detail {
+namespace {
+
+TEST(Snapshot, RoundTrips) {
+  EventQueue q;
+  QueuedEvent a;
+  a.id = "id-a";
+  a.json = R"({"id":"id-a","type":"t","properties":{"x":"\u2028"}})";
+  a.attempts = 3;
+  a.enqueued_ms = 1700000000123.0;
+  q.push(a, 10, 100000);
+  const std::string text = write_snapshot(q);
+  RestoredQueue r = read_snapshot(text);
+  EXPECT_TRUE(r.warning.empty());
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].id, "id-a");
+  EXPECT_EQ(r.events[0].attempts, 3);
+  EXPECT_EQ(r.events[0].enqueued_ms, 1700000000123.0);
+  EXPECT_TRUE(r.events[0].due);
+}
+
+TEST(Snapshot, EmptyInputIsSilent) {
+  RestoredQueue r = read_snapshot("");
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_TRUE(r.warning.empty());
+}
+
+TEST(Snapshot, CorruptTruncatedOrUnknownVersionStartsEmptyWithWarning) {
+  EventQueue q;
+  QueuedEvent a;
+  a.id = "x";
+  a.json = R"({"id":"x","type":"t"})";
+  q.push(a, 10, 1000);
+  const std::string good = write_snapshot(q);
+  for (const std::string& bad : {std::string("{not json"), good.substr(0, good.size() / 2),
+                                 std::string(R"({"v":2,"events":[]})"), std::string(R"({"v":"1"})"),
+                                 std::string("[]"), std::string(R"({"v":1})")}) {
+    RestoredQueue r = read_snapshot(bad);
+    EXPECT_TRUE(r.events.empty()) << bad;
+    EXPECT_FALSE(r.warning.empty()) << bad;
+  }
+}
+
+TEST(Snapshot, SkipsInvalidEntriesKeepsValidOnes) {
+  RestoredQueue r = read_snapshot(
+      R"({"v":1,"events":[{"a":1,"t":5,"e":{"id":"ok","type":"t"}},{"e":{"type":"t"}},7,{"a":-4,"e":{"id":"y","type":"t"}}]})");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[1].attempts, 0);
+  EXPECT_FALSE(r.warning.empty());
+}
+
+}  // namespace
+}  // namespace detail
+}  // namespace tracker

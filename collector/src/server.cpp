@@ -1,0 +1,322 @@
+#include "server.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <httplib.h>
+
+#include "http_util.hpp"
+#include "validation.hpp"
+
+namespace collector {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+namespace {
+
+// How long a `hang_next` request is held before its connection is dropped.
+constexpr std::chrono::seconds kHangFor{30};
+constexpr int64_t kDefaultLimit = 1000, kMaxLimit = 10000;
+
+// Per-request state between httplib's pre- and post-routing hooks; both run on the worker
+// thread that serves the request, so thread_local is enough.
+thread_local std::chrono::steady_clock::time_point t_started;
+thread_local bool t_track_recorded = false;
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void send_detail(httplib::Response& res, int status, const json& detail) {
+  send_json(res, status, json{{"detail", detail}});
+}
+
+bool is_track_post(const httplib::Request& req) {
+  return req.method == "POST" && req.path == "/track";
+}
+
+// Reads an integer query parameter; false when present but not a number in range.
+bool int_param(const httplib::Request& req, const char* name, int64_t min, int64_t max,
+               int64_t& out) {
+  if (!req.has_param(name)) return true;
+  const std::string v = req.get_param_value(name);
+  if (v.empty()) return true;
+  char* end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (*end != '\0' || n < min || n > max) return false;
+  out = n;
+  return true;
+}
+
+std::optional<std::string> str_param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name) || req.get_param_value(name).empty()) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+RequestRecord record_for(const httplib::Request& req, int64_t received_ms) {
+  RequestRecord rec;
+  rec.received_ms = received_ms;
+  rec.origin = req.get_header_value("Origin");
+  rec.content_type = req.get_header_value("Content-Type");
+  rec.body = req.body;
+  return rec;
+}
+
+}  // namespace
+
+struct TrackContext {
+  const httplib::Request& req;
+  int64_t received_ms;
+};
+
+Collector::Collector(Options options, SourceRegistry sources)
+    : options_(std::move(options)), sources_(std::move(sources)),
+      server_(std::make_unique<httplib::Server>()) {}
+
+Collector::~Collector() {
+  stop();
+  storage_.close();
+}
+
+bool Collector::open(std::string& error) {
+  // A client that hangs up mid-answer must not kill the process (dropped connections do this).
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!storage_.open(options_.db_path, error)) return false;
+  auto& svr = *server_;
+  // Each keep-alive connection holds a worker; browsers open several, tests hang some.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  svr.set_keep_alive_max_count(1000);
+  // httplib refuses larger bodies before reading them; up to this cap we read the body and answer
+  // 413 ourselves, so the client sees a clean answer on a healthy connection.
+  svr.set_payload_max_length(options_.max_body * 4 + 64 * 1024);
+  register_mime_types(svr);
+  const httplib::Headers no_cache = {{"Cache-Control", "no-cache"}};
+  if (!options_.tracker_dir.empty() &&
+      !svr.set_mount_point("/tracker", options_.tracker_dir, no_cache)) {
+    error = "--tracker: not a directory: " + options_.tracker_dir;
+    return false;
+  }
+  if (!options_.site_dir.empty() && !svr.set_mount_point("/", options_.site_dir, no_cache)) {
+    error = "--site: not a directory: " + options_.site_dir;
+    return false;
+  }
+  install_routes();
+  if (options_.port == 0) {
+    port_ = svr.bind_to_any_port(options_.host);
+    if (port_ <= 0) {
+      error = "cannot bind " + options_.host + " to a free port";
+      return false;
+    }
+  } else {
+    if (!svr.bind_to_port(options_.host, options_.port)) {
+      error = "cannot bind " + options_.host + ":" + std::to_string(options_.port);
+      return false;
+    }
+    port_ = options_.port;
+  }
+  return true;
+}
+
+void Collector::run() {
+  if (!stop_requested_) server_->listen_after_bind();
+  storage_.close();
+}
+
+void Collector::stop() {
+  stop_requested_ = true;
+  faults_.shutdown();  // release hanging requests so the worker pool can join
+  server_->stop();
+}
+
+bool Collector::running() const { return server_->is_running(); }
+
+void Collector::install_routes() {
+  auto& svr = *server_;
+
+  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    t_started = std::chrono::steady_clock::now();
+    t_track_recorded = false;
+    if (req.method == "OPTIONS") {
+      if (req.has_header("Access-Control-Request-Method"))
+        answer_preflight(req, res);
+      else
+        send_detail(res, 405, "Method Not Allowed");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.path.rfind("/__admin/", 0) == 0 && !is_loopback_address(req.remote_addr)) {
+      send_detail(res, 403, "Admin endpoints answer loopback peers only");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  // Runs for every answer httplib writes, errors included: CORS on a 4xx/5xx is what lets the
+  // browser read the status instead of reporting an opaque "CORS error" (tracardi#359).
+  svr.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    apply_cors(req, res);
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started).count();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6f", secs);
+    res.set_header("X-Process-Time", buf);
+    if (is_track_post(req) && !t_track_recorded) {
+      // Rejected before our handler ran (e.g. a body over httplib's hard cap).
+      t_track_recorded = true;
+      RequestRecord rec = record_for(req, now_ms());
+      rec.status = res.status;
+      try {
+        storage_.record_request(rec);
+      } catch (const std::exception&) {
+      }
+    }
+  });
+
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
+                                                                httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const char* msg = res.status == 404   ? "Not Found"
+                      : res.status == 413 ? "Request body too large"
+                      : res.status == 405 ? "Method Not Allowed"
+                                          : "Error";
+    send_detail(res, res.status, msg);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "Internal Server Error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        std::fprintf(stderr, "collector: 500: %s\n", what.c_str());
+        send_detail(res, 500, what);
+      });
+
+  svr.Post("/track", [this](const httplib::Request& req, httplib::Response& res) {
+    handle_track(TrackContext{req, now_ms()}, res);
+  });
+  // Tracardi 0.9's PUT /track is a stub answering null.
+  svr.Put("/track", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, nullptr);
+  });
+
+  svr.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"ok", true}});
+  });
+
+  svr.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {
+    EventQuery q;
+    if (!int_param(req, "after", 0, INT64_MAX, q.after) ||
+        !int_param(req, "limit", 1, kMaxLimit, q.limit))
+      return send_detail(res, 422, "`after` must be >= 0 and `limit` 1..10000");
+    q.type = str_param(req, "type");
+    q.session = str_param(req, "session");
+    q.profile = str_param(req, "profile");
+    q.source = str_param(req, "source");
+    send_json(res, 200, storage_.events(q));
+  });
+
+  svr.Get("/requests", [this](const httplib::Request& req, httplib::Response& res) {
+    int64_t after = 0, limit = kDefaultLimit;
+    if (!int_param(req, "after", 0, INT64_MAX, after) ||
+        !int_param(req, "limit", 1, kMaxLimit, limit))
+      return send_detail(res, 422, "`after` must be >= 0 and `limit` 1..10000");
+    send_json(res, 200, storage_.requests(after, limit));
+  });
+
+  svr.Post("/__admin/reset", [this](const httplib::Request&, httplib::Response& res) {
+    faults_.clear();
+    storage_.reset();
+    send_json(res, 200, {{"ok", true}});
+  });
+  svr.Get("/__admin/faults", [this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, faults_.state());
+  });
+  svr.Post("/__admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
+    json cfg = json::parse(req.body, nullptr, false);
+    std::string error;
+    if (cfg.is_discarded()) return send_detail(res, 422, "body must be a JSON object");
+    if (!faults_.configure(cfg, error)) return send_detail(res, 422, error);
+    send_json(res, 200, faults_.state());
+  });
+  svr.Delete("/__admin/faults", [this](const httplib::Request&, httplib::Response& res) {
+    faults_.clear();
+    send_json(res, 200, faults_.state());
+  });
+}
+
+void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
+  const httplib::Request& req = ctx.req;
+  t_track_recorded = true;
+  RequestRecord rec = record_for(req, ctx.received_ms);
+  auto reject = [&](int status, const json& detail) {
+    rec.status = status;
+    rec.event_ids = event_ids_in(req.body);
+    storage_.record_request(rec);
+    send_detail(res, status, detail);
+  };
+
+  FaultAction fault = faults_.take();
+  if (fault.delay_ms > 0) faults_.hang(std::chrono::milliseconds(fault.delay_ms));
+  if (fault.kind != FaultKind::none) {
+    rec.injected = true;
+    rec.event_ids = event_ids_in(req.body);
+    if (fault.kind == FaultKind::fail) {
+      rec.status = fault.status;
+      storage_.record_request(rec);
+      if (!fault.retry_after.empty()) res.set_header("Retry-After", fault.retry_after);
+      return send_detail(res, fault.status, "Injected fault");
+    }
+    rec.status = 0;  // no answer will be sent
+    storage_.record_request(rec);
+    if (fault.kind == FaultKind::hang) faults_.hang(kHangFor);
+    drop_connection(req);
+    return send_detail(res, 503, "Dropped");  // never reaches the client
+  }
+
+  if (req.body.size() > options_.max_body)
+    return reject(413, "Request body too large (limit " + std::to_string(options_.max_body) +
+                           " bytes)");
+  const std::string content_type = req.get_header_value("Content-Type");
+  if (!is_json_content_type(content_type) &&
+      !(options_.accept_text_plain && is_text_plain(content_type)))
+    // FastAPI leaves a non-JSON body as bytes, which then fails the model as "not a dict".
+    return reject(422, json::array({{{"loc", json::array({"body"})},
+                                     {"msg", "value is not a valid dict"},
+                                     {"type", "type_error.dict"}}}));
+
+  Validation v = validate_track_body(req.body);
+  if (!v.ok()) return reject(v.status, v.detail);
+  const TrackInput& in = v.input;
+  rec.source = in.source_id;
+
+  const EventSource* source =
+      in.source_id.rfind('@', 0) == 0 ? nullptr : sources_.find_enabled(in.source_id);
+  if (!source) return reject(401, "Invalid event source `" + in.source_id + "`.");
+
+  if (in.events.empty()) {
+    rec.status = 200;
+    storage_.record_request(rec);
+    return send_json(res, 200, nullptr);
+  }
+
+  TrackOutcome out = storage_.store_track(std::move(rec), in, source->static_profile_id);
+  ordered_json body = {{"task", uuid4()},
+                       {"ux", source->ux},
+                       {"response", json::object()},
+                       {"events", json::array()},
+                       {"profile", {{"id", out.profile_id}}},
+                       {"session", {{"id", out.session_id}}},
+                       {"errors", json::array()},
+                       {"warnings", json::array()}};
+  res.status = 200;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+}  // namespace collector

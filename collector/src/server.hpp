@@ -1,0 +1,55 @@
+// The collector's HTTP server: /track (Tracardi 0.9 wire contract), the read API used by tests
+// and the demo (/events, /requests, /health), loopback-only admin endpoints, static files.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "cli.hpp"
+#include "faults.hpp"
+#include "sources.hpp"
+#include "storage.hpp"
+
+namespace httplib {
+class Server;
+struct Response;
+}  // namespace httplib
+
+namespace collector {
+
+struct TrackContext;
+
+class Collector {
+ public:
+  Collector(Options options, SourceRegistry sources);
+  ~Collector();
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+
+  // Opens the database, mounts static dirs and binds (port 0 picks a free one).
+  bool open(std::string& error);
+  int port() const { return port_; }
+  const Options& options() const { return options_; }
+
+  void run();  // serves until stop(); closes the database before returning
+  void stop();  // any thread; idempotent
+  bool running() const;
+
+  Storage& storage() { return storage_; }
+  Faults& faults() { return faults_; }
+
+ private:
+  void install_routes();
+  void handle_track(const TrackContext& ctx, httplib::Response& res);
+
+  Options options_;
+  SourceRegistry sources_;
+  Storage storage_;
+  Faults faults_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace collector

@@ -1,0 +1,84 @@
+// SQLite storage: every /track request (payloads), the events they carried (unique on event id),
+// and the session -> profile bindings Tracardi's identity rules need.
+// One connection behind one mutex: SQLite serialises writers anyway, and a single lock makes the
+// identity check-then-insert atomic (no double profiles for parallel first requests, tracardi#652).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "validation.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace collector {
+
+struct RequestRecord {
+  int64_t received_ms = 0;
+  int status = 0;  // 0: no answer was sent (dropped or hung connection)
+  std::string origin;
+  std::string content_type;
+  std::string body;
+  std::string source, session, profile;
+  std::vector<std::string> event_ids;
+  bool injected = false;  // answered by fault injection, nothing stored
+};
+
+struct TrackOutcome {
+  int64_t seq = 0;
+  std::string session_id;
+  std::string profile_id;
+  size_t stored = 0;      // new events
+  size_t duplicates = 0;  // events whose id was already stored
+};
+
+struct EventQuery {
+  std::optional<std::string> type, session, profile, source;
+  int64_t after = 0;  // rows strictly after this one
+  int64_t limit = 1000;
+};
+
+class Storage {
+ public:
+  Storage() = default;
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  bool open(const std::string& path, std::string& error);
+  // Checkpoints the WAL into the main file and closes; safe to call twice.
+  void close();
+
+  // A request that stored nothing (rejected, injected, dropped). Returns its seq.
+  int64_t record_request(const RequestRecord& rec);
+  // Resolves identity and stores the payload and its events in one transaction.
+  // `rec.session/profile/event_ids/status` are filled in here.
+  TrackOutcome store_track(RequestRecord rec, const TrackInput& in, bool static_profile_ids);
+
+  nlohmann::json events(const EventQuery& q);
+  nlohmann::json requests(int64_t after, int64_t limit);
+  void reset();
+
+ private:
+  void exec(const char* sql);
+  int64_t insert_payload(const RequestRecord& rec);
+  sqlite3_stmt* prepare(const char* sql);
+
+  std::mutex mu_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_payload_ = nullptr;
+  sqlite3_stmt* insert_event_ = nullptr;
+  sqlite3_stmt* bump_duplicate_ = nullptr;
+  sqlite3_stmt* find_session_ = nullptr;
+  sqlite3_stmt* find_profile_ = nullptr;
+  sqlite3_stmt* insert_session_ = nullptr;
+  sqlite3_stmt* insert_profile_ = nullptr;
+};
+
+}  // namespace collector

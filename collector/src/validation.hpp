@@ -1,0 +1,44 @@
+// Checks a /track body the way Tracardi 0.9's pydantic models do, and turns it into the few
+// fields the collector stores. Errors use FastAPI's 422 shape: {"detail":[{loc,msg,type}]}.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace collector {
+
+struct EventInput {
+  std::string id;  // empty when the client sent none (the server then mints a uuid4)
+  std::string type;  // stripped
+  nlohmann::json properties = nlohmann::json::object();
+  nlohmann::json options = nlohmann::json::object();
+  nlohmann::json context = nlohmann::json::object();
+  nlohmann::json time = nlohmann::json::object();
+  nlohmann::json tags = nlohmann::json::array();
+};
+
+struct TrackInput {
+  std::string source_id;                  // stripped
+  std::optional<std::string> session_id;  // absent, null or blank -> nullopt
+  std::optional<std::string> profile_id;  // absent, null or blank -> nullopt
+  std::vector<EventInput> events;
+};
+
+struct Validation {
+  int status = 200;        // 200 or 422
+  nlohmann::json detail;   // the 422 body's "detail"
+  TrackInput input;
+  bool ok() const { return status == 200; }
+};
+
+// `body` is the raw request body, already known to be meant as JSON.
+Validation validate_track_body(const std::string& body);
+
+// Event ids found in a body, whatever its validity; /requests lists them even for rejected
+// requests so e2e tests can tell which events a failed attempt carried.
+std::vector<std::string> event_ids_in(const std::string& body);
+
+}  // namespace collector

@@ -89,6 +89,9 @@ bool Collector::open(std::string& error) {
   // Each keep-alive connection holds a worker; browsers open several, tests hang some.
   svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
   svr.set_keep_alive_max_count(1000);
+  // An idle keep-alive connection holds stop() until it times out; 2 s keeps shutdown quick
+  // while a burst of requests still reuses its connection.
+  svr.set_keep_alive_timeout(2);
   // httplib writes headers and body separately; without this Nagle + delayed ACK add ~40 ms.
   svr.set_tcp_nodelay(true);
   // httplib refuses larger bodies before reading them; up to this cap we read the body and answer

@@ -79,6 +79,21 @@ TEST_F(FaultsTest, HangIsReleasedByClear) {
   EXPECT_EQ(server.get_json("/events")["total"], 0);
 }
 
+TEST(FaultsStop, StopReleasesAHangingRequest) {
+  TestServer server;
+  auto c = server.client();
+  ASSERT_EQ(c.Post("/__admin/faults", R"({"hang_next":1})", "application/json")->status, 200);
+  std::thread hanging([&] {
+    auto t = server.track(payload("demo-source", nullptr, nullptr, {event("a")}));
+    EXPECT_FALSE(t);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto started = std::chrono::steady_clock::now();
+  server.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+  hanging.join();
+}
+
 TEST_F(FaultsTest, DelayAppliesToAnswers) {
   ASSERT_EQ(set_faults({{"delay_ms", 200}})->status, 200);
   auto started = std::chrono::steady_clock::now();

@@ -101,6 +101,14 @@ TEST_F(TrackTest, EmptyEventsAnswersNull) {
   EXPECT_EQ(r->body, "null");
 }
 
+TEST_F(TrackTest, PutIsTracardisNullStub) {
+  auto c = server.client();
+  auto r = c.Put("/track", "{}", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "null");
+}
+
 TEST_F(TrackTest, UxOfTheSourceIsReturned) {
   auto r = server.track(payload("demo-ux", nullptr, nullptr, {event("page-view")}));
   ASSERT_TRUE(r);

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 #include "tracker/uuid.hpp"
 
 namespace tracker {
@@ -32,7 +34,7 @@ const char* type_name(const json* v) {
 
 ConfigResult parse_config(std::string_view options_json) {
   ConfigResult r;
-  const json root = json::parse(options_json.begin(), options_json.end(), nullptr, false);
+  const json root = detail::parse_json(options_json);
   if (root.is_discarded() || !root.is_object()) {
     r.error = "options must be an object ({tracker: {url: {api}, source: {id}}})";
     return r;

@@ -78,13 +78,13 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
     }
     // Options are small; a DOM is fine here and keeps the flag rules exact (real booleans only,
     // as Tracardi's is_on()).
-    const json opts = json::parse(options, nullptr, false);
+    const json opts = parse_json(options);
     if (auto it = opts.find("fire"); it != opts.end() && it->is_boolean()) r.event.fire = it->get<bool>();
     if (auto it = opts.find("asBeacon"); it != opts.end() && it->is_boolean())
       r.event.as_beacon = it->get<bool>();
     if (auto it = opts.find("context"); it != opts.end() && it->is_object()) {
       // Per-event context from options is merged over the page context, as the old tracker did.
-      json ctx = json::parse(context, nullptr, false);
+      json ctx = parse_json(context);
       if (!ctx.is_object()) ctx = json::object();
       for (auto kv = it->begin(); kv != it->end(); ++kv) ctx[kv.key()] = kv.value();
       context = ctx.dump(-1, ' ', false, json::error_handler_t::replace);

@@ -69,9 +69,20 @@ long read_u_escape(const std::string& text, std::size_t i) {
 
 }  // namespace
 
+// nlohmann's lexer takes a NUL byte for the end of input, which would accept "{}\0garbage" as
+// "{}"; valid JSON never contains a raw NUL, so such text is refused up front.
+static bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
+
+nlohmann::json parse_json(std::string_view text) {
+  if (has_nul(text)) return json(json::value_t::discarded);
+  return json::parse(text.data(), text.data() + text.size(), nullptr, false);
+}
+
 JsonCheck check_json_object(std::string_view text, int max_depth) {
+  if (has_nul(text)) return JsonCheck::invalid;
   DepthCheck sax{max_depth};
-  const bool ok = json::sax_parse(text.begin(), text.end(), &sax, json::input_format_t::json, true);
+  const bool ok = json::sax_parse(text.data(), text.data() + text.size(), &sax,
+                                  json::input_format_t::json, true);
   if (sax.too_deep) return JsonCheck::too_deep;
   if (!ok) return JsonCheck::invalid;
   return sax.top_is_object ? JsonCheck::ok : JsonCheck::not_object;

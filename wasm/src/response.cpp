@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 namespace tracker {
 namespace detail {
 namespace {
@@ -45,7 +47,7 @@ std::optional<std::string> clean_ux_item(const json& item) {
 
 TrackResponse parse_track_response(std::string_view body) {
   TrackResponse r;
-  const json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  const json doc = parse_json(body);
   if (doc.is_discarded() || !doc.is_object()) return r;
   r.context = doc.dump(-1, ' ', false, json::error_handler_t::replace);
   r.profile_id = entity_id(doc, "profile");

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_text.hpp"
+
 #include "tracker/policy.hpp"
 
 namespace tracker {
@@ -50,7 +52,7 @@ std::string write_snapshot(const EventQueue& queue) {
 RestoredQueue read_snapshot(std::string_view text) {
   RestoredQueue r;
   if (text.empty()) return r;
-  const json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  const json doc = parse_json(text);
   if (doc.is_discarded() || !doc.is_object()) {
     r.warning = "stored queue is corrupt; starting with an empty queue";
     return r;

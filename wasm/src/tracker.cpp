@@ -73,7 +73,7 @@ void Tracker::start(double now_ms, std::string_view identity_json, std::string_v
   for (std::string& w : config_warnings_) log(LogLevel::warn, std::move(w));
   config_warnings_.clear();
 
-  const json ids = json::parse(identity_json.begin(), identity_json.end(), nullptr, false);
+  const json ids = detail::parse_json(identity_json);
   session_id_ = stored_id(ids, "session").value_or(make_uuid4(derive(entropy, 1)));
   device_id_ = stored_id(ids, "device").value_or(make_uuid4(derive(entropy, 2)));
   profile_id_ = stored_id(ids, "profile");

@@ -29,7 +29,8 @@ TEST(Uuid, MillionIdsAreValidAndUnique) {
   std::unordered_set<std::string> seen;
   seen.reserve(1000000);
   for (int i = 0; i < 1000000; ++i) {
-    Entropy e{{rng(), rng(), rng(), rng()}};
+    Entropy e{{static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng()),
+               static_cast<std::uint32_t>(rng()), static_cast<std::uint32_t>(rng())}};
     std::string id = make_uuid4(e);
     ASSERT_TRUE(is_uuid4(id)) << id;
     ASSERT_TRUE(seen.insert(std::move(id)).second);

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds everything: the native core + collector + tests, the wasm module, and the JS glue.
+# Incremental: re-running only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+
+bash scripts/setup-deps.sh
+
+echo "== native build (core, tests, collector)"
+cmake -S . -B build-native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-native -j "$JOBS"
+
+echo "== wasm build"
+if [[ ! -f build-wasm/build.ninja ]]; then
+  emcmake cmake -S . -B build-wasm -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build build-wasm -j "$JOBS"
+
+if [[ -f js-glue/package.json ]]; then
+  echo "== js glue"
+  (cd js-glue && { [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; } && npm run --silent build)
+fi

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what it needs, builds, and runs every suite:
+# native unit + scenario tests, the same under ASan/UBSan, a bounded fuzz run, the collector
+# tests, the JS glue tests and the Playwright end-to-end suite. Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+failed=()
+step() { echo; echo "=================== $1"; }
+run() { local name=$1; shift; "$@" || failed+=("$name"); }
+
+step "build"
+bash scripts/build.sh || { echo "build failed"; exit 1; }
+
+step "native tests (core + collector)"
+run native ctest --test-dir build-native -j "$JOBS" --output-on-failure
+
+step "sanitizer tests (ASan + UBSan)"
+run asan-build bash -c "cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRACKER_SANITIZE=ON \
+  -DTRACKER_BUILD_COLLECTOR=OFF -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-asan -j $JOBS"
+run asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j "$JOBS" --output-on-failure
+
+step "fuzz (libFuzzer, ${FUZZ_SECONDS}s)"
+run fuzz-build bash -c "cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACKER_FUZZ=ON -DTRACKER_BUILD_TESTS=OFF \
+  -DTRACKER_BUILD_COLLECTOR=OFF -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-fuzz -j $JOBS"
+if [[ -x build-fuzz/wasm/fuzz/tracker_fuzz ]]; then
+  corpus=$(mktemp -d)
+  cp wasm/fuzz/corpus/* "$corpus"/
+  run fuzz build-fuzz/wasm/fuzz/tracker_fuzz "$corpus" -max_total_time="$FUZZ_SECONDS" \
+    -max_len=4096 -print_final_stats=1 -close_fd_mask=3
+  rm -rf "$corpus"
+fi
+
+if [[ -f js-glue/package.json ]]; then
+  step "js glue unit tests"
+  run js-glue bash -c "cd js-glue && npm test"
+fi
+
+if [[ -f e2e-tests/package.json ]]; then
+  step "end-to-end (Playwright, Chromium)"
+  run e2e bash -c "cd e2e-tests && { [[ -d node_modules ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
+fi
+
+echo
+if ((${#failed[@]})); then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all suites passed"

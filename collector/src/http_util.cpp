@@ -105,10 +105,14 @@ bool drop_connection(const httplib::Request& req) {
     if (port_of(local) != req.local_port) continue;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
     if (port_of(peer) != req.remote_port) continue;
+    // Chrome silently re-sends a request (even a POST) when a reused keep-alive connection
+    // closes before any answer byte, taking it for a stale socket. A few non-HTTP bytes rule
+    // that out and are refused as HTTP/0.9 on a non-80 port (ERR_INVALID_HTTP_RESPONSE), so the
+    // page really sees a network error. (A truncated status line is not enough: Chrome
+    // accepts "HTTP/1.1 5" as status 5.)
+    static const char kGarbage[] = "DROPPED\r\n\r\n";
+    (void)!send(fd, kGarbage, sizeof kGarbage - 1, MSG_NOSIGNAL);
     // httplib still owns and closes the fd; we only make every further read/write on it fail.
-    // Linger 0 turns that close into a reset, which a browser reports as a network error.
-    linger lg{1, 0};
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     shutdown(fd, SHUT_RDWR);
     return true;
   }

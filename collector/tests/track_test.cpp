@@ -144,6 +144,10 @@ TEST(TrackLimits, BodyOverTheLimitIs413AndRecorded) {
   r = server.post_raw(std::string(200000, ' '), "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), kOrigin);
+  reqs = server.get_json("/requests")["requests"];
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1]["status"], 413);
 }
 
 TEST(TrackLimits, AcceptTextPlainFlag) {

@@ -8,7 +8,8 @@ JOBS=${JOBS:-2}
 bash scripts/setup-deps.sh
 
 echo "== native build (core, tests, collector)"
-cmake -S . -B build-native -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build-native -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRACKER_BUILD_TESTS=ON \
+  -DTRACKER_BUILD_COLLECTOR=ON -DTRACKER_BUILD_BENCH=ON >/dev/null
 cmake --build build-native -j "$JOBS"
 
 echo "== wasm build"

@@ -246,3 +246,66 @@ TEST(Faults, OldEventsExpire) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+class RetryStatuses : public ::testing::TestWithParam<int> {};
+
+TEST_P(RetryStatuses, AreRetriedWithTheSameIdsUntilSuccess) {
+  testing_support::Page p;
+  p.start();
+  p.track("a");
+  p.track("b");
+  p.load();
+  const auto ids = testing_support::Page::ids(p.sent[0]);
+  p.respond_last(GetParam());
+  ASSERT_TRUE(p.wake);
+  p.advance(*p.wake - p.now);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(testing_support::Page::ids(p.sent[1]), ids);
+  p.respond_last(200);
+  EXPECT_EQ(p.core.stats().acked, 2u);
+  EXPECT_TRUE(p.core.stats().dropped.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, RetryStatuses, ::testing::Values(0, 302, 408, 410, 429, 460, 500, 502, 503, 504));
+
+TEST(Faults, FireFailureRejoinsTheQueueWithoutReordering) {
+  testing_support::Page p;
+  p.start();
+  p.track("first");
+  p.track("fired", "{}", R"({"fire":true})");
+  p.respond_last(503);
+  p.track("last");
+  p.load();
+  // Backoff from the failed fire holds the load batch until it expires, then all go together.
+  ASSERT_EQ(p.sent.size(), 1u);
+  p.advance(*p.wake - p.now);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(testing_support::Page::types(p.sent.back()),
+            (std::vector<std::string>{"first", "fired", "last"}));
+}
+
+TEST(Faults, AsBeaconBeforeLoadLeavesAtOnceOnKeepalive) {
+  testing_support::Page p;
+  p.start();
+  p.track("queued");
+  p.track("leave", "{}", R"({"asBeacon":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+  EXPECT_EQ(testing_support::Page::types(p.sent[0]), std::vector<std::string>{"leave"});
+}
+
+TEST(Faults, BeaconTransportIsOptIn) {
+  testing_support::Page p(testing_support::options(R"(,"settings":{"transport":"beacon"})"));
+  p.start();
+  p.load();
+  p.track("a");
+  p.hide();
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::beacon);
+}
+
+}  // namespace
+}  // namespace tracker

@@ -126,6 +126,23 @@ bool repair_lone_surrogate_escapes(std::string& text) {
 }
 
 std::string json_quote(std::string_view s) {
+  // Fast path for the common case (event types, ids, URLs): printable ASCII needing no escape.
+  bool plain = true;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+  }
   return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -15,12 +15,12 @@ std::string make_uuid4(const Entropy& e) {
   for (std::size_t i = 0; i < 16; ++i) b[i] = e.byte(i);
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);  // variant 10
-  std::string out;
-  out.reserve(36);
+  std::string out(36, '-');
+  std::size_t pos = 0;
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(hex[b[i] >> 4]);
-    out.push_back(hex[b[i] & 0x0f]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++pos;  // keep the '-' already there
+    out[pos++] = hex[b[i] >> 4];
+    out[pos++] = hex[b[i] & 0x0f];
   }
   return out;
 }

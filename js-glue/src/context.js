@@ -1,0 +1,103 @@
+// The browser facts Tracardi's tracker sent: payload-level `context` (once per page) and the
+// per-event page context (captured by the core at track() time). Same keys as the old tracker so
+// existing workflows keep reading them.
+import { readCookie } from './identity.js';
+
+// tracker.context flags: absent or anything but `false` means on (old tracker's defaults).
+function on(flags, key) {
+  return !flags || typeof flags !== 'object' || flags[key] !== false;
+}
+
+function browserName(ua) {
+  // Same order as the old tracker, so Edge/Opera still report "chrome" as before.
+  for (const [name, re] of [['chrome', /chrome|crios/i], ['firefox', /firefox|fxios/i],
+    ['safari', /safari/i], ['opera', /opr|opera/i], ['edge', /edg/i]]) {
+    if (re.test(ua)) return name;
+  }
+  return 'n/a';
+}
+
+function searchParams(loc) {
+  try { return new URL(loc.href).searchParams; } catch { return new URLSearchParams(''); }
+}
+
+export function buildContext(env, trackerOptions) {
+  const flags = trackerOptions && trackerOptions.context;
+  const w = env.window || {};
+  const nav = env.navigator || {};
+  const ctx = {};
+  let tz;
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { tz = undefined; }
+  ctx.time = { local: new Date().toISOString(), tz };
+
+  if (on(flags, 'browser')) {
+    const ua = String(nav.userAgent || '');
+    ctx.browser = {
+      local: {
+        browser: {
+          name: browserName(ua), engine: nav.product, appVersion: nav.appVersion, userAgent: ua,
+          language: nav.language, onLine: nav.onLine, javaEnabled: false,
+          cookieEnabled: nav.cookieEnabled,
+        },
+        device: { platform: nav.platform },
+      },
+    };
+  }
+  if (on(flags, 'screen')) {
+    const s = w.screen || {};
+    ctx.screen = {
+      local: {
+        width: s.width, height: s.height, innerWidth: w.innerWidth, innerHeight: w.innerHeight,
+        availWidth: s.availWidth, availHeight: s.availHeight, colorDepth: s.colorDepth,
+        pixelDepth: s.pixelDepth, orientation: s.orientation && s.orientation.type,
+      },
+    };
+  }
+  const params = env.location ? searchParams(env.location) : new URLSearchParams('');
+  if (on(flags, 'utm')) {
+    const utm = {};
+    for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {
+      const v = params.get('utm_' + k);
+      if (v !== null) utm[k] = v;
+    }
+    if (Object.keys(utm).length) ctx.utm = utm;
+  }
+  if (on(flags, 'tracardiPass')) {
+    // Cross-domain profile passing (Tracardi 0.8.1+): the server merges/attaches that profile.
+    const profile = params.get('__tr_pid');
+    const source = params.get('__tr_src');
+    if (profile || source) ctx.tracardi = { pass: { profile, source } };
+  }
+  const ga = readCookie(env.document, '_ga');
+  if (ga) ctx.ids = { ga };
+  return ctx;
+}
+
+function referer(doc, loc) {
+  let host = null;
+  let query = null;
+  try {
+    if (doc && doc.referrer) {
+      const r = new URL(doc.referrer);
+      if (!loc || r.host !== loc.host) {
+        host = r.host;
+        query = r.searchParams.get('q') || r.searchParams.get('p');
+      }
+    }
+  } catch { /* malformed referrer */ }
+  return { host, query };
+}
+
+// Per-event context; '' when tracker.context.page is false (the core then uses {}).
+export function buildPageContext(env, trackerOptions) {
+  if (!on(trackerOptions && trackerOptions.context, 'page')) return null;
+  const loc = env.location || {};
+  const doc = env.document || {};
+  const hist = (env.window && env.window.history) || {};
+  return {
+    page: {
+      url: loc.href, path: loc.pathname, hash: loc.hash, title: doc.title,
+      referer: referer(doc, loc), history: { length: hist.length },
+    },
+  };
+}

@@ -1,0 +1,249 @@
+// Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
+// contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
+import { nowMs } from './env.js';
+import { createEntropy, userJson, contextJson, wellFormed, describeJsonError } from './util.js';
+import { createTransport } from './transport.js';
+import { createIdentity } from './identity.js';
+import { buildContext, buildPageContext } from './context.js';
+import { injectUx } from './ux.js';
+import { createDegraded } from './degraded.js';
+import { MAX_TIMER_MS } from './limits.js';
+
+// track() result bits (wasm/include/tracker/tracker.hpp TrackFlags).
+const EFFECTS_PENDING = 1;
+const PERSIST_DUE = 2;
+const DEFERRED = 4;
+
+const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
+
+// deps: {env, core, options (the Tracardi options object), storage, getPayloadOptions?,
+//        onReady?(context), transport?, identity?}
+export function createHost(deps) {
+  const { env, core, storage } = deps;
+  const trackerOptions = (deps.options && deps.options.tracker) || {};
+  const con = env.console;
+  const rnd = createEntropy(env.crypto);
+  const send = deps.transport || createTransport(env);
+  const identity = deps.identity || createIdentity(env);
+  const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
+  const staticProfile = trackerOptions.profile && typeof trackerOptions.profile.id === 'string'
+    ? trackerOptions.profile.id : null;
+
+  let wakeTimer = null;
+  let persistTimer = null;
+  let effectsQueued = false;
+  let snapshotDirty = false;
+  let readyFired = false;
+  let payloadOptionsText = '{}';
+  let pageHref = null;
+  let fallback = null;   // set when the core died: track() then buffers
+  let destroyed = false;
+
+  const now = () => nowMs(env);
+
+  function log(level, msg) {
+    const fn = con[LOG_LEVELS[level] || 'log'] || con.log;
+    fn.call(con, '[Tracker] ' + msg);
+  }
+
+  // Any exception out of the core means it aborted (a wasm trap kills the module for good).
+  function crash(e) {
+    if (fallback) return;
+    fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`);
+    if (wakeTimer !== null) env.clearTimeout(wakeTimer);
+    wakeTimer = null;
+  }
+
+  function guard(fn) {
+    if (fallback || destroyed) return;
+    try { fn(); } catch (e) { crash(e); }
+  }
+
+  function apply(text) {
+    if (!text || text === '{}') return;
+    let fx;
+    try { fx = JSON.parse(text); } catch { return; }
+    if (fx.log) for (const l of fx.log) log(l.level, l.msg);
+    if (fx.identity) {
+      identity.update(fx.identity);
+      schedulePersist();
+    }
+    if ('wake' in fx) setWake(fx.wake);
+    if (fx.send) for (const s of fx.send) dispatch(s);
+    if (fx.persist) {
+      snapshotDirty = true;
+      schedulePersist();
+    }
+    if (fx.ux) injectUx(env, fx.ux);
+    if (fx.ready && !readyFired) {
+      readyFired = true;
+      if (deps.onReady) {
+        try { deps.onReady(fx.ready.context === undefined ? null : fx.ready.context); } catch (e) {
+          con.error('[Tracker] onTracardiReady listener failed:', e);
+        }
+      }
+    }
+  }
+
+  function dispatch(s) {
+    send(s).then((r) => guard(() => {
+      apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, now(), rnd(), rnd(), rnd(), rnd()));
+    }));
+  }
+
+  // One timer for the whole tracker: the core says when it next wants to be woken.
+  function setWake(at) {
+    if (wakeTimer !== null) env.clearTimeout(wakeTimer);
+    wakeTimer = null;
+    if (typeof at !== 'number' || !isFinite(at)) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - now()));
+    wakeTimer = env.setTimeout(() => {
+      wakeTimer = null;
+      guard(() => {
+        syncPayloadOptions();
+        apply(core.onWake(now()));
+      });
+    }, delay);
+  }
+
+  // Storage and cookie writes happen at most once per task, never inside track().
+  function schedulePersist() {
+    if (persistTimer !== null || destroyed) return;
+    persistTimer = env.setTimeout(() => {
+      persistTimer = null;
+      persistNow(false);
+    }, 0);
+  }
+
+  function persistNow(force) {
+    if (persistTimer !== null) { env.clearTimeout(persistTimer); persistTimer = null; }
+    if (snapshotDirty && !fallback) {
+      snapshotDirty = false;
+      try { storage.write(core.snapshot()); } catch (e) { crash(e); }
+    }
+    identity.flush(now(), force);
+  }
+
+  function takeEffectsSoon() {
+    if (effectsQueued) return;
+    effectsQueued = true;
+    env.queueMicrotask(() => {
+      effectsQueued = false;
+      guard(() => apply(core.takeEffects()));
+    });
+  }
+
+  // window.response.context becomes the payload's `options`; pushed only when it changed.
+  function syncPayloadOptions() {
+    let text;
+    try {
+      const v = getPayloadOptions();
+      text = v && typeof v === 'object' ? contextJson(v) : '{}';
+    } catch {
+      return;  // unserialisable page value: keep the previous one
+    }
+    if (text !== payloadOptionsText) {
+      payloadOptionsText = text;
+      core.setPayloadOptions(text);
+    }
+  }
+
+  // SPA navigations change the URL without a reload; re-read the page context when it moved.
+  function syncPageContext(force) {
+    const href = env.location ? env.location.href : '';
+    if (!force && href === pageHref) return;
+    pageHref = href;
+    const page = buildPageContext(env, trackerOptions);
+    core.setPageContext(page ? contextJson(page) : '');
+  }
+
+  function lifecycle(method, arg) {
+    guard(() => {
+      syncPayloadOptions();
+      apply(arg === undefined ? core[method](now()) : core[method](arg, now()));
+    });
+  }
+
+  function logDeferred(type, properties, options) {
+    const id = identity.current;
+    con.log('[Tracker] Event track', {
+      type: 'track', event: type, properties: properties || {}, options: options || {},
+      userId: null, anonymousId: staticProfile || (id && (id.profile || id.device)) || null,
+      meta: { id: core.lastEventId(), ts: Date.now() },
+    });
+  }
+
+  function track(type, properties, options, createdMs) {
+    try {
+      if (destroyed) return;
+      if (fallback) { fallback.track(type, properties, options); return; }
+      const t = typeof type === 'string' ? wellFormed(type) : '';
+      let props;
+      let opts;
+      try {
+        props = userJson(properties);
+        opts = userJson(options);
+      } catch (e) {
+        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: its properties/options cannot ` +
+          `be encoded as JSON: ${describeJsonError(e)}.`);
+        return;
+      }
+      syncPageContext(false);
+      if (options && typeof options === 'object' && (options.fire === true || options.asBeacon === true)) {
+        syncPayloadOptions();
+      }
+      const r = core.track(t, props, opts, now(), createdMs > 0 ? createdMs : 0,
+        rnd(), rnd(), rnd(), rnd());
+      if (r < 0) {
+        con.error('[Tracker] ' + core.lastError());
+        return;
+      }
+      identity.noteActivity();
+      if (r & EFFECTS_PENDING) takeEffectsSoon();
+      if (r & PERSIST_DUE) { snapshotDirty = true; schedulePersist(); }
+      if (r & DEFERRED) logDeferred(t, properties, options);
+    } catch (e) {
+      crash(e);
+    }
+  }
+
+  return {
+    start() {
+      guard(() => {
+        core.setContext(contextJson(buildContext(env, trackerOptions)));
+        syncPageContext(true);
+        syncPayloadOptions();
+        const ids = JSON.stringify(identity.read());
+        apply(core.start(now(), ids, storage.read(), rnd(), rnd(), rnd(), rnd()));
+      });
+    },
+    track,
+    flush() { lifecycle('flush'); },
+    onLoad() { lifecycle('onLoad'); },
+    onVisible() { lifecycle('onVisible'); },
+    setOnline(online) { lifecycle('setOnline', !!online); },
+    // The page may be going away: hand everything to the unload-safe transport and write the
+    // snapshot synchronously, now, not in a later task that may never run.
+    onHidden() {
+      guard(() => {
+        syncPayloadOptions();
+        apply(core.onHidden(now()));
+        apply(core.takeEffects());
+      });
+      if (!destroyed) persistNow(true);
+    },
+    stats() {
+      try { return fallback ? null : JSON.parse(core.stats()); } catch { return null; }
+    },
+    get identity() { return identity.current; },
+    get degraded() { return fallback; },
+    destroy() {
+      if (destroyed) return;
+      if (!fallback) persistNow(true);
+      destroyed = true;
+      if (wakeTimer !== null) env.clearTimeout(wakeTimer);
+      wakeTimer = null;
+      try { core.delete(); } catch { /* already gone */ }
+    },
+  };
+}

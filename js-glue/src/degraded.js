@@ -1,0 +1,23 @@
+// What track() does when there is no working core: keep the page's calls (bounded, oldest
+// dropped first) and explain once why nothing is sent. Mechanics only; no delivery policy.
+import { DEGRADED_BUFFER_LIMIT } from './limits.js';
+
+export function createDegraded(env, reason, initial = []) {
+  const buffer = initial.slice(-DEGRADED_BUFFER_LIMIT);
+  let dropped = Math.max(0, initial.length - DEGRADED_BUFFER_LIMIT);
+  try {
+    env.console.warn(`[Tracker] Tracker disabled: ${reason}. Events are kept in memory ` +
+      `(up to ${DEGRADED_BUFFER_LIMIT}) and not sent.`);
+  } catch { /* a page without console */ }
+  return {
+    track(...args) {
+      try {
+        if (buffer.length >= DEGRADED_BUFFER_LIMIT) { buffer.shift(); dropped++; }
+        buffer.push([args, Date.now()]);
+      } catch { /* never throw into the page */ }
+    },
+    get buffered() { return buffer.length; },
+    get dropped() { return dropped; },
+    entries() { return buffer.slice(); },
+  };
+}

@@ -1,0 +1,97 @@
+// Visitor identity in the places Tracardi's tracker kept it, so existing visitors keep their ids:
+// cookie `tracardi-session-id` (sliding expiry) and localStorage `tracardi-profile-id` /
+// `tracardi-device-id` (JSON-encoded strings, as @analytics/storage-utils wrote them).
+import { COOKIE_REFRESH_MS } from './limits.js';
+
+export const SESSION_COOKIE = 'tracardi-session-id';
+export const PROFILE_KEY = 'tracardi-profile-id';
+export const DEVICE_KEY = 'tracardi-device-id';
+
+export function readCookie(doc, name) {
+  let all = '';
+  try { all = (doc && doc.cookie) || ''; } catch { return null; }  // sandboxed documents throw
+  for (const part of all.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try { return decodeURIComponent(raw); } catch { return raw; }
+  }
+  return null;
+}
+
+// Stored by the old tracker as JSON ("\"<uuid>\""); accept a raw value too.
+function readStored(ls, key) {
+  if (!ls) return null;
+  let text;
+  try { text = ls.getItem(key); } catch { return null; }
+  if (text === null || text === undefined || text === '') return null;
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'string' && v ? v : null;
+  } catch {
+    return text;
+  }
+}
+
+export function createIdentity(env) {
+  let current = null;     // last identity effect {session, profile, device, sessionTtlS}
+  let written = { session: null, profile: null, device: null };
+  let cookieWrittenAt = -Infinity;
+  let activity = false;   // a track() happened since the last cookie write
+
+  function writeCookie(now) {
+    const doc = env.document;
+    if (!doc || !current || !current.session) return;
+    const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
+    const secure = env.location && env.location.protocol === 'https:' ? '; Secure' : '';
+    const expires = new Date(Date.now() + ttl * 1000).toUTCString();
+    try {
+      doc.cookie = `${SESSION_COOKIE}=${encodeURIComponent(current.session)}; max-age=${ttl}; ` +
+        `expires=${expires}; path=/; SameSite=Lax${secure}`;
+    } catch { /* cookies blocked: the session lives in the core for this page */ }
+    written.session = current.session;
+    cookieWrittenAt = now;
+    activity = false;
+  }
+
+  function writeStored(key, value, field) {
+    if (!value || written[field] === value) return;
+    const ls = env.localStorage();
+    if (!ls) return;
+    try {
+      ls.setItem(key, JSON.stringify(value));
+      written[field] = value;
+    } catch { /* quota: the id is resent from memory on this page and re-minted next time */ }
+  }
+
+  return {
+    // What the core's start() expects: ids as found, null when missing.
+    read() {
+      const ls = env.localStorage();
+      const found = {
+        session: readCookie(env.document, SESSION_COOKIE),
+        profile: readStored(ls, PROFILE_KEY),
+        device: readStored(ls, DEVICE_KEY),
+      };
+      written = { ...found };
+      return found;
+    },
+    // Identity effect from the core; written later by flush(), never inside track().
+    update(identity) {
+      current = identity;
+    },
+    noteActivity() { activity = true; },
+    // Writes what changed; refreshes the sliding cookie at most once per COOKIE_REFRESH_MS
+    // (`force` on page hide, so the expiry counts from the last moment the visitor was here).
+    flush(now, force = false) {
+      if (!current) return;
+      if (current.session !== written.session
+        || ((activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS)) {
+        writeCookie(now);
+      }
+      writeStored(PROFILE_KEY, current.profile, 'profile');
+      writeStored(DEVICE_KEY, current.device, 'device');
+    },
+    get current() { return current; },
+  };
+}

@@ -1,0 +1,46 @@
+// Page lifecycle → core calls. Deliberately no `unload`/`beforeunload` listener: either one makes
+// the page ineligible for the back/forward cache, and `pagehide` + `visibilitychange` cover the
+// same moments (reliability.md §6).
+
+// host: {onLoad(), onHidden(), onVisible(), setOnline(bool)}. Returns a function that removes
+// every listener it added.
+export function wireLifecycle(env, host) {
+  const w = env.window;
+  const doc = env.document;
+  const removers = [];
+  const listen = (target, type, fn) => {
+    if (!target || typeof target.addEventListener !== 'function') return;
+    target.addEventListener(type, fn);
+    removers.push(() => target.removeEventListener(type, fn));
+  };
+
+  let loaded = false;
+  const load = () => {
+    if (loaded) return;
+    loaded = true;
+    host.onLoad();
+  };
+  if (!doc || doc.readyState === 'complete') {
+    // The load event already fired (script loaded late, or wasm arrived after it).
+    load();
+  } else {
+    listen(w, 'load', load);
+  }
+
+  listen(doc, 'visibilitychange', () => {
+    if (doc.visibilityState === 'hidden') host.onHidden();
+    else if (doc.visibilityState === 'visible') host.onVisible();
+  });
+  listen(w, 'pagehide', () => host.onHidden());
+  listen(w, 'pageshow', (e) => {
+    // Restored from the back/forward cache: the page is alive again.
+    if (e && e.persisted) host.onVisible();
+  });
+  listen(w, 'online', () => host.setOnline(true));
+  listen(w, 'offline', () => host.setOnline(false));
+  if (env.navigator && env.navigator.onLine === false) host.setOnline(false);
+
+  return function unwire() {
+    while (removers.length) removers.pop()();
+  };
+}

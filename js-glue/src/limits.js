@@ -1,0 +1,17 @@
+// Glue-side mechanics constants. Delivery policy (batch size, retry timing, queue bounds) is the
+// core's (wasm/include/tracker/policy.hpp); these only bound what the glue does on its own.
+
+// While the wasm core is missing (still loading, 404, CSP CompileError, crashed) track() calls are
+// buffered in memory. Same order of magnitude as the core's queue bound (1,000 events), so a
+// broken deployment costs the page a bounded amount of memory; beyond it the oldest are dropped.
+export const DEGRADED_BUFFER_LIMIT = 1000;
+
+// Refresh the sliding session cookie at most once a minute: a cookie write costs 0.4-0.8 ms of
+// main thread, and a 30-minute expiry does not need finer resolution (peer-benchmark "Lessons").
+export const COOKIE_REFRESH_MS = 60 * 1000;
+
+// Random words drawn per getRandomValues call; the core needs 4 per call that mints ids/jitter.
+export const ENTROPY_POOL_WORDS = 256;
+
+// setTimeout delays above 2^31-1 ms fire immediately in browsers; clamp long wake-ups.
+export const MAX_TIMER_MS = 0x7fffffff;

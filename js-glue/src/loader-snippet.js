@@ -1,0 +1,37 @@
+// The pasteable loader (published minified as dist/loader.min.js). Installs the queueing
+// window.tracker at once, then, when the DOM is parsed (so a `const options` written after the
+// snippet is initialised), inserts the tracker script asynchronously.
+import { installStub } from './stub.js';
+import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE } from './page-options.js';
+
+export function runLoader(w, doc, nav, con) {
+  try {
+    const { fresh } = installStub(w, con);
+    if (!fresh) {
+      con.warn('[Tracker] The tracker snippet is included more than once; the copy after the ' +
+        'first one is ignored.');
+      return;
+    }
+    const insert = () => {
+      const opts = readPageOptions(w);
+      if (!opts || typeof opts !== 'object') {
+        con.error('[Tracker] No global `options` ({tracker: {url, source}}) found; tracker not loaded.');
+        return;
+      }
+      if (doNotTrack(opts, nav)) {
+        con.log(DNT_MESSAGE);
+        return;
+      }
+      const s = doc.createElement('script');
+      s.async = true;
+      s.src = scriptUrl(opts);
+      const first = doc.getElementsByTagName('script')[0];
+      if (first && first.parentNode) first.parentNode.insertBefore(s, first);
+      else (doc.head || doc.documentElement).appendChild(s);
+    };
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', insert, { once: true });
+    else w.setTimeout(insert, 0);
+  } catch (e) {
+    try { con.error('[Tracker] Loader failed:', e); } catch { /* no console */ }
+  }
+}

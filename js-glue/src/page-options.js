@@ -1,0 +1,27 @@
+// Reads the page's Tracardi `options` object. It must be the bare global identifier: a top-level
+// `const options` in a classic script is a global binding but not a property of window.
+export function readPageOptions(w) {
+  try {
+    // eslint-disable-next-line no-undef
+    if (typeof options !== 'undefined') return options;
+  } catch {
+    // `const options` declared later in the same script: still in its temporal dead zone.
+  }
+  return w ? w.options : undefined;
+}
+
+// Tracardi's script URL rule: `http…` or `//…` names a folder holding liliput.min.js, another
+// string is the script's own URL, null/absent means "liliput.min.js" next to the page.
+export function scriptUrl(opts, file = 'liliput.min.js') {
+  const s = opts && opts.tracker && opts.tracker.url ? opts.tracker.url.script : null;
+  if (typeof s !== 'string' || s === '') return file;
+  if (s.startsWith('http') || s.startsWith('//')) return s.replace(/\/+$/, '') + '/' + file;
+  return s;
+}
+
+export function doNotTrack(opts, nav) {
+  const settings = opts && opts.tracker && opts.tracker.settings;
+  return !!(settings && settings.respectDoNotTrack === true && nav && nav.doNotTrack === '1');
+}
+
+export const DNT_MESSAGE = '[Tracker] Respecting Do Not Track; tracker disabled.';

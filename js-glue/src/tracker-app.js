@@ -1,0 +1,93 @@
+// Assembles one tracker: load the core, start the host, replay the calls made while loading (in
+// call order, with their original timestamps), wire the page lifecycle. Shared by the
+// liliput.min.js runtime and the npm entry.
+import { loadCore, errorText } from './load-core.js';
+import { createHost } from './core-host.js';
+import { createStorage } from './storage.js';
+import { createDegraded } from './degraded.js';
+import { wireLifecycle } from './lifecycle.js';
+import { DEGRADED_BUFFER_LIMIT } from './limits.js';
+
+// deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
+//        lifecycle?: boolean}
+export function startTracker(deps) {
+  const { env } = deps;
+  const pending = deps.pending || [];
+  let host = null;
+  let degraded = null;
+  let disabled = false;
+  let unwire = null;
+  let destroyed = false;
+
+  function track(type, properties, options) {
+    try {
+      if (host) host.track(type, properties, options);
+      else if (degraded) degraded.track(type, properties, options);
+      else if (!disabled && !destroyed) {
+        if (pending.length >= DEGRADED_BUFFER_LIMIT) pending.shift();
+        pending.push([[type, properties, options], Date.now()]);
+      }
+    } catch { /* track() never throws into the page */ }
+  }
+
+  function configure(M) {
+    let optionsJson;
+    try {
+      // Only `tracker` is configuration; `listeners` etc. hold functions and DOM objects.
+      optionsJson = JSON.stringify({ tracker: deps.options && deps.options.tracker });
+    } catch (e) {
+      env.console.error(`[Tracker] options.tracker cannot be encoded as JSON (${errorText(e)}); ` +
+        'tracker disabled.');
+      return null;
+    }
+    const core = new M.TrackerCore(optionsJson);
+    const err = core.configError();
+    if (err) {
+      core.delete();
+      env.console.error(`[Tracker] ${err}; tracker disabled.`);
+      return null;
+    }
+    return core;
+  }
+
+  const ready = loadCore(env, deps.factory, deps.wasmUrl).then((M) => {
+    if (destroyed) return false;
+    const core = configure(M);
+    if (!core) {
+      disabled = true;
+      pending.length = 0;
+      return false;
+    }
+    const sourceId = String(deps.options.tracker.source.id).trim();
+    host = createHost({
+      env, core, options: deps.options, storage: createStorage(env, sourceId),
+      getPayloadOptions: deps.getPayloadOptions, onReady: deps.onReady,
+    });
+    host.start();
+    // Replay in call order with the time of the original call; later calls go straight in.
+    const calls = pending.splice(0, pending.length);
+    for (const [args, ts] of calls) host.track(args[0], args[1], args[2], ts);
+    if (deps.lifecycle !== false) unwire = wireLifecycle(env, host);
+    return !host.degraded;
+  }).catch((e) => {
+    if (destroyed) return false;
+    degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
+      `(${errorText(e)})`, pending.splice(0, pending.length));
+    return false;
+  });
+
+  return {
+    track,
+    flush() { try { if (host) host.flush(); } catch { /* never throws */ } },
+    ready,
+    get host() { return host; },
+    get degraded() { return degraded || (host && host.degraded) || null; },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      if (unwire) unwire();
+      if (host) host.destroy();
+      host = null;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The tracker script (served as liliput.min.js and wasm-tracker.js). Takes over the queueing
+// window.tracker left by the loader snippet (or creates it when loaded by a plain script tag),
+// loads the wasm core from next to this script, replays the queued calls and goes live.
+import { browserEnv } from './env.js';
+import { installStub, MARK } from './stub.js';
+import { readPageOptions, doNotTrack, DNT_MESSAGE } from './page-options.js';
+import { startTracker } from './tracker-app.js';
+import { createHelpers } from './helpers.js';
+
+const WASM_FILE = 'tracker-core.wasm';
+
+// deps: {factory, env?, scriptSrc?}. Call synchronously at script start: document.currentScript
+// is only set while the script's top level runs.
+export function boot(deps) {
+  const env = deps.env || browserEnv();
+  const w = env.window;
+  const con = env.console;
+  try {
+    const doc = env.document;
+    const scriptSrc = deps.scriptSrc !== undefined ? deps.scriptSrc
+      : (doc && doc.currentScript && doc.currentScript.src) || '';
+    const { tracker } = installStub(w, con);
+    const mark = tracker[MARK];
+    if (mark.state !== 'stub') {
+      con.warn('[Tracker] The tracker script is loaded more than once; the copy after the ' +
+        'first one is ignored.');
+      return null;
+    }
+    mark.state = 'booting';
+    const base = scriptSrc || (doc && doc.baseURI) || (env.location && env.location.href) || '';
+    let wasmUrl;
+    try { wasmUrl = new URL(WASM_FILE, base).href; } catch { wasmUrl = WASM_FILE; }
+
+    const go = () => {
+      const options = readPageOptions(w);
+      if (!options || typeof options !== 'object') {
+        mark.state = 'disabled';
+        con.error('[Tracker] No global `options` ({tracker: {url, source}}) found; tracker disabled.');
+        tracker.track = function track() {};
+        return;
+      }
+      if (doNotTrack(options, env.navigator)) {
+        mark.state = 'disabled';
+        con.log(DNT_MESSAGE);
+        tracker.track = function track() {};
+        mark.queue.length = 0;
+        return;
+      }
+      start(env, tracker, mark, options, deps.factory, wasmUrl);
+    };
+    // A plain script tag may run before the page's `options` script: wait for the DOM then.
+    if (readPageOptions(w) === undefined && doc && doc.readyState === 'loading') {
+      doc.addEventListener('DOMContentLoaded', go, { once: true });
+    } else {
+      go();
+    }
+    return mark;
+  } catch (e) {
+    try { con.error('[Tracker] Tracker failed to start:', e); } catch { /* no console */ }
+    return null;
+  }
+}
+
+function start(env, tracker, mark, options, factory, wasmUrl) {
+  const w = env.window;
+  const con = env.console;
+  let helpers = null;
+  const app = startTracker({
+    env, factory, wasmUrl, options,
+    pending: mark.queue,  // the stub's queue: drained in call order once the core runs
+    getPayloadOptions: () => w.response && w.response.context,
+    onReady: (context) => {
+      const params = { tracker: w.tracker, helpers, context, config: options };
+      const hook = w.onTracardiReady;
+      if (hook && typeof hook.call === 'function' && Array.isArray(hook.listeners)) {
+        hook.call(params);
+      } else if (typeof hook === 'function') {
+        con.error('[Tracker] Incorrect window.onTracardiReady. Please use ' +
+          'window.onTracardiReady.bind(fn); do not assign a value to window.onTracardiReady.');
+      }
+    },
+  });
+  helpers = createHelpers(env, app.track);
+  tracker.track = function track(type, properties, opts) { app.track(type, properties, opts); };
+  tracker.flush = function flush() { app.flush(); };
+  tracker.helpers = helpers;
+  mark.app = app;
+  app.ready.then((ok) => {
+    mark.state = ok ? 'running' : 'degraded';
+    if (!ok) return;
+    const listeners = options.listeners;
+    if (listeners && typeof listeners.onInit === 'function') {
+      const id = app.host && app.host.identity;
+      try {
+        listeners.onInit({ session: id ? { id: id.session } : null, tracker, helpers });
+      } catch (e) {
+        con.error('[Tracker] options.listeners.onInit failed:', e);
+      }
+    }
+  });
+}

@@ -1,0 +1,59 @@
+// Small helpers shared by the glue modules: string sanitising, JSON encoding, entropy.
+import { ENTROPY_POOL_WORDS } from './limits.js';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+// Lone surrogates are corrupted by Emscripten's UTF-8 encoder (toolchain.md gotcha 9), so every
+// string handed to the core as a plain string (not JSON text) is made well-formed first.
+export function wellFormed(s) {
+  if (typeof s.toWellFormed === 'function') return s.toWellFormed();
+  return s.replace(LONE_SURROGATE, '\ufffd');
+}
+
+// Keys that could pollute prototypes in any JS consumer of the payload (dashboards, collectors).
+const BLOCKED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const BLOCKED_HINT = /"(?:__proto__|constructor|prototype)":/;
+
+function dropBlocked(key, value) {
+  return BLOCKED_KEYS.has(key) ? undefined : value;
+}
+
+// JSON text of user input for the core. Fast path is a plain stringify; only when the text shows a
+// blocked key is it encoded again without those keys. Lone surrogates stay as \uD8xx escapes:
+// the core repairs those itself. Throws what JSON.stringify throws (BigInt, cycles).
+export function userJson(value) {
+  if (value === undefined || value === null) return '';
+  const text = JSON.stringify(value);
+  if (text === undefined) return '';
+  return BLOCKED_HINT.test(text) ? JSON.stringify(value, dropBlocked) : text;
+}
+
+// JSON text of glue-built context objects: every string made well-formed, because the core's
+// context setters validate and do not repair.
+export function contextJson(value) {
+  return JSON.stringify(value, (k, v) => (BLOCKED_KEYS.has(k) ? undefined
+    : typeof v === 'string' ? wellFormed(v) : v));
+}
+
+// Names the problem in a JSON.stringify failure in words a page author understands.
+export function describeJsonError(e) {
+  const m = String(e && e.message || e);
+  if (/bigint/i.test(m)) return 'it contains a BigInt (convert it to a Number or String)';
+  if (/circular|cyclic/i.test(m)) return 'it contains a circular reference';
+  return m;
+}
+
+// A pool of random uint32 words so the core's 4-word entropy costs one getRandomValues call per
+// 64 track() calls rather than one each.
+export function createEntropy(crypto) {
+  const pool = new Uint32Array(ENTROPY_POOL_WORDS);
+  let i = pool.length;
+  const fill = crypto && typeof crypto.getRandomValues === 'function'
+    ? () => crypto.getRandomValues(pool)
+    // No Web Crypto: ids are still unique enough for a page, but not unguessable.
+    : () => { for (let k = 0; k < pool.length; k++) pool[k] = (Math.random() * 0x100000000) >>> 0; };
+  return function next() {
+    if (i >= pool.length) { fill(); i = 0; }
+    return pool[i++];
+  };
+}

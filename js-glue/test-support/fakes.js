@@ -1,0 +1,228 @@
+// Minimal fakes of the browser and of the wasm core for the glue's unit tests. Only what the
+// glue touches; anything else is left undefined so accidental use fails loudly.
+import { webcrypto } from 'node:crypto';
+
+export class FakeEventTarget {
+  constructor() { this.listeners = new Map(); this.added = []; }
+  addEventListener(type, fn) {
+    this.added.push(type);
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type).add(fn);
+  }
+  removeEventListener(type, fn) { this.listeners.get(type)?.delete(fn); }
+  dispatch(type, event = {}) {
+    for (const fn of [...(this.listeners.get(type) || [])]) fn({ type, ...event });
+  }
+  count(type) { return this.listeners.get(type)?.size || 0; }
+}
+
+export class FakeElement extends FakeEventTarget {
+  constructor(tag) {
+    super();
+    this.tagName = tag.toUpperCase();
+    this.attributes = {};
+    this.children = [];
+    this.textContent = '';
+    this.parentNode = null;
+    for (const name of ['innerHTML', 'outerHTML']) {
+      Object.defineProperty(this, name, {
+        get() { return ''; },
+        set() { throw new Error(`${name} must not be used`); },
+      });
+    }
+  }
+  set text(v) { throw new Error('script .text must not be used'); }
+  insertAdjacentHTML() { throw new Error('insertAdjacentHTML must not be used'); }
+  setAttribute(n, v) { this.attributes[n] = String(v); }
+  getAttribute(n) { return this.attributes[n] ?? null; }
+  appendChild(c) { c.parentNode = this; this.children.push(c); return c; }
+  insertBefore(c, ref) {
+    c.parentNode = this;
+    const i = this.children.indexOf(ref);
+    this.children.splice(i < 0 ? this.children.length : i, 0, c);
+    return c;
+  }
+}
+
+export class FakeStorage {
+  constructor() { this.map = new Map(); this.writes = []; this.throwOnSet = null; }
+  getItem(k) { return this.map.has(k) ? this.map.get(k) : null; }
+  setItem(k, v) {
+    if (this.throwOnSet) {
+      const e = new Error('The quota has been exceeded.');
+      e.name = this.throwOnSet;
+      throw e;
+    }
+    this.writes.push([k, String(v)]);
+    this.map.set(k, String(v));
+  }
+  removeItem(k) { this.map.delete(k); }
+}
+
+export function fakeDocument({ readyState = 'complete', href = 'https://shop.example/p/1?x=1#top' } = {}) {
+  const doc = new FakeEventTarget();
+  doc.readyState = readyState;
+  doc.visibilityState = 'visible';
+  doc.title = 'Product 1';
+  doc.referrer = '';
+  doc.baseURI = href;
+  doc.currentScript = null;
+  doc.jar = new Map();
+  doc.cookieWrites = [];
+  Object.defineProperty(doc, 'cookie', {
+    get() { return [...doc.jar].map(([k, v]) => `${k}=${v}`).join('; '); },
+    set(text) {
+      doc.cookieWrites.push(text);
+      const [pair] = text.split(';');
+      const eq = pair.indexOf('=');
+      doc.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    },
+  });
+  doc.body = new FakeElement('body');
+  doc.head = new FakeElement('head');
+  doc.documentElement = new FakeElement('html');
+  doc.createElement = (tag) => new FakeElement(tag);
+  doc.getElementsByTagName = (tag) => (tag === 'script'
+    ? doc.head.children.filter((c) => c.tagName === 'SCRIPT') : []);
+  doc.querySelectorAll = () => [];
+  return doc;
+}
+
+// fetchImpl(url, init) -> response-like or throws; default 200 {}.
+export function fakeEnv(opts = {}) {
+  const logs = { log: [], info: [], warn: [], error: [], debug: [] };
+  const con = {};
+  for (const k of Object.keys(logs)) con[k] = (...a) => logs[k].push(a);
+  const href = opts.href || 'https://shop.example/p/1?x=1#top';
+  const doc = opts.document || fakeDocument({ readyState: opts.readyState, href });
+  const win = new FakeEventTarget();
+  win.screen = { width: 1920, height: 1080, availWidth: 1920, availHeight: 1050, colorDepth: 24,
+    pixelDepth: 24, orientation: { type: 'landscape-primary' } };
+  win.innerWidth = 1200;
+  win.innerHeight = 800;
+  win.history = { length: 2 };
+  const u = new URL(href);
+  const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
+  const storage = opts.localStorage === null ? null : (opts.localStorage || new FakeStorage());
+  const fetchCalls = [];
+  let clock = opts.clock ?? 1000;
+  const env = {
+    window: win,
+    document: doc,
+    navigator: { userAgent: 'Mozilla/5.0 Chrome/156', language: 'en-US', onLine: true,
+      cookieEnabled: true, platform: 'Linux x86_64', product: 'Gecko', appVersion: '5.0',
+      doNotTrack: null, ...(opts.navigator || {}) },
+    location,
+    console: con,
+    performance: { timeOrigin: 1_700_000_000_000, now: () => clock },
+    crypto: webcrypto,
+    Blob,
+    WebAssembly: opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly,
+    fetch: async (url, init) => {
+      fetchCalls.push({ url: String(url), init });
+      if (opts.fetchImpl) return opts.fetchImpl(String(url), init);
+      return fakeResponse(200, '{}');
+    },
+    // Looked up at call time so node:test mock.timers can replace the globals.
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: (id) => globalThis.clearTimeout(id),
+    queueMicrotask: (fn) => queueMicrotask(fn),
+    localStorage: () => storage,
+  };
+  return {
+    env, logs, fetchCalls, storage, document: doc, window: win,
+    advance(ms) { clock += ms; },
+    get clock() { return clock; },
+  };
+}
+
+export function fakeResponse(status, body = '', headers = {}) {
+  const h = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    status, ok: status >= 200 && status < 300,
+    headers: { get: (k) => (h.has(k.toLowerCase()) ? h.get(k.toLowerCase()) : null) },
+    text: async () => body,
+  };
+}
+
+// A fake core with the binding contract's methods and simple behaviour: queue events, send the
+// whole queue on onLoad/flush/onHidden, `fire` alone at once; tests can queue extra effects.
+export class FakeCore {
+  constructor(optionsJson) {
+    this.optionsJson = optionsJson;
+    this.calls = [];
+    this.queue = [];
+    this.extra = {};          // merged into the next effects returned
+    this.nextId = 1;
+    this.loaded = false;
+    this.deleted = false;
+    this.error = '';
+    this.trackResult = null;  // force a track() return value
+    this.throwOn = null;      // method name that throws (simulated abort)
+    FakeCore.instances.push(this);
+  }
+  rec(name, args) {
+    if (this.throwOn === name) throw new Error('RuntimeError: Aborted(fake)');
+    this.calls.push([name, ...args]);
+  }
+  fx(base = {}) {
+    const out = { ...base, ...this.extra };
+    this.extra = {};
+    return JSON.stringify(out);
+  }
+  sendAll(transport = 'fetch') {
+    if (!this.queue.length) return {};
+    const events = this.queue.splice(0);
+    return { send: [{ id: this.nextId++, url: 'https://api.example/track', transport,
+      body: JSON.stringify({ events }), events: events.length }], persist: true };
+  }
+  configError() { return this.error; }
+  start(...a) {
+    this.rec('start', a);
+    return this.fx({ identity: { session: 's-1', profile: null, device: 'd-1', sessionTtlS: 1800 } });
+  }
+  setContext(...a) { this.rec('setContext', a); }
+  setPageContext(...a) { this.rec('setPageContext', a); }
+  setPayloadOptions(...a) { this.rec('setPayloadOptions', a); }
+  track(type, props, opts, now, created, ...r) {
+    this.rec('track', [type, props, opts, now, created, ...r]);
+    if (this.trackResult !== null) return this.trackResult;
+    if (!type) { this.last = 'track(type): event type must be a non-empty string'; return -1; }
+    this.lastId = 'evt-' + this.calls.length;
+    const o = opts ? JSON.parse(opts) : {};
+    this.queue.push({ type, created });
+    if (o.fire) {
+      const ev = this.queue.pop();
+      this.extra.send = [{ id: this.nextId++, url: 'https://api.example/track', transport: 'fetch',
+        body: JSON.stringify({ events: [ev] }), events: 1 }];
+      return 1 | 2;
+    }
+    return 2 | (this.loaded ? 4 : 0);
+  }
+  lastError() { return this.last || ''; }
+  lastEventId() { return this.lastId || ''; }
+  onLoad(now) { this.rec('onLoad', [now]); this.loaded = true; return this.fx(this.sendAll()); }
+  onHidden(now) { this.rec('onHidden', [now]); return this.fx({ ...this.sendAll('keepalive'), persist: true }); }
+  onVisible(now) { this.rec('onVisible', [now]); return this.fx(); }
+  setOnline(on, now) { this.rec('setOnline', [on, now]); return this.fx(); }
+  flush(now) { this.rec('flush', [now]); return this.fx(this.sendAll()); }
+  onWake(now) { this.rec('onWake', [now]); return this.fx(); }
+  onResponse(...a) { this.rec('onResponse', a); return this.fx({ persist: true }); }
+  takeEffects() { this.rec('takeEffects', []); return this.fx(); }
+  snapshot() { this.rec('snapshot', []); return JSON.stringify({ v: 1, events: this.queue }); }
+  stats() { return JSON.stringify({ queued: this.queue.length }); }
+  delete() { this.deleted = true; }
+  named(name) { return this.calls.filter((c) => c[0] === name); }
+}
+FakeCore.instances = [];
+
+export function fakeFactory({ fail } = {}) {
+  return async () => {
+    if (fail) throw fail;
+    return { TrackerCore: FakeCore };
+  };
+}
+
+export const tick = () => new Promise((r) => setImmediate(r));
+export const OPTIONS = { tracker: { url: { script: '//cdn.example/tracker', api: 'https://api.example' },
+  source: { id: 'src-1' } } };

@@ -1,0 +1,237 @@
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHost } from '../src/core-host.js';
+import { createStorage } from '../src/storage.js';
+import { FakeCore, fakeEnv, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
+
+function setup(envOpts = {}, hostOpts = {}) {
+  const f = fakeEnv(envOpts);
+  const core = new FakeCore('{}');
+  const store = createStorage(f.env, 'src-1');
+  const host = createHost({ env: f.env, core, options: OPTIONS, storage: store, ...hostOpts });
+  host.start();
+  return { ...f, core, host, store };
+}
+
+test('start passes identity read from cookie/localStorage and the stored snapshot', () => {
+  const f = fakeEnv();
+  f.document.jar.set('tracardi-session-id', 'sess-9');
+  f.storage.setItem('tracardi-profile-id', '"prof-9"');
+  f.storage.setItem('tracardi-device-id', 'dev-raw');
+  f.storage.setItem('wasm-tracker:v1:src-1:queue', '{"v":1}');
+  const core = new FakeCore('{}');
+  createHost({ env: f.env, core, options: OPTIONS, storage: createStorage(f.env, 'src-1') }).start();
+  const [, now, ids, snap, ...r] = core.named('start')[0];
+  assert.equal(typeof now, 'number');
+  assert.deepEqual(JSON.parse(ids), { session: 'sess-9', profile: 'prof-9', device: 'dev-raw' });
+  assert.equal(snap, '{"v":1}');
+  assert.equal(r.length, 4);
+  for (const w of r) assert.ok(Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
+  assert.equal(core.named('setContext').length, 1);
+  assert.equal(core.named('setPageContext').length, 1);
+});
+
+test('track never throws: bad args, BigInt, cycles, throwing core', () => {
+  const { host, core, logs } = setup();
+  const cyc = {}; cyc.self = cyc;
+  assert.doesNotThrow(() => host.track());
+  assert.doesNotThrow(() => host.track(null, 5, 'x'));
+  assert.doesNotThrow(() => host.track('big', { n: 10n }));
+  assert.doesNotThrow(() => host.track('cyc', cyc));
+  assert.doesNotThrow(() => host.track('opts-cyc', {}, cyc));
+  const errs = logs.error.map((a) => a.join(' '));
+  assert.ok(errs.some((m) => /BigInt/.test(m) && /"big"/.test(m)), errs.join('\n'));
+  assert.ok(errs.some((m) => /circular/.test(m) && /"cyc"/.test(m)));
+  // the core was never called for the unencodable ones
+  assert.equal(core.named('track').filter((c) => c[1] === 'big' || c[1] === 'cyc').length, 0);
+  core.throwOn = 'track';
+  assert.doesNotThrow(() => host.track('boom', {}));
+  assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1);
+  assert.doesNotThrow(() => host.track('after', {}));
+  assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1, 'one warning only');
+  assert.equal(host.degraded.buffered, 1);
+});
+
+test('rejected track logs lastError via console.error', () => {
+  const { host, logs } = setup();
+  host.track('', {});
+  assert.deepEqual(logs.error.at(-1), ['[Tracker] track(type): event type must be a non-empty string']);
+});
+
+test('__proto__/constructor/prototype keys are dropped and pollute nothing', () => {
+  const { host, core } = setup();
+  const props = JSON.parse('{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"x":1}}},"ok":2}');
+  host.track('p', props);
+  const sent = core.named('track').at(-1)[2];
+  assert.deepEqual(JSON.parse(sent), { a: {}, ok: 2 });
+  assert.equal({}.polluted, undefined);
+  assert.equal(Object.prototype.x, undefined);
+});
+
+test('type is made well-formed; props JSON keeps lone-surrogate escapes for the core', () => {
+  const { host, core } = setup();
+  host.track('bad\ud800type', { t: 'half \ud83d' });
+  const [, type, props] = core.named('track').at(-1);
+  assert.equal(type, 'bad\ufffdtype');
+  assert.match(props, /\\ud83d/);
+});
+
+test('deferred bit logs the documented "[Tracker] Event track" shape', () => {
+  const { host, core, logs } = setup();
+  core.loaded = true;
+  host.track('page-view', { view: 1 }, { save: false });
+  const entry = logs.log.find((a) => a[0] === '[Tracker] Event track');
+  assert.ok(entry);
+  const o = entry[1];
+  assert.equal(o.type, 'track');
+  assert.equal(o.event, 'page-view');
+  assert.deepEqual(o.properties, { view: 1 });
+  assert.deepEqual(o.options, { save: false });
+  assert.equal(o.userId, null);
+  assert.equal(o.anonymousId, 'd-1');  // no profile yet: the device id
+  assert.equal(o.meta.id, core.lastId);
+  assert.equal(typeof o.meta.ts, 'number');
+});
+
+test('send effect → fetch with exact init; onResponse gets status, Retry-After and body', async () => {
+  const { host, core, fetchCalls } = setup({
+    fetchImpl: () => fakeResponse(429, '{"detail":"slow"}', { 'Retry-After': '7' }),
+  });
+  host.track('a', {});
+  host.onLoad();
+  await tick();
+  assert.equal(fetchCalls.length, 1);
+  assert.equal(fetchCalls[0].url, 'https://api.example/track');
+  assert.deepEqual(fetchCalls[0].init, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: fetchCalls[0].init.body, credentials: 'omit', keepalive: false,
+  });
+  const resp = core.named('onResponse')[0];
+  assert.deepEqual(resp.slice(1, 5), [1, 429, '7', '{"detail":"slow"}']);
+  assert.equal(resp.length, 10);  // name + id, status, retryAfter, body, now, r0..r3
+});
+
+test('keepalive transport on hide; network error reports status 0', async () => {
+  const { host, core, fetchCalls } = setup({ fetchImpl: () => { throw new TypeError('Failed to fetch'); } });
+  host.track('a', {});
+  host.onHidden();
+  await tick();
+  assert.equal(fetchCalls[0].init.keepalive, true);
+  assert.deepEqual(core.named('onResponse')[0].slice(1, 5), [1, 0, '', '']);
+});
+
+test('fire: effects pending are performed after the call returns, not inside it', async () => {
+  const { host, fetchCalls } = setup();
+  host.track('interest', { a: 1 }, { fire: true });
+  assert.equal(fetchCalls.length, 0, 'no network inside track()');
+  await tick();
+  assert.equal(fetchCalls.length, 1);
+});
+
+test('payload options (window.response.context) pushed before flush-type calls, only on change', () => {
+  const ctx = { profile: true };
+  const { host, core } = setup({}, { getPayloadOptions: () => ctx });
+  const before = core.named('setPayloadOptions').length;
+  host.flush();
+  host.flush();
+  assert.equal(core.named('setPayloadOptions').length, before, 'unchanged: not pushed again');
+  ctx.debugger = true;
+  host.track('x', {}, { fire: true });
+  assert.deepEqual(JSON.parse(core.named('setPayloadOptions').at(-1)[1]), { profile: true, debugger: true });
+});
+
+test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { host, core } = setup();
+  core.extra = { wake: 1_700_000_000_000 + 1000 + 5000 };
+  host.flush();
+  core.extra = { wake: 1_700_000_000_000 + 1000 + 2000 };
+  host.flush();
+  t.mock.timers.tick(1999);
+  assert.equal(core.named('onWake').length, 0);
+  t.mock.timers.tick(1);
+  assert.equal(core.named('onWake').length, 1);
+  t.mock.timers.tick(10000);
+  assert.equal(core.named('onWake').length, 1, 'the replaced 5 s timer never fires');
+  core.extra = { wake: 1_700_000_000_000 + 1000 + 3000 };
+  host.flush();
+  core.extra = { wake: null };
+  host.flush();
+  t.mock.timers.tick(10000);
+  assert.equal(core.named('onWake').length, 1, 'cancelled');
+});
+
+test('persistence is coalesced: 100 tracks in one task → one storage write', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { host, storage } = setup();
+  const before = storage.writes.length;
+  for (let i = 0; i < 100; i++) host.track('e' + i, { i });
+  assert.equal(storage.writes.length, before, 'nothing written inside track()');
+  t.mock.timers.tick(0);
+  const queueWrites = storage.writes.slice(before).filter(([k]) => k === 'wasm-tracker:v1:src-1:queue');
+  assert.equal(queueWrites.length, 1);
+  assert.equal(JSON.parse(queueWrites[0][1]).events.length, 100);
+});
+
+test('no storage or cookie writes inside track(); hide writes synchronously', () => {
+  const { host, document: doc, core } = setup();
+  const cookiesBefore = doc.cookieWrites.length;
+  host.track('a', {});
+  assert.equal(core.named('snapshot').length, 0);
+  assert.equal(doc.cookieWrites.length, cookiesBefore);
+  host.onHidden();
+  assert.equal(core.named('snapshot').length, 1, 'snapshot written during the hide call');
+});
+
+test('identity effect is stored: cookie attributes and JSON-encoded localStorage ids', () => {
+  const { host, document: doc, storage, core } = setup();
+  core.extra = { identity: { session: 'sess-2', profile: 'prof-2', device: 'dev-2', sessionTtlS: 1800 } };
+  host.onHidden();
+  const c = doc.cookieWrites.at(-1);
+  assert.match(c, /^tracardi-session-id=sess-2; max-age=1800; expires=[^;]+; path=\/; SameSite=Lax; Secure$/);
+  assert.equal(storage.getItem('tracardi-profile-id'), '"prof-2"');
+  assert.equal(storage.getItem('tracardi-device-id'), '"dev-2"');
+});
+
+test('log effects go to the console level with the [Tracker] prefix', () => {
+  const { host, core, logs } = setup();
+  core.extra = { log: [{ level: 'warn', msg: 'queue full' }, { level: 'debug', msg: 'd' }] };
+  host.flush();
+  assert.deepEqual(logs.warn.at(-1), ['[Tracker] queue full']);
+  assert.deepEqual(logs.debug.at(-1), ['[Tracker] d']);
+});
+
+test('ready effect calls onReady once with the context; ux is injected', () => {
+  const calls = [];
+  const { host, core, document: doc } = setup({}, { onReady: (c) => calls.push(c) });
+  core.extra = { ready: { context: { profile: { id: 'p' } } }, ux: [{ tag: 'div', props: { class: 'x' }, content: 'hi' }] };
+  host.flush();
+  core.extra = { ready: { context: null } };
+  host.flush();
+  assert.deepEqual(calls, [{ profile: { id: 'p' } }]);
+  assert.equal(doc.body.children.length, 1);
+  assert.equal(doc.body.children[0].textContent, 'hi');
+});
+
+test('destroy persists, cancels the timer and deletes the core', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { host, core } = setup();
+  core.extra = { wake: 1_700_000_000_000 + 5000 };
+  host.flush();
+  host.destroy();
+  assert.equal(core.deleted, true);
+  t.mock.timers.tick(10000);
+  assert.equal(core.named('onWake').length, 0);
+  assert.doesNotThrow(() => host.track('late', {}));
+});
+
+test('SPA URL change refreshes the page context before the next track', () => {
+  const { host, core, env } = setup();
+  const n = core.named('setPageContext').length;
+  host.track('a', {});
+  assert.equal(core.named('setPageContext').length, n);
+  env.location.href = 'https://shop.example/p/2';
+  host.track('b', {});
+  assert.equal(core.named('setPageContext').length, n + 1);
+  assert.equal(JSON.parse(core.named('setPageContext').at(-1)[1]).page.url, 'https://shop.example/p/2');
+});

@@ -101,6 +101,7 @@ export function fakeEnv(opts = {}) {
   win.innerWidth = 1200;
   win.innerHeight = 800;
   win.history = { length: 2 };
+  win.setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms);
   const u = new URL(href);
   const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
   const storage = opts.localStorage === null ? null : (opts.localStorage || new FakeStorage());

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { injectUx, attributeAllowed } from '../src/ux.js';
+import { wireLifecycle } from '../src/lifecycle.js';
+import { buildContext, buildPageContext } from '../src/context.js';
+import { createHelpers } from '../src/helpers.js';
+import { createTransport } from '../src/transport.js';
+import { fakeEnv, FakeElement } from '../test-support/fakes.js';
+
+test('ux: createElement/setAttribute/textContent only; on* and javascript: rejected', () => {
+  const f = fakeEnv();
+  const n = injectUx(f.env, [
+    { tag: 'div', props: { class: 'tracardi-uix-consent', 'data-endpoint': 'https://api', onclick: 'alert(1)', ONLOAD: 'x' }, content: '<img src=x onerror=alert(1)>' },
+    { tag: 'script', props: { src: 'https://api.example/uix/consent/index.js', onload: 'x', nonsense: 'y' } },
+    { tag: 'script', props: {}, content: 'alert(1)' },
+    { tag: 'a', props: { href: ' javascript:alert(1)', title: 'ok' } },
+    { tag: 'iframe', props: { srcdoc: '<script>x</script>' } },
+    { tag: 'img src=x', props: {} },
+    { tag: 'p', props: { 'bad name': 1, '"q': 2 } },
+  ]);
+  const kids = f.document.body.children;
+  assert.equal(n, 5);
+  assert.deepEqual(kids[0].attributes, { class: 'tracardi-uix-consent', 'data-endpoint': 'https://api' });
+  assert.equal(kids[0].textContent, '<img src=x onerror=alert(1)>');
+  assert.deepEqual(kids[1].attributes, { src: 'https://api.example/uix/consent/index.js' });
+  assert.deepEqual(kids[2].attributes, { title: 'ok' });
+  assert.deepEqual(kids[3].attributes, {});
+  assert.deepEqual(kids[4].attributes, {});
+  assert.ok(f.logs.warn.some((a) => /inline content skipped/.test(a[0])));
+});
+
+test('ux attribute rule', () => {
+  assert.equal(attributeAllowed('div', 'onmouseover', 'x'), false);
+  assert.equal(attributeAllowed('div', 'data-x', 'x'), true);
+  assert.equal(attributeAllowed('div', '1bad', 'x'), false);
+  assert.equal(attributeAllowed('a', 'href', 'https://ok'), true);
+  assert.equal(attributeAllowed('a', 'href', 'java\tscript:x'), false);
+  assert.equal(attributeAllowed('script', 'class', 'x'), false);
+});
+
+test('lifecycle: load, hide, pagehide, visible, bfcache restore, online/offline; no unload listeners', () => {
+  const f = fakeEnv({ readyState: 'loading' });
+  const seen = [];
+  const host = { onLoad: () => seen.push('load'), onHidden: () => seen.push('hidden'),
+    onVisible: () => seen.push('visible'), setOnline: (b) => seen.push('online:' + b) };
+  const unwire = wireLifecycle(f.env, host);
+  for (const t of ['unload', 'beforeunload']) {
+    assert.equal(f.window.added.includes(t) || f.document.added.includes(t), false, t);
+  }
+  f.window.dispatch('load');
+  f.window.dispatch('load');
+  f.document.visibilityState = 'hidden';
+  f.document.dispatch('visibilitychange');
+  f.window.dispatch('pagehide', { persisted: true });
+  f.window.dispatch('pageshow', { persisted: false });
+  f.window.dispatch('pageshow', { persisted: true });
+  f.document.visibilityState = 'visible';
+  f.document.dispatch('visibilitychange');
+  f.window.dispatch('offline');
+  f.window.dispatch('online');
+  assert.deepEqual(seen, ['load', 'hidden', 'hidden', 'visible', 'visible', 'online:false', 'online:true']);
+  unwire();
+  f.window.dispatch('offline');
+  assert.equal(seen.length, 7, 'listeners removed');
+  assert.equal(f.window.count('pagehide') + f.document.count('visibilitychange'), 0);
+});
+
+test('lifecycle: already-loaded document calls onLoad at once; offline at start reported', () => {
+  const f = fakeEnv({ readyState: 'complete', navigator: { onLine: false } });
+  const seen = [];
+  wireLifecycle(f.env, { onLoad: () => seen.push('load'), onHidden() {}, onVisible() {}, setOnline: (b) => seen.push(b) });
+  assert.deepEqual(seen, ['load', false]);
+});
+
+test('context: Tracardi keys, utm only present keys, pass params, false flags honoured', () => {
+  const f = fakeEnv({ href: 'https://shop.example/p?utm_source=news&utm_campaign=spring&__tr_pid=P1&__tr_src=S1' });
+  f.document.jar.set('_ga', 'GA1.2.3');
+  const c = buildContext(f.env, {});
+  assert.equal(typeof c.time.local, 'string');
+  assert.ok(!Number.isNaN(Date.parse(c.time.local)));
+  assert.equal(c.browser.local.browser.name, 'chrome');
+  assert.equal(c.browser.local.browser.javaEnabled, false);
+  assert.equal(c.browser.local.device.platform, 'Linux x86_64');
+  assert.deepEqual(c.screen.local, { width: 1920, height: 1080, innerWidth: 1200, innerHeight: 800,
+    availWidth: 1920, availHeight: 1050, colorDepth: 24, pixelDepth: 24, orientation: 'landscape-primary' });
+  assert.deepEqual(c.utm, { source: 'news', campaign: 'spring' });
+  assert.deepEqual(c.tracardi, { pass: { profile: 'P1', source: 'S1' } });
+  assert.deepEqual(c.ids, { ga: 'GA1.2.3' });
+  const off = buildContext(f.env, { context: { browser: false, screen: false, utm: false, tracardiPass: false } });
+  assert.deepEqual(Object.keys(off).sort(), ['ids', 'time']);
+  assert.equal(buildPageContext(f.env, { context: { page: false } }), null);
+});
+
+test('page context: url, path, hash, title, external referer host/query, history length', () => {
+  const f = fakeEnv({ href: 'https://shop.example/p/1?x=1#top' });
+  f.document.referrer = 'https://www.google.com/search?q=sun+glasses';
+  assert.deepEqual(buildPageContext(f.env, {}), { page: { url: 'https://shop.example/p/1?x=1#top',
+    path: '/p/1', hash: '#top', title: 'Product 1', referer: { host: 'www.google.com', query: 'sun glasses' },
+    history: { length: 2 } } });
+  f.document.referrer = 'https://shop.example/home';
+  assert.deepEqual(buildPageContext(f.env, {}).page.referer, { host: null, query: null });
+});
+
+test('helpers: track forces fire, onClick/addListener return a remover', () => {
+  const f = fakeEnv();
+  const calls = [];
+  const h = createHelpers(f.env, (...a) => calls.push(a));
+  h.track('buy', { p: 1 }, { save: false });
+  h.track('buy2');
+  assert.deepEqual(calls, [['buy', { p: 1 }, { save: false, fire: true }], ['buy2', undefined, { fire: true }]]);
+  const el = new FakeElement('button');
+  let clicks = 0;
+  const remove = h.onClick(el, () => clicks++);
+  el.dispatch('click');
+  remove();
+  el.dispatch('click');
+  assert.equal(clicks, 1);
+  const off = h.addListener([el], 'mouseover focus', () => clicks++);
+  el.dispatch('focus');
+  off();
+  el.dispatch('mouseover');
+  assert.equal(clicks, 2);
+});
+
+test('transport: beacon uses an application/json Blob and reports 202 / 0', async () => {
+  const sent = [];
+  const f = fakeEnv({ navigator: { sendBeacon: (url, blob) => { sent.push([url, blob]); return sent.length === 1; } } });
+  const send = createTransport(f.env);
+  const eff = { id: 1, url: 'https://api.example/track', transport: 'beacon', body: '{"a":1}' };
+  assert.deepEqual(await send(eff), { status: 202, retryAfter: '', body: '' });
+  assert.deepEqual(await send(eff), { status: 0, retryAfter: '', body: '' });
+  assert.equal(sent[0][1].type, 'application/json');
+  assert.equal(await sent[0][1].text(), '{"a":1}');
+  assert.equal(f.fetchCalls.length, 0);
+});
+
+test('transport: never rejects (fetch throws synchronously, body read fails)', async () => {
+  const f = fakeEnv({ fetchImpl: () => ({ status: 503, headers: { get: () => null }, text: async () => { throw new Error('cut'); } }) });
+  assert.deepEqual(await createTransport(f.env)({ url: 'u', body: '', transport: 'fetch' }), { status: 503, retryAfter: '', body: '' });
+  const g = fakeEnv();
+  g.env.fetch = () => { throw new TypeError('blocked'); };
+  assert.deepEqual(await createTransport(g.env)({ url: 'u', body: '', transport: 'keepalive' }), { status: 0, retryAfter: '', body: '' });
+});

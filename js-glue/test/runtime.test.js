@@ -1,0 +1,216 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { boot } from '../src/tracker-runtime.js';
+import { runLoader } from '../src/loader-snippet.js';
+import { scriptUrl, readPageOptions } from '../src/page-options.js';
+import { DEGRADED_BUFFER_LIMIT } from '../src/limits.js';
+import { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } from '../test-support/fakes.js';
+
+const SRC = 'https://cdn.example/tracker/liliput.min.js';
+
+function page(envOpts) {
+  const f = fakeEnv(envOpts);
+  f.window.options = structuredClone(OPTIONS);
+  return f;
+}
+
+test('stub queue is replayed in call order with the original timestamps', async () => {
+  const f = page();
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  const t0 = Date.now();
+  f.window.tracker.track('first', { n: 1 });
+  f.window.tracker.track('second', { n: 2 }, { save: false });
+  const stamps = f.window.tracker.__wasmTracker.queue.map(([, ts]) => ts);
+  assert.ok(stamps[0] >= t0);
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  f.window.tracker.track('third', {});  // while the core loads
+  await tick();
+  const core = FakeCore.instances[0];
+  const tracks = core.named('track');
+  assert.deepEqual(tracks.map((c) => c[1]), ['first', 'second', 'third']);
+  assert.equal(tracks[0][5], stamps[0]);
+  assert.equal(tracks[1][5], stamps[1]);
+  assert.equal(tracks[1][3], '{"save":false}');
+  // onLoad after the replay, so pre-load events leave in one batch
+  const names = core.calls.map((c) => c[0]);
+  assert.ok(names.lastIndexOf('track') < names.indexOf('onLoad'));
+  // now live: a call goes straight to the core
+  f.window.tracker.track('fourth', {});
+  assert.equal(core.named('track').at(-1)[1], 'fourth');
+  assert.equal(core.named('track').at(-1)[5], 0);
+  assert.equal(f.window.tracker.__wasmTracker.state, 'running');
+});
+
+test('the wasm is located next to the script; options JSON carries only `tracker`', async () => {
+  const f = page();
+  f.window.options.listeners = { onInit() {} };
+  let moduleArg;
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: async (m) => { moduleArg = m; return { TrackerCore: FakeCore }; }, scriptSrc: SRC });
+  await tick();
+  assert.equal(moduleArg.locateFile('tracker-core.wasm', ''), 'https://cdn.example/tracker/tracker-core.wasm');
+  assert.equal(typeof moduleArg.instantiateWasm, 'function');
+  assert.deepEqual(JSON.parse(FakeCore.instances[0].optionsJson), { tracker: OPTIONS.tracker });
+});
+
+test('snippet included twice: one tracker, one warning, one script', async () => {
+  const f = page({ readyState: 'interactive' });
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  const tracker = f.window.tracker;
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  assert.equal(f.window.tracker, tracker);
+  assert.equal(f.logs.warn.length, 1);
+  assert.match(f.logs.warn[0][0], /more than once/);
+  await new Promise((r) => setTimeout(r, 5));
+  const scripts = f.document.head.children.filter((c) => c.tagName === 'SCRIPT');
+  assert.equal(scripts.length, 1);
+  assert.equal(scripts[0].src, '//cdn.example/tracker/liliput.min.js');
+  assert.equal(scripts[0].async, true);
+});
+
+test('loader waits for DOMContentLoaded to read options (const declared after the snippet)', () => {
+  const f = fakeEnv({ readyState: 'loading' });
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  assert.equal(typeof f.window.tracker.track, 'function');
+  assert.deepEqual(f.window.response, { context: {} });
+  assert.equal(typeof f.window.onTracardiReady.bind, 'function');
+  f.window.options = structuredClone(OPTIONS);
+  f.document.dispatch('DOMContentLoaded');
+  assert.equal(f.document.head.children[0].src, '//cdn.example/tracker/liliput.min.js');
+});
+
+test('script URL rule follows Tracardi', () => {
+  const o = (script) => ({ tracker: { url: { script } } });
+  assert.equal(scriptUrl(o('http://h:8686/tracker')), 'http://h:8686/tracker/liliput.min.js');
+  assert.equal(scriptUrl(o('//h/tracker')), '//h/tracker/liliput.min.js');
+  assert.equal(scriptUrl(o('/static/liliput.min.js')), '/static/liliput.min.js');
+  assert.equal(scriptUrl(o(null)), 'liliput.min.js');
+  assert.equal(scriptUrl({}), 'liliput.min.js');
+});
+
+test('bare global `options` is read before window.options', () => {
+  globalThis.options = { tracker: { marker: 'bare' } };
+  try {
+    assert.equal(readPageOptions({ options: { tracker: { marker: 'window' } } }).tracker.marker, 'bare');
+  } finally {
+    delete globalThis.options;
+  }
+  assert.equal(readPageOptions({ options: { tracker: { marker: 'window' } } }).tracker.marker, 'window');
+});
+
+test('Do Not Track respected by the loader and the runtime', async () => {
+  const f = page({ navigator: { doNotTrack: '1' } });
+  f.window.options.tracker.settings = { respectDoNotTrack: true };
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(f.logs.log.at(-1), ['[Tracker] Respecting Do Not Track; tracker disabled.']);
+  assert.equal(f.document.head.children.length, 0);
+  let loaded = false;
+  boot({ env: f.env, factory: async () => { loaded = true; return { TrackerCore: FakeCore }; }, scriptSrc: SRC });
+  await tick();
+  assert.equal(loaded, false);
+  assert.doesNotThrow(() => f.window.tracker.track('x', {}));
+});
+
+test('plain script tag without the snippet: the runtime creates window.tracker itself', async () => {
+  const f = page();
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  assert.equal(typeof f.window.tracker.track, 'function');
+  f.window.tracker.track('early', {});
+  await tick();
+  assert.deepEqual(FakeCore.instances[0].named('track').map((c) => c[1]), ['early']);
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  assert.equal(f.logs.warn.filter((a) => /loaded more than once/.test(a[0])).length, 1);
+  assert.equal(FakeCore.instances.length, 1);
+});
+
+test('degraded mode: factory rejects → track returns, calls buffered (bounded), one warning', async () => {
+  const f = page();
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  f.window.tracker.track('before', {});
+  const mark = boot({ env: f.env, factory: fakeFactory({ fail: new Error('HTTP 404 for x') }), scriptSrc: SRC });
+  await tick();
+  assert.equal(mark.state, 'degraded');
+  for (let i = 0; i < DEGRADED_BUFFER_LIMIT + 50; i++) {
+    assert.equal(f.window.tracker.track('e', { i }), undefined);
+  }
+  const warns = f.logs.warn.filter((a) => /Tracker disabled/.test(a[0]));
+  assert.equal(warns.length, 1);
+  assert.match(warns[0][0], /HTTP 404/);
+  assert.match(warns[0][0], /tracker-core\.wasm/);
+  assert.equal(mark.app.degraded.buffered, DEGRADED_BUFFER_LIMIT);
+  assert.equal(mark.app.degraded.dropped, 51);
+});
+
+test('degraded mode: no WebAssembly / CSP CompileError in instantiation', async () => {
+  const f = page({ WebAssembly: null });
+  const mark = boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  await tick();
+  assert.equal(mark.state, 'degraded');
+  assert.match(f.logs.warn[0][0], /no WebAssembly/);
+
+  // The real instantiate path: a CSP without 'wasm-unsafe-eval' rejects compilation.
+  const g = page({
+    fetchImpl: () => ({ ok: true, status: 200, clone() { return this; }, arrayBuffer: async () => new ArrayBuffer(8) }),
+    WebAssembly: {
+      instantiate: async () => { const e = new Error("Refused to compile or instantiate WebAssembly module because 'wasm-unsafe-eval' is not allowed"); e.name = 'CompileError'; throw e; },
+      instantiateStreaming: async () => { const e = new Error('Refused to compile'); e.name = 'CompileError'; throw e; },
+    },
+  });
+  const factory = (m) => new Promise(() => { m.instantiateWasm({}, () => {}); });  // like Emscripten
+  const mark2 = boot({ env: g.env, factory, scriptSrc: SRC });
+  await tick(); await tick();
+  assert.equal(mark2.state, 'degraded');
+  assert.equal(g.logs.warn.length, 1);
+  assert.match(g.logs.warn[0][0], /CompileError: Refused to compile/);
+  assert.doesNotThrow(() => g.window.tracker.track('x', {}));
+});
+
+test('config error from the core: one console.error naming the field, tracker disabled', async () => {
+  const f = page();
+  FakeCore.instances.length = 0;
+  const factory = async () => ({ TrackerCore: class extends FakeCore { configError() { return 'options.tracker.source.id must be a string, got missing'; } } });
+  boot({ env: f.env, factory, scriptSrc: SRC });
+  await tick();
+  assert.equal(f.logs.error.length, 1);
+  assert.match(f.logs.error[0][0], /source\.id/);
+  assert.equal(FakeCore.instances[0].deleted, true);
+  assert.doesNotThrow(() => f.window.tracker.track('x', {}));
+  assert.equal(f.logs.error.length, 1);
+});
+
+test('ready effect → onTracardiReady listeners once with {tracker, helpers, context}; late bind still called', async () => {
+  const f = page();
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  const seen = [];
+  f.window.onTracardiReady.bind((p) => seen.push(p));
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  await tick();
+  const core = FakeCore.instances[0];
+  core.extra = { ready: { context: { profile: { id: 'p1' } } } };
+  f.window.tracker.flush();
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].tracker, f.window.tracker);
+  assert.deepEqual(seen[0].context, { profile: { id: 'p1' } });
+  assert.equal(typeof seen[0].helpers.track, 'function');
+  const late = [];
+  f.window.onTracardiReady.bind((p) => late.push(p.context));
+  assert.deepEqual(late, [{ profile: { id: 'p1' } }]);
+  // helpers.track always fires
+  seen[0].helpers.track('clicked', { a: 1 }, { save: true });
+  assert.deepEqual(JSON.parse(core.named('track').at(-1)[3]), { save: true, fire: true });
+});
+
+test('window.response.context becomes the payload options', async () => {
+  const f = page();
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  f.window.response.context.profile = true;
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  await tick();
+  const calls = FakeCore.instances[0].named('setPayloadOptions');
+  assert.deepEqual(JSON.parse(calls.at(-1)[1]), { profile: true });
+});

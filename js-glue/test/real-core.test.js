@@ -1,0 +1,143 @@
+// The glue against the real wasm core (when it has been built): the src modules with fake browser
+// objects, and the bundled dist/liliput.min.js run as a classic script in a fresh vm context.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { webcrypto } from 'node:crypto';
+import { boot } from '../src/tracker-runtime.js';
+import { fakeEnv, fakeDocument, FakeEventTarget } from '../test-support/fakes.js';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const GLUE = here('../../build-wasm/wasm/bindings/tracker-core.mjs');
+const WASM = here('../../build-wasm/wasm/bindings/tracker-core.wasm');
+const BUNDLE = here('../dist/liliput.min.js');
+const DIST_WASM = here('../dist/tracker-core.wasm');
+const haveCore = existsSync(GLUE) && existsSync(WASM);
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond, ms = 2000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await wait(5);
+  }
+}
+
+function collector(wasmPath, posts, reply) {
+  return async (url, init) => {
+    if (url.endsWith('.wasm')) {
+      return new Response(readFileSync(wasmPath), { headers: { 'Content-Type': 'application/wasm' } });
+    }
+    posts.push({ url, init, body: JSON.parse(init.body) });
+    return reply(posts.length);
+  };
+}
+
+const OK = () => new Response(JSON.stringify({ task: 't', ux: [], response: {}, profile: { id: 'prof-srv' },
+  session: { id: 'x' }, errors: [], warnings: [] }), { status: 200 });
+
+test('real core: pre-load calls → one ordered batch, ready, identity stored, deferred log, keepalive on hide',
+  { skip: !haveCore && 'wasm core not built' }, async () => {
+    const posts = [];
+    const f = fakeEnv({ readyState: 'loading', fetchImpl: collector(WASM, posts, OK) });
+    f.env.performance = performance;
+    f.window.options = { tracker: { url: { script: '//h/tracker', api: 'http://127.0.0.1:8686/' }, source: { id: 'demo' } } };
+    const { default: factory } = await import(GLUE);
+    const ready = [];
+    f.window.onTracardiReady = { listeners: [], bind(fn) { this.listeners.push(fn); }, call(p) { this.listeners.forEach((fn) => fn(p)); } };
+    f.window.onTracardiReady.bind((p) => ready.push(p.context));
+    const mark = boot({ env: f.env, factory, scriptSrc: 'http://h/tracker/liliput.min.js' });
+    f.window.tracker.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });
+    f.window.tracker.track('page-view', {});
+    await until(() => mark.state === 'running');
+    assert.equal(posts.length, 0, 'nothing before the load event');
+    f.document.readyState = 'complete';
+    f.window.dispatch('load');
+    await until(() => ready.length === 1);
+    assert.equal(posts.length, 1);
+    const p = posts[0];
+    assert.equal(p.url, 'http://127.0.0.1:8686/track');
+    assert.equal(p.init.credentials, 'omit');
+    assert.deepEqual(p.init.headers, { 'Content-Type': 'application/json' });
+    assert.deepEqual(p.body.events.map((e) => e.type), ['purchase-order', 'page-view']);
+    assert.equal(p.body.source.id, 'demo');
+    assert.equal(p.body.events[0].context.page.title, 'Product 1');
+    assert.equal(p.body.context.browser.local.browser.name, 'chrome');
+    assert.equal(ready[0].profile.id, 'prof-srv');
+    await wait(5);
+    assert.equal(f.storage.getItem('tracardi-profile-id'), '"prof-srv"');
+    assert.match(f.storage.getItem('tracardi-device-id'), /^"[0-9a-f-]{36}"$/);
+    assert.match(f.document.cookieWrites[0], /^tracardi-session-id=[^;]+; max-age=1800; expires=[^;]+; path=\/; SameSite=Lax; Secure$/);
+
+    f.window.tracker.track('late', { x: 1 });
+    const logged = f.logs.log.find((a) => a[0] === '[Tracker] Event track');
+    assert.ok(logged, 'deferred event logged');
+    assert.equal(logged[1].event, 'late');
+    assert.equal(logged[1].anonymousId, 'prof-srv');
+    f.document.visibilityState = 'hidden';
+    f.document.dispatch('visibilitychange');
+    const snap = f.storage.getItem('wasm-tracker:v1:demo:queue');
+    assert.ok(snap && snap.includes('"late"'), 'snapshot written synchronously on hide');
+    await until(() => posts.length === 2);
+    assert.equal(posts[1].init.keepalive, true);
+    assert.deepEqual(posts[1].body.events.map((e) => e.type), ['late']);
+    assert.equal(posts[1].body.events[0].id, logged[1].meta.id);
+    mark.app.destroy();
+  });
+
+test('real core: a retryable failure keeps the events in the persisted snapshot',
+  { skip: !haveCore && 'wasm core not built' }, async () => {
+    const posts = [];
+    const f = fakeEnv({ fetchImpl: collector(WASM, posts, () => new Response('{"detail":"down"}', { status: 503 })) });
+    f.env.performance = performance;
+    f.window.options = { tracker: { url: { api: 'http://c' }, source: { id: 'demo' } } };
+    const { default: factory } = await import(GLUE);
+    const mark = boot({ env: f.env, factory, scriptSrc: 'http://h/t/liliput.min.js' });
+    f.window.tracker.track('a', {});
+    await until(() => posts.length === 1);
+    await wait(10);
+    const snap = JSON.parse(f.storage.getItem('wasm-tracker:v1:demo:queue'));
+    assert.equal(snap.events.length, 1);
+    mark.app.destroy();
+  });
+
+test('dist/liliput.min.js as a classic script: `const options`, currentScript, real wasm',
+  { skip: !(existsSync(BUNDLE) && existsSync(DIST_WASM)) && 'run npm run build first' }, async () => {
+    const posts = [];
+    const wasmUrls = [];
+    const doc = fakeDocument({ readyState: 'complete', href: 'http://127.0.0.1:8686/shop.html' });
+    doc.currentScript = { src: 'http://127.0.0.1:8686/tracker/liliput.min.js' };
+    const win = new FakeEventTarget();
+    const fetchFn = async (url, init) => {
+      if (String(url).endsWith('.wasm')) wasmUrls.push(String(url));
+      return collector(DIST_WASM, posts, OK)(String(url), init);
+    };
+    const logs = [];
+    const con = { log: (...a) => logs.push(['log', ...a]), info() {}, debug() {},
+      warn: (...a) => logs.push(['warn', ...a]), error: (...a) => logs.push(['error', ...a]) };
+    Object.assign(win, {
+      document: doc, navigator: { userAgent: 'Chrome', onLine: true, cookieEnabled: true },
+      location: { href: 'http://127.0.0.1:8686/shop.html', protocol: 'http:', host: '127.0.0.1:8686', pathname: '/shop.html', hash: '' },
+      console: con, fetch: fetchFn, performance, crypto: webcrypto, WebAssembly, URL, URLSearchParams,
+      TextDecoder, TextEncoder, Blob, Response, setTimeout, clearTimeout, queueMicrotask, Intl,
+      screen: {}, history: { length: 1 }, localStorage: null,
+    });
+    win.window = win;
+    const ctx = vm.createContext(win);
+    vm.runInContext(`const options = {tracker: {url: {script: '//127.0.0.1:8686/tracker', api: 'http://127.0.0.1:8686'}, source: {id: 'demo-source'}}};
+      window.tracker = undefined;`, ctx);
+    assert.equal(win.options, undefined, 'const is not a window property');
+    vm.runInContext(readFileSync(BUNDLE, 'utf8'), ctx, { filename: 'liliput.min.js' });
+    vm.runInContext(`window.tracker.track('page-view', {page: 1});`, ctx);
+    await until(() => posts.length === 1);
+    await wait(10);
+    assert.deepEqual(wasmUrls, ['http://127.0.0.1:8686/tracker/tracker-core.wasm']);
+    assert.equal(posts[0].body.source.id, 'demo-source');
+    assert.deepEqual(posts[0].body.events.map((e) => e.type), ['page-view']);
+    assert.deepEqual(logs.filter((l) => l[0] !== 'log'), [
+      ['warn', '[Tracker] localStorage is not usable (unavailable); unsent events are kept in memory for this page only.'],
+    ]);
+    win.tracker.__wasmTracker.app.destroy();
+  });

@@ -1,0 +1,26 @@
+// Compiled with `tsc -p test` (noEmit): the public types accept the documented usage and reject
+// obvious mistakes.
+import { createTracker, type Tracker, type TrackOptions } from 'wasm-tracker';
+
+const t: Tracker = createTracker(
+  { tracker: { url: { api: 'https://api.example', script: null }, source: { id: 'src' },
+    profile: { id: '0adfd4c8-36eb-40cd-9350-5df37706286a' },
+    context: { screen: false }, settings: { respectDoNotTrack: true, transport: 'fetch' } } },
+  { onReady: (ctx) => { if (ctx) void ctx['profile']; }, getPayloadOptions: () => ({ profile: true }) },
+);
+t.track('page-view');
+t.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });
+const opts: TrackOptions = { fire: true, save: false };
+t.track('interest', { Eletronics: ['Mobile phones', 'Accessories'] }, opts);
+t.flush();
+void t.ready.then((ok: boolean) => ok);
+const s = t.stats();
+if (s) void s.dropped['queue_full'];
+t.destroy();
+
+// @ts-expect-error the source id is required
+createTracker({ tracker: { url: { api: 'x' } } });
+// @ts-expect-error transport is fetch or beacon
+createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { transport: 'xhr' } } });
+// @ts-expect-error track returns nothing to await on
+t.track('x').then();

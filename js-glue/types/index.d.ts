@@ -1,0 +1,85 @@
+// Hand-written types for the npm entry of wasm-tracker (dist/index.js).
+
+/** The Tracardi tracker configuration (the `tracker` key of the page's `options` object). */
+export interface TrackerConfig {
+  url: {
+    /** Tracardi API base; events are POSTed to `<api>/track`. */
+    api: string;
+    /** Where liliput.min.js is loaded from (used by the loader snippet only). */
+    script?: string | null;
+  };
+  /** The event source id (REST bridge); must not start with `@`. */
+  source: { id: string };
+  /** Static profile id sent on every request (Tracardi 0.8.1+). Use a random UUID4. */
+  profile?: { id: string };
+  /** Parts of the payload context; `false` leaves that part out. */
+  context?: {
+    browser?: boolean;
+    screen?: boolean;
+    page?: boolean;
+    utm?: boolean;
+    tracardiPass?: boolean;
+    [key: string]: unknown;
+  };
+  settings?: {
+    respectDoNotTrack?: boolean;
+    /** `"beacon"` only for collectors that accept a cross-origin JSON beacon. */
+    transport?: 'fetch' | 'beacon';
+    /** `false` silences the `[Tracker] Event track` line for events queued after load. */
+    logDeferred?: boolean;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+export interface TrackerOptions {
+  tracker: TrackerConfig;
+  [key: string]: unknown;
+}
+
+/** Per-event options. Unknown keys are passed through as the event's `options`. */
+export interface TrackOptions {
+  /** Send this event at once, alone. */
+  fire?: boolean;
+  /** Send this event at once on the unload-safe transport (keepalive fetch). */
+  asBeacon?: boolean;
+  /** Merged into this event's context. */
+  context?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The parsed JSON body of the first /track response, or null when there was none. */
+export type ResponseContext = Record<string, unknown> | null;
+
+export interface TrackerHooks {
+  /** Called once, after the first batch was answered (Tracardi's onTracardiReady). */
+  onReady?: (context: ResponseContext) => void;
+  /** The payload-level `options` (Tracardi's `window.response.context`), read before each send. */
+  getPayloadOptions?: () => Record<string, unknown> | undefined;
+  /** Override where the .wasm is fetched from (default: next to dist/index.js). */
+  wasmUrl?: string;
+}
+
+export interface TrackerStats {
+  queued: number;
+  inflight: number;
+  accepted: number;
+  acked: number;
+  requests: number;
+  dropped: Record<string, number>;
+}
+
+export interface Tracker {
+  /** Records an event. Returns at once and never throws; problems are logged to the console. */
+  track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
+  /** Sends everything queued now. */
+  flush(): void;
+  /** true once the wasm core runs; false when it could not load (calls are then only buffered). */
+  readonly ready: Promise<boolean>;
+  /** Counters from the core, or null before it is ready. */
+  stats(): TrackerStats | null;
+  /** Persists the queue, removes page listeners and frees the core. */
+  destroy(): void;
+}
+
+export function createTracker(options: TrackerOptions, hooks?: TrackerHooks): Tracker;

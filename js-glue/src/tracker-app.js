@@ -7,6 +7,7 @@ import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
+import { wireExternalLinks } from './links.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean}
@@ -17,6 +18,7 @@ export function startTracker(deps) {
   let degraded = null;
   let disabled = false;
   let unwire = null;
+  let unwireLinks = null;
   let destroyed = false;
 
   function track(type, properties, options) {
@@ -67,7 +69,20 @@ export function startTracker(deps) {
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
     for (const [args, ts] of calls) host.track(args[0], args[1], args[2], ts);
-    if (deps.lifecycle !== false) unwire = wireLifecycle(env, host);
+    // tracker.auto.events: [[type, properties], ...] join the page's first batch.
+    const t = deps.options.tracker;
+    const auto = t.auto && t.auto.events;
+    if (Array.isArray(auto)) {
+      for (const ev of auto) if (Array.isArray(ev)) host.track(ev[0], ev[1], ev[2]);
+    }
+    if (deps.lifecycle !== false) {
+      unwire = wireLifecycle(env, host);
+      const staticId = t.profile && typeof t.profile.id === 'string' ? t.profile.id : null;
+      unwireLinks = wireExternalLinks(env, t.settings && t.settings.trackExternalLinks, () => ({
+        profile: staticId || (host && host.identity && host.identity.profile) || null,
+        source: sourceId,
+      }));
+    }
     return !host.degraded;
   }).catch((e) => {
     if (destroyed) return false;
@@ -86,6 +101,7 @@ export function startTracker(deps) {
       if (destroyed) return;
       destroyed = true;
       if (unwire) unwire();
+      if (unwireLinks) unwireLinks();
       if (host) host.destroy();
       host = null;
     },

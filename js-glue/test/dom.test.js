@@ -141,3 +141,25 @@ test('transport: never rejects (fetch throws synchronously, body read fails)', a
   g.env.fetch = () => { throw new TypeError('blocked'); };
   assert.deepEqual(await createTransport(g.env)({ url: 'u', body: '', transport: 'keepalive' }), { status: 0, retryAfter: '', body: '' });
 });
+
+test('trackExternalLinks: listed domains get __tr_pid/__tr_src on click, others untouched', async () => {
+  const { wireExternalLinks } = await import('../src/links.js');
+  const f = fakeEnv();
+  let profile = null;
+  const off = wireExternalLinks(f.env, ['partner.example'], () => ({ profile, source: 'src-1' }));
+  const a = new FakeElement('a');
+  a.href = 'https://shop.partner.example/x?y=1';
+  const span = new FakeElement('span');
+  span.parentNode = a;
+  f.document.dispatch('click', { target: span });
+  assert.equal(a.href, 'https://shop.partner.example/x?y=1', 'no profile yet: unchanged');
+  profile = 'P1';
+  f.document.dispatch('click', { target: span });
+  assert.equal(a.href, 'https://shop.partner.example/x?y=1&__tr_pid=P1&__tr_src=src-1');
+  const other = new FakeElement('a');
+  other.href = 'https://evilpartner.example/';
+  f.document.dispatch('click', { target: other });
+  assert.equal(other.href, 'https://evilpartner.example/');
+  off();
+  assert.equal(f.document.count('click'), 0);
+});

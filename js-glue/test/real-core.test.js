@@ -141,3 +141,26 @@ test('dist/liliput.min.js as a classic script: `const options`, currentScript, r
     ]);
     win.tracker.__wasmTracker.app.destroy();
   });
+
+test('dist/index.js (npm ESM): finds tracker-core.mjs/.wasm next to itself and sends',
+  { skip: !existsSync(here('../dist/index.js')) && 'run npm run build first' }, async () => {
+    const posts = [];
+    const wasmUrls = [];
+    const f = fakeEnv({ fetchImpl: async (url, init) => {
+      if (url.endsWith('.wasm')) {
+        wasmUrls.push(url);
+        return new Response(readFileSync(fileURLToPath(url)), { headers: { 'Content-Type': 'application/wasm' } });
+      }
+      return collector(DIST_WASM, posts, OK)(url, init);
+    } });
+    f.env.performance = performance;
+    const { createTracker } = await import(here('../dist/index.js'));
+    const t = createTracker({ tracker: { url: { api: 'http://c' }, source: { id: 'npm' } } }, { env: f.env });
+    t.track('npm-event', { n: 1 });
+    assert.equal(await t.ready, true);
+    await until(() => posts.length === 1);
+    assert.equal(wasmUrls[0], new URL('../dist/tracker-core.wasm', import.meta.url).href);
+    assert.deepEqual(posts[0].body.events.map((e) => e.type), ['npm-event']);
+    assert.equal(t.stats().requests, 1);
+    t.destroy();
+  });

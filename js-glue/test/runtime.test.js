@@ -214,3 +214,15 @@ test('window.response.context becomes the payload options', async () => {
   const calls = FakeCore.instances[0].named('setPayloadOptions');
   assert.deepEqual(JSON.parse(calls.at(-1)[1]), { profile: true });
 });
+
+test('tracker.auto.events join the first batch after the replayed calls', async () => {
+  const f = page();
+  f.window.options.tracker.auto = { events: [['auto-view', { a: 1 }], 'bad'] };
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  f.window.tracker.track('mine', {});
+  await tick();
+  const core = FakeCore.instances[0];
+  assert.deepEqual(core.named('track').map((c) => c[1]), ['mine', 'auto-view']);
+  assert.equal(core.named('onLoad').length, 1);
+});

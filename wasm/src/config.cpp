@@ -1,21 +1,25 @@
 #include "tracker/config.hpp"
 
-#include <nlohmann/json.hpp>
+#include <map>
 
-#include "json_text.hpp"
-
+#include "json_scan.hpp"
 #include "tracker/uuid.hpp"
 
 namespace tracker {
 namespace {
 
-using json = nlohmann::json;
+using detail::JsonKind;
 
-// Returns the member `key` of `obj` or nullptr; never throws (obj may be any type).
-const json* member(const json* obj, const char* key) {
-  if (obj == nullptr || !obj->is_object()) return nullptr;
-  auto it = obj->find(key);
-  return it == obj->end() ? nullptr : &*it;
+struct Field {
+  JsonKind kind = JsonKind::null;
+  std::string text;
+};
+
+// The options paths the core reads; everything else in the object is the glue's business.
+bool interesting(const detail::JsonPath& path) {
+  return !path.empty() && path.size() <= 3 && path[0] == "tracker" &&
+         (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
+          path[1] == "settings");
 }
 
 std::string trim(const std::string& s) {
@@ -25,37 +29,51 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-const char* type_name(const json* v) {
-  if (v == nullptr) return "missing";
-  return v->type_name();
-}
+class Fields {
+ public:
+  bool read(std::string_view text) {
+    detail::JsonScanner scanner;
+    scanner.on_value = [this](const detail::JsonPath& path, JsonKind kind, std::string_view v) {
+      if (!interesting(path)) return;
+      std::string key;
+      for (const std::string& p : path) key += (key.empty() ? "" : ".") + p;
+      fields_[key] = Field{kind, std::string(v)};
+    };
+    return scanner.scan(text) && scanner.root == JsonKind::object;
+  }
+  const Field* get(const char* key) const {
+    auto it = fields_.find(key);
+    return it == fields_.end() ? nullptr : &it->second;
+  }
+  static const char* type_name(const Field* f) { return f ? detail::kind_name(f->kind) : "missing"; }
+
+ private:
+  std::map<std::string, Field> fields_;
+};
 
 }  // namespace
 
 ConfigResult parse_config(std::string_view options_json) {
   ConfigResult r;
-  const json root = detail::parse_json(options_json);
-  if (root.is_discarded() || !root.is_object()) {
+  Fields f;
+  if (!f.read(options_json)) {
     r.error = "options must be an object ({tracker: {url: {api}, source: {id}}})";
     return r;
   }
-  const json* tracker = member(&root, "tracker");
-  if (tracker == nullptr || !tracker->is_object()) {
-    r.error = std::string("options.tracker must be an object, got ") + type_name(tracker);
+  auto expect = [&r, &f](const char* key, JsonKind kind, const char* what) -> const Field* {
+    const Field* v = f.get(key);
+    if (v == nullptr || v->kind != kind) {
+      r.error = std::string("options.") + key + " must be " + what + ", got " + Fields::type_name(v);
+      return nullptr;
+    }
+    return v;
+  };
+  if (!expect("tracker", JsonKind::object, "an object") || !expect("tracker.url", JsonKind::object, "an object"))
     return r;
-  }
-  const json* url = member(tracker, "url");
-  if (url == nullptr || !url->is_object()) {
-    r.error = std::string("options.tracker.url must be an object, got ") + type_name(url);
-    return r;
-  }
-  const json* api = member(url, "api");
-  if (api == nullptr || !api->is_string()) {
-    r.error = std::string("options.tracker.url.api must be a string URL, got ") + type_name(api);
-    return r;
-  }
+  const Field* api = expect("tracker.url.api", JsonKind::string, "a string URL");
+  if (!api) return r;
   Config c;
-  c.api_url = trim(api->get_ref<const std::string&>());
+  c.api_url = trim(api->text);
   while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
   if (c.api_url.empty()) {
     r.error = "options.tracker.url.api must not be empty";
@@ -63,13 +81,9 @@ ConfigResult parse_config(std::string_view options_json) {
   }
   c.track_url = c.api_url + "/track";
 
-  const json* source = member(tracker, "source");
-  const json* source_id = member(source, "id");
-  if (source_id == nullptr || !source_id->is_string()) {
-    r.error = std::string("options.tracker.source.id must be a string, got ") + type_name(source_id);
-    return r;
-  }
-  c.source_id = trim(source_id->get_ref<const std::string&>());
+  const Field* source_id = expect("tracker.source.id", JsonKind::string, "a string");
+  if (!source_id) return r;
+  c.source_id = trim(source_id->text);
   if (c.source_id.empty()) {
     r.error = "options.tracker.source.id must not be empty";
     return r;
@@ -79,14 +93,14 @@ ConfigResult parse_config(std::string_view options_json) {
     return r;
   }
 
-  if (const json* profile = member(tracker, "profile"); profile != nullptr && !profile->is_null()) {
-    const json* pid = member(profile, "id");
-    if (!profile->is_object() || pid == nullptr || !pid->is_string()) {
+  if (const Field* profile = f.get("tracker.profile"); profile && profile->kind != JsonKind::null) {
+    const Field* pid = f.get("tracker.profile.id");
+    if (profile->kind != JsonKind::object || !pid || pid->kind != JsonKind::string) {
       r.error = std::string("options.tracker.profile.id must be a string, got ") +
-                type_name(profile->is_object() ? pid : profile);
+                Fields::type_name(profile->kind == JsonKind::object ? pid : profile);
       return r;
     }
-    const std::string id = trim(pid->get_ref<const std::string&>());
+    const std::string id = trim(pid->text);
     if (id.empty()) {
       r.error = "options.tracker.profile.id must not be empty";
       return r;
@@ -99,24 +113,24 @@ ConfigResult parse_config(std::string_view options_json) {
     c.static_profile_id = id;
   }
 
-  if (const json* settings = member(tracker, "settings"); settings != nullptr) {
-    if (!settings->is_object()) {
-      r.error = std::string("options.tracker.settings must be an object, got ") + settings->type_name();
+  if (const Field* settings = f.get("tracker.settings"); settings) {
+    if (settings->kind != JsonKind::object) {
+      r.error = std::string("options.tracker.settings must be an object, got ") + Fields::type_name(settings);
       return r;
     }
-    if (const json* t = member(settings, "transport"); t != nullptr) {
-      if (!t->is_string() || (*t != "fetch" && *t != "beacon")) {
+    if (const Field* t = f.get("tracker.settings.transport"); t) {
+      if (t->kind != JsonKind::string || (t->text != "fetch" && t->text != "beacon")) {
         r.error = "options.tracker.settings.transport must be \"fetch\" or \"beacon\"";
         return r;
       }
-      c.beacon_transport = *t == "beacon";
+      c.beacon_transport = t->text == "beacon";
     }
-    if (const json* l = member(settings, "logDeferred"); l != nullptr) {
-      if (!l->is_boolean()) {
+    if (const Field* l = f.get("tracker.settings.logDeferred"); l) {
+      if (l->kind != JsonKind::boolean) {
         r.error = "options.tracker.settings.logDeferred must be a boolean";
         return r;
       }
-      c.log_deferred = l->get<bool>();
+      c.log_deferred = l->text == "true";
     }
   }
   r.config = std::move(c);

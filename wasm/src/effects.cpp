@@ -1,6 +1,6 @@
 #include "tracker/effects.hpp"
 
-#include <nlohmann/json.hpp>
+#include <cmath>
 
 #include "json_text.hpp"
 #include "tracker/policy.hpp"
@@ -48,7 +48,10 @@ std::string effects_to_json(const Effects& fx) {
   if (fx.wake_changed) {
     sep();
     out += "\"wake\":";
-    out += fx.wake_at_ms ? nlohmann::json(*fx.wake_at_ms).dump() : "null";
+    // Whole milliseconds, rounded up so the host never wakes before the deadline.
+    out += fx.wake_at_ms ? std::to_string(static_cast<long long>(std::ceil(
+                               *fx.wake_at_ms >= 0 && *fx.wake_at_ms < 9e15 ? *fx.wake_at_ms : 0)))
+                         : "null";
   }
   if (fx.persist) {
     sep();

@@ -1,15 +1,16 @@
 #include "event_builder.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <utility>
+#include <vector>
 
+#include "json_scan.hpp"
 #include "json_text.hpp"
 #include "tracker/policy.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
-
-using json = nlohmann::json;
 
 bool is_blank(std::string_view s) {
   return s.empty() || s == "null" || s == "undefined";
@@ -38,6 +39,38 @@ std::string check_object_arg(std::string& text, const char* what) {
     case JsonCheck::invalid: break;
   }
   return std::string(what) + " is not valid JSON";
+}
+
+// Members of a JSON object text, as (key, value text) pairs in order.
+std::vector<std::pair<std::string, std::string>> members(std::string_view object_text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  JsonScanner scanner;
+  scanner.capture = [](const JsonPath& path) { return path.size() == 1; };
+  scanner.on_captured = [&out](const JsonPath& path, std::string&& text) {
+    out.emplace_back(path[0], std::move(text));
+  };
+  scanner.scan(object_text);
+  return out;
+}
+
+// `over`'s members replace same-named members of `base` (per-event context over page context).
+std::string merge_objects(std::string_view base, std::string_view over) {
+  auto merged = members(base);
+  for (auto& member : members(over)) {
+    const std::string& key = member.first;
+    auto it = std::find_if(merged.begin(), merged.end(), [&key](const auto& m) { return m.first == key; });
+    if (it != merged.end()) it->second = std::move(member.second);
+    else merged.push_back(std::move(member));
+  }
+  std::string out = "{";
+  for (const auto& [key, value] : merged) {
+    if (out.size() > 1) out += ',';
+    out += json_quote(key);
+    out += ':';
+    out += value;
+  }
+  out += '}';
+  return out;
 }
 
 }  // namespace
@@ -76,19 +109,20 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
       r.error = std::move(e);
       return r;
     }
-    // Options are small; a DOM is fine here and keeps the flag rules exact (real booleans only,
-    // as Tracardi's is_on()).
-    const json opts = parse_json(options);
-    if (auto it = opts.find("fire"); it != opts.end() && it->is_boolean()) r.event.fire = it->get<bool>();
-    if (auto it = opts.find("asBeacon"); it != opts.end() && it->is_boolean())
-      r.event.as_beacon = it->get<bool>();
-    if (auto it = opts.find("context"); it != opts.end() && it->is_object()) {
-      // Per-event context from options is merged over the page context, as the old tracker did.
-      json ctx = parse_json(context);
-      if (!ctx.is_object()) ctx = json::object();
-      for (auto kv = it->begin(); kv != it->end(); ++kv) ctx[kv.key()] = kv.value();
-      context = ctx.dump(-1, ' ', false, json::error_handler_t::replace);
-    }
+    // Flags are real booleans only, as Tracardi's is_on(); options.context is copied as text.
+    std::string extra_context;
+    JsonScanner scanner;
+    scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
+      if (kind != JsonKind::boolean || path.size() != 1) return;
+      if (path[0] == "fire") r.event.fire = text == "true";
+      if (path[0] == "asBeacon") r.event.as_beacon = text == "true";
+    };
+    scanner.capture = [](const JsonPath& path) { return path_is(path, {"context"}); };
+    scanner.on_captured = [&extra_context](const JsonPath&, std::string&& text) {
+      if (!text.empty() && text.front() == '{') extra_context = std::move(text);
+    };
+    scanner.scan(options);
+    if (!extra_context.empty()) context = merge_objects(context, extra_context);
   }
 
   r.event.id = make_uuid4(entropy);

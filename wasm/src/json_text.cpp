@@ -2,51 +2,13 @@
 
 #include <cmath>
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+
+#include "json_scan.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
-
-using json = nlohmann::json;
-
-// SAX consumer that only tracks structure: no DOM allocations.
-struct DepthCheck {
-  int max_depth;
-  int depth = 0;
-  bool too_deep = false;
-  bool first = true;
-  bool top_is_object = false;
-
-  bool start(bool is_object) {
-    if (first) top_is_object = is_object;
-    first = false;
-    if (++depth > max_depth) {
-      too_deep = true;
-      return false;  // stops the parse
-    }
-    return true;
-  }
-  bool scalar() {
-    first = false;
-    return true;
-  }
-  bool null() { return scalar(); }
-  bool boolean(bool) { return scalar(); }
-  bool number_integer(json::number_integer_t) { return scalar(); }
-  bool number_unsigned(json::number_unsigned_t) { return scalar(); }
-  bool number_float(json::number_float_t, const json::string_t&) { return scalar(); }
-  bool string(json::string_t&) { return scalar(); }
-  bool binary(json::binary_t&) { return scalar(); }
-  bool start_object(std::size_t) { return start(true); }
-  bool key(json::string_t&) { return true; }
-  bool end_object() { --depth; return true; }
-  bool start_array(std::size_t) { return start(false); }
-  bool end_array() { --depth; return true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    return false;
-  }
-};
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -69,23 +31,11 @@ long read_u_escape(const std::string& text, std::size_t i) {
 
 }  // namespace
 
-// nlohmann's lexer takes a NUL byte for the end of input, which would accept "{}\0garbage" as
-// "{}"; valid JSON never contains a raw NUL, so such text is refused up front.
-static bool has_nul(std::string_view text) { return text.find('\0') != std::string_view::npos; }
-
-nlohmann::json parse_json(std::string_view text) {
-  if (has_nul(text)) return json(json::value_t::discarded);
-  return json::parse(text.data(), text.data() + text.size(), nullptr, false);
-}
-
 JsonCheck check_json_object(std::string_view text, int max_depth) {
-  if (has_nul(text)) return JsonCheck::invalid;
-  DepthCheck sax{max_depth};
-  const bool ok = json::sax_parse(text.data(), text.data() + text.size(), &sax,
-                                  json::input_format_t::json, true);
-  if (sax.too_deep) return JsonCheck::too_deep;
-  if (!ok) return JsonCheck::invalid;
-  return sax.top_is_object ? JsonCheck::ok : JsonCheck::not_object;
+  JsonScanner scanner;
+  scanner.max_depth = max_depth;
+  if (!scanner.scan(text)) return scanner.deepest > max_depth ? JsonCheck::too_deep : JsonCheck::invalid;
+  return scanner.root == JsonKind::object ? JsonCheck::ok : JsonCheck::not_object;
 }
 
 bool repair_lone_surrogate_escapes(std::string& text) {
@@ -125,25 +75,74 @@ bool repair_lone_surrogate_escapes(std::string& text) {
   return changed;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t n;
+  std::uint32_t cp;
+  if (b0 < 0x80) return 1;
+  if (b0 >= 0xC2 && b0 <= 0xDF) { n = 2; cp = b0 & 0x1F; }
+  else if (b0 >= 0xE0 && b0 <= 0xEF) { n = 3; cp = b0 & 0x0F; }
+  else if (b0 >= 0xF0 && b0 <= 0xF4) { n = 4; cp = b0 & 0x07; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+}  // namespace
+
 std::string json_quote(std::string_view s) {
-  // Fast path for the common case (event types, ids, URLs): printable ASCII needing no escape.
-  bool plain = true;
-  for (char c : s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') {
-      plain = false;
-      break;
+    if (u >= 0x20 && u < 0x80 && c != '"' && c != '\\') {
+      out += c;  // the common case: printable ASCII
+      ++i;
+      continue;
+    }
+    switch (c) {
+      case '"': out += "\\\""; ++i; continue;
+      case '\\': out += "\\\\"; ++i; continue;
+      case '\n': out += "\\n"; ++i; continue;
+      case '\r': out += "\\r"; ++i; continue;
+      case '\t': out += "\\t"; ++i; continue;
+      case '\b': out += "\\b"; ++i; continue;
+      case '\f': out += "\\f"; ++i; continue;
+      default: break;
+    }
+    if (u < 0x20) {
+      out += "\\u00";
+      out += hex[u >> 4];
+      out += hex[u & 0xF];
+      ++i;
+      continue;
+    }
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD for each invalid byte
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
     }
   }
-  if (plain) {
-    std::string out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    out += s;
-    out += '"';
-    return out;
-  }
-  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '"';
+  return out;
 }
 
 std::string iso_utc(double epoch_ms) {

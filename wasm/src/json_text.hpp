@@ -5,14 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 namespace tracker {
 namespace detail {
-
-// The one way the core parses JSON: never throws (a bad input gives a discarded value) and always
-// instantiates nlohmann's parser for the same input type, which keeps one copy of it in the wasm.
-nlohmann::json parse_json(std::string_view text);
 
 enum class JsonCheck { ok, invalid, not_object, too_deep };
 

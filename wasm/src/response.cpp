@@ -1,61 +1,56 @@
 #include "response.hpp"
 
-#include <nlohmann/json.hpp>
-
+#include "json_scan.hpp"
 #include "json_text.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
 
-using json = nlohmann::json;
-
 constexpr std::size_t max_id_length = 128;
 
-std::optional<std::string> entity_id(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || !it->is_object()) return std::nullopt;
-  auto id = it->find("id");
-  if (id == it->end() || !id->is_string()) return std::nullopt;
-  const std::string& s = id->get_ref<const std::string&>();
-  if (s.empty() || s.size() > max_id_length) return std::nullopt;
-  return s;
-}
-
-// A ux item is injected into the page by the host: only keep the documented shape, with string
-// attribute values, so nothing surprising reaches the DOM layer.
-std::optional<std::string> clean_ux_item(const json& item) {
-  if (!item.is_object()) return std::nullopt;
-  auto tag = item.find("tag");
-  if (tag == item.end() || !tag->is_string() || tag->get_ref<const std::string&>().empty())
-    return std::nullopt;
-  json out = json::object();
-  out["tag"] = *tag;
-  json props = json::object();
-  if (auto p = item.find("props"); p != item.end() && p->is_object()) {
-    for (auto kv = p->begin(); kv != p->end(); ++kv) {
-      if (kv.value().is_string()) props[kv.key()] = kv.value();
-      else if (kv.value().is_number() || kv.value().is_boolean()) props[kv.key()] = kv.value().dump();
+// A ux item is injected into the page by the host: only the documented shape survives, with
+// string attribute values, so nothing surprising reaches the DOM layer.
+std::optional<std::string> clean_ux_item(std::string_view item) {
+  std::string tag, content, props;
+  bool has_content = false;
+  JsonScanner scanner;
+  scanner.on_value = [&](const JsonPath& path, JsonKind kind, std::string_view text) {
+    if (path_is(path, {"tag"}) && kind == JsonKind::string) {
+      tag = std::string(text);
+    } else if (path_is(path, {"content"}) && kind == JsonKind::string) {
+      content = std::string(text);
+      has_content = true;
+    } else if (path.size() == 2 && path[0] == "props" &&
+               (kind == JsonKind::string || kind == JsonKind::number || kind == JsonKind::boolean)) {
+      props += props.empty() ? "" : ",";
+      props += json_quote(path[1]) + ":" + json_quote(text);
     }
-  }
-  out["props"] = std::move(props);
-  if (auto c = item.find("content"); c != item.end() && c->is_string()) out["content"] = *c;
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  if (!scanner.scan(item) || scanner.root != JsonKind::object || tag.empty()) return std::nullopt;
+  std::string out = "{\"tag\":" + json_quote(tag) + ",\"props\":{" + props + "}";
+  if (has_content) out += ",\"content\":" + json_quote(content);
+  out += '}';
+  return out;
 }
 
 }  // namespace
 
 TrackResponse parse_track_response(std::string_view body) {
   TrackResponse r;
-  const json doc = parse_json(body);
-  if (doc.is_discarded() || !doc.is_object()) return r;
-  r.context = doc.dump(-1, ' ', false, json::error_handler_t::replace);
-  r.profile_id = entity_id(doc, "profile");
-  r.session_id = entity_id(doc, "session");
-  if (auto ux = doc.find("ux"); ux != doc.end() && ux->is_array()) {
-    for (const auto& item : *ux) {
-      if (auto clean = clean_ux_item(item)) r.ux_items.push_back(std::move(*clean));
-    }
+  std::vector<std::string> raw_ux;
+  JsonScanner scanner;
+  scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
+    if (kind != JsonKind::string || text.empty() || text.size() > max_id_length) return;
+    if (path_is(path, {"profile", "id"})) r.profile_id = std::string(text);
+    if (path_is(path, {"session", "id"})) r.session_id = std::string(text);
+  };
+  scanner.capture = [](const JsonPath& path) { return path_is(path, {"ux", "[]"}); };
+  scanner.on_captured = [&raw_ux](const JsonPath&, std::string&& text) { raw_ux.push_back(std::move(text)); };
+  if (!scanner.scan(body) || scanner.root != JsonKind::object) return TrackResponse{};
+  r.context = std::string(body);
+  for (const std::string& item : raw_ux) {
+    if (auto clean = clean_ux_item(item)) r.ux_items.push_back(std::move(*clean));
   }
   return r;
 }

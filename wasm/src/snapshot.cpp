@@ -1,27 +1,18 @@
 #include "snapshot.hpp"
 
 #include <cmath>
+#include <cstdlib>
 
-#include <nlohmann/json.hpp>
-
-#include "json_text.hpp"
-
+#include "json_scan.hpp"
 #include "tracker/policy.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
 
-using json = nlohmann::json;
-
 std::string number_text(double v) {
-  return json(static_cast<long long>(std::isfinite(v) ? v : 0)).dump();
-}
-
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
+  // Clamped before the cast: a double outside long long's range would be undefined behaviour.
+  return std::to_string(static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
 }
 
 }  // namespace
@@ -52,42 +43,54 @@ std::string write_snapshot(const EventQueue& queue) {
 RestoredQueue read_snapshot(std::string_view text) {
   RestoredQueue r;
   if (text.empty()) return r;
-  const json doc = parse_json(text);
-  if (doc.is_discarded() || !doc.is_object()) {
+  struct Entry {
+    bool object = false;
+    std::string id, type, json;
+    std::string attempts, time;
+  };
+  std::vector<Entry> entries;
+  std::string version;
+  bool events_is_array = false;
+  JsonScanner scanner;
+  scanner.on_value = [&](const JsonPath& path, JsonKind kind, std::string_view v) {
+    if (path_is(path, {"v"}) && kind == JsonKind::number) version = std::string(v);
+    else if (path_is(path, {"events"})) events_is_array = kind == JsonKind::array;
+    else if (path_is(path, {"events", "[]"})) entries.push_back(Entry{kind == JsonKind::object, {}, {}, {}, {}, {}});
+    else if (entries.empty() || !events_is_array) return;
+    else if (path_is(path, {"events", "[]", "a"}) && kind == JsonKind::number) entries.back().attempts = std::string(v);
+    else if (path_is(path, {"events", "[]", "t"}) && kind == JsonKind::number) entries.back().time = std::string(v);
+    else if (path_is(path, {"events", "[]", "e", "id"}) && kind == JsonKind::string) entries.back().id = std::string(v);
+    else if (path_is(path, {"events", "[]", "e", "type"}) && kind == JsonKind::string) entries.back().type = std::string(v);
+  };
+  scanner.capture = [](const JsonPath& path) { return path_is(path, {"events", "[]", "e"}); };
+  scanner.on_captured = [&entries](const JsonPath&, std::string&& json) {
+    if (!entries.empty() && !json.empty() && json.front() == '{') entries.back().json = std::move(json);
+  };
+  if (!scanner.scan(text) || scanner.root != JsonKind::object) {
     r.warning = "stored queue is corrupt; starting with an empty queue";
     return r;
   }
-  auto v = doc.find("v");
-  if (v == doc.end() || !v->is_number_integer() || v->get<long long>() != policy::snapshot_version) {
+  if (version != std::to_string(policy::snapshot_version)) {
     r.warning = "stored queue has an unknown format version; starting with an empty queue";
     return r;
   }
-  auto events = doc.find("events");
-  if (events == doc.end() || !events->is_array()) {
+  if (!events_is_array) {
     r.warning = "stored queue has no event list; starting with an empty queue";
     return r;
   }
   std::size_t skipped = 0;
-  for (const json& item : *events) {
-    const json* e = member(item, "e");
-    const json* id = e ? member(*e, "id") : nullptr;
-    const json* type = e ? member(*e, "type") : nullptr;
-    if (e == nullptr || !e->is_object() || id == nullptr || !id->is_string() || type == nullptr ||
-        !type->is_string() || id->get_ref<const std::string&>().empty()) {
+  for (Entry& e : entries) {
+    if (!e.object || e.id.empty() || e.type.empty() || e.json.empty()) {
       ++skipped;
       continue;
     }
     QueuedEvent q;
-    q.id = id->get_ref<const std::string&>();
-    q.json = e->dump(-1, ' ', false, json::error_handler_t::replace);
-    if (const json* a = member(item, "a"); a != nullptr && a->is_number_integer()) {
-      const long long n = a->get<long long>();
-      q.attempts = n < 0 ? 0 : (n > policy::max_attempts ? policy::max_attempts : static_cast<int>(n));
-    }
-    if (const json* t = member(item, "t"); t != nullptr && t->is_number()) {
-      const double ms = t->get<double>();
-      q.enqueued_ms = std::isfinite(ms) ? ms : 0;
-    }
+    q.id = std::move(e.id);
+    q.json = std::move(e.json);
+    const long long attempts = std::strtoll(e.attempts.c_str(), nullptr, 10);
+    q.attempts = attempts < 0 ? 0 : (attempts > policy::max_attempts ? policy::max_attempts : static_cast<int>(attempts));
+    const double t = std::strtod(e.time.c_str(), nullptr);
+    q.enqueued_ms = std::isfinite(t) ? t : 0;
     q.due = true;  // restored events go out with the next batch
     r.events.push_back(std::move(q));
   }

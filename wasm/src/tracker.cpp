@@ -2,7 +2,7 @@
 // Delivery (batching, sending, responses, retry) is in delivery.cpp.
 #include "tracker/tracker.hpp"
 
-#include <nlohmann/json.hpp>
+#include "json_scan.hpp"
 
 #include "event_builder.hpp"
 #include "event_queue.hpp"
@@ -13,22 +13,32 @@
 namespace tracker {
 namespace {
 
-using json = nlohmann::json;
-
 constexpr std::size_t max_id_length = 128;
 
 // An id read from host storage is used only if it is a sane token (cookies can be tampered with).
-std::optional<std::string> stored_id(const json& doc, const char* key) {
-  if (!doc.is_object()) return std::nullopt;
-  auto it = doc.find(key);
-  if (it == doc.end() || !it->is_string()) return std::nullopt;
-  const std::string& s = it->get_ref<const std::string&>();
-  if (s.empty() || s.size() > max_id_length) return std::nullopt;
+bool sane_id(std::string_view s) {
+  if (s.empty() || s.size() > max_id_length) return false;
   for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x21 || c == '"' || c == '\\' || c == ';' || c == ',')
-      return std::nullopt;
+    if (static_cast<unsigned char>(c) < 0x21 || c == '"' || c == '\\' || c == ';' || c == ',') return false;
   }
-  return s;
+  return true;
+}
+
+struct StoredIdentity {
+  std::optional<std::string> session, profile, device;
+};
+
+StoredIdentity read_identity(std::string_view text) {
+  StoredIdentity ids;
+  detail::JsonScanner scanner;
+  scanner.on_value = [&ids](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
+    if (path.size() != 1 || kind != detail::JsonKind::string || !sane_id(v)) return;
+    if (path[0] == "session") ids.session = std::string(v);
+    if (path[0] == "profile") ids.profile = std::string(v);
+    if (path[0] == "device") ids.device = std::string(v);
+  };
+  if (!scanner.scan(text)) return StoredIdentity{};
+  return ids;
 }
 
 // Mixes a per-purpose constant into the host entropy so two ids minted in one call differ.
@@ -73,10 +83,10 @@ void Tracker::start(double now_ms, std::string_view identity_json, std::string_v
   for (std::string& w : config_warnings_) log(LogLevel::warn, std::move(w));
   config_warnings_.clear();
 
-  const json ids = detail::parse_json(identity_json);
-  session_id_ = stored_id(ids, "session").value_or(make_uuid4(derive(entropy, 1)));
-  device_id_ = stored_id(ids, "device").value_or(make_uuid4(derive(entropy, 2)));
-  profile_id_ = stored_id(ids, "profile");
+  StoredIdentity ids = read_identity(identity_json);
+  session_id_ = ids.session ? std::move(*ids.session) : make_uuid4(derive(entropy, 1));
+  device_id_ = ids.device ? std::move(*ids.device) : make_uuid4(derive(entropy, 2));
+  profile_id_ = std::move(ids.profile);
   last_activity_ms_ = now_ms;
   emit_identity();
 
@@ -272,10 +282,18 @@ Stats Tracker::stats() const {
 }
 
 std::string stats_to_json(const Stats& s) {
-  json j = {{"queued", s.queued},     {"inflight", s.inflight_requests}, {"accepted", s.accepted},
-            {"acked", s.acked},       {"requests", s.requests},          {"dropped", json::object()}};
-  for (const auto& [reason, n] : s.dropped) j["dropped"][reason] = n;
-  return j.dump();
+  std::string out = "{\"queued\":" + std::to_string(s.queued) + ",\"inflight\":" +
+                    std::to_string(s.inflight_requests) + ",\"accepted\":" + std::to_string(s.accepted) +
+                    ",\"acked\":" + std::to_string(s.acked) + ",\"requests\":" + std::to_string(s.requests) +
+                    ",\"dropped\":{";
+  bool first = true;
+  for (const auto& [reason, n] : s.dropped) {
+    if (!first) out += ',';
+    first = false;
+    out += detail::json_quote(reason) + ":" + std::to_string(n);
+  }
+  out += "}}";
+  return out;
 }
 
 }  // namespace tracker

@@ -26,7 +26,7 @@ TEST(Effects, SerializesEveryKind) {
   EXPECT_EQ(j["send"][0]["transport"], "keepalive");
   EXPECT_EQ(j["send"][0]["events"], 2);
   EXPECT_EQ(j["send"][0]["body"], R"({"events":[]})");
-  EXPECT_EQ(j["wake"], 1234.5);
+  EXPECT_EQ(j["wake"], 1235);  // whole ms, rounded up
   EXPECT_EQ(j["persist"], true);
   EXPECT_EQ(j["log"][0]["level"], "warn");
   EXPECT_EQ(j["log"][0]["msg"], "careful \"quoted\"");

@@ -14,7 +14,6 @@ TEST(JsonText, ChecksObjectsAndDepth) {
   EXPECT_EQ(check_json_object("{} {}", 32), JsonCheck::invalid);
   EXPECT_EQ(check_json_object("", 32), JsonCheck::invalid);
   EXPECT_EQ(check_json_object(std::string("{}\0junk", 7), 32), JsonCheck::invalid);
-  EXPECT_TRUE(parse_json(std::string("{}\0", 3)).is_discarded());
   std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
   EXPECT_EQ(check_json_object(deep, 32), JsonCheck::too_deep);
 }

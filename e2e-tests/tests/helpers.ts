@@ -1,0 +1,134 @@
+// Shared fixtures for the e2e suite. The collector is the ground truth: every test resets it
+// first and then asserts on what it stored (GET /events) and received (GET /requests).
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page,
+  type ConsoleMessage } from '@playwright/test';
+
+export const PORT = Number(process.env.E2E_PORT || 8690);
+/** The collector (and default page) origin. */
+export const API = `http://127.0.0.1:${PORT}`;
+/** The same collector under another origin: page here + api on API = real CORS (preflights). */
+export const OTHER_ORIGIN = `http://localhost:${PORT}`;
+export const SOURCE = 'demo-source';
+export const QUEUE_KEY = `wasm-tracker:v1:${SOURCE}:queue`;
+
+export interface StoredEvent {
+  row: number; id: string; type: string; source: string; session: string | null;
+  profile: string | null; properties: Record<string, unknown>; options: Record<string, unknown>;
+  context: Record<string, unknown>; time: { create?: string; [k: string]: unknown };
+  tags: unknown[]; received_ms: number; request: number; duplicates: number;
+}
+export interface StoredRequest {
+  seq: number; received_ms: number; status: number; origin: string | null;
+  content_type: string | null; bytes: number; event_ids: string[]; injected: boolean;
+  source: string | null; session: string | null; profile: string | null;
+}
+
+export class Collector {
+  constructor(private readonly http: APIRequestContext) {}
+
+  async reset(): Promise<void> {
+    const res = await this.http.post(`${API}/__admin/reset`);
+    expect(res.status(), 'collector reset').toBe(200);
+  }
+  async faults(body: Record<string, unknown>): Promise<void> {
+    const res = await this.http.post(`${API}/__admin/faults`, { data: body });
+    expect(res.status(), `faults ${JSON.stringify(body)}`).toBe(200);
+  }
+  async clearFaults(): Promise<void> {
+    const res = await this.http.delete(`${API}/__admin/faults`);
+    expect(res.status()).toBe(200);
+  }
+  async events(query = ''): Promise<{ events: StoredEvent[]; total: number; duplicates: number }> {
+    const res = await this.http.get(`${API}/events?limit=10000${query ? '&' + query : ''}`);
+    expect(res.status()).toBe(200);
+    return res.json();
+  }
+  async requests(): Promise<StoredRequest[]> {
+    const res = await this.http.get(`${API}/requests?limit=10000`);
+    expect(res.status()).toBe(200);
+    return (await res.json()).requests;
+  }
+  /** Stored event types, in arrival (row) order. */
+  async types(): Promise<string[]> {
+    return (await this.events()).events.map((e) => e.type);
+  }
+  async ofType(type: string): Promise<StoredEvent[]> {
+    return (await this.events(`type=${encodeURIComponent(type)}`)).events;
+  }
+  /** Requests whose body carried the given event id (raw: retries and duplicates included). */
+  async requestsWith(id: string): Promise<StoredRequest[]> {
+    return (await this.requests()).filter((r) => r.event_ids.includes(id));
+  }
+  /** Poll until `count` events of `type` are stored (or the expect timeout), return them. */
+  async waitFor(type: string, count = 1, timeout = 10_000): Promise<StoredEvent[]> {
+    await expect.poll(async () => (await this.ofType(type)).length,
+      { message: `${count} stored "${type}" event(s)`, timeout }).toBe(count);
+    return this.ofType(type);
+  }
+  /** Assert that the number of /track requests stays `count` for `ms` milliseconds. */
+  async expectQuiet(count: number, ms: number, why: string): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      expect((await this.requests()).length, why).toBe(count);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((await this.requests()).length, why).toBe(count);
+  }
+}
+
+/** Console messages and uncaught page errors of a context (all its pages). */
+export class Logs {
+  readonly messages: { type: string; text: string }[] = [];
+  readonly pageErrors: string[] = [];
+  watch(target: BrowserContext | Page): this {
+    target.on('console', (m: ConsoleMessage) => this.messages.push({ type: m.type(), text: m.text() }));
+    if ('pages' in target) {
+      target.on('weberror', (e) => this.pageErrors.push(String(e.error())));
+    } else {
+      target.on('pageerror', (e) => this.pageErrors.push(String(e)));
+    }
+    return this;
+  }
+  of(type: string, pattern: RegExp): string[] {
+    return this.messages.filter((m) => m.type === type && pattern.test(m.text)).map((m) => m.text);
+  }
+  tracker(type?: string): string[] {
+    return this.messages.filter((m) => (!type || m.type === type) && /\[Tracker\]/.test(m.text))
+      .map((m) => m.text);
+  }
+}
+
+export const test = base.extend<{ collector: Collector; logs: Logs }>({
+  collector: async ({ request }, use) => {
+    const c = new Collector(request);
+    await c.reset();
+    await use(c);
+    await c.clearFaults();
+  },
+  logs: async ({ context }, use) => {
+    await use(new Logs().watch(context));
+  },
+});
+export { expect };
+
+/** A playground URL; `api` sends events to another origin. */
+export function playground(params: Record<string, string> = {}, origin = ''): string {
+  const q = new URLSearchParams(params).toString();
+  return `${origin}/playground.html${q ? '?' + q : ''}`;
+}
+
+/** Serve an ad-hoc HTML page at `url` (same origin as the demo site, so /tracker/ works). */
+export async function servePage(page: Page, url: string, html: string): Promise<void> {
+  await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+}
+
+/** Make the page believe it was hidden (or shown) and tell it, as a tab switch does. */
+export async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
+  await page.evaluate((s) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => s });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => s === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,91 @@
+// Drop-in packaging: Tracardi's file names and readiness hook, and helpers.track.
+import { test, expect, API, servePage } from './helpers';
+
+const page_ = (body: string) => `<!doctype html><html><head><meta charset="utf-8"><title>t</title>
+<script src="/setup.js"></script>
+<script src="/tracker/loader.min.js"></script>
+<script>${body}</script></head><body>test page</body></html>`;
+
+test('drop-in path: the loader fetches /tracker/liliput.min.js and the core next to it', async ({ page, collector }) => {
+  const served: Record<string, number> = {};
+  page.on('response', (r) => {
+    const p = new URL(r.url()).pathname;
+    if (p.startsWith('/tracker/')) served[p] = r.status();
+  });
+  await page.goto('/queue.html');
+  await collector.waitFor('page-view');
+  expect(served['/tracker/loader.min.js']).toBe(200);
+  expect(served['/tracker/liliput.min.js']).toBe(200);
+  expect(Object.entries(served).filter(([p]) => p.endsWith('.wasm'))).toEqual([['/tracker/tracker-core.wasm', 200]]);
+  const js = await page.request.get(`${API}/tracker/liliput.min.js`);
+  expect(js.headers()['content-type']).toMatch(/javascript/);
+  const wasm = await page.request.get(`${API}/tracker/tracker-core.wasm`);
+  expect(wasm.headers()['content-type']).toBe('application/wasm');
+});
+
+test('window.onTracardiReady.bind receives {tracker, helpers, context} after the first response', async ({ page, collector }) => {
+  await servePage(page, '**/ready-test.html', page_(`
+    window.__ready = [];
+    window.onTracardiReady.bind(function (p) {
+      window.__ready.push({
+        at: Date.now(),
+        keys: Object.keys(p).sort(),
+        trackerIsWindowTracker: p.tracker === window.tracker,
+        helpers: Object.keys(p.helpers || {}).filter(function (k) { return typeof p.helpers[k] === 'function'; }).sort(),
+        profile: p.context && p.context.profile && p.context.profile.id,
+        session: p.context && p.context.session && p.context.session.id,
+      });
+    });
+    window.tracker.track('ready-page-view', {});`));
+  await page.goto('/ready-test.html');
+  const [ev] = await collector.waitFor('ready-page-view');
+  await expect.poll(() => page.evaluate(() => window.__ready.length)).toBe(1);
+  const [ready] = await page.evaluate(() => window.__ready);
+  expect(ready.keys).toEqual(expect.arrayContaining(['context', 'helpers', 'tracker']));
+  expect(ready.trackerIsWindowTracker).toBe(true);
+  expect(ready.helpers).toEqual(expect.arrayContaining(['onClick', 'track']));
+  expect(ready.profile).toBe(ev.profile);
+  expect(ready.session).toBe(ev.session);
+  expect(ready.at).toBeGreaterThanOrEqual(ev.received_ms - 5);
+  // Bound late, a listener is still called (once) with the same parameters.
+  const late = await page.evaluate(() => new Promise((resolve) =>
+    window.onTracardiReady.bind((p: any) => resolve(p.context.profile.id))));
+  expect(late).toBe(ev.profile);
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => window.__ready.length)).toBe(1);
+});
+
+test('helpers.track always fires: alone, at once, even with {fire: false}', async ({ page, collector }) => {
+  await servePage(page, '**/helpers-test.html', page_(`
+    window.tracker.track('helpers-page-view', {});
+    window.onTracardiReady.bind(function (p) { window.__helpers = p.helpers; });`));
+  await page.goto('/helpers-test.html');
+  await collector.waitFor('helpers-page-view');
+  await page.waitForFunction(() => !!window.__helpers);
+  // A deferred event is pending; helpers.track must neither wait for nor carry it.
+  await page.evaluate(() => window.tracker.track('pending-deferred', {}));
+  const sentAt = Date.now();
+  await page.evaluate(() => { window.__helpers.track('helper-event', { a: 1 }, { fire: false }); });
+  const [ev] = await collector.waitFor('helper-event', 1, 2000);
+  expect(ev.received_ms - sentAt).toBeLessThan(1000);
+  const requests = await collector.requests();
+  expect(requests).toHaveLength(2);
+  expect(requests[1].event_ids).toEqual([ev.id]);
+  expect(ev.properties).toEqual({ a: 1 });
+  await collector.waitFor('pending-deferred', 1, 8000);
+});
+
+test('a snippet included twice: one tracker instance, one warning, no double delivery', async ({ page, collector, logs }) => {
+  await servePage(page, '**/twice.html', `<!doctype html><html><head><meta charset="utf-8"><title>t</title>
+<script src="/setup.js"></script>
+<script src="/tracker/loader.min.js"></script>
+<script src="/tracker/loader.min.js"></script>
+<script>window.tracker.track('twice-page-view', {});</script></head><body>twice</body></html>`);
+  const scripts: string[] = [];
+  page.on('request', (r) => { if (r.url().endsWith('/liliput.min.js')) scripts.push(r.url()); });
+  await page.goto('/twice.html');
+  await collector.waitFor('twice-page-view');
+  await collector.expectQuiet(1, 800, 'one request');
+  expect(scripts).toHaveLength(1);
+  expect(logs.tracker('warning').filter((t) => /more than once/.test(t))).toHaveLength(1);
+});

@@ -306,3 +306,52 @@ test('#21 all /track requests blocked as by an ad blocker: ≤ 3 attempts, quiet
   await collector.waitFor('still-callable', 1, 8000);
   expect((await collector.events()).duplicates).toBe(0);
 });
+
+test('#12 5,000 events tracked while offline: bounded queue (newest 1,000 kept, ≤ 1 MB persisted), delivered once back online', async ({ page, context, collector }) => {
+  test.setTimeout(60_000);
+  await page.goto(playground());
+  await collector.waitFor('page-view');
+  await context.setOffline(true);
+  await page.evaluate(() => {
+    for (let i = 0; i < 5000; i++) window.tracker.track('bulk', { n: i });
+  });
+  await sleep(200); // the snapshot is written at most once per task
+  const snapshot = await page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY);
+  expect(snapshot.length, 'persisted queue ≤ 1 MB').toBeLessThanOrEqual(1024 * 1024);
+  const persisted = snapshot.match(/bulk/g)?.length ?? 0;
+  expect(persisted, 'persisted queue ≤ 1,000 events').toBeLessThanOrEqual(1000);
+  expect(persisted).toBeGreaterThan(0);
+  await context.setOffline(false);
+  const stored = await collector.waitFor('bulk', 1000, 20_000);
+  // Drop-oldest: exactly the newest 1,000 survive, in order, once each.
+  expect(stored.map((e) => (e.properties as { n: number }).n))
+    .toEqual(Array.from({ length: 1000 }, (_, i) => 4000 + i));
+  expect((await collector.events()).duplicates).toBe(0);
+  for (const r of await collector.requests()) {
+    expect(r.event_ids.length).toBeLessThanOrEqual(50);
+    expect(r.bytes).toBeLessThanOrEqual(60 * 1024);
+  }
+  await collector.expectQuiet((await collector.requests()).length, 1000, 'nothing more to send');
+});
+
+test('#18 two tabs, one closed while offline: every event of both tabs delivered exactly once', async ({ context, collector }) => {
+  const a = await context.newPage();
+  const b = await context.newPage();
+  await a.goto(playground());
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await context.setOffline(true);
+  await a.evaluate(() => { for (let i = 0; i < 5; i++) window.tracker.track('tab-a', { n: i }); });
+  await b.evaluate(() => { for (let i = 0; i < 5; i++) window.tracker.track('tab-b', { n: i }); });
+  await sleep(200);
+  await a.close(); // abandoned while offline: its events can only survive in storage
+  await context.setOffline(false);
+  await collector.waitFor('tab-b', 5, 10_000);
+  // A new visit picks up what the closed tab left behind.
+  const c = await context.newPage();
+  await c.goto(playground({ pageview: '0' }));
+  await collector.waitFor('tab-a', 5, 15_000);
+  const { events, duplicates } = await collector.events();
+  expect(new Set(ids(events)).size).toBe(events.length);
+  expect(duplicates, 'raw duplicates').toBeLessThanOrEqual(Math.floor(events.length * 0.01));
+});

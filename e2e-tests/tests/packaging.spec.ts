@@ -1,4 +1,8 @@
 // Drop-in packaging: Tracardi's file names and readiness hook, and helpers.track.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test, expect, API, servePage } from './helpers';
 
 const page_ = (body: string) => `<!doctype html><html><head><meta charset="utf-8"><title>t</title>
@@ -88,4 +92,68 @@ test('a snippet included twice: one tracker instance, one warning, no double del
   await collector.expectQuiet(1, 800, 'one request');
   expect(scripts).toHaveLength(1);
   expect(logs.tracker('warning').filter((t) => /more than once/.test(t))).toHaveLength(1);
+});
+
+test('session cookie: tracardi-session-id, SameSite=Lax, Path=/, the session the collector stored', async ({ page, context, collector }) => {
+  await page.goto('/queue.html');
+  const [ev] = await collector.waitFor('page-view');
+  const cookies = await context.cookies();
+  const session = cookies.filter((c) => c.name === 'tracardi-session-id');
+  expect(session).toHaveLength(1);
+  expect(session[0]).toMatchObject({ value: ev.session, sameSite: 'Lax', path: '/', httpOnly: false });
+  expect(session[0].expires - Date.now() / 1000).toBeGreaterThan(25 * 60);
+  expect(session[0].expires - Date.now() / 1000).toBeLessThanOrEqual(30 * 60 + 5);
+  expect(JSON.stringify(cookies).length).toBeLessThan(1024);
+  // Tracardi's storage format: the profile id JSON-encoded under tracardi-profile-id.
+  const stored = await page.evaluate(() => localStorage.getItem('tracardi-profile-id'));
+  expect(stored).toBe(JSON.stringify(ev.profile));
+});
+
+test('npm tarball: the packed package\'s ESM entry runs in the browser (createTracker, no globals)', async ({ page, collector, logs }) => {
+  // Pack js-glue exactly as it would be published, unpack it, and serve it as an app's
+  // node_modules/wasm-tracker (resolved through an import map instead of a bundler).
+  const glue = path.resolve(__dirname, '../../js-glue');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-tracker-pack-'));
+  try {
+    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tmp],
+      { cwd: glue, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    execFileSync('tar', ['-xzf', path.join(tmp, info.filename), '-C', tmp]);
+    const pkgDir = path.join(tmp, 'package');
+    const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+    const entry = pkg.exports['.'].import as string;
+    expect(fs.existsSync(path.join(pkgDir, entry))).toBe(true);
+    const types: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript',
+      '.wasm': 'application/wasm', '.json': 'application/json' };
+    const served: string[] = [];
+    await page.route('**/app/node_modules/wasm-tracker/**', async (route) => {
+      const rel = new URL(route.request().url()).pathname.replace('/app/node_modules/wasm-tracker/', '');
+      const file = path.join(pkgDir, rel);
+      if (!file.startsWith(pkgDir) || !fs.existsSync(file)) return route.fulfill({ status: 404, body: '' });
+      served.push(rel);
+      await route.fulfill({ status: 200, contentType: types[path.extname(file)] || 'application/octet-stream',
+        body: fs.readFileSync(file) });
+    });
+    await servePage(page, '**/app/index.html', `<!doctype html><html><head><meta charset="utf-8"><title>app</title>
+<script type="importmap">{"imports": {"wasm-tracker": "/app/node_modules/wasm-tracker/${entry.replace(/^\.\//, '')}"}}</script>
+<script type="module">
+  import { createTracker } from 'wasm-tracker';
+  const t = createTracker({ tracker: { url: { api: location.origin }, source: { id: 'demo-source' } } },
+    { onReady: (ctx) => { window.__npmReady = ctx && ctx.profile ? ctx.profile.id : 'no-context'; } });
+  t.track('npm-page-view', { bundled: true });
+  t.track('npm-fire', {}, { fire: true });
+  window.__npm = t;
+</script></head><body>app</body></html>`);
+    await page.goto('/app/index.html');
+    const [pv] = await collector.waitFor('npm-page-view');
+    await collector.waitFor('npm-fire');
+    expect(pv.properties).toEqual({ bundled: true });
+    await expect.poll(() => page.evaluate(() => window.__npmReady)).toBe(pv.profile);
+    expect(served).toEqual(expect.arrayContaining([entry.replace(/^\.\//, ''), 'dist/tracker-core.wasm']));
+    // The npm entry writes no globals.
+    expect(await page.evaluate(() => [typeof window.tracker, typeof window.onTracardiReady]))
+      .toEqual(['undefined', 'undefined']);
+    expect(logs.pageErrors).toEqual([]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -45,6 +45,23 @@ test.describe('breaking the event queue (queue.html)', () => {
         expect(logs.pageErrors).toEqual([]);
       });
   }
+
+  test('fire event first even when the network is slow for it (tracker live only after load)', async ({ page, collector }) => {
+    // The wasm core becomes ready after the load event, so the fire request and the load batch
+    // leave in the same task. Network jitter on the fire request must not let the batch overtake
+    // it: here the fire request takes 300 ms longer on the wire.
+    await page.route('**/track', async (route) => {
+      const body = route.request().postData() || '';
+      if (route.request().method() === 'POST' && body.includes('"interest"')) await sleep(300);
+      await route.continue();
+    });
+    await page.goto('/queue.html');
+    await expect.poll(async () => (await collector.events()).total).toBe(3);
+    const { events } = await collector.events();
+    const byId = new Map(events.map((e) => [e.id, e.type]));
+    expect((await collector.requests()).map((r) => r.event_ids.map((id) => byId.get(id))))
+      .toEqual([['interest'], ['purchase-order', 'page-view']]);
+  });
 });
 
 test.describe('binding to page elements (buttons.html)', () => {

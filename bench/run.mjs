@@ -76,8 +76,9 @@ function machine() {
   const cpuModel = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || cpus()[0].model;
   const first = (s) => s.split('\n')[0];
   let gitHead = sh('git', ['-C', ROOT, 'rev-parse', '--short=12', 'HEAD']);
-  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'wasm', 'js-glue', 'collector', 'bench', 'CMakeLists.txt', 'cmake']);
-  if (dirty) gitHead += ' (with uncommitted changes in: ' + [...new Set(dirty.split('\n').map((l) => l.slice(3).split('/')[0]))].join(', ') + ')';
+  const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'wasm', 'js-glue', 'collector', 'bench', 'CMakeLists.txt', 'cmake'], { encoding: 'utf8' })
+    .split('\n').filter(Boolean).map((l) => l.slice(3).split('/')[0]);
+  if (dirty.length) gitHead += ' (with uncommitted changes in: ' + [...new Set(dirty)].join(', ') + ')';
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     nproc: sh('nproc', []),
@@ -323,24 +324,29 @@ async function scTrack(tr, run, { profile = false, quiet = false } = {}) {
   const mem0 = await wasmMem();
   const before = await countOfType(site, 'page-view');
   const m0 = await metrics(cdp);
+  let profDone = null;
   if (profile) {
+    // console.profile()/profileEnd() inside the evaluated loop bound the profile to the loop
+    // itself (a Profiler.stop from here would also catch the tasks queued behind the loop).
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
-    await cdp.send('Profiler.start');
+    profDone = new Promise((r) => cdp.once('Profiler.consoleProfileFinished', (e) => r(e.profile)));
   }
-  const loop = await page.evaluate(({ N, B }) => {
+  const loop = await page.evaluate(({ N, B, profile }) => {
     const t = window.tracker;
     const per = [];
+    if (profile) console.profile('loop');
     const tStart = performance.now();
     for (let k = 0; k < N / B; k++) {
       const t0 = performance.now();
       for (let i = 0; i < B; i++) t.track('page-view', { a: 1, b: 'x' });
       per.push(((performance.now() - t0) * 1e6) / B);
     }
-    return { per, totalMs: performance.now() - tStart };
-  }, { N: CALLS, B: BLOCK });
-  let prof = null;
-  if (profile) prof = (await cdp.send('Profiler.stop')).profile;
+    const totalMs = performance.now() - tStart;
+    if (profile) console.profileEnd('loop');
+    return { per, totalMs };
+  }, { N: CALLS, B: BLOCK, profile });
+  const prof = profile ? await profDone : null;
   // Settle: until the collector's count stops moving for 800 ms (max 15 s), so the flushes,
   // retries and persistence the calls caused are inside the metrics delta.
   let last = -1;
@@ -371,6 +377,19 @@ async function scTrack(tr, run, { profile = false, quiet = false } = {}) {
 }
 
 // ---------------------------------------------------------------- profile analysis
+// liliput.min.js line → the module esbuild bundled it from (profiling bundle only).
+let moduleOfLine = null;
+function loadModuleMap() {
+  if (!profDir) return;
+  const lines = readFileSync(join(profDir, 'liliput.min.js'), 'utf8').split('\n');
+  let cur = '';
+  moduleOfLine = lines.map((l) => {
+    const m = l.match(/^\s*\/\/ (\S+\.m?js)$/);
+    if (m) cur = m[1].endsWith('/t.mjs') ? 'tracker-core.mjs (Emscripten glue)' : m[1].replace(/^(\.\.\/)+/, '');
+    return cur;
+  });
+}
+
 function topSelf(profile, n = 15) {
   const byId = new Map(profile.nodes.map((x) => [x.id, x]));
   const self = new Map();
@@ -379,7 +398,10 @@ function topSelf(profile, n = 15) {
     const dt = profile.timeDeltas[i + 1] !== undefined ? profile.timeDeltas[i + 1] : 0;
     const node = byId.get(profile.samples[i]);
     const cf = node.callFrame;
-    const where = cf.url ? `${basename(cf.url.split('?')[0])}:${cf.lineNumber + 1}` : '';
+    let where = cf.url ? `${basename(cf.url.split('?')[0])}:${cf.lineNumber + 1}` : '';
+    if (moduleOfLine && cf.url.endsWith('/tracker/liliput.min.js') && moduleOfLine[cf.lineNumber]) {
+      where = `${moduleOfLine[cf.lineNumber]} (bundle line ${cf.lineNumber + 1})`;
+    }
     const key = `${cf.functionName || '(anonymous)'}\u0000${where}`;
     self.set(key, (self.get(key) || 0) + dt);
     total += dt;
@@ -432,7 +454,9 @@ function profilingBuild() {
   sh('bash', ['-c', link.replace(' -o wasm/bindings/tracker-core.mjs ', ` -o ${dir}/t.mjs --profiling-funcs `)], { cwd: bw });
   cpSync(join(dir, 't.wasm'), join(dir, 'tracker-core.wasm'));
   // Same bundling as js-glue/scripts/build.mjs, with the profiling glue.
-  sh(join(ROOT, 'js-glue/node_modules/.bin/esbuild'), [join(ROOT, 'js-glue/src/entries/liliput.js'), '--bundle', '--minify',
+  // Not minified, so the profile shows the glue's own function names (esbuild's `// path`
+  // comments then tell which module a line belongs to).
+  sh(join(ROOT, 'js-glue/node_modules/.bin/esbuild'), [join(ROOT, 'js-glue/src/entries/liliput.js'), '--bundle',
     '--format=iife', '--target=es2020', '--legal-comments=none', '--log-level=error',
     `--alias:tracker-core-glue=${dir}/t.mjs`, `--outfile=${dir}/liliput.min.js`]);
   const sizes = sh('python3', [join(BENCH, 'wasm-sizes.py'), join(dir, 't.wasm'), '25']);
@@ -453,7 +477,7 @@ async function main() {
   const load = await collectorLoad();
   log('profiling build + wasm-sizes.py');
   let prof = null;
-  try { prof = profilingBuild(); profDir = prof.dir; } catch (e) { log('profiling build failed:', e.message); }
+  try { prof = profilingBuild(); profDir = prof.dir; loadModuleMap(); } catch (e) { log('profiling build failed:', e.message); }
 
   site = await startCollector('site', ['--site', PAGES, '--tracker', DIST]);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROME_ARGS });
@@ -524,6 +548,8 @@ function renderDoc(R) {
   row('Bytes shipped, brotli -q 11 (KB)', one(sum('baseline', 'br') / 1024, sum('wasm', 'br') / 1024), 1);
   row('Bytes shipped, raw (KB)', one(sum('baseline', 'raw') / 1024, sum('wasm', 'raw') / 1024), 1);
   row('**Load**: navigation start → tracker ready (ms)', col('load', (r) => r.ready), 1);
+  rows.push({ metric: 'ready, wasm-tracker − baseline of the same run (ms)', d: 1, target: '', verdict: null,
+    s: { baseline: spread([]), wasm: spread(res.load.wasm.map((r, i) => r.ready - (res.load.baseline[i] || {}).ready)) } });
   row('wasm instantiateStreaming, during load: fetch response → instance (ms)', col('load', (r) => r.inst), 1);
   row('wasm compile from bytes, after ready (ms)', col('load', (r) => r.split && r.split.compile), 2);
   row('wasm instantiate of that module (ms)', col('load', (r) => r.split && r.split.instantiate), 2);
@@ -596,6 +622,21 @@ function renderDoc(R) {
   p();
   const iso = ['track', 'trackQuiet'].every((k) => TRACKERS.every((tr) => res[k][tr].every((r) => r.iso)));
   const pfTypes = [...new Set(TRACKERS.flatMap((tr) => res.delivery[tr].flatMap((r) => r.preflightTypes)))].join(', ');
+  // Top contributors, computed from this run.
+  const files = [...R.sizes.wasm].sort((a, b) => b.gz - a.gz);
+  const origins = [];
+  const om = (R.prof || '').match(/\| origin \| code bytes \|\n\|[^\n]*\n((?:\|[^\n]*\n?)*)/);
+  if (om) for (const l of om[1].trim().split('\n')) { const c = l.split('|').map((x) => x.trim()); origins.push(`${c[1]} ${c[2]} B`); }
+  const fm = (R.prof || '').match(/\| top \d+ functions \| bytes \|\n\|[^\n]*\n((?:\|[^\n]*\n?)*)/);
+  const funcs = fm ? fm[1].trim().split('\n').slice(0, 3).map((l) => { const c = l.split('|').map((x) => x.trim()); return `\`${c[1].slice(0, 60)}\` ${c[2]} B`; }) : [];
+  const skip = /^\((idle|program|garbage collector)\)$/;
+  const topFns = (pr) => pr ? pr.top.rows.filter((r) => !skip.test(r.fn)).slice(0, 3).map((r) => `\`${r.fn.slice(0, 60)}\` (${r.where || 'builtin'}) ${fmt(r.pct, 0)} %`).join('; ') : '–';
+  p('### Top contributors in this run');
+  p();
+  p(`- **Bytes (gzip -9)**: ${files.map((f) => `\`${f.path}\` ${f.gz.toLocaleString('en-US')} B`).join(', ')}. Inside the wasm code section by origin: ${origins.slice(0, 3).join(', ')}; largest functions: ${funcs.join(', ')}.`);
+  p(`- **track() time, console.log/info/debug/warn no-ops** (self time, CPU profile): ${topFns(R.profiles.find((x) => x.tr === 'wasm' && x.quiet))}.`);
+  p(`- **track() time, console as-is**: ${topFns(R.profiles.find((x) => x.tr === 'wasm' && !x.quiet))}.`);
+  p();
   p('### How each figure was taken');
   p();
   p('- **Page and API on different origins**: pages at `http://localhost:PORT`, API at `http://127.0.0.1:PORT` (one');
@@ -647,9 +688,11 @@ function renderDoc(R) {
   p();
   p('## Where the nanoseconds go: CPU profile of the 10,000-call loop');
   p();
-  p('CDP `Profiler` (50 µs sampling) around the loop only, one extra run per tracker after the measured runs;');
-  p('the wasm tracker there is the same glue bundled with a `--profiling-funcs` link of the same objects, so');
-  p('wasm functions have names (sampling slows the loop; the figures above are from unprofiled runs).');
+  p('CDP `Profiler` (50 µs sampling), bounded by `console.profile()`/`console.profileEnd()` around the loop,');
+  p('one extra run per case after the measured runs. The wasm tracker there is the same glue source bundled');
+  p('unminified (so glue functions keep their names; `where` is the bundled module) with a `--profiling-funcs`');
+  p('link of the same core objects (so wasm functions have names). Self time only; the profiler slows the loop,');
+  p('the figures above are from unprofiled runs.');
   p();
   for (const pr of R.profiles) {
     p(`**${LABEL[pr.tr]}**, ${pr.quiet ? QUIET : CONSOLE} (loop ${fmt(pr.top.totalMs, 1)} ms sampled, ${fmt(pr.median, 0)} ns/call median under the profiler), top self time:`);
@@ -687,6 +730,13 @@ function renderDoc(R) {
   } catch { p('(peer-benchmark.md not found)'); }
   p();
   return L.join('\n') + '\n';
+}
+
+if (process.env.BENCH_RENDER) {
+  // Re-render a kept results.json (BENCH_KEEP=1) without measuring: for editing the report.
+  writeFileSync(OUT, renderDoc(JSON.parse(readFileSync(process.env.BENCH_RENDER, 'utf8'))));
+  rmSync(TMP, { recursive: true, force: true });
+  process.exit(0);
 }
 
 main().catch(async (e) => {

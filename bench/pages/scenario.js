@@ -7,7 +7,6 @@
   var type = q.get('type') || 'page-view';
   for (var i = 0; i < pre; i++) window.tracker.track(type, { a: 1, b: 'x', i: i });
   window.__bench = { scriptEnd: performance.now() };
-  document.getElementById || 0;
   addEventListener('DOMContentLoaded', function () {
     document.getElementById('fire').addEventListener('click', function () {
       window.__bench.clickAt = Date.now();

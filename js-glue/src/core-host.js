@@ -16,6 +16,10 @@ const DEFERRED = 4;
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
+// trackBatch record/field separators (wasm/include/tracker/batch.hpp); JSON never contains them raw.
+const RS = '\x1e';
+const US = '\x1f';
+
 // deps: {env, core, options (the Tracardi options object), storage, getPayloadOptions?,
 //        onReady?(context), transport?, identity?}
 export function createHost(deps) {
@@ -38,6 +42,12 @@ export function createHost(deps) {
   let pageHref = null;
   let fallback = null;   // set when the core died: track() then buffers
   let destroyed = false;
+  let hidden = false;
+  // track() calls of the current task, handed to the core in one crossing (trackBatch) from a
+  // microtask, or earlier when anything else must see them first (lifecycle, context changes).
+  let records = [];
+  let callArgs = [];
+  let drainQueued = false;
 
   const now = () => nowMs(env);
 
@@ -87,6 +97,7 @@ export function createHost(deps) {
 
   function dispatch(s) {
     send(s).then((r) => guard(() => {
+      drain(false);
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, now(), rnd(), rnd(), rnd(), rnd()));
     }));
   }
@@ -100,6 +111,7 @@ export function createHost(deps) {
     wakeTimer = env.setTimeout(() => {
       wakeTimer = null;
       guard(() => {
+        drain(false);
         syncPayloadOptions();
         apply(core.onWake(now()));
       });
@@ -159,18 +171,55 @@ export function createHost(deps) {
 
   function lifecycle(method, arg) {
     guard(() => {
+      drain(false);
       syncPayloadOptions();
       apply(arg === undefined ? core[method](now()) : core[method](arg, now()));
     });
   }
 
-  function logDeferred(type, properties, options) {
+  function logDeferred(type, properties, options, eventId) {
     const id = identity.current;
     con.log('[Tracker] Event track', {
       type: 'track', event: type, properties: properties || {}, options: options || {},
       userId: null, anonymousId: staticProfile || (id && (id.profile || id.device)) || null,
-      meta: { id: core.lastEventId(), ts: Date.now() },
+      meta: { id: eventId, ts: Date.now() },
     });
+  }
+
+  // Hands the queued track() calls to the core. `inTrack`: called from inside a track() call, so
+  // effects (network) are left for a microtask instead of being performed now.
+  function drain(inTrack) {
+    if (records.length === 0) return;
+    const batch = records.join('');
+    const args = callArgs;
+    records = [];
+    callArgs = [];
+    const rows = core.trackBatch(batch).split(RS);
+    let effects = false;
+    let persist = false;
+    for (let i = 0; i < rows.length - 1; i++) {
+      const row = rows[i];
+      const sep = row.indexOf(US);
+      const r = +row.slice(0, sep);
+      if (r < 0) {
+        con.error('[Tracker] ' + row.slice(sep + 1));
+        continue;
+      }
+      if (r & EFFECTS_PENDING) effects = true;
+      if (r & PERSIST_DUE) persist = true;
+      if (r & DEFERRED) logDeferred(args[3 * i], args[3 * i + 1], args[3 * i + 2], row.slice(sep + 1));
+    }
+    identity.noteActivity();
+    if (persist) { snapshotDirty = true; schedulePersist(); }
+    if (effects) {
+      if (inTrack) takeEffectsSoon();
+      else apply(core.takeEffects());
+    }
+    // Calls made after our pagehide/hidden handler ran (another listener's) still leave now.
+    if (hidden && !inTrack) {
+      apply(core.onHidden(now()));
+      persistNow(true);
+    }
   }
 
   function track(type, properties, options, createdMs) {
@@ -188,20 +237,27 @@ export function createHost(deps) {
           `be encoded as JSON: ${describeJsonError(e)}.`);
         return;
       }
-      syncPageContext(false);
+      // A new page URL (SPA navigation) or a fire that reads window.response.context applies from
+      // this call on: hand the calls before it to the core first, so each sees what it saw.
+      const href = env.location ? env.location.href : '';
+      if (href !== pageHref) {
+        drain(true);
+        syncPageContext(true);
+      }
       if (options && typeof options === 'object' && (options.fire === true || options.asBeacon === true)) {
+        drain(true);
         syncPayloadOptions();
       }
-      const r = core.track(t, props, opts, now(), createdMs > 0 ? createdMs : 0,
-        rnd(), rnd(), rnd(), rnd());
-      if (r < 0) {
-        con.error('[Tracker] ' + core.lastError());
-        return;
+      records.push(JSON.stringify(t) + US + props + US + opts + US + now() + US +
+        (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() + RS);
+      callArgs.push(t, properties, options);
+      if (!drainQueued) {
+        drainQueued = true;
+        env.queueMicrotask(() => {
+          drainQueued = false;
+          guard(() => drain(false));
+        });
       }
-      identity.noteActivity();
-      if (r & EFFECTS_PENDING) takeEffectsSoon();
-      if (r & PERSIST_DUE) { snapshotDirty = true; schedulePersist(); }
-      if (r & DEFERRED) logDeferred(t, properties, options);
     } catch (e) {
       crash(e);
     }
@@ -220,12 +276,14 @@ export function createHost(deps) {
     track,
     flush() { lifecycle('flush'); },
     onLoad() { lifecycle('onLoad'); },
-    onVisible() { lifecycle('onVisible'); },
+    onVisible() { hidden = false; lifecycle('onVisible'); },
     setOnline(online) { lifecycle('setOnline', !!online); },
     // The page may be going away: hand everything to the unload-safe transport and write the
     // snapshot synchronously, now, not in a later task that may never run.
     onHidden() {
+      hidden = true;
       guard(() => {
+        drain(true);  // effects are taken right below, synchronously
         syncPayloadOptions();
         apply(core.onHidden(now()));
         apply(core.takeEffects());
@@ -233,12 +291,14 @@ export function createHost(deps) {
       if (!destroyed) persistNow(true);
     },
     stats() {
+      guard(() => drain(false));
       try { return fallback ? null : JSON.parse(core.stats()); } catch { return null; }
     },
     get identity() { return identity.current; },
     get degraded() { return fallback; },
     destroy() {
       if (destroyed) return;
+      guard(() => drain(false));
       if (!fallback) persistNow(true);
       destroyed = true;
       if (wakeTimer !== null) env.clearTimeout(wakeTimer);

@@ -200,6 +200,17 @@ export class FakeCore {
     }
     return 2 | (this.loaded ? 4 : 0);
   }
+  // Same record format as the real core (wasm/include/tracker/batch.hpp); runs track() per record.
+  trackBatch(records) {
+    if (this.throwOn === 'trackBatch') throw new Error('RuntimeError: Aborted(fake)');
+    let out = '';
+    for (const rec of records.split('\x1e').slice(0, -1)) {
+      const f = rec.split('\x1f');
+      const r = this.track(JSON.parse(f[0]), f[1], f[2], +f[3], +f[4], +f[5], +f[6], +f[7], +f[8]);
+      out += r + '\x1f' + (r < 0 ? this.lastError() : (r & 4) ? this.lastEventId() : '') + '\x1e';
+    }
+    return out;
+  }
   lastError() { return this.last || ''; }
   lastEventId() { return this.lastId || ''; }
   onLoad(now) { this.rec('onLoad', [now]); this.loaded = true; return this.fx(this.sendAll()); }

@@ -31,7 +31,7 @@ test('start passes identity read from cookie/localStorage and the stored snapsho
   assert.equal(core.named('setPageContext').length, 1);
 });
 
-test('track never throws: bad args, BigInt, cycles, throwing core', () => {
+test('track never throws: bad args, BigInt, cycles, throwing core', async () => {
   const { host, core, logs } = setup();
   const cyc = {}; cyc.self = cyc;
   assert.doesNotThrow(() => host.track());
@@ -39,6 +39,7 @@ test('track never throws: bad args, BigInt, cycles, throwing core', () => {
   assert.doesNotThrow(() => host.track('big', { n: 10n }));
   assert.doesNotThrow(() => host.track('cyc', cyc));
   assert.doesNotThrow(() => host.track('opts-cyc', {}, cyc));
+  await tick();  // calls reach the core in one batch at the end of the task
   const errs = logs.error.map((a) => a.join(' '));
   assert.ok(errs.some((m) => /BigInt/.test(m) && /"big"/.test(m)), errs.join('\n'));
   assert.ok(errs.some((m) => /circular/.test(m) && /"cyc"/.test(m)));
@@ -46,40 +47,45 @@ test('track never throws: bad args, BigInt, cycles, throwing core', () => {
   assert.equal(core.named('track').filter((c) => c[1] === 'big' || c[1] === 'cyc').length, 0);
   core.throwOn = 'track';
   assert.doesNotThrow(() => host.track('boom', {}));
+  await tick();
   assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1);
   assert.doesNotThrow(() => host.track('after', {}));
   assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1, 'one warning only');
   assert.equal(host.degraded.buffered, 1);
 });
 
-test('rejected track logs lastError via console.error', () => {
+test('rejected track logs lastError via console.error', async () => {
   const { host, logs } = setup();
   host.track('', {});
+  await tick();
   assert.deepEqual(logs.error.at(-1), ['[Tracker] track(type): event type must be a non-empty string']);
 });
 
-test('__proto__/constructor/prototype keys are dropped and pollute nothing', () => {
+test('__proto__/constructor/prototype keys are dropped and pollute nothing', async () => {
   const { host, core } = setup();
   const props = JSON.parse('{"__proto__":{"polluted":1},"a":{"constructor":{"prototype":{"x":1}}},"ok":2}');
   host.track('p', props);
+  await tick();
   const sent = core.named('track').at(-1)[2];
   assert.deepEqual(JSON.parse(sent), { a: {}, ok: 2 });
   assert.equal({}.polluted, undefined);
   assert.equal(Object.prototype.x, undefined);
 });
 
-test('type is made well-formed; props JSON keeps lone-surrogate escapes for the core', () => {
+test('type is made well-formed; props JSON keeps lone-surrogate escapes for the core', async () => {
   const { host, core } = setup();
   host.track('bad\ud800type', { t: 'half \ud83d' });
+  await tick();
   const [, type, props] = core.named('track').at(-1);
   assert.equal(type, 'bad\ufffdtype');
   assert.match(props, /\\ud83d/);
 });
 
-test('deferred bit logs the documented "[Tracker] Event track" shape', () => {
+test('deferred bit logs the documented "[Tracker] Event track" shape', async () => {
   const { host, core, logs } = setup();
   core.loaded = true;
   host.track('page-view', { view: 1 }, { save: false });
+  await tick();
   const entry = logs.log.find((a) => a[0] === '[Tracker] Event track');
   assert.ok(entry);
   const o = entry[1];
@@ -161,12 +167,13 @@ test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
   assert.equal(core.named('onWake').length, 1, 'cancelled');
 });
 
-test('persistence is coalesced: 100 tracks in one task → one storage write', (t) => {
+test('persistence is coalesced: 100 tracks in one task → one storage write', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { host, storage } = setup();
   const before = storage.writes.length;
   for (let i = 0; i < 100; i++) host.track('e' + i, { i });
   assert.equal(storage.writes.length, before, 'nothing written inside track()');
+  await Promise.resolve();  // the batch reaches the core in a microtask
   t.mock.timers.tick(0);
   const queueWrites = storage.writes.slice(before).filter(([k]) => k === 'wasm-tracker:v1:src-1:queue');
   assert.equal(queueWrites.length, 1);
@@ -234,4 +241,21 @@ test('SPA URL change refreshes the page context before the next track', () => {
   host.track('b', {});
   assert.equal(core.named('setPageContext').length, n + 1);
   assert.equal(JSON.parse(core.named('setPageContext').at(-1)[1]).page.url, 'https://shop.example/p/2');
+});
+
+test('the track() calls of one task cross into the core in one trackBatch, in order', async () => {
+  const { host, core } = setup();
+  const batches = [];
+  const real = core.trackBatch.bind(core);
+  core.trackBatch = (records) => { batches.push(records); return real(records); };
+  for (let i = 0; i < 5; i++) host.track('e' + i, { i });
+  assert.equal(batches.length, 0, 'nothing crosses inside track()');
+  await tick();
+  assert.equal(batches.length, 1);
+  assert.deepEqual(core.named('track').map((c) => c[1]), ['e0', 'e1', 'e2', 'e3', 'e4']);
+  host.track('later', {});
+  host.flush();  // a lifecycle call sees the calls made before it
+  assert.equal(batches.length, 2);
+  assert.equal(core.named('track').at(-1)[1], 'later');
+  assert.ok(core.calls.findIndex((c) => c[0] === 'flush') > core.calls.findIndex((c) => c[1] === 'later'));
 });

@@ -72,6 +72,7 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     assert.match(f.document.cookieWrites[0], /^tracardi-session-id=[^;]+; max-age=1800; expires=[^;]+; path=\/; SameSite=Lax; Secure$/);
 
     f.window.tracker.track('late', { x: 1 });
+    await Promise.resolve();  // the call reaches the core (and is logged) in a microtask
     const logged = f.logs.log.find((a) => a[0] === '[Tracker] Event track');
     assert.ok(logged, 'deferred event logged');
     assert.equal(logged[1].event, 'late');

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "tracker/batch.hpp"
 #include "tracker/tracker.hpp"
 
 namespace {
@@ -29,6 +30,7 @@ class TrackerCore {
             double created, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
     return core_.track(type, props, options, now, created, entropy(r0, r1, r2, r3));
   }
+  std::string trackBatch(const std::string& records) { return tracker::track_batch(core_, records); }
   std::string lastError() const { return core_.last_error(); }
   std::string lastEventId() const { return core_.last_event_id(); }
   std::string onLoad(double now) { core_.on_load(now); return takeEffects(); }
@@ -61,6 +63,7 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
       .function("setPageContext", &TrackerCore::setPageContext)
       .function("setPayloadOptions", &TrackerCore::setPayloadOptions)
       .function("track", &TrackerCore::track)
+      .function("trackBatch", &TrackerCore::trackBatch)
       .function("lastError", &TrackerCore::lastError)
       .function("lastEventId", &TrackerCore::lastEventId)
       .function("onLoad", &TrackerCore::onLoad)

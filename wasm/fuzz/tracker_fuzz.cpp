@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "tracker/batch.hpp"
 #include "tracker/policy.hpp"
 #include "tracker/tracker.hpp"
 
@@ -57,7 +58,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (!in.done()) {
     now += in.byte() * 97.0;
     switch (in.byte() % 12) {
-      case 0: case 1: case 2: {
+      case 2: {
+        const std::string records = in.text();
+        (void)tracker::track_batch(t, records);
+        break;
+      }
+      case 0: case 1: {
         const std::string type = in.text(), props = in.text(), opts = in.text();
         const tracker::Entropy e = entropy();
         t.track(type, props, opts, now, 0, e);

@@ -1,0 +1,64 @@
+#include "tracker/batch.hpp"
+
+#include <array>
+#include <cstdlib>
+
+#include "json_scan.hpp"
+
+namespace tracker {
+namespace {
+
+// The type arrives as JSON string text ("\"page-view\""): unescape it, cheaply when plain.
+std::string unquote(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"' &&
+      text.find('\\') == std::string_view::npos) {
+    return std::string(text.substr(1, text.size() - 2));
+  }
+  std::string out;
+  detail::JsonScanner scanner;
+  scanner.on_value = [&out](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
+    if (path.empty() && kind == detail::JsonKind::string) out = std::string(v);
+  };
+  scanner.scan(text);
+  return out;  // empty (rejected by track as an empty type) when it was not a JSON string
+}
+
+double number(std::string_view text) {
+  return text.empty() ? 0 : std::strtod(std::string(text).c_str(), nullptr);
+}
+
+}  // namespace
+
+std::string track_batch(Tracker& tracker, std::string_view records) {
+  std::string out;
+  while (!records.empty()) {
+    std::size_t end = records.find(record_separator);
+    std::string_view record = records.substr(0, end);
+    records = end == std::string_view::npos ? std::string_view{} : records.substr(end + 1);
+
+    std::array<std::string_view, 9> f{};
+    std::size_t n = 0;
+    while (n < f.size()) {
+      const std::size_t sep = record.find(field_separator);
+      f[n++] = record.substr(0, sep);
+      if (sep == std::string_view::npos) break;
+      record = record.substr(sep + 1);
+    }
+    int flags;
+    if (n != f.size()) {
+      flags = -1;  // a malformed record is reported, never guessed at
+    } else {
+      const Entropy e{{static_cast<std::uint32_t>(number(f[5])), static_cast<std::uint32_t>(number(f[6])),
+                       static_cast<std::uint32_t>(number(f[7])), static_cast<std::uint32_t>(number(f[8]))}};
+      flags = tracker.track(unquote(f[0]), f[1], f[2], number(f[3]), number(f[4]), e);
+    }
+    out += std::to_string(flags);
+    out += field_separator;
+    if (flags < 0) out += n != f.size() ? std::string("track: malformed call record") : tracker.last_error();
+    else if (flags & track_deferred) out += tracker.last_event_id();
+    out += record_separator;
+  }
+  return out;
+}
+
+}  // namespace tracker

@@ -1,6 +1,7 @@
 #include "event_queue.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace tracker {
 namespace detail {
@@ -17,9 +18,13 @@ std::size_t EventQueue::push(QueuedEvent e, std::size_t max_events, std::size_t 
   events_.push_back(std::move(e));
   std::size_t dropped = 0;
   // Drop-oldest keeps the newest events, which are the ones a user is most likely to care about.
-  while (events_.size() > 1 && (events_.size() > max_events || bytes_ > max_bytes)) {
-    bytes_ -= events_.front().json.size();
-    events_.pop_front();
+  // Events already on the wire are skipped: they are delivered or returned by their request.
+  auto victim = events_.begin();
+  while (events_.size() > max_events || bytes_ > max_bytes) {
+    while (victim != events_.end() && victim->owner != 0) ++victim;
+    if (victim == events_.end() || std::next(victim) == events_.end()) break;  // never the new one
+    bytes_ -= victim->json.size();
+    victim = events_.erase(victim);
     ++dropped;
   }
   return dropped;

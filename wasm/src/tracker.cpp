@@ -151,8 +151,13 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
       queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
   if (dropped) {
     stats_.dropped["queue_full"] += dropped;
-    log(LogLevel::warn, "queue full: dropped the " + std::to_string(dropped) + " oldest event(s)");
+    // One warning per overflow episode, not one per event: a burst must not flood the console.
+    if (!overflowing_) {
+      log(LogLevel::warn, "queue full (" + std::to_string(policy::max_queued_events) +
+                              " events): dropping the oldest unsent events; see stats() for the count");
+    }
   }
+  overflowing_ = dropped > 0;
   effects_.persist = true;
 
   int flags = track_persist_due;

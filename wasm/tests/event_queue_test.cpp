@@ -55,3 +55,27 @@ TEST(EventQueue, EraseKeepsBytesExact) {
 }  // namespace
 }  // namespace detail
 }  // namespace tracker
+
+namespace tracker {
+namespace detail {
+namespace {
+
+TEST(EventQueue, NeverDropsEventsThatAreInFlight) {
+  EventQueue q;
+  q.push(ev("a"), 3, 1000);
+  q.push(ev("b"), 3, 1000);
+  q.find(1)->owner = 7;  // "a" is on the wire
+  q.push(ev("c"), 3, 1000);
+  EXPECT_EQ(q.push(ev("d"), 3, 1000), 1u);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(q.events()[0].id, "a");
+  EXPECT_EQ(q.events()[1].id, "c");
+  q.find(3)->owner = 7;
+  q.find(4)->owner = 7;
+  EXPECT_EQ(q.push(ev("e"), 3, 1000), 0u);  // nothing left to drop but the new one: kept
+  EXPECT_EQ(q.size(), 4u);
+}
+
+}  // namespace
+}  // namespace detail
+}  // namespace tracker

@@ -185,6 +185,21 @@ TEST(Faults, QueueOverflowDropsOldestWithCounter) {
   const std::string snap = p.core.snapshot();
   EXPECT_LE(snap.size(), policy::max_queued_bytes + 100000);
   EXPECT_EQ(json::parse(snap)["events"][0]["e"]["type"], "e4000");
+  int warnings = 0;
+  for (const auto& l : p.logs) warnings += l.message.find("queue full") != std::string::npos;
+  EXPECT_EQ(warnings, 1);  // one warning for the whole overflow episode
+}
+
+TEST(Faults, BurstLargerThanTheQueueKeepsWhatIsAlreadySent) {
+  Page p;
+  p.start();
+  p.load();
+  for (int i = 0; i < 3000; ++i) p.track("e" + std::to_string(i));
+  ASSERT_EQ(p.sent.size(), 1u);  // the first full batch left; the rest wait for its answer
+  p.respond_last(200);
+  EXPECT_EQ(p.core.stats().acked, 50u);  // the batch on the wire was not counted as dropped
+  EXPECT_EQ(p.core.stats().dropped.at("queue_full"), 3000u - policy::max_queued_events);
+  EXPECT_EQ(p.core.stats().queued, policy::max_queued_events - 50u);
 }
 
 TEST(Faults, ReentrantTracksDuringFlightNeverDoubleSend) {

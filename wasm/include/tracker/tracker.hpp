@@ -110,6 +110,7 @@ class Tracker {
 
   bool started_ = false, loaded_ = false, hidden_ = false, online_ = true, paused_ = false;
   bool ready_emitted_ = false;
+  bool overflowing_ = false;  // the last track() had to drop: warn once per episode
   int failures_ = 0;          // consecutive retryable failures, drives backoff
   int network_failures_ = 0;  // consecutive status-0 failures this page
   double backoff_until_ = 0;

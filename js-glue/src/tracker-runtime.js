@@ -84,10 +84,14 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
   tracker.track = function track(type, properties, opts) { app.track(type, properties, opts); };
   tracker.flush = function flush() { app.flush(); };
   tracker.helpers = helpers;
+  // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).
+  tracker.ready = app.ready;
+  tracker.stats = function stats() { return app.host ? app.host.stats() : null; };
   mark.app = app;
   app.ready.then((ok) => {
     mark.state = ok ? 'running' : 'degraded';
     if (!ok) return;
+    try { env.performance.mark('wasm-tracker:ready'); } catch { /* no User Timing */ }
     const listeners = options.listeners;
     if (listeners && typeof listeners.onInit === 'function') {
       const id = app.host && app.host.identity;

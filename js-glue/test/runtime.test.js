@@ -228,3 +228,14 @@ test('tracker.auto.events join the first batch after the replayed calls', async 
   assert.deepEqual(core.named('track').map((c) => c[1]), ['mine', 'auto-view']);
   assert.equal(core.named('onLoad').length, 1);
 });
+
+test('window.tracker.ready resolves once the core runs; stats() reads the core', async () => {
+  const f = page();
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  assert.equal(f.window.tracker.ready, undefined, 'the stub has no ready promise');
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  assert.equal(await f.window.tracker.ready, true);
+  f.window.tracker.track('x', {});
+  assert.deepEqual(f.window.tracker.stats(), { queued: 1 });
+});

@@ -25,14 +25,25 @@
     return res.json();
   }
 
+  var unresolved = []; // [cell, event ids] whose types were not known yet
+
+  function typesOf(ids) {
+    return ids.map(function (id) { return typeById[id] || '?'; }).join(', ');
+  }
+
   async function poll() {
     var body = document.getElementById('requests');
     var status = document.getElementById('requests-status');
     if (!body || stopped) return;
     try {
+      // Requests first, then events: every event of a listed request is then already stored.
+      var reqs = await getJson('/requests?after=' + lastSeq + '&limit=1000');
       var evs = await getJson('/events?after=' + lastRow + '&limit=10000');
       evs.events.forEach(function (ev) { typeById[ev.id] = ev.type; lastRow = ev.row; });
-      var reqs = await getJson('/requests?after=' + lastSeq + '&limit=1000');
+      unresolved = unresolved.filter(function (u) {
+        u[0].textContent = typesOf(u[1]);
+        return u[0].textContent.indexOf('?') !== -1;
+      });
       reqs.requests.forEach(function (r) {
         lastSeq = r.seq;
         if (r.received_ms < openedAt - 250) return; // sent by an earlier page
@@ -40,7 +51,12 @@
         tr.appendChild(el('td', String(r.seq)));
         tr.appendChild(el('td', '+' + Math.round(r.received_ms - openedAt) + ' ms'));
         tr.appendChild(el('td', r.status === 0 ? 'no answer' : String(r.status)));
-        tr.appendChild(el('td', r.event_ids.map(function (id) { return typeById[id] || '?'; }).join(', ')));
+        var types = el('td', typesOf(r.event_ids));
+        // Rejected requests store nothing: their ids stay unknown, so only retry 2xx ones.
+        if (r.status >= 200 && r.status < 300 && types.textContent.indexOf('?') !== -1) {
+          unresolved.push([types, r.event_ids]);
+        }
+        tr.appendChild(types);
         body.appendChild(tr);
       });
       if (status) status.textContent = 'Polling ' + api + '/requests every ' + POLL_MS + ' ms.';

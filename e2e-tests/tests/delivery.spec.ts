@@ -4,7 +4,7 @@ import { chromium } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { test, expect, API, OTHER_ORIGIN, QUEUE_KEY, Logs, playground, setVisibility, sleep,
+import { test, expect, API, OTHER_ORIGIN, persistedQueue, Logs, playground, setVisibility, sleep,
   type StoredEvent } from './helpers';
 
 const ids = (evs: StoredEvent[]) => evs.map((e) => e.id);
@@ -102,7 +102,7 @@ test('#4 tab closed right after track(): the next visit delivers the event with 
     // From here on nothing leaves this tab: the event can only survive through storage.
     await page.route('**/track', (route) => route.abort('blockedbyclient'));
     await page.evaluate(() => window.tracker.track('tab-closed', { nonce: 'n-4' }));
-    const snapshot = await page.evaluate((k) => localStorage.getItem(k), QUEUE_KEY);
+    const snapshot = await persistedQueue(page);
     expect(snapshot, 'write-through: the queue is persisted at once').toContain('tab-closed');
     await ctx.close();
 
@@ -316,7 +316,7 @@ test('#12 5,000 events tracked while offline: bounded queue (newest 1,000 kept, 
     for (let i = 0; i < 5000; i++) window.tracker.track('bulk', { n: i });
   });
   await sleep(200); // the snapshot is written at most once per task
-  const snapshot = await page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY);
+  const snapshot = await persistedQueue(page);
   expect(snapshot.length, 'persisted queue ≤ 1 MB').toBeLessThanOrEqual(1024 * 1024);
   const persisted = snapshot.match(/bulk/g)?.length ?? 0;
   expect(persisted, 'persisted queue ≤ 1,000 events').toBeLessThanOrEqual(1000);

@@ -9,7 +9,15 @@ export const API = `http://127.0.0.1:${PORT}`;
 /** The same collector under another origin: page here + api on API = real CORS (preflights). */
 export const OTHER_ORIGIN = `http://localhost:${PORT}`;
 export const SOURCE = 'demo-source';
+/** Prefix of the persisted queue keys: each page writes `${QUEUE_KEY}:<tab id>`. */
 export const QUEUE_KEY = `wasm-tracker:v1:${SOURCE}:queue`;
+
+/** Every persisted copy of the queue in this page's localStorage, concatenated. */
+export async function persistedQueue(page: Page): Promise<string> {
+  return page.evaluate((prefix) => Object.keys(localStorage)
+    .filter((k) => k === prefix || k.startsWith(prefix + ':'))
+    .map((k) => localStorage.getItem(k) || '').join('\n'), QUEUE_KEY);
+}
 
 export interface StoredEvent {
   row: number; id: string; type: string; source: string; session: string | null;

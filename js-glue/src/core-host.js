@@ -107,7 +107,9 @@ export function createHost(deps) {
     if (wakeTimer !== null) env.clearTimeout(wakeTimer);
     wakeTimer = null;
     if (typeof at !== 'number' || !isFinite(at)) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - now()));
+    // Rounded up: a timer that fires before the deadline finds nothing due (the core re-arms it,
+    // but that is a wasted wake-up).
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - now())));
     wakeTimer = env.setTimeout(() => {
       wakeTimer = null;
       guard(() => {
@@ -270,7 +272,15 @@ export function createHost(deps) {
         syncPageContext(true);
         syncPayloadOptions();
         const ids = JSON.stringify(identity.read());
-        apply(core.start(now(), ids, storage.read(), rnd(), rnd(), rnd(), rnd()));
+        // Queues left by other pages (closed tabs, the previous load of this one) join ours.
+        const others = storage.readOthers ? storage.readOthers() : [];
+        apply(core.start(now(), ids, others.length ? others[0].text : '', rnd(), rnd(), rnd(), rnd()));
+        for (let i = 1; i < others.length; i++) apply(core.restore(others[i].text, now()));
+        if (others.length) {
+          snapshotDirty = true;
+          persistNow(false);  // our copy holds their events now ...
+          if (!storage.inMemory) storage.release(others.map((o) => o.key));  // ... so theirs can go
+        }
       });
     },
     track,

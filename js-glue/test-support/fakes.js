@@ -57,6 +57,8 @@ export class FakeStorage {
     this.map.set(k, String(v));
   }
   removeItem(k) { this.map.delete(k); }
+  get length() { return this.map.size; }
+  key(i) { return [...this.map.keys()][i] ?? null; }
 }
 
 export function fakeDocument({ readyState = 'complete', href = 'https://shop.example/p/1?x=1#top' } = {}) {
@@ -222,6 +224,7 @@ export class FakeCore {
   onResponse(...a) { this.rec('onResponse', a); return this.fx({ persist: true }); }
   takeEffects() { this.rec('takeEffects', []); return this.fx(); }
   snapshot() { this.rec('snapshot', []); return JSON.stringify({ v: 1, events: this.queue }); }
+  restore(...a) { this.rec('restore', a); return this.fx(); }
   stats() { return JSON.stringify({ queued: this.queue.length }); }
   delete() { this.deleted = true; }
   named(name) { return this.calls.filter((c) => c[0] === name); }

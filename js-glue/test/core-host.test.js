@@ -175,7 +175,7 @@ test('persistence is coalesced: 100 tracks in one task → one storage write', a
   assert.equal(storage.writes.length, before, 'nothing written inside track()');
   await Promise.resolve();  // the batch reaches the core in a microtask
   t.mock.timers.tick(0);
-  const queueWrites = storage.writes.slice(before).filter(([k]) => k === 'wasm-tracker:v1:src-1:queue');
+  const queueWrites = storage.writes.slice(before).filter(([k]) => k.startsWith('wasm-tracker:v1:src-1:queue:'));
   assert.equal(queueWrites.length, 1);
   assert.equal(JSON.parse(queueWrites[0][1]).events.length, 100);
 });
@@ -258,4 +258,21 @@ test('the track() calls of one task cross into the core in one trackBatch, in or
   assert.equal(batches.length, 2);
   assert.equal(core.named('track').at(-1)[1], 'later');
   assert.ok(core.calls.findIndex((c) => c[0] === 'flush') > core.calls.findIndex((c) => c[1] === 'later'));
+});
+
+test('queues left by other pages are restored into the core, then their copies released', () => {
+  const f = fakeEnv();
+  f.storage.setItem('wasm-tracker:v1:src-1:queue:tabA', 'A');
+  f.storage.setItem('wasm-tracker:v1:src-1:queue:tabB', 'B');
+  f.storage.setItem('wasm-tracker:v1:other-source:queue:tabC', 'C');
+  const core = new FakeCore('{}');
+  const store = createStorage(f.env, 'src-1');
+  createHost({ env: f.env, core, options: OPTIONS, storage: store }).start();
+  assert.equal(core.named('start')[0][3], 'A');
+  assert.deepEqual(core.named('restore').map((c) => c[1]), ['B']);
+  // Our own copy was written before theirs were removed; other sources are left alone.
+  assert.ok(f.storage.getItem(store.key) !== null);
+  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabA'), null);
+  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabB'), null);
+  assert.equal(f.storage.getItem('wasm-tracker:v1:other-source:queue:tabC'), 'C');
 });

@@ -79,7 +79,7 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     assert.equal(logged[1].anonymousId, 'prof-srv');
     f.document.visibilityState = 'hidden';
     f.document.dispatch('visibilitychange');
-    const snap = f.storage.getItem('wasm-tracker:v1:demo:queue');
+    const snap = f.storage.getItem([...f.storage.map.keys()].find((k) => k.startsWith('wasm-tracker:v1:demo:queue:')));
     assert.ok(snap && snap.includes('"late"'), 'snapshot written synchronously on hide');
     await until(() => posts.length === 2);
     assert.equal(posts[1].init.keepalive, true);
@@ -99,7 +99,7 @@ test('real core: a retryable failure keeps the events in the persisted snapshot'
     f.window.tracker.track('a', {});
     await until(() => posts.length === 1);
     await wait(10);
-    const snap = JSON.parse(f.storage.getItem('wasm-tracker:v1:demo:queue'));
+    const snap = JSON.parse(f.storage.getItem([...f.storage.map.keys()].find((k) => k.startsWith('wasm-tracker:v1:demo:queue:'))));
     assert.equal(snap.events.length, 1);
     mark.app.destroy();
   });

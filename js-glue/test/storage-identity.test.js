@@ -4,15 +4,24 @@ import { createStorage, queueKey } from '../src/storage.js';
 import { createIdentity } from '../src/identity.js';
 import { fakeEnv, FakeStorage } from '../test-support/fakes.js';
 
-test('snapshot written through under the versioned key and read back', () => {
+test('each page writes its own versioned key; a later page reads the copies others left', () => {
   const f = fakeEnv();
-  const s = createStorage(f.env, 'src-1');
-  assert.equal(s.key, 'wasm-tracker:v1:src-1:queue');
+  const a = createStorage(f.env, 'src-1');
+  const b = createStorage(f.env, 'src-1');
   assert.equal(queueKey('abc'), 'wasm-tracker:v1:abc:queue');
-  assert.equal(s.read(), '');
-  s.write('{"v":1,"events":[]}');
-  assert.equal(f.storage.getItem(s.key), '{"v":1,"events":[]}');
-  assert.equal(createStorage(f.env, 'src-1').read(), '{"v":1,"events":[]}');
+  assert.match(a.key, /^wasm-tracker:v1:src-1:queue:[0-9a-z]+$/);
+  assert.notEqual(a.key, b.key);
+  assert.deepEqual(a.readOthers(), []);
+  a.write('{"v":1,"events":["a"]}');
+  b.write('{"v":1,"events":["b"]}');  // two tabs: neither overwrites the other
+  assert.equal(f.storage.getItem(a.key), '{"v":1,"events":["a"]}');
+  assert.equal(a.read(), '{"v":1,"events":["a"]}');
+  const next = createStorage(f.env, 'src-1');
+  const others = next.readOthers();
+  assert.deepEqual(others.map((o) => o.text).sort(), ['{"v":1,"events":["a"]}', '{"v":1,"events":["b"]}']);
+  next.release(others.map((o) => o.key));
+  assert.equal(f.storage.getItem(a.key), null);
+  assert.deepEqual(next.readOthers(), []);
 });
 
 test('quota error → memory with ONE warning; storage missing → memory', () => {

@@ -23,6 +23,10 @@ class TrackerCore {
     core_.start(now, identity, snapshot, entropy(r0, r1, r2, r3));
     return takeEffects();
   }
+  std::string restore(const std::string& snapshot, double now) {
+    core_.restore(snapshot, now);
+    return takeEffects();
+  }
   void setContext(const std::string& json) { core_.set_context(json); }
   void setPageContext(const std::string& json) { core_.set_page_context(json); }
   void setPayloadOptions(const std::string& json) { core_.set_payload_options(json); }
@@ -59,6 +63,7 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
       .constructor<const std::string&>()
       .function("configError", &TrackerCore::configError)
       .function("start", &TrackerCore::start)
+      .function("restore", &TrackerCore::restore)
       .function("setContext", &TrackerCore::setContext)
       .function("setPageContext", &TrackerCore::setPageContext)
       .function("setPayloadOptions", &TrackerCore::setPayloadOptions)

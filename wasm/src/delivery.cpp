@@ -36,7 +36,8 @@ void Tracker::expire_old(double now_ms) {
 void Tracker::time_out_requests(double now_ms) {
   std::vector<std::uint32_t> late;
   for (const auto& [id, req] : requests_) {
-    if (now_ms - req.sent_ms >= policy::request_timeout_ms) late.push_back(id);
+    // Same expression as the wake-up deadline, so a timer set for it always finds it due.
+    if (now_ms >= req.sent_ms + policy::request_timeout_ms) late.push_back(id);
   }
   for (std::uint32_t id : late) {
     // No answer: treat as a network failure so the events can be retried; the request entry is
@@ -92,6 +93,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, Transport transport
   req.bytes = s.body.size();
   req.sent_ms = now_ms;
   req.batch = batch;
+  req.before_load = !loaded_;
   req.seqs = std::move(seqs);
   if (transport == Transport::keepalive) keepalive_bytes_ += req.bytes;
   if (batch && transport == Transport::fetch) batch_in_flight_ = id;
@@ -101,12 +103,22 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, Transport transport
   return id;
 }
 
+// A fire sent before load is the page's first word: the load batch waits for its answer, so the
+// two neither race on the network nor create two profiles for one new session (tracardi#652).
+bool Tracker::early_fire_in_flight() const {
+  for (const auto& [id, req] : requests_) {
+    if (!req.batch && req.before_load) return true;
+  }
+  return false;
+}
+
 void Tracker::pump(double now_ms, Trigger trigger) {
   // Before the load event only a drain (load itself, or an explicit flush) may send a batch.
   if ((!loaded_ && trigger != Trigger::drain) || !online_ || paused_ || batch_in_flight_ != 0 ||
       queue_->empty())
     return;
   if (now_ms < backoff_until_) return;
+  if (early_fire_in_flight()) return;
   // Decide whether the pending events are due: forced (load, flush, online, retry), a full batch,
   // or the oldest one has waited the flush interval.
   std::size_t pending = 0;
@@ -114,7 +126,7 @@ void Tracker::pump(double now_ms, Trigger trigger) {
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0) continue;
     ++pending;
-    if (e.due || now_ms - e.enqueued_ms >= policy::flush_interval_ms) due = true;
+    if (e.due || now_ms >= e.enqueued_ms + policy::flush_interval_ms) due = true;
   }
   if (pending == 0) return;
   if (pending >= policy::max_batch_events) due = true;
@@ -253,7 +265,8 @@ void Tracker::update_wake(double now_ms) {
     if (!next || t < *next) next = t;
   };
   for (const auto& [id, req] : requests_) consider(req.sent_ms + policy::request_timeout_ms);
-  if (loaded_ && online_ && !paused_ && batch_in_flight_ == 0) {
+  // Only schedule what pump() would act on; anything else is woken by an answer or a timeout.
+  if (loaded_ && online_ && !paused_ && batch_in_flight_ == 0 && !early_fire_in_flight()) {
     for (const detail::QueuedEvent& e : queue_->events()) {
       if (e.owner != 0) continue;
       consider(e.due ? std::max(now_ms, backoff_until_)

@@ -2,6 +2,8 @@
 // Delivery (batching, sending, responses, retry) is in delivery.cpp.
 #include "tracker/tracker.hpp"
 
+#include <unordered_set>
+
 #include "json_scan.hpp"
 
 #include "event_builder.hpp"
@@ -90,17 +92,28 @@ void Tracker::start(double now_ms, std::string_view identity_json, std::string_v
   last_activity_ms_ = now_ms;
   emit_identity();
 
+  restore(snapshot, now_ms);
+}
+
+void Tracker::restore(std::string_view snapshot, double now_ms) {
+  if (!config_) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (!restored.warning.empty()) {
     log(LogLevel::warn, restored.warning);
     effects_.persist = true;  // overwrite the bad copy
   }
+  // Snapshots of several tabs (or a tab and its own reload) may hold the same events: keep one.
+  std::unordered_set<std::string> known;
+  for (const detail::QueuedEvent& e : queue_->events()) known.insert(e.id);
   for (detail::QueuedEvent& e : restored.events) {
+    if (!known.insert(e.id).second) continue;
     const std::size_t dropped =
         queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
     if (dropped) stats_.dropped["queue_full"] += dropped;
+    effects_.persist = true;
   }
   expire_old(now_ms);
+  pump(now_ms, Trigger::tick);
   update_wake(now_ms);
 }
 
@@ -265,6 +278,9 @@ void Tracker::flush(double now_ms) {
 
 void Tracker::on_wake(double now_ms) {
   if (!config_) return;
+  // The host's timer has fired, so it holds none now: whatever is due next must be announced
+  // again even if it equals the old deadline (a timer may fire a fraction of a ms early).
+  wake_at_.reset();
   time_out_requests(now_ms);
   expire_old(now_ms);
   pump(now_ms, Trigger::tick);

@@ -76,8 +76,15 @@ struct Page {
   // Advances the clock, firing the single timer whenever it is due (as the host's setTimeout).
   void advance(double ms) {
     const double end = now + ms;
+    int guard = 0;
     while (wake && *wake <= end) {
+      // A core that keeps asking to be woken without progress would spin the host's timer.
+      if (++guard > 100000) {
+        ADD_FAILURE() << "wake-up loop at " << *wake;
+        return;
+      }
       now = std::max(now, *wake);
+      wake.reset();  // the host's timer fired: it holds none until the core asks again
       core.on_wake(now);
       absorb(core.take_effects());
     }

@@ -306,3 +306,83 @@ TEST(Scenario, ReplayedCallsKeepTheirTimestamps) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+TEST(Scenario, EarlyTimerIsRearmed) {
+  testing_support::Page p;
+  p.start();
+  p.load();
+  p.track("click");
+  ASSERT_TRUE(p.wake);
+  const double due = *p.wake;
+  // The host's timer fires a fraction of a millisecond early: nothing is due yet, and the core
+  // must hand out the same deadline again, since the host no longer holds a timer.
+  p.now = due - 0.4;
+  p.core.on_wake(p.now);
+  Effects fx = p.core.take_effects();
+  ASSERT_TRUE(fx.wake_changed);
+  ASSERT_TRUE(fx.wake_at_ms);
+  EXPECT_DOUBLE_EQ(*fx.wake_at_ms, due);
+  p.absorb(std::move(fx));
+  p.advance(1);
+  EXPECT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Scenario, LoadBatchWaitsForTheAnswerToAFireSentBeforeLoad) {
+  testing_support::Page p;
+  p.start();
+  p.track("purchase-order");
+  p.track("interest", "{}", R"({"fire":true})");
+  p.track("page-view");
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);  // the fire is on the wire: the batch holds
+  p.respond(p.sent[0], 200, testing_support::ok_body());
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(testing_support::Page::types(p.sent[1]), (std::vector<std::string>{"purchase-order", "page-view"}));
+  // The batch carries the profile the fire's answer assigned.
+  EXPECT_EQ(testing_support::Page::body(p.sent[1])["profile"]["id"], "server-profile");
+}
+
+TEST(Scenario, LoadBatchStillLeavesIfTheEarlyFireNeverAnswers) {
+  testing_support::Page p;
+  p.start();
+  p.track("a");
+  p.track("f", "{}", R"({"fire":true})");
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u);
+  p.advance(policy::request_timeout_ms + policy::backoff_base_ms * 2);
+  ASSERT_GE(p.sent.size(), 2u);
+  EXPECT_EQ(testing_support::Page::types(p.sent[1]), (std::vector<std::string>{"a", "f"}));
+}
+
+TEST(Scenario, SnapshotsOfSeveralTabsMergeWithoutDuplicates) {
+  std::string tab_a, tab_b;
+  {
+    testing_support::Page a;
+    a.start();
+    a.track("a1");
+    a.track("shared");
+    tab_a = a.core.snapshot();
+  }
+  {
+    // Tab B restored A's snapshot (as a reload would) and added its own event.
+    testing_support::Page b;
+    b.counter = 1000;  // another tab draws other entropy (the harness is deterministic)
+    b.start("{}", tab_a);
+    b.track("b1");
+    tab_b = b.core.snapshot();
+  }
+  testing_support::Page c;
+  c.counter = 2000;
+  c.start("{}", tab_a);
+  c.core.restore(tab_b, c.now);
+  c.absorb(c.core.take_effects());
+  c.load();
+  ASSERT_EQ(c.sent.size(), 1u);
+  EXPECT_EQ(testing_support::Page::types(c.sent[0]), (std::vector<std::string>{"a1", "shared", "b1"}));
+}
+
+}  // namespace
+}  // namespace tracker

@@ -50,6 +50,10 @@ class Tracker {
   void start(double now_ms, std::string_view identity_json, std::string_view snapshot,
              const Entropy& entropy);
 
+  // Merges another stored snapshot (e.g. left by another tab) into the queue; events already
+  // queued (same id) are skipped.
+  void restore(std::string_view snapshot, double now_ms);
+
   // Payload-level context, per-event page context and payload options (window.response.context).
   void set_context(std::string_view json);
   void set_page_context(std::string_view json);
@@ -82,6 +86,7 @@ class Tracker {
     std::size_t bytes = 0;
     double sent_ms = 0;
     bool batch = false;  // a queue batch (not a fire/asBeacon single)
+    bool before_load = false;  // sent before the page's load event
   };
   enum class Trigger { tick, drain };
 
@@ -93,6 +98,7 @@ class Tracker {
   void expire_old(double now_ms);
   void time_out_requests(double now_ms);
   void pump(double now_ms, Trigger trigger);
+  bool early_fire_in_flight() const;
   std::uint32_t send(std::vector<std::uint64_t> seqs, Transport transport, bool batch, double now_ms);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;
   void fail_request(std::uint32_t id, const Request& req, int status, std::string_view retry_after,

@@ -115,7 +115,8 @@ class ScanSax {
 
   const JsonScanner& s_;
   JsonPath path_;
-  std::vector<bool> first_;  // per open container: no member written yet (capture only)
+  std::vector<char> first_;  // per open container: no member written yet (capture only); not
+                             // vector<bool>, whose bit-twiddling push_back costs ~2 KB of wasm
   std::string buf_;
   int capture_level_ = -1;  // container depth where the capture started; -1 = none
   int depth_ = 0;

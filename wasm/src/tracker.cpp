@@ -2,7 +2,8 @@
 // Delivery (batching, sending, responses, retry) is in delivery.cpp.
 #include "tracker/tracker.hpp"
 
-#include <unordered_set>
+#include <algorithm>
+#include <vector>
 
 #include "json_scan.hpp"
 
@@ -103,10 +104,15 @@ void Tracker::restore(std::string_view snapshot, double now_ms) {
     effects_.persist = true;  // overwrite the bad copy
   }
   // Snapshots of several tabs (or a tab and its own reload) may hold the same events: keep one.
-  std::unordered_set<std::string> known;
-  for (const detail::QueuedEvent& e : queue_->events()) known.insert(e.id);
+  // A sorted id list rather than a hash set: this runs once per page and a hash table's code
+  // would cost the wasm ~5 KB.
+  std::vector<std::string> known;
+  for (const detail::QueuedEvent& e : queue_->events()) known.push_back(e.id);
+  std::sort(known.begin(), known.end());
   for (detail::QueuedEvent& e : restored.events) {
-    if (!known.insert(e.id).second) continue;
+    auto at = std::lower_bound(known.begin(), known.end(), e.id);
+    if (at != known.end() && *at == e.id) continue;
+    known.insert(at, e.id);
     const std::size_t dropped =
         queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
     if (dropped) stats_.dropped["queue_full"] += dropped;

@@ -13,6 +13,7 @@ export function browserEnv(g = globalThis) {
     crypto: g.crypto,
     Blob: g.Blob,
     WebAssembly: g.WebAssembly,
+    Temporal: g.Temporal,
     fetch: typeof g.fetch === 'function' ? g.fetch.bind(g) : undefined,
     setTimeout: g.setTimeout.bind(g),
     clearTimeout: g.clearTimeout.bind(g),

@@ -163,3 +163,11 @@ test('trackExternalLinks: listed domains get __tr_pid/__tr_src on click, others 
   off();
   assert.equal(f.document.count('click'), 0);
 });
+
+test('time zone comes from Temporal when the browser has it (no ICU formatter start-up)', () => {
+  const f = fakeEnv();
+  f.env.Temporal = { Now: { timeZoneId: () => 'Europe/Warsaw' } };
+  assert.equal(buildContext(f.env, {}).time.tz, 'Europe/Warsaw');
+  const g = fakeEnv();
+  assert.equal(typeof buildContext(g.env, {}).time.tz, 'string');  // Intl fallback
+});

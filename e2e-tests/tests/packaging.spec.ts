@@ -157,3 +157,50 @@ test('npm tarball: the packed package\'s ESM entry runs in the browser (createTr
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('bundled npm app: the packed tarball installs into demo-site/npm-app, esbuild bundles it, events reach the collector', async ({ page, collector, logs }) => {
+  test.setTimeout(120_000);
+  const glue = path.resolve(__dirname, '../../js-glue');
+  const appSrc = path.resolve(__dirname, '../../demo-site/npm-app');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wasm-tracker-app-'));
+  try {
+    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', tmp],
+      { cwd: glue, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const app = path.join(tmp, 'app');
+    fs.mkdirSync(app);
+    for (const f of ['package.json', 'build.mjs', 'src']) {
+      fs.cpSync(path.join(appSrc, f), path.join(app, f), { recursive: true });
+    }
+    // As a user would: install the tarball (and the app's pinned esbuild), then build.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund',
+      path.join(tmp, info.filename)], { cwd: app, stdio: 'ignore' });
+    execFileSync('node', ['build.mjs'], { cwd: app, stdio: 'ignore' });
+    const out = path.join(app, 'out');
+    const files = fs.readdirSync(out);
+    expect(files).toEqual(expect.arrayContaining(['app.js', 'index.html', 'tracker-core.wasm']));
+    expect(files.filter((f) => f.startsWith('chunk-') || f.startsWith('tracker-core-')).length,
+      'the Emscripten glue is a separate chunk').toBeGreaterThan(0);
+    const types: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html',
+      '.wasm': 'application/wasm' };
+    await page.route('**/npm-app/**', async (route) => {
+      const file = path.join(out, new URL(route.request().url()).pathname.replace('/npm-app/', ''));
+      if (!file.startsWith(out) || !fs.existsSync(file)) return route.fulfill({ status: 404, body: '' });
+      await route.fulfill({ status: 200, contentType: types[path.extname(file)] || 'application/octet-stream',
+        body: fs.readFileSync(file) });
+    });
+    await page.goto('/npm-app/index.html');
+    const [pv] = await collector.waitFor('app-page-view');
+    expect(pv.properties).toEqual({ bundled: true });
+    await expect(page.locator('#status')).toHaveText(`ready, profile ${pv.profile}`);
+    await page.click('#buy');
+    const [buy] = await collector.waitFor('app-purchase');
+    expect(buy.properties).toEqual({ sku: 'sun-glasses' });
+    const reqs = await collector.requests();
+    expect(reqs.find((r) => r.event_ids.includes(buy.id))!.event_ids, 'fire: alone').toEqual([buy.id]);
+    expect(await page.evaluate(() => [typeof window.tracker, typeof window.onTracardiReady]))
+      .toEqual(['undefined', 'undefined']);
+    expect(logs.pageErrors).toEqual([]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

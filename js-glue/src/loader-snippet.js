@@ -2,7 +2,7 @@
 // window.tracker at once, then, when the DOM is parsed (so a `const options` written after the
 // snippet is initialised), inserts the tracker script asynchronously.
 import { installStub } from './stub.js';
-import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE } from './page-options.js';
+import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE, WASM_FILE } from './page-options.js';
 
 export function runLoader(w, doc, nav, con) {
   try {
@@ -28,6 +28,17 @@ export function runLoader(w, doc, nav, con) {
       const first = doc.getElementsByTagName('script')[0];
       if (first && first.parentNode) first.parentNode.insertBefore(s, first);
       else (doc.head || doc.documentElement).appendChild(s);
+      // The core is fetched by the script once it runs; starting its download now, in parallel
+      // with the script's, saves a round trip. Same mode and credentials as that fetch, so the
+      // browser hands the preloaded response over.
+      try {
+        const link = doc.createElement('link');
+        link.rel = 'preload';
+        link.as = 'fetch';
+        link.crossOrigin = 'anonymous';
+        link.href = new URL(WASM_FILE, new URL(s.src, doc.baseURI)).href;
+        (doc.head || doc.documentElement).appendChild(link);
+      } catch { /* no preload: the script fetches the core itself */ }
     };
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', insert, { once: true });
     else w.setTimeout(insert, 0);

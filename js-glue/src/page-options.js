@@ -19,6 +19,9 @@ export function scriptUrl(opts, file = 'liliput.min.js') {
   return s;
 }
 
+// The core's file, always next to the tracker script.
+export const WASM_FILE = 'tracker-core.wasm';
+
 export function doNotTrack(opts, nav) {
   const settings = opts && opts.tracker && opts.tracker.settings;
   return !!(settings && settings.respectDoNotTrack === true && nav && nav.doNotTrack === '1');

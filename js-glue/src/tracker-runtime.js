@@ -3,11 +3,10 @@
 // loads the wasm core from next to this script, replays the queued calls and goes live.
 import { browserEnv } from './env.js';
 import { installStub, MARK } from './stub.js';
-import { readPageOptions, doNotTrack, DNT_MESSAGE } from './page-options.js';
+import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_FILE } from './page-options.js';
 import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
 
-const WASM_FILE = 'tracker-core.wasm';
 
 // deps: {factory, env?, scriptSrc?}. Call synchronously at script start: document.currentScript
 // is only set while the script's top level runs.

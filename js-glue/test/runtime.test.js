@@ -79,6 +79,13 @@ test('loader waits for DOMContentLoaded to read options (const declared after th
   f.window.options = structuredClone(OPTIONS);
   f.document.dispatch('DOMContentLoaded');
   assert.equal(f.document.head.children[0].src, '//cdn.example/tracker/liliput.min.js');
+  // The core's download starts with the script's, as a preload the script's fetch will reuse.
+  const link = f.document.head.children.find((c) => c.tagName === 'LINK');
+  assert.ok(link, 'wasm preload inserted');
+  assert.equal(link.rel, 'preload');
+  assert.equal(link.as, 'fetch');
+  assert.equal(link.crossOrigin, 'anonymous');
+  assert.match(link.href, /^https?:\/\/cdn\.example\/tracker\/tracker-core\.wasm$/);
 });
 
 test('script URL rule follows Tracardi', () => {

@@ -234,3 +234,23 @@ ${loader}
     expect(logs.pageErrors).toEqual([]);
   });
 });
+
+test.describe("Tracardi's own loader kept unchanged (tracardi-loader.html)", () => {
+  test('its privately queued calls are handed over: fire first and alone, then one batch; onTracardiReady fires', async ({ page, collector, logs }) => {
+    await page.goto('/tracardi-loader.html');
+    await expect.poll(async () => (await collector.events()).total).toBe(3);
+    await collector.expectQuiet(2, 500, 'exactly two /track requests');
+    const { events } = await collector.events();
+    const byId = new Map(events.map((e) => [e.id, e]));
+    const requests = await collector.requests();
+    expect(requests.map((r) => r.event_ids.map((id) => byId.get(id)!.type)))
+      .toEqual([['interest'], ['purchase-order', 'page-view']]);
+    expect(logs.of('log', /\[Loader\] Rerun callbacks\./)).toHaveLength(1);
+    await expect(page.locator('#ready')).toHaveText(`onTracardiReady: profile ${events[0].profile}`);
+    // The loader made window.tracardi.default the tracker: it is ours, and live.
+    expect(await page.evaluate(() => window.tracker === (window as any).tracardi.default)).toBe(true);
+    await page.evaluate(() => window.tracker.track('after-handover', {}, { fire: true }));
+    await collector.waitFor('after-handover');
+    expect(logs.pageErrors).toEqual([]);
+  });
+});

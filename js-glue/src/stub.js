@@ -45,7 +45,8 @@ export function installStub(w, con) {
   w.response = w.response || { context: {} };
   if (!w.response.context) w.response.context = {};
   const hook = w.onTracardiReady;
-  if (!hook || !Array.isArray(hook.listeners) || typeof hook.call !== 'function') {
+  // A {bind, call} hook from Tracardi's own loader is kept: listeners bound to it stay bound.
+  if (!hook || typeof hook !== 'object' || typeof hook.bind !== 'function' || typeof hook.call !== 'function') {
     if (typeof hook === 'function') {
       con.error('[Tracker] Incorrect window.onTracardiReady. Please use ' +
         'window.onTracardiReady.bind(fn); do not assign a value to window.onTracardiReady.');

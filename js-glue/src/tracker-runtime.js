@@ -8,6 +8,18 @@ import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
 
 
+// Sites that kept Tracardi's own pasted loader: it waits for this script's load event, checks
+// window.tracardi.default.getState().plugins.tracardi.initialized, then makes
+// window.tracardi.default the tracker and replays the calls it queued privately into it.
+function tracardiLoaderShim(w, tracker) {
+  try {
+    tracker.getState = () => ({ plugins: { tracardi: { initialized: true } } });
+    const ns = w.tracardi && typeof w.tracardi === 'object' ? w.tracardi : {};
+    ns.default = tracker;
+    w.tracardi = ns;
+  } catch { /* a frozen namespace: that loader then cannot hand over; ours still works */ }
+}
+
 // deps: {factory, env?, scriptSrc?}. Call synchronously at script start: document.currentScript
 // is only set while the script's top level runs.
 export function boot(deps) {
@@ -26,6 +38,7 @@ export function boot(deps) {
       return null;
     }
     mark.state = 'booting';
+    tracardiLoaderShim(w, tracker);
     const base = scriptSrc || (doc && doc.baseURI) || (env.location && env.location.href) || '';
     let wasmUrl;
     try { wasmUrl = new URL(WASM_FILE, base).href; } catch { wasmUrl = WASM_FILE; }
@@ -71,7 +84,8 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
     onReady: (context) => {
       const params = { tracker: w.tracker, helpers, context, config: options };
       const hook = w.onTracardiReady;
-      if (hook && typeof hook.call === 'function' && Array.isArray(hook.listeners)) {
+      // Ours, or the one Tracardi's own loader installed (its listener list is its own business).
+      if (hook && typeof hook === 'object' && typeof hook.call === 'function') {
         hook.call(params);
       } else if (typeof hook === 'function') {
         con.error('[Tracker] Incorrect window.onTracardiReady. Please use ' +
@@ -80,6 +94,7 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
     },
   });
   helpers = createHelpers(env, app.track);
+  tracker.plugins = { tracardi: helpers };  // where Tracardi's tracker kept its helpers
   tracker.track = function track(type, properties, opts) { app.track(type, properties, opts); };
   tracker.flush = function flush() { app.flush(); };
   tracker.helpers = helpers;

@@ -246,3 +246,17 @@ test('window.tracker.ready resolves once the core runs; stats() reads the core',
   f.window.tracker.track('x', {});
   assert.deepEqual(f.window.tracker.stats(), { queued: 1 });
 });
+
+test("Tracardi's own loader can hand over: window.tracardi.default is the tracker, its ready hook is kept", async () => {
+  const f = page();
+  const fns = [];
+  f.window.onTracardiReady = { bind(fn) { fns.push(fn); }, call(p) { fns.forEach((fn) => fn(p)); } };
+  const theirHook = f.window.onTracardiReady;
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  assert.equal(f.window.tracardi.default, f.window.tracker);
+  assert.equal(f.window.tracker.getState().plugins.tracardi.initialized, true);
+  assert.equal(f.window.onTracardiReady, theirHook, 'a {bind, call} hook is not replaced');
+  assert.equal(await f.window.tracker.ready, true);
+  assert.equal(typeof f.window.tracker.plugins.tracardi.track, 'function');
+});

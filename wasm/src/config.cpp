@@ -3,6 +3,7 @@
 #include <map>
 
 #include "json_scan.hpp"
+#include "json_text.hpp"
 #include "tracker/uuid.hpp"
 
 namespace tracker {
@@ -20,13 +21,6 @@ bool interesting(const detail::JsonPath& path) {
   return !path.empty() && path.size() <= 3 && path[0] == "tracker" &&
          (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
           path[1] == "settings");
-}
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 class Fields {
@@ -73,7 +67,7 @@ ConfigResult parse_config(std::string_view options_json) {
   const Field* api = expect("tracker.url.api", JsonKind::string, "a string URL");
   if (!api) return r;
   Config c;
-  c.api_url = trim(api->text);
+  c.api_url = std::string(detail::trim(api->text));
   while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
   if (c.api_url.empty()) {
     r.error = "options.tracker.url.api must not be empty";
@@ -83,7 +77,7 @@ ConfigResult parse_config(std::string_view options_json) {
 
   const Field* source_id = expect("tracker.source.id", JsonKind::string, "a string");
   if (!source_id) return r;
-  c.source_id = trim(source_id->text);
+  c.source_id = std::string(detail::trim(source_id->text));
   if (c.source_id.empty()) {
     r.error = "options.tracker.source.id must not be empty";
     return r;
@@ -100,7 +94,7 @@ ConfigResult parse_config(std::string_view options_json) {
                 Fields::type_name(profile->kind == JsonKind::object ? pid : profile);
       return r;
     }
-    const std::string id = trim(pid->text);
+    const std::string id(detail::trim(pid->text));
     if (id.empty()) {
       r.error = "options.tracker.profile.id must not be empty";
       return r;

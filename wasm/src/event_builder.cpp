@@ -16,13 +16,6 @@ bool is_blank(std::string_view s) {
   return s.empty() || s == "null" || s == "undefined";
 }
 
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 // Validates an argument that must be a JSON object; may repair lone-surrogate escapes in place.
 // Returns an empty string when valid, else the reason.
 std::string check_object_arg(std::string& text, const char* what) {

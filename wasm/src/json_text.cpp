@@ -38,6 +38,13 @@ JsonCheck check_json_object(std::string_view text, int max_depth) {
   return scanner.root == JsonKind::object ? JsonCheck::ok : JsonCheck::not_object;
 }
 
+std::string_view trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
 bool repair_lone_surrogate_escapes(std::string& text) {
   static constexpr const char replacement[] = "\\ufffd";
   bool changed = false;

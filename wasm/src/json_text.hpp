@@ -18,6 +18,9 @@ JsonCheck check_json_object(std::string_view text, int max_depth);
 // for broken strings and strict parsers reject, with "\ufffd". Returns true if it changed text.
 bool repair_lone_surrogate_escapes(std::string& text);
 
+// `s` without leading and trailing spaces, tabs, CR and LF.
+std::string_view trim(std::string_view s);
+
 // Encodes `s` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
 std::string json_quote(std::string_view s);
 

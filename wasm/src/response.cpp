@@ -2,12 +2,11 @@
 
 #include "json_scan.hpp"
 #include "json_text.hpp"
+#include "tracker/policy.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
-
-constexpr std::size_t max_id_length = 128;
 
 // A ux item is injected into the page by the host: only the documented shape survives, with
 // string attribute values, so nothing surprising reaches the DOM layer.
@@ -41,7 +40,7 @@ TrackResponse parse_track_response(std::string_view body) {
   std::vector<std::string> raw_ux;
   JsonScanner scanner;
   scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
-    if (kind != JsonKind::string || text.empty() || text.size() > max_id_length) return;
+    if (kind != JsonKind::string || text.empty() || text.size() > policy::max_id_length) return;
     if (path_is(path, {"profile", "id"})) r.profile_id = std::string(text);
     if (path_is(path, {"session", "id"})) r.session_id = std::string(text);
   };

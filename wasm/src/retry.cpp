@@ -4,17 +4,12 @@
 #include <array>
 #include <cmath>
 
+#include "json_text.hpp"
 #include "tracker/policy.hpp"
 
 namespace tracker {
 namespace detail {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool parse_uint(std::string_view s, long long& out) {
   if (s.empty() || s.size() > 12) return false;

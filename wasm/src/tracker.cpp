@@ -16,11 +16,9 @@
 namespace tracker {
 namespace {
 
-constexpr std::size_t max_id_length = 128;
-
 // An id read from host storage is used only if it is a sane token (cookies can be tampered with).
 bool sane_id(std::string_view s) {
-  if (s.empty() || s.size() > max_id_length) return false;
+  if (s.empty() || s.size() > policy::max_id_length) return false;
   for (char c : s) {
     if (static_cast<unsigned char>(c) < 0x21 || c == '"' || c == '\\' || c == ';' || c == ',') return false;
   }

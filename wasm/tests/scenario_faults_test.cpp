@@ -111,9 +111,11 @@ TEST(Faults, PayloadTooLargeSplitsTheBatch) {
   p.respond_last(200);
   EXPECT_EQ(p.core.stats().acked, 40u);
   std::set<std::string> unique;
-  for (const auto& s : p.sent)
-    if (s.event_count == 20)
+  for (const auto& s : p.sent) {
+    if (s.event_count == 20) {
       for (const auto& id : Page::ids(s)) EXPECT_TRUE(unique.insert(id).second);
+    }
+  }
   EXPECT_EQ(unique.size(), 40u);
 }
 

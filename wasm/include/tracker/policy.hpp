@@ -14,6 +14,9 @@ namespace policy {
 inline constexpr std::size_t max_event_bytes = 32 * 1024;
 // Deeper nesting than this is almost certainly a bug (or an attack on a recursive parser).
 inline constexpr int max_property_depth = 32;
+// Ids read from storage or from a server answer longer than this are ignored: ids are uuids,
+// and anything much longer is tampering or garbage.
+inline constexpr std::size_t max_id_length = 128;
 // Event type names are identifiers, not payloads.
 inline constexpr std::size_t max_type_length = 256;
 

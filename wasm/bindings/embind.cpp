@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tracker/batch.hpp"
+#include "tracker/policy.hpp"
 #include "tracker/tracker.hpp"
 
 namespace {
@@ -13,39 +14,47 @@ tracker::Entropy entropy(unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
   return tracker::Entropy{{r0, r1, r2, r3}};
 }
 
+// Every call carries both host clocks: wall = Date.now(), mono = performance.now().
+tracker::Clock clock(double wall, double mono) { return tracker::Clock{wall, mono}; }
+
 class TrackerCore {
  public:
   explicit TrackerCore(const std::string& options_json) : core_(options_json) {}
 
   std::string configError() const { return core_.config_error(); }
-  std::string start(double now, const std::string& identity, const std::string& snapshot, unsigned r0,
-                    unsigned r1, unsigned r2, unsigned r3) {
-    core_.start(now, identity, snapshot, entropy(r0, r1, r2, r3));
+  std::string start(double wall, double mono, const std::string& identity, const std::string& snapshot,
+                    unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    core_.start(clock(wall, mono), identity, snapshot, entropy(r0, r1, r2, r3));
     return takeEffects();
   }
-  std::string restore(const std::string& snapshot, double now) {
-    core_.restore(snapshot, now);
+  std::string restore(const std::string& snapshot, double wall, double mono) {
+    core_.restore(snapshot, clock(wall, mono));
     return takeEffects();
   }
   void setContext(const std::string& json) { core_.set_context(json); }
   void setPageContext(const std::string& json) { core_.set_page_context(json); }
   void setPayloadOptions(const std::string& json) { core_.set_payload_options(json); }
-  int track(const std::string& type, const std::string& props, const std::string& options, double now,
-            double created, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
-    return core_.track(type, props, options, now, created, entropy(r0, r1, r2, r3));
-  }
   std::string trackBatch(const std::string& records) { return tracker::track_batch(core_, records); }
   std::string lastError() const { return core_.last_error(); }
-  std::string lastEventId() const { return core_.last_event_id(); }
-  std::string onLoad(double now) { core_.on_load(now); return takeEffects(); }
-  std::string onHidden(double now) { core_.on_hidden(now); return takeEffects(); }
-  std::string onVisible(double now) { core_.on_visible(now); return takeEffects(); }
-  std::string setOnline(bool online, double now) { core_.set_online(online, now); return takeEffects(); }
-  std::string flush(double now) { core_.flush(now); return takeEffects(); }
-  std::string onWake(double now) { core_.on_wake(now); return takeEffects(); }
+  std::string onLoad(double wall, double mono) { core_.on_load(clock(wall, mono)); return takeEffects(); }
+  std::string onHidden(double wall, double mono) { core_.on_hidden(clock(wall, mono)); return takeEffects(); }
+  std::string onPageLeave(double wall, double mono) {
+    core_.on_page_leave(clock(wall, mono));
+    return takeEffects();
+  }
+  std::string onVisible(double wall, double mono) { core_.on_visible(clock(wall, mono)); return takeEffects(); }
+  std::string setOnline(bool online, double wall, double mono) {
+    core_.set_online(online, clock(wall, mono));
+    return takeEffects();
+  }
+  std::string flush(double wall, double mono) { core_.flush(clock(wall, mono)); return takeEffects(); }
+  std::string onWake(double wall, double mono, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    core_.on_wake(clock(wall, mono), entropy(r0, r1, r2, r3));
+    return takeEffects();
+  }
   std::string onResponse(unsigned id, int status, const std::string& retry_after, const std::string& body,
-                         double now, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
-    core_.on_response(id, status, retry_after, body, now, entropy(r0, r1, r2, r3));
+                         double wall, double mono, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    core_.on_response(id, status, retry_after, body, clock(wall, mono), entropy(r0, r1, r2, r3));
     return takeEffects();
   }
   std::string takeEffects() { return tracker::effects_to_json(core_.take_effects()); }
@@ -59,6 +68,18 @@ class TrackerCore {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(tracker_core) {
+  // The contract constants the glue needs, from the headers that define them (never hand-copied).
+  emscripten::constant("TRACK_EFFECTS_PENDING", static_cast<int>(tracker::track_effects_pending));
+  emscripten::constant("TRACK_PERSIST_DUE", static_cast<int>(tracker::track_persist_due));
+  emscripten::constant("TRACK_DEFERRED", static_cast<int>(tracker::track_deferred));
+  emscripten::constant("RECORD_SEPARATOR", static_cast<int>(tracker::record_separator));
+  emscripten::constant("FIELD_SEPARATOR", static_cast<int>(tracker::field_separator));
+  emscripten::constant("STATUS_NO_ANSWER", tracker::status_no_answer);
+  emscripten::constant("STATUS_HANDED_OFF", tracker::status_handed_off);
+  // Input longer than this (in UTF-16 units, so at least as many UTF-8 bytes) is refused by the
+  // glue before it crosses into wasm memory, which never shrinks again.
+  emscripten::constant("MAX_EVENT_BYTES", static_cast<double>(tracker::policy::max_event_bytes));
+
   emscripten::class_<TrackerCore>("TrackerCore")
       .constructor<const std::string&>()
       .function("configError", &TrackerCore::configError)
@@ -67,12 +88,11 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
       .function("setContext", &TrackerCore::setContext)
       .function("setPageContext", &TrackerCore::setPageContext)
       .function("setPayloadOptions", &TrackerCore::setPayloadOptions)
-      .function("track", &TrackerCore::track)
       .function("trackBatch", &TrackerCore::trackBatch)
       .function("lastError", &TrackerCore::lastError)
-      .function("lastEventId", &TrackerCore::lastEventId)
       .function("onLoad", &TrackerCore::onLoad)
       .function("onHidden", &TrackerCore::onHidden)
+      .function("onPageLeave", &TrackerCore::onPageLeave)
       .function("onVisible", &TrackerCore::onVisible)
       .function("setOnline", &TrackerCore::setOnline)
       .function("flush", &TrackerCore::flush)

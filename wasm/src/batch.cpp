@@ -27,6 +27,13 @@ double number(std::string_view text) {
   return text.empty() ? 0 : std::strtod(std::string(text).c_str(), nullptr);
 }
 
+// Entropy words arrive as decimal text; anything outside uint32 (or NaN) is 0, never a cast of an
+// out-of-range double (undefined behaviour).
+std::uint32_t word(std::string_view text) {
+  const double v = number(text);
+  return v >= 0 && v < 4294967296.0 ? static_cast<std::uint32_t>(v) : 0;
+}
+
 }  // namespace
 
 std::string track_batch(Tracker& tracker, std::string_view records) {
@@ -36,7 +43,7 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
     std::string_view record = records.substr(0, end);
     records = end == std::string_view::npos ? std::string_view{} : records.substr(end + 1);
 
-    std::array<std::string_view, 9> f{};
+    std::array<std::string_view, 10> f{};
     std::size_t n = 0;
     while (n < f.size()) {
       const std::size_t sep = record.find(field_separator);
@@ -48,9 +55,8 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
     if (n != f.size()) {
       flags = -1;  // a malformed record is reported, never guessed at
     } else {
-      const Entropy e{{static_cast<std::uint32_t>(number(f[5])), static_cast<std::uint32_t>(number(f[6])),
-                       static_cast<std::uint32_t>(number(f[7])), static_cast<std::uint32_t>(number(f[8]))}};
-      flags = tracker.track(unquote(f[0]), f[1], f[2], number(f[3]), number(f[4]), e);
+      const Entropy e{{word(f[6]), word(f[7]), word(f[8]), word(f[9])}};
+      flags = tracker.track(unquote(f[0]), f[1], f[2], Clock{number(f[3]), number(f[4])}, number(f[5]), e);
     }
     out += std::to_string(flags);
     out += field_separator;

@@ -1,4 +1,5 @@
-// Tracker delivery: when batches go out, what their bodies are, and what each answer means.
+// Tracker delivery: when requests go out, on which transport, what their bodies are, and what
+// each answer means. Every rule here reads its numbers from policy.hpp.
 #include <algorithm>
 
 #include "event_queue.hpp"
@@ -21,10 +22,20 @@ void Tracker::drop_event(std::uint64_t seq, const std::string& reason) {
   }
 }
 
-void Tracker::expire_old(double now_ms) {
+// Wall-clock age (it must survive reloads), but never more than the monotonic clock has seen
+// pass since this page took the event in: a clock set forward cannot expire an event, while a
+// device that slept keeps its events longer rather than losing them.
+double Tracker::age_ms(const detail::QueuedEvent& e, const Clock& now) const {
+  const double by_wall = now.wall_ms - e.enqueued_ms;
+  const double by_mono = e.age_at_seen + (now.mono_ms - e.seen_mono);
+  return std::max(0.0, std::min(by_wall, by_mono));
+}
+
+void Tracker::expire_old(const Clock& now) {
   std::vector<std::uint64_t> old;
   for (const detail::QueuedEvent& e : queue_->events()) {
-    if (now_ms - e.enqueued_ms > policy::max_event_age_ms) old.push_back(e.seq);
+    // One on the wire is settled by its answer.
+    if (e.owner == 0 && age_ms(e, now) > policy::max_event_age_ms) old.push_back(e.seq);
   }
   for (std::uint64_t seq : old) drop_event(seq, "expired");
   if (!old.empty()) {
@@ -33,17 +44,18 @@ void Tracker::expire_old(double now_ms) {
   }
 }
 
-void Tracker::time_out_requests(double now_ms) {
+void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
   std::vector<std::uint32_t> late;
   for (const auto& [id, req] : requests_) {
     // Same expression as the wake-up deadline, so a timer set for it always finds it due.
-    if (now_ms >= req.sent_ms + policy::request_timeout_ms) late.push_back(id);
+    if (now.mono_ms >= req.sent_mono + policy::request_timeout_ms) late.push_back(id);
   }
   for (std::uint32_t id : late) {
-    // No answer: treat as a network failure so the events can be retried; the request entry is
-    // gone, so a late answer is ignored and the collector's dedup absorbs a double delivery.
+    // No answer: the host cuts the request (no late answer can ack or fail it twice) and its
+    // events are retried like after a network error.
+    effects_.aborts.push_back(id);
     const Request req = requests_[id];
-    fail_request(id, req, 0, "", now_ms, Entropy{});
+    fail_request(id, req, status_no_answer, "", now, entropy);
   }
 }
 
@@ -73,30 +85,30 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   return body;
 }
 
-std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, Transport transport, bool batch,
-                            double now_ms) {
+std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
+                            bool batch, const Clock& now) {
   const std::uint32_t id = next_request_id_++;
   for (std::uint64_t seq : seqs) {
     if (detail::QueuedEvent* e = queue_->find(seq)) {
       e->owner = id;
       e->due = false;
+      e->urgent = false;
     }
   }
   SendEffect s;
   s.request_id = id;
   s.url = config_->track_url;
   s.transport = transport;
-  s.body = build_body(seqs);
+  s.body = std::move(body);
   s.event_count = seqs.size();
   Request req;
   req.transport = transport;
   req.bytes = s.body.size();
-  req.sent_ms = now_ms;
+  req.sent_mono = now.mono_ms;
   req.batch = batch;
   req.before_load = !loaded_;
   req.seqs = std::move(seqs);
-  if (transport == Transport::keepalive) keepalive_bytes_ += req.bytes;
-  if (batch && transport == Transport::fetch) batch_in_flight_ = id;
+  if (transport != Transport::fetch) keepalive_bytes_ += req.bytes;
   requests_.emplace(id, std::move(req));
   ++stats_.requests;
   effects_.sends.push_back(std::move(s));
@@ -112,21 +124,97 @@ bool Tracker::early_fire_in_flight() const {
   return false;
 }
 
-void Tracker::pump(double now_ms, Trigger trigger) {
-  // Before the load event only a drain (load itself, or an explicit flush) may send a batch.
-  if ((!loaded_ && trigger != Trigger::drain) || !online_ || paused_ || batch_in_flight_ != 0 ||
-      queue_->empty())
+bool Tracker::batch_in_flight() const {
+  for (const auto& [id, req] : requests_) {
+    if (req.batch) return true;
+  }
+  return false;
+}
+
+std::size_t Tracker::fires_in_flight() const {
+  std::size_t n = 0;
+  for (const auto& [id, req] : requests_) n += !req.batch;
+  return n;
+}
+
+// The transport for a request that may outlive the page: the beacon where it is allowed,
+// otherwise keepalive fetch while the browser's shared 64 KB keepalive quota has room (measured
+// on the real body), otherwise a plain fetch (which dies with the page; its events then wait in
+// the snapshot for the next page).
+Transport Tracker::unload_transport(std::size_t body_bytes) const {
+  if (keepalive_bytes_ + body_bytes > policy::keepalive_budget_bytes) return Transport::fetch;
+  return beacon_ ? Transport::beacon : Transport::keepalive;
+}
+
+// fire/asBeacon events that have not been attempted yet: alone, at once, up to the cap.
+void Tracker::send_fires(const Clock& now) {
+  std::vector<std::uint64_t> singles;
+  std::size_t slots = policy::max_fire_in_flight - std::min(policy::max_fire_in_flight, fires_in_flight());
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    if (singles.size() >= slots) break;
+    if (e.owner == 0 && e.urgent) singles.push_back(e.seq);
+  }
+  for (std::uint64_t seq : singles) {
+    const detail::QueuedEvent* e = queue_->find(seq);
+    std::string body = build_body({seq});
+    const Transport t = (e->beacon || hidden_) ? unload_transport(body.size()) : Transport::fetch;
+    send({seq}, std::move(body), t, false, now);
+  }
+}
+
+// Everything pending leaves now on the unload-safe transport, in batches, as far as the keepalive
+// budget goes. Tab hidden: once, and not in backoff. Page leave: the last chance, so backoff is
+// ignored. Events already on the wire are never re-sent here: a keepalive request outlives the
+// page by itself, and a plain fetch either reached the server (a re-send would be a copy) or not
+// (the snapshot still holds its events and the next page sends them).
+void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
+  if (!online_ || paused_ || (!leaving && in_backoff(now))) return;
+  std::vector<std::uint64_t> chunk;
+  std::size_t chunk_bytes = 0;
+  auto ship = [&] {
+    if (chunk.empty()) return true;
+    std::string body = build_body(chunk);
+    const Transport t = unload_transport(body.size());
+    if (t == Transport::fetch) return false;  // no room left: the rest wait in the snapshot
+    send(chunk, std::move(body), t, true, now);
+    chunk.clear();
+    chunk_bytes = 0;
+    return true;
+  };
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    if (e.owner != 0) continue;
+    if (chunk.size() >= policy::max_batch_events ||
+        (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {
+      if (!ship()) return;
+    }
+    chunk.push_back(e.seq);
+    chunk_bytes += e.json.size() + 1;
+  }
+  ship();
+}
+
+void Tracker::pump(const Clock& now, Trigger trigger) {
+  if (!online_ || paused_ || queue_->empty()) return;
+  if (leaving_) {
+    // Tracked after the page-leave flush (another pagehide listener): same last chance.
+    flush_unload_safe(now, true);
     return;
-  if (now_ms < backoff_until_) return;
-  if (early_fire_in_flight()) return;
-  // Decide whether the pending events are due: forced (load, flush, online, retry), a full batch,
-  // or the oldest one has waited the flush interval.
+  }
+  if (in_backoff(now)) return;
+  send_fires(now);
+  // Before the load event only a drain (load itself, or an explicit flush) sends a batch; a
+  // hidden tab may never see its load event, so it does not wait for it.
+  if (!loaded_ && trigger != Trigger::drain && !hidden_) return;
+  if (batch_in_flight()) return;
+  if (early_fire_in_flight() && !hidden_) return;
+  // Decide whether the pending events are due: forced (load, flush, online, retry, hidden tab), a
+  // full batch, or the oldest one has waited the flush interval.
   std::size_t pending = 0;
-  bool due = trigger == Trigger::drain;
+  bool due = trigger == Trigger::drain || hidden_;
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0) continue;
     ++pending;
-    if (e.due || now_ms >= e.enqueued_ms + policy::flush_interval_ms) due = true;
+    if (e.due || e.urgent || now.mono_ms >= e.seen_mono + policy::flush_interval_ms) due = true;
   }
   if (pending == 0) return;
   if (pending >= policy::max_batch_events) due = true;
@@ -146,15 +234,52 @@ void Tracker::pump(double now_ms, Trigger trigger) {
   for (detail::QueuedEvent& e : queue_->events()) {
     if (e.owner == 0) e.due = true;
   }
-  send(std::move(seqs), Transport::fetch, true, now_ms);
+  std::string body = build_body(seqs);
+  const Transport t = hidden_ ? unload_transport(body.size()) : Transport::fetch;
+  send(std::move(seqs), std::move(body), t, true, now);
+}
+
+void Tracker::release_request(std::uint32_t id, const Request& req) {
+  requests_.erase(id);
+  if (req.transport != Transport::fetch) keepalive_bytes_ -= std::min(keepalive_bytes_, req.bytes);
+}
+
+// Backoff after a retryable failure. One outage is one step: a request that was already on the
+// wire when the last step was taken (20 concurrent fires into one outage) adds none.
+void Tracker::note_failure(const Request& req, int status, std::string_view retry_after,
+                           const Clock& now, const Entropy& entropy) {
+  // Strictly later: a request sent in the same millisecond as the step belongs to the same wave.
+  const bool new_step = req.sent_mono > failure_epoch_mono_;
+  const std::optional<double> asked = detail::parse_retry_after_ms(retry_after, now.wall_ms);
+  if (new_step) {
+    ++failures_;
+    failure_epoch_mono_ = now.mono_ms;
+    if (status == status_no_answer) ++network_failures_;
+    last_failure_network_ = status == status_no_answer;
+  }
+  if (new_step || asked) {
+    const double wait = asked ? *asked : detail::backoff_delay_ms(failures_, entropy.unit());
+    backoff_until_ = std::max(backoff_until_, now.mono_ms + wait);
+  }
+  if (!new_step) return;  // one log line per step, not one per concurrent request
+  if (status == status_no_answer && network_failures_ >= policy::max_network_failures_per_page) {
+    if (!paused_) {
+      paused_ = true;
+      log(LogLevel::warn, "collector unreachable (offline, blocked or CORS); " +
+                              std::to_string(queue_->size()) + " event(s) kept for the next page");
+    }
+  } else if (!paused_) {
+    log(LogLevel::warn, (status >= 300 && status < 400
+                             ? "the collector answered with a redirect (HTTP " +
+                                   std::to_string(status) + "): point url.api at the final URL"
+                             : "delivery failed (HTTP " + std::to_string(status) + ")") +
+                            "; will retry");
+  }
 }
 
 void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
-                           std::string_view retry_after, double now_ms, const Entropy& entropy) {
-  requests_.erase(id);
-  if (req.transport == Transport::keepalive) keepalive_bytes_ -= std::min(keepalive_bytes_, req.bytes);
-  if (batch_in_flight_ == id) batch_in_flight_ = 0;
-
+                           std::string_view retry_after, const Clock& now, const Entropy& entropy) {
+  release_request(id, req);
   const policy::Outcome outcome = policy::classify_status(status);
   std::vector<std::uint64_t> owned;
   for (std::uint64_t seq : req.seqs) {
@@ -167,7 +292,6 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
     const std::string reason = outcome == policy::Outcome::split ? "too_large"
                                                                  : "rejected_" + std::to_string(status);
     for (std::uint64_t seq : owned) drop_event(seq, reason);
-    failures_ = 0;
     log(LogLevel::error, "collector refused " + std::to_string(owned.size()) +
                              " event(s) with HTTP " + std::to_string(status) + "; they were dropped");
     return;
@@ -175,7 +299,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   for (std::uint64_t seq : owned) {
     detail::QueuedEvent* e = queue_->find(seq);
     e->owner = 0;
-    e->due = true;
+    e->due = true;  // retried together in a batch, not as singles
   }
   effects_.persist = true;
   if (outcome == policy::Outcome::split) {
@@ -185,56 +309,53 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
 
   // Retryable failure.
   std::vector<std::uint64_t> exhausted;
-  if (status != 0 && policy::consumes_attempt(status)) {
-    for (std::uint64_t seq : owned) {
-      detail::QueuedEvent* e = queue_->find(seq);
-      if (++e->attempts >= policy::max_attempts) exhausted.push_back(seq);
-    }
+  const int cost = policy::attempt_cost(status);
+  for (std::uint64_t seq : owned) {
+    detail::QueuedEvent* e = queue_->find(seq);
+    e->attempts = std::min(policy::max_attempts, e->attempts + cost);
+    if (cost > 0 && e->attempts >= policy::max_attempts) exhausted.push_back(seq);
   }
   for (std::uint64_t seq : exhausted) drop_event(seq, "max_attempts");
   if (!exhausted.empty()) {
-    log(LogLevel::error, "gave up on " + std::to_string(exhausted.size()) + " event(s) after " +
-                             std::to_string(policy::max_attempts) + " attempts");
+    log(LogLevel::error, "gave up on " + std::to_string(exhausted.size()) +
+                             " event(s) after their retry budget was used (last answer HTTP " +
+                             std::to_string(status) + ")");
   }
-  if (auto wait = detail::parse_retry_after_ms(retry_after, now_ms)) {
-    backoff_until_ = now_ms + *wait;
-  } else {
-    ++failures_;
-    backoff_until_ = now_ms + detail::backoff_delay_ms(failures_, entropy.unit());
-  }
-  if (status == 0 && ++network_failures_ >= policy::max_network_failures_per_page && !paused_) {
-    paused_ = true;
-    log(LogLevel::warn, "collector unreachable (offline, blocked or CORS); " +
-                            std::to_string(queue_->size()) + " event(s) kept for the next page");
-  } else if (!paused_) {
-    log(LogLevel::warn, "delivery failed (HTTP " + std::to_string(status) + "); will retry");
-  }
+  note_failure(req, status, retry_after, now, entropy);
 }
 
 void Tracker::on_response(std::uint32_t request_id, int status, std::string_view retry_after,
-                          std::string_view body, double now_ms, const Entropy& entropy) {
+                          std::string_view body, const Clock& now, const Entropy& entropy) {
   auto it = requests_.find(request_id);
-  if (!config_ || it == requests_.end()) return;  // unknown or already timed out
+  if (!config_ || it == requests_.end()) return;  // unknown, or timed out and aborted
   const Request req = std::move(it->second);
   const bool first_batch_answer = req.batch && !ready_emitted_;
 
-  if (policy::classify_status(status) != policy::Outcome::success) {
-    fail_request(request_id, req, status, retry_after, now_ms, entropy);
+  if (status == status_handed_off) {
+    // sendBeacon accepted the body: it will not tell us more. Not an ack and not a failure; the
+    // events leave the queue (a re-send would be a copy whenever the beacon arrived).
+    release_request(request_id, req);
+    for (std::uint64_t seq : req.seqs) {
+      const detail::QueuedEvent* e = queue_->find(seq);
+      if (e != nullptr && e->owner == request_id && queue_->erase(seq)) ++stats_.handed_off;
+    }
+    effects_.persist = true;
+  } else if (policy::classify_status(status) != policy::Outcome::success) {
+    fail_request(request_id, req, status, retry_after, now, entropy);
     if (first_batch_answer) {
       ready_emitted_ = true;
       effects_.ready_context = "null";
     }
   } else {
-    requests_.erase(it);
-    if (req.transport == Transport::keepalive) keepalive_bytes_ -= std::min(keepalive_bytes_, req.bytes);
-    if (batch_in_flight_ == request_id) batch_in_flight_ = 0;
-    // A 2xx acknowledges every event the request carried, even one re-sent since.
+    release_request(request_id, req);
+    // A 2xx acknowledges every event the request carried.
     for (std::uint64_t seq : req.seqs) {
       if (queue_->erase(seq)) ++stats_.acked;
     }
     effects_.persist = true;
     failures_ = 0;
     network_failures_ = 0;
+    last_failure_network_ = false;
     backoff_until_ = 0;
     if (queue_->empty()) split_cap_ = 0;
 
@@ -255,22 +376,28 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
       effects_.ready_context = std::move(r.context);
     }
   }
-  pump(now_ms, Trigger::tick);
-  update_wake(now_ms);
+  pump(now, Trigger::tick);
+  update_wake(now);
 }
 
-void Tracker::update_wake(double now_ms) {
+void Tracker::update_wake(const Clock& now) {
   std::optional<double> next;
   auto consider = [&next](double t) {
     if (!next || t < *next) next = t;
   };
-  for (const auto& [id, req] : requests_) consider(req.sent_ms + policy::request_timeout_ms);
+  for (const auto& [id, req] : requests_) consider(req.sent_mono + policy::request_timeout_ms);
   // Only schedule what pump() would act on; anything else is woken by an answer or a timeout.
-  if (loaded_ && online_ && !paused_ && batch_in_flight_ == 0 && !early_fire_in_flight()) {
+  if (online_ && !paused_ && !leaving_) {
+    const bool fire_slot = fires_in_flight() < policy::max_fire_in_flight;
+    const bool batch_ok = (loaded_ || hidden_) && !batch_in_flight() && (hidden_ || !early_fire_in_flight());
+    const double floor = std::max(now.mono_ms, backoff_until_);
     for (const detail::QueuedEvent& e : queue_->events()) {
       if (e.owner != 0) continue;
-      consider(e.due ? std::max(now_ms, backoff_until_)
-                     : std::max(e.enqueued_ms + policy::flush_interval_ms, backoff_until_));
+      if (e.urgent && fire_slot) consider(floor);
+      if (batch_ok) {
+        consider(e.due || e.urgent || hidden_ ? floor
+                                              : std::max(e.seen_mono + policy::flush_interval_ms, floor));
+      }
     }
   }
   if (next != wake_at_) {

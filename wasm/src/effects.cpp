@@ -45,6 +45,15 @@ std::string effects_to_json(const Effects& fx) {
     }
     out += ']';
   }
+  if (!fx.aborts.empty()) {
+    sep();
+    out += "\"abort\":[";
+    for (std::size_t i = 0; i < fx.aborts.size(); ++i) {
+      if (i) out += ',';
+      out += std::to_string(fx.aborts[i]);
+    }
+    out += ']';
+  }
   if (fx.wake_changed) {
     sep();
     out += "\"wake\":";

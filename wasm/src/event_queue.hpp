@@ -13,10 +13,14 @@ struct QueuedEvent {
   std::uint64_t seq = 0;      // enqueue order, unique within this core
   std::string id;             // the event's uuid4, the collector's dedup key
   std::string json;           // the serialized event object
-  double enqueued_ms = 0;     // first enqueue (survives reloads through the snapshot)
-  int attempts = 0;           // failed attempts that count toward policy::max_attempts
+  double enqueued_ms = 0;     // wall clock of the first enqueue (survives reloads via the snapshot)
+  double seen_mono = 0;       // monotonic clock when this page took it in (track or restore)
+  double age_at_seen = 0;     // its wall-clock age at that moment (0 for a fresh event)
+  int attempts = 0;           // attempt units used (policy::attempt_cost) of policy::max_attempts
   std::uint32_t owner = 0;    // request currently carrying it; 0 = pending
   bool due = false;           // send with the next batch without waiting for the flush interval
+  bool urgent = false;        // fire/asBeacon not yet attempted: goes alone, at once, when allowed
+  bool beacon = false;        // asBeacon: its single request uses the unload-safe transport
 };
 
 class EventQueue {

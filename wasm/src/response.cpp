@@ -3,6 +3,7 @@
 #include "json_scan.hpp"
 #include "json_text.hpp"
 #include "tracker/policy.hpp"
+#include "tracker/uuid.hpp"
 
 namespace tracker {
 namespace detail {
@@ -40,7 +41,8 @@ TrackResponse parse_track_response(std::string_view body) {
   std::vector<std::string> raw_ux;
   JsonScanner scanner;
   scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
-    if (kind != JsonKind::string || text.empty() || text.size() > policy::max_id_length) return;
+    // The same rule as ids read from storage: this one is stored in a cookie next.
+    if (kind != JsonKind::string || !is_sane_id(text)) return;
     if (path_is(path, {"profile", "id"})) r.profile_id = std::string(text);
     if (path_is(path, {"session", "id"})) r.session_id = std::string(text);
   };

@@ -71,7 +71,7 @@ std::optional<double> parse_retry_after_ms(std::string_view header, double now_e
   } else {
     return std::nullopt;
   }
-  return std::min(wait_ms, policy::retry_after_cap_ms);
+  return std::clamp(wait_ms, policy::retry_after_floor_ms, policy::retry_after_cap_ms);
 }
 
 }  // namespace detail

@@ -12,7 +12,7 @@ namespace detail {
 double backoff_delay_ms(int failures, double unit);
 
 // Parses a Retry-After header: delta-seconds or an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
-// Returns the wait in ms, capped by policy, or nullopt when absent or malformed.
+// Returns the wait in ms, floored and capped by policy, or nullopt when absent or malformed.
 std::optional<double> parse_retry_after_ms(std::string_view header, double now_epoch_ms);
 
 }  // namespace detail

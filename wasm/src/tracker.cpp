@@ -16,24 +16,18 @@
 namespace tracker {
 namespace {
 
-// An id read from host storage is used only if it is a sane token (cookies can be tampered with).
-bool sane_id(std::string_view s) {
-  if (s.empty() || s.size() > policy::max_id_length) return false;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x21 || c == '"' || c == '\\' || c == ';' || c == ',') return false;
-  }
-  return true;
-}
-
 struct StoredIdentity {
   std::optional<std::string> session, profile, device;
+  std::string origin;  // the page's origin, when the host knows it
 };
 
 StoredIdentity read_identity(std::string_view text) {
   StoredIdentity ids;
   detail::JsonScanner scanner;
   scanner.on_value = [&ids](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
-    if (path.size() != 1 || kind != detail::JsonKind::string || !sane_id(v)) return;
+    if (path.size() != 1 || kind != detail::JsonKind::string) return;
+    if (path[0] == "origin") ids.origin = std::string(v);
+    if (!is_sane_id(v)) return;  // cookies and storage can be tampered with
     if (path[0] == "session") ids.session = std::string(v);
     if (path[0] == "profile") ids.profile = std::string(v);
     if (path[0] == "device") ids.device = std::string(v);
@@ -52,6 +46,16 @@ Entropy derive(const Entropy& e, std::uint32_t salt) {
     salt = salt * 0x85EBCA77u + 0x27D4EB2Fu;
   }
   return d;
+}
+
+// "https://Host:8443/x/track" -> "https://host:8443"; "" when the URL has no scheme://authority.
+std::string origin_of(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  const std::size_t path = url.find_first_of("/?#", scheme_end + 3);
+  std::string out(url.substr(0, path));
+  for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return out;
 }
 
 bool valid_object_text(std::string_view text) {
@@ -77,7 +81,7 @@ void Tracker::emit_identity() {
   effects_.identity = IdentityEffect{session_id_, profile_id_, device_id_};
 }
 
-void Tracker::start(double now_ms, std::string_view identity_json, std::string_view snapshot,
+void Tracker::start(const Clock& now, std::string_view identity_json, std::string_view snapshot,
                     const Entropy& entropy) {
   if (!config_ || started_) return;
   started_ = true;
@@ -88,13 +92,24 @@ void Tracker::start(double now_ms, std::string_view identity_json, std::string_v
   session_id_ = ids.session ? std::move(*ids.session) : make_uuid4(derive(entropy, 1));
   device_id_ = ids.device ? std::move(*ids.device) : make_uuid4(derive(entropy, 2));
   profile_id_ = std::move(ids.profile);
-  last_activity_ms_ = now_ms;
+  last_activity_wall_ = now.wall_ms;
   emit_identity();
 
-  restore(snapshot, now_ms);
+  // Chromium preflights a JSON beacon to another origin and then never sends it
+  // (reliability.md): a beacon is only used where it arrives.
+  beacon_ = config_->beacon_transport;
+  if (beacon_ && !ids.origin.empty() && origin_of(config_->track_url) != origin_of(ids.origin)) {
+    beacon_ = false;
+    log(LogLevel::error, "options.tracker.settings.transport \"beacon\" refused: the API (" +
+                             origin_of(config_->track_url) + ") is not on the page's origin (" +
+                             origin_of(ids.origin) +
+                             ") and a cross-origin JSON beacon never arrives; using keepalive fetch");
+  }
+
+  restore(snapshot, now);
 }
 
-void Tracker::restore(std::string_view snapshot, double now_ms) {
+void Tracker::restore(std::string_view snapshot, const Clock& now) {
   if (!config_) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (!restored.warning.empty()) {
@@ -111,14 +126,17 @@ void Tracker::restore(std::string_view snapshot, double now_ms) {
     auto at = std::lower_bound(known.begin(), known.end(), e.id);
     if (at != known.end() && *at == e.id) continue;
     known.insert(at, e.id);
+    e.seen_mono = now.mono_ms;
+    e.age_at_seen = std::max(0.0, now.wall_ms - e.enqueued_ms);
+    ++stats_.restored;
     const std::size_t dropped =
         queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
     if (dropped) stats_.dropped["queue_full"] += dropped;
     effects_.persist = true;
   }
-  expire_old(now_ms);
-  pump(now_ms, Trigger::tick);
-  update_wake(now_ms);
+  expire_old(now);
+  pump(now, Trigger::tick);
+  update_wake(now);
 }
 
 void Tracker::set_context(std::string_view text) {
@@ -133,37 +151,42 @@ void Tracker::set_payload_options(std::string_view text) {
   if (valid_object_text(text)) payload_options_json_ = std::string(text);
 }
 
-void Tracker::touch_session(double now_ms, const Entropy& entropy) {
+void Tracker::touch_session(const Clock& now, const Entropy& entropy) {
   // A visitor idle longer than the cookie's life starts a new session, as Tracardi's cookie would.
-  if (now_ms - last_activity_ms_ > policy::session_ttl_ms) {
+  // Wall clock, like the cookie's expiry: a night's sleep ends the session even though the
+  // monotonic clock stood still.
+  if (now.wall_ms - last_activity_wall_ > policy::session_ttl_ms) {
     session_id_ = make_uuid4(derive(entropy, 3));
     emit_identity();
   }
-  last_activity_ms_ = now_ms;
+  last_activity_wall_ = now.wall_ms;
 }
 
 int Tracker::track(std::string_view type, std::string_view props_json, std::string_view options_json,
-                   double now_ms, double created_ms, const Entropy& entropy) {
+                   const Clock& now, double created_ms, const Entropy& entropy) {
   if (!config_) {
     last_error_ = "tracker is not configured: " + config_error_;
     return -1;
   }
-  if (!started_) start(now_ms, "{}", "", entropy);
+  if (!started_) start(now, "{}", "", entropy);
   detail::BuildResult built = detail::build_event(type, props_json, options_json, page_context_json_,
-                                                  created_ms > 0 ? created_ms : now_ms, entropy);
+                                                  created_ms > 0 ? created_ms : now.wall_ms, entropy);
   if (!built.ok) {
     last_error_ = std::move(built.error);
     return -1;
   }
-  touch_session(now_ms, entropy);
+  touch_session(now, entropy);
   ++stats_.accepted;
   last_event_id_ = built.event.id;
 
+  const bool single = built.event.fire || built.event.as_beacon;
   detail::QueuedEvent e;
   e.id = std::move(built.event.id);
   e.json = std::move(built.event.json);
-  e.enqueued_ms = now_ms;
-  const std::uint64_t seq = queue_->next_seq();
+  e.enqueued_ms = now.wall_ms;
+  e.seen_mono = now.mono_ms;
+  e.urgent = single;
+  e.beacon = built.event.as_beacon;
   const std::size_t dropped =
       queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
   if (dropped) {
@@ -178,29 +201,15 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   effects_.persist = true;
 
   int flags = track_persist_due;
-  const bool single = built.event.fire || built.event.as_beacon;
-  if (single && online_ && !paused_) {
-    // fire/asBeacon: this event alone, at once; the queue keeps its order.
-    Transport t = Transport::fetch;
-    if (built.event.as_beacon) {
-      const std::size_t size = queue_->find(seq)->json.size() + 512;
-      t = config_->beacon_transport ? Transport::beacon
-          : keepalive_bytes_ + size <= policy::keepalive_budget_bytes ? Transport::keepalive
-                                                                       : Transport::fetch;
-    }
-    send({seq}, t, false, now_ms);
-  } else {
-    if (single) queue_->find(seq)->due = true;  // offline: goes first when we are back
-    if (loaded_ && !single && config_->log_deferred) flags |= track_deferred;
-    pump(now_ms, Trigger::tick);
-  }
-  update_wake(now_ms);
+  if (loaded_ && !single && !leaving_ && config_->log_deferred) flags |= track_deferred;
+  pump(now, Trigger::tick);
+  update_wake(now);
   if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity)
     flags |= track_effects_pending;
   return flags;
 }
 
-void Tracker::on_load(double now_ms) {
+void Tracker::on_load(const Clock& now) {
   if (!config_ || loaded_) return;
   loaded_ = true;
   mark_all_due();  // everything tracked before load leaves now, as one request
@@ -208,87 +217,68 @@ void Tracker::on_load(double now_ms) {
     ready_emitted_ = true;
     effects_.ready_context = "null";
   }
-  pump(now_ms, Trigger::drain);
-  update_wake(now_ms);
+  pump(now, Trigger::drain);
+  update_wake(now);
 }
 
-void Tracker::on_hidden(double now_ms) {
+void Tracker::on_hidden(const Clock& now) {
   if (!config_) return;
   hidden_ = true;
-  expire_old(now_ms);
-  // The page may be going away: whatever is not already on a keepalive request goes out now on
-  // the unload-safe transport, within the shared keepalive budget. An ordinary fetch in flight
-  // would be cancelled by the navigation, so its events are re-sent too (the collector dedups).
-  if (online_ && !paused_) {
-    const Transport t = config_->beacon_transport ? Transport::beacon : Transport::keepalive;
-    std::vector<std::uint64_t> chunk;
-    std::size_t chunk_bytes = 0;
-    auto ship = [&] {
-      if (chunk.empty()) return true;
-      if (t == Transport::keepalive &&
-          keepalive_bytes_ + chunk_bytes + 512 > policy::keepalive_budget_bytes)
-        return false;
-      send(chunk, t, true, now_ms);
-      chunk.clear();
-      chunk_bytes = 0;
-      return true;
-    };
-    bool room = true;
-    for (const detail::QueuedEvent& e : queue_->events()) {
-      if (e.owner != 0) {
-        auto it = requests_.find(e.owner);
-        if (it != requests_.end() && it->second.transport != Transport::fetch) continue;
-      }
-      if (chunk.size() >= policy::max_batch_events ||
-          chunk_bytes + e.json.size() > policy::max_batch_bytes) {
-        if (!(room = ship())) break;
-      }
-      chunk.push_back(e.seq);
-      chunk_bytes += e.json.size() + 1;
-    }
-    if (room) ship();
-  }
+  expire_old(now);
+  flush_unload_safe(now, false);
   effects_.persist = true;  // the host writes the snapshot synchronously on hide
-  update_wake(now_ms);
+  update_wake(now);
 }
 
-void Tracker::on_visible(double now_ms) {
+void Tracker::on_page_leave(const Clock& now) {
+  if (!config_) return;
+  hidden_ = true;
+  leaving_ = true;
+  expire_old(now);
+  flush_unload_safe(now, true);
+  effects_.persist = true;
+  update_wake(now);
+}
+
+void Tracker::on_visible(const Clock& now) {
   if (!config_) return;
   hidden_ = false;
-  pump(now_ms, Trigger::tick);
-  update_wake(now_ms);
+  leaving_ = false;  // back from the back/forward cache: an ordinary page again
+  pump(now, Trigger::tick);
+  update_wake(now);
 }
 
-void Tracker::set_online(bool online, double now_ms) {
+void Tracker::set_online(bool online, const Clock& now) {
   if (!config_) return;
   online_ = online;
   if (online) {
-    // The browser says the network is back: try at once rather than waiting out the backoff.
+    // The browser says the network is back: what failed for want of a network is tried at once.
+    // A backoff the server asked for (5xx, 429) still holds: the network was not its cause.
     paused_ = false;
     network_failures_ = 0;
-    backoff_until_ = 0;
+    if (last_failure_network_) backoff_until_ = 0;
     mark_all_due();
-    pump(now_ms, Trigger::tick);
+    pump(now, Trigger::tick);
   }
-  update_wake(now_ms);
+  update_wake(now);
 }
 
-void Tracker::flush(double now_ms) {
+void Tracker::flush(const Clock& now) {
   if (!config_) return;
   mark_all_due();
-  pump(now_ms, Trigger::drain);  // before load too: an explicit flush sends the queue now
-  update_wake(now_ms);
+  pump(now, Trigger::drain);  // before load too: an explicit flush sends the queue now
+  update_wake(now);
 }
 
-void Tracker::on_wake(double now_ms) {
+void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
   if (!config_) return;
   // The host's timer has fired, so it holds none now: whatever is due next must be announced
   // again even if it equals the old deadline (a timer may fire a fraction of a ms early).
   wake_at_.reset();
-  time_out_requests(now_ms);
-  expire_old(now_ms);
-  pump(now_ms, Trigger::tick);
-  update_wake(now_ms);
+  time_out_requests(now, entropy);
+  expire_old(now);
+  pump(now, Trigger::tick);
+  update_wake(now);
 }
 
 Effects Tracker::take_effects() {
@@ -302,15 +292,20 @@ std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_); 
 Stats Tracker::stats() const {
   Stats s = stats_;
   s.queued = queue_->size();
+  s.queued_bytes = queue_->bytes();
   s.inflight_requests = requests_.size();
+  for (const detail::QueuedEvent& e : queue_->events()) s.inflight_events += e.owner != 0;
+  s.backoff_until_ms = backoff_until_;
   return s;
 }
 
 std::string stats_to_json(const Stats& s) {
   std::string out = "{\"queued\":" + std::to_string(s.queued) + ",\"inflight\":" +
-                    std::to_string(s.inflight_requests) + ",\"accepted\":" + std::to_string(s.accepted) +
-                    ",\"acked\":" + std::to_string(s.acked) + ",\"requests\":" + std::to_string(s.requests) +
-                    ",\"dropped\":{";
+                    std::to_string(s.inflight_requests) + ",\"inflightEvents\":" +
+                    std::to_string(s.inflight_events) + ",\"accepted\":" + std::to_string(s.accepted) +
+                    ",\"restored\":" + std::to_string(s.restored) + ",\"acked\":" +
+                    std::to_string(s.acked) + ",\"handedOff\":" + std::to_string(s.handed_off) +
+                    ",\"requests\":" + std::to_string(s.requests) + ",\"dropped\":{";
   bool first = true;
   for (const auto& [reason, n] : s.dropped) {
     if (!first) out += ',';

@@ -1,6 +1,17 @@
 #include "tracker/uuid.hpp"
 
+#include "tracker/policy.hpp"
+
 namespace tracker {
+
+bool is_sane_id(std::string_view s) {
+  if (s.empty() || s.size() > policy::max_id_length) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u == 0x7f || c == '"' || c == '\\' || c == ';' || c == ',') return false;
+  }
+  return true;
+}
 
 double Entropy::unit() const {
   // 53 random bits → exactly representable double in [0, 1).

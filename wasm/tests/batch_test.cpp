@@ -10,10 +10,11 @@ namespace tracker {
 namespace {
 
 std::string record(const std::string& type_json, const std::string& props, const std::string& opts,
-                   double now, double created = 0) {
+                   double now, double created = 0, const std::string& r0 = "1") {
   const std::string us(1, field_separator);
-  return type_json + us + props + us + opts + us + std::to_string(now) + us + std::to_string(created) + us +
-         "1" + us + "2" + us + "3" + us + "4294967295" + std::string(1, record_separator);
+  return type_json + us + props + us + opts + us + std::to_string(now) + us + std::to_string(now) + us +
+         std::to_string(created) + us + r0 + us + "2" + us + "3" + us + "4294967295" +
+         std::string(1, record_separator);
 }
 
 std::vector<std::vector<std::string>> split(const std::string& result) {
@@ -75,6 +76,19 @@ TEST(Batch, MalformedRecordsAreRejectedNotGuessed) {
   EXPECT_NE(rows[0][1].find("malformed"), std::string::npos);
   EXPECT_GE(std::stoi(rows[1][0]), 0);
   EXPECT_TRUE(track_batch(p.core, "").empty());
+}
+
+// Entropy words outside uint32 (a buggy or hostile host) are read as 0, never cast (UB: the
+// sanitizer build aborts on it).
+TEST(Batch, EntropyWordsOutOfRangeAreNotUndefinedBehaviour) {
+  testing_support::Page p;
+  p.start();
+  const auto rows = split(track_batch(p.core, record("\"a\"", "{}", "", p.now, 0, "1e300") +
+                                                  record("\"b\"", "{}", "", p.now, 0, "-5") +
+                                                  record("\"c\"", "{}", "", p.now, 0, "nan") +
+                                                  record("\"d\"", "{}", "", p.now, 0, "4294967296")));
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) EXPECT_GE(std::stoi(row[0]), 0);
 }
 
 }  // namespace

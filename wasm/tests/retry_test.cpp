@@ -21,11 +21,13 @@ TEST(Retry, BackoffGrowsWithinJitterBoundsAndCaps) {
 
 TEST(Retry, ParsesRetryAfterSecondsAndDates) {
   EXPECT_EQ(parse_retry_after_ms("2", 0), 2000);
-  EXPECT_EQ(parse_retry_after_ms(" 0 ", 0), 0);
+  // Zero or a past date is floored: "retry now" must not become a request storm.
+  EXPECT_EQ(parse_retry_after_ms(" 0 ", 0), policy::retry_after_floor_ms);
   EXPECT_EQ(parse_retry_after_ms("86400", 0), policy::retry_after_cap_ms);
   // 784111777000 = Sun, 06 Nov 1994 08:49:37 GMT
   EXPECT_EQ(parse_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111777000.0 - 5000), 5000);
-  EXPECT_EQ(parse_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111777000.0 + 5000), 0);
+  EXPECT_EQ(parse_retry_after_ms("Sun, 06 Nov 1994 08:49:37 GMT", 784111777000.0 + 5000),
+            policy::retry_after_floor_ms);
   EXPECT_FALSE(parse_retry_after_ms("", 0));
   EXPECT_FALSE(parse_retry_after_ms("-1", 0));
   EXPECT_FALSE(parse_retry_after_ms("soon", 0));
@@ -39,8 +41,14 @@ TEST(Retry, StatusTable) {
   for (int s : {0, 408, 410, 429, 460, 500, 502, 503, 504}) EXPECT_EQ(classify_status(s), Outcome::retry) << s;
   for (int s : {400, 401, 403, 404, 406, 422, 501, 505, 511}) EXPECT_EQ(classify_status(s), Outcome::drop) << s;
   EXPECT_EQ(classify_status(413), Outcome::split);
-  EXPECT_FALSE(policy::consumes_attempt(429));
-  EXPECT_TRUE(policy::consumes_attempt(503));
+  EXPECT_EQ(policy::attempt_cost(429), 0);
+  EXPECT_EQ(policy::attempt_cost(0), 0);
+  for (int s : {408, 502, 503, 504}) EXPECT_EQ(policy::attempt_cost(s), 1) << s;
+  // A bare 500 (Tracardi's answer to any exception, poison payloads included) gets fewer tries.
+  EXPECT_GT(policy::attempt_cost(500), 1);
+  const int tries_500 = (policy::max_attempts + policy::attempt_cost(500) - 1) / policy::attempt_cost(500);
+  EXPECT_GE(tries_500, 3);
+  EXPECT_LT(tries_500, policy::max_attempts);
 }
 
 }  // namespace

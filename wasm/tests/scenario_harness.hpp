@@ -26,9 +26,17 @@ struct Page {
       : core(opts), now(start_ms) {}
 
   Tracker core;
-  double now;
+  double now;             // the monotonic clock (performance.now() of the page)
+  double wall_shift = 0;  // wall clock = now + wall_shift: a sleep or a clock change moves it
+  Clock clock() const { return Clock{now + wall_shift, now}; }
   std::uint32_t counter = 0;
   std::vector<SendEffect> sent;  // every request ever asked for, in order
+  std::vector<std::uint32_t> aborted;
+  // Sends and aborts in the order the core asked for them: {'s'|'a', request id}.
+  std::vector<std::pair<char, std::uint32_t>> wire_log;
+  // When set, advance() records a wake-up that sent during the backoff in force before it.
+  bool check_backoff = false;
+  std::vector<std::string> violations;
   std::vector<LogEffect> logs;
   std::vector<std::string> ux;
   std::optional<std::string> ready;
@@ -42,7 +50,15 @@ struct Page {
   }
 
   void absorb(Effects fx) {
-    for (auto& s : fx.sends) sent.push_back(std::move(s));
+    // The core aborts timed-out requests before it re-sends their events.
+    for (std::uint32_t id : fx.aborts) {
+      aborted.push_back(id);
+      wire_log.emplace_back('a', id);
+    }
+    for (auto& s : fx.sends) {
+      wire_log.emplace_back('s', s.request_id);
+      sent.push_back(std::move(s));
+    }
     for (auto& l : fx.logs) logs.push_back(std::move(l));
     for (auto& u : fx.ux_items) ux.push_back(std::move(u));
     if (fx.ready_context) ready = fx.ready_context;
@@ -52,22 +68,25 @@ struct Page {
   }
 
   void start(const std::string& identity_json = "{}", const std::string& snapshot = "") {
-    core.start(now, identity_json, snapshot, entropy());
+    core.start(clock(), identity_json, snapshot, entropy());
     absorb(core.take_effects());
   }
   int track(const std::string& type, const std::string& props = "{}", const std::string& opts = "") {
-    const int r = core.track(type, props, opts, now, 0, entropy());
+    const int r = core.track(type, props, opts, clock(), 0, entropy());
     absorb(core.take_effects());
     return r;
   }
-  void load() { core.on_load(now); absorb(core.take_effects()); }
-  void hide() { core.on_hidden(now); absorb(core.take_effects()); }
-  void show() { core.on_visible(now); absorb(core.take_effects()); }
-  void online(bool on) { core.set_online(on, now); absorb(core.take_effects()); }
-  void flush() { core.flush(now); absorb(core.take_effects()); }
+  void load() { core.on_load(clock()); absorb(core.take_effects()); }
+  void hide() { core.on_hidden(clock()); absorb(core.take_effects()); }
+  void leave() { core.on_page_leave(clock()); absorb(core.take_effects()); }
+  void show() { core.on_visible(clock()); absorb(core.take_effects()); }
+  void online(bool on) { core.set_online(on, clock()); absorb(core.take_effects()); }
+  void flush() { core.flush(clock()); absorb(core.take_effects()); }
+  // The device sleeps: wall time passes, the page's monotonic clock does not.
+  void sleep(double ms) { wall_shift += ms; }
   void respond(const SendEffect& s, int status, const std::string& body = "{}",
                const std::string& retry_after = "") {
-    core.on_response(s.request_id, status, retry_after, body, now, entropy());
+    core.on_response(s.request_id, status, retry_after, body, clock(), entropy());
     absorb(core.take_effects());
   }
   void respond_last(int status, const std::string& body = "{}", const std::string& retry_after = "") {
@@ -85,8 +104,13 @@ struct Page {
       }
       now = std::max(now, *wake);
       wake.reset();  // the host's timer fired: it holds none until the core asks again
-      core.on_wake(now);
+      const double backoff = check_backoff ? core.stats().backoff_until_ms : 0;
+      const std::size_t before = sent.size();
+      core.on_wake(clock(), entropy());
       absorb(core.take_effects());
+      if (check_backoff && sent.size() > before && now < backoff)
+        violations.push_back("wake-up at " + std::to_string(now) + " sent before backoff " +
+                             std::to_string(backoff));
     }
     now = end;
   }

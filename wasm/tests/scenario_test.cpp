@@ -298,7 +298,7 @@ TEST(Scenario, StoredIdsAreSanitised) {
 TEST(Scenario, ReplayedCallsKeepTheirTimestamps) {
   Page p;
   p.start();
-  p.core.track("early", "{}", "", p.now, 1600000000000.0, p.entropy());
+  p.core.track("early", "{}", "", p.clock(), 1600000000000.0, p.entropy());
   p.absorb(p.core.take_effects());
   p.load();
   EXPECT_EQ(Page::body(p.sent[0])["events"][0]["time"]["create"], "2020-09-13T12:26:40.000Z");
@@ -320,7 +320,7 @@ TEST(Scenario, EarlyTimerIsRearmed) {
   // The host's timer fires a fraction of a millisecond early: nothing is due yet, and the core
   // must hand out the same deadline again, since the host no longer holds a timer.
   p.now = due - 0.4;
-  p.core.on_wake(p.now);
+  p.core.on_wake(p.clock(), p.entropy());
   Effects fx = p.core.take_effects();
   ASSERT_TRUE(fx.wake_changed);
   ASSERT_TRUE(fx.wake_at_ms);
@@ -377,7 +377,7 @@ TEST(Scenario, SnapshotsOfSeveralTabsMergeWithoutDuplicates) {
   testing_support::Page c;
   c.counter = 2000;
   c.start("{}", tab_a);
-  c.core.restore(tab_b, c.now);
+  c.core.restore(tab_b, c.clock());
   c.absorb(c.core.take_effects());
   c.load();
   ASSERT_EQ(c.sent.size(), 1u);

@@ -2,7 +2,8 @@
 // them over together (one Embind call per task instead of one per event).
 //
 // Records are separated by RS (0x1e), fields by US (0x1f):
-//   type-as-JSON-string US properties-JSON US options-JSON US now_ms US created_ms US r0 US r1 US r2 US r3
+//   type-as-JSON-string US properties-JSON US options-JSON US wall_ms US mono_ms US created_ms US
+//   r0 US r1 US r2 US r3
 // (properties/options may be empty). JSON text never contains a raw 0x1e/0x1f, so no escaping is
 // needed. The result has one record per input record: flags US (error text if flags < 0, else the
 // event id if the deferred bit is set, else nothing).

@@ -37,6 +37,7 @@ struct IdentityEffect {
 
 struct Effects {
   std::vector<SendEffect> sends;
+  std::vector<std::uint32_t> aborts;  // requests to cut (timed out): no answer for them will count
   std::vector<LogEffect> logs;
   std::optional<IdentityEffect> identity;
   std::vector<std::string> ux_items;  // each a JSON object text {tag, props, content?}
@@ -46,7 +47,7 @@ struct Effects {
   std::optional<double> wake_at_ms;  // meaningful when wake_changed; nullopt = cancel
 
   bool empty() const {
-    return sends.empty() && logs.empty() && !identity && ux_items.empty() && !ready_context &&
+    return sends.empty() && aborts.empty() && logs.empty() && !identity && ux_items.empty() && !ready_context &&
            !persist && !wake_changed;
   }
 };

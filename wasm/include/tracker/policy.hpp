@@ -37,24 +37,37 @@ inline constexpr double flush_interval_ms = 5000;
 // head-room for the envelope and other scripts.
 inline constexpr std::size_t keepalive_budget_bytes = 60 * 1024;
 
+// --- Concurrency ---------------------------------------------------------------------------
+// fire/asBeacon events go out alone and at once, but at most this many such requests are in
+// flight: a browser opens 6 HTTP/1.1 connections per origin, and a page firing in a loop must not
+// take them all (nor escape the queue bound through requests that can never be dropped). The rest
+// wait as due and leave when a slot frees or with the next batch.
+inline constexpr std::size_t max_fire_in_flight = 4;
+
 // --- Retry --------------------------------------------------------------------------------
 // Exponential backoff 1 s x 2^n, capped at 60 s, with +-25 % jitter so many clients recovering
-// from one outage do not stampede the collector.
+// from one outage do not stampede the collector. One outage is one step: failures of requests
+// that were already on the wire when the previous step was taken do not add another.
 inline constexpr double backoff_base_ms = 1000;
 inline constexpr double backoff_cap_ms = 60000;
 inline constexpr double backoff_jitter = 0.25;
-// Retry-After is honoured but capped: a misconfigured server must not park events for days.
+// Retry-After is honoured but capped (a misconfigured server must not park events for days) and
+// floored: "Retry-After: 0" or a date in the past must not turn a 429/503 into a request storm.
 inline constexpr double retry_after_cap_ms = 300000;
-// Each event gets at most 10 attempts (server answered with a retryable error) ...
+inline constexpr double retry_after_floor_ms = 1000;
+// Each event has a budget of 10 attempt units (one per failed attempt with a retryable error) ...
 inline constexpr int max_attempts = 10;
-// ... and is given up after 24 h in the queue, whatever happened.
+// ... and is given up after 24 h in the queue, whatever happened. Age is wall-clock time, but a
+// forward clock jump cannot age an event faster than the monotonic clock saw it age (see
+// Tracker::age_ms): a clock change never loses an event.
 inline constexpr double max_event_age_ms = 24.0 * 3600 * 1000;
 // Status 0 (offline, CORS failure, ad blocker): stop trying for the rest of the page after this
 // many failures in a row; events stay persisted and the next page tries again (PostHog's rule).
 inline constexpr int max_network_failures_per_page = 3;
 
-// A request with no answer after this long (blackholed by a proxy) is treated as a network
-// failure so its events can be retried; a late answer is still honoured.
+// A request with no answer after this long (blackholed by a proxy) is aborted and treated as a
+// network failure so its events can be retried. It is the one case where a retry can make a copy
+// without a page leave: the server may have processed the request whose answer never came.
 inline constexpr double request_timeout_ms = 30000;
 
 // --- Identity -----------------------------------------------------------------------------
@@ -85,8 +98,21 @@ constexpr Outcome classify_status(int status) {
   return Outcome::retry;
 }
 
-// 429 is the server asking us to slow down, not a failed attempt: it does not use the budget.
-constexpr bool consumes_attempt(int status) { return status != 429; }
+// How much of an event's attempt budget (max_attempts) one failed attempt with `status` uses.
+// - 429 is the server asking us to slow down, not a failed attempt: free.
+// - A bare 500 costs 3 units, so an event gets 4 attempts (about 7 s of retries) instead of 10.
+//   Tracardi answers 500 for *every* exception of its pipeline (tracardi-contract.md 7.1),
+//   including ones the same payload raises every time, and a request that failed half-way may
+//   already have run workflows and destinations: each retry of a poison batch re-runs them. 502,
+//   503, 504 come from proxies and load balancers in front of a server that did not run, and 408
+//   is a timeout before processing: those are the transient ones worth the full budget.
+// - Status 0 (no answer) costs nothing here: it is bounded per page by max_network_failures_per_page
+//   and across pages by max_event_age_ms.
+constexpr int attempt_cost(int status) {
+  if (status == 429 || status == 0) return 0;
+  if (status == 500) return 3;
+  return 1;
+}
 
 }  // namespace policy
 }  // namespace tracker

@@ -18,7 +18,21 @@ namespace tracker {
 
 namespace detail {
 class EventQueue;
+struct QueuedEvent;
 }
+
+// The host's two clocks, passed to every call. `wall_ms` is Date.now(): what is stored or sent
+// (time.create, an event's age across pages, the session's idle time). `mono_ms` is
+// performance.now(): durations inside one page (backoff, the flush interval, request timeouts,
+// wake-ups), immune to clock changes. Neither is ever read by the core itself.
+struct Clock {
+  double wall_ms = 0;
+  double mono_ms = 0;
+};
+
+// What the host observed of a request it performed (Tracker::on_response `status`).
+inline constexpr int status_no_answer = 0;    // network error, CORS, blocked, aborted, offline
+inline constexpr int status_handed_off = -1;  // sendBeacon accepted it: the outcome is unknown
 
 // track() result bits (a negative result means rejected; see last_error()).
 enum TrackFlags : int {
@@ -27,12 +41,18 @@ enum TrackFlags : int {
   track_deferred = 4,         // queued after load without fire: log it, it goes with a later batch
 };
 
+// Conservation: accepted + restored == acked + handed_off + sum(dropped) + queued, always.
 struct Stats {
-  std::size_t queued = 0;
+  std::size_t queued = 0;             // events held (in flight included)
+  std::size_t queued_bytes = 0;       // their serialized size
   std::size_t inflight_requests = 0;
-  std::uint64_t accepted = 0;  // track() calls accepted
-  std::uint64_t acked = 0;     // events confirmed by a 2xx
-  std::uint64_t requests = 0;  // requests sent
+  std::size_t inflight_events = 0;
+  std::uint64_t accepted = 0;    // track() calls accepted
+  std::uint64_t restored = 0;    // events taken in from snapshots (not already held)
+  std::uint64_t acked = 0;       // events confirmed by a 2xx
+  std::uint64_t handed_off = 0;  // events given to sendBeacon: outcome unknown, never re-sent
+  std::uint64_t requests = 0;    // requests sent
+  double backoff_until_ms = 0;   // monotonic; no send before it except on page leave
   std::map<std::string, std::uint64_t> dropped;  // reason -> events
 };
 std::string stats_to_json(const Stats& s);
@@ -47,33 +67,40 @@ class Tracker {
   const std::string& config_error() const { return config_error_; }
 
   // identity_json: {"session":str|null,"profile":str|null,"device":str|null} as stored by the host.
-  void start(double now_ms, std::string_view identity_json, std::string_view snapshot,
+  // identity_json may also carry "origin": the page's origin (a beacon must be same-origin).
+  void start(const Clock& now, std::string_view identity_json, std::string_view snapshot,
              const Entropy& entropy);
 
   // Merges another stored snapshot (e.g. left by another tab) into the queue; events already
   // queued (same id) are skipped.
-  void restore(std::string_view snapshot, double now_ms);
+  void restore(std::string_view snapshot, const Clock& now);
 
   // Payload-level context, per-event page context and payload options (window.response.context).
   void set_context(std::string_view json);
   void set_page_context(std::string_view json);
   void set_payload_options(std::string_view json);
 
-  // Returns TrackFlags bits, or -1 when rejected. created_ms <= 0 means now_ms.
+  // Returns TrackFlags bits, or -1 when rejected. created_ms (wall) <= 0 means now.wall_ms.
   int track(std::string_view type, std::string_view props_json, std::string_view options_json,
-            double now_ms, double created_ms, const Entropy& entropy);
+            const Clock& now, double created_ms, const Entropy& entropy);
   const std::string& last_error() const { return last_error_; }
   const std::string& last_event_id() const { return last_event_id_; }
 
-  void on_load(double now_ms);
-  void on_hidden(double now_ms);
-  void on_visible(double now_ms);
-  void set_online(bool online, double now_ms);
-  void flush(double now_ms);
-  void on_wake(double now_ms);
-  // status 0 = no response (network error, blocked, CORS). retry_after = header text or "".
+  void on_load(const Clock& now);
+  // The tab was hidden (visibilitychange): it may be frozen or discarded without another word,
+  // so what is pending leaves now on the unload-safe transport, once, and only outside backoff.
+  void on_hidden(const Clock& now);
+  // The page is being left (pagehide): the last chance. Pending events and those on a request
+  // that dies with the page (plain fetch) leave on keepalive within its budget, even in backoff.
+  void on_page_leave(const Clock& now);
+  // Visible again (visibilitychange, or pageshow from the back/forward cache).
+  void on_visible(const Clock& now);
+  void set_online(bool online, const Clock& now);
+  void flush(const Clock& now);
+  void on_wake(const Clock& now, const Entropy& entropy);
+  // status: an HTTP status, status_no_answer or status_handed_off. retry_after = header or "".
   void on_response(std::uint32_t request_id, int status, std::string_view retry_after,
-                   std::string_view body, double now_ms, const Entropy& entropy);
+                   std::string_view body, const Clock& now, const Entropy& entropy);
 
   Effects take_effects();
   std::string snapshot() const;
@@ -84,26 +111,37 @@ class Tracker {
     std::vector<std::uint64_t> seqs;
     Transport transport = Transport::fetch;
     std::size_t bytes = 0;
-    double sent_ms = 0;
-    bool batch = false;  // a queue batch (not a fire/asBeacon single)
+    double sent_mono = 0;
+    bool batch = false;        // a queue batch (not a fire/asBeacon single)
     bool before_load = false;  // sent before the page's load event
   };
   enum class Trigger { tick, drain };
 
   void log(LogLevel level, std::string message);
   void emit_identity();
-  void touch_session(double now_ms, const Entropy& entropy);
+  void touch_session(const Clock& now, const Entropy& entropy);
   void drop_event(std::uint64_t seq, const std::string& reason);
   void mark_all_due();
-  void expire_old(double now_ms);
-  void time_out_requests(double now_ms);
-  void pump(double now_ms, Trigger trigger);
+  double age_ms(const detail::QueuedEvent& e, const Clock& now) const;
+  void expire_old(const Clock& now);
+  void time_out_requests(const Clock& now, const Entropy& entropy);
+  void pump(const Clock& now, Trigger trigger);
+  void send_fires(const Clock& now);
+  void flush_unload_safe(const Clock& now, bool leaving);
   bool early_fire_in_flight() const;
-  std::uint32_t send(std::vector<std::uint64_t> seqs, Transport transport, bool batch, double now_ms);
+  bool batch_in_flight() const;
+  std::size_t fires_in_flight() const;
+  bool in_backoff(const Clock& now) const { return now.mono_ms < backoff_until_; }
+  Transport unload_transport(std::size_t body_bytes) const;
+  std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
+                     bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;
+  void release_request(std::uint32_t id, const Request& req);
   void fail_request(std::uint32_t id, const Request& req, int status, std::string_view retry_after,
-                    double now_ms, const Entropy& entropy);
-  void update_wake(double now_ms);
+                    const Clock& now, const Entropy& entropy);
+  void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,
+                    const Entropy& entropy);
+  void update_wake(const Clock& now);
 
   std::optional<Config> config_;
   std::string config_error_;
@@ -111,20 +149,23 @@ class Tracker {
   std::unique_ptr<detail::EventQueue> queue_;
   std::map<std::uint32_t, Request> requests_;
   std::uint32_t next_request_id_ = 1;
-  std::uint32_t batch_in_flight_ = 0;
   std::size_t keepalive_bytes_ = 0;
 
-  bool started_ = false, loaded_ = false, hidden_ = false, online_ = true, paused_ = false;
+  bool started_ = false, loaded_ = false, hidden_ = false, leaving_ = false, online_ = true;
+  bool paused_ = false;  // status-0 failures hit the per-page limit
+  bool beacon_ = false;  // settings.transport "beacon", and the API is same-origin
   bool ready_emitted_ = false;
   bool overflowing_ = false;  // the last track() had to drop: warn once per episode
-  int failures_ = 0;          // consecutive retryable failures, drives backoff
-  int network_failures_ = 0;  // consecutive status-0 failures this page
-  double backoff_until_ = 0;
+  int failures_ = 0;          // retryable failure steps in a row (one per outage), drives backoff
+  int network_failures_ = 0;  // status-0 failure steps in a row this page
+  bool last_failure_network_ = false;
+  double failure_epoch_mono_ = -1e300;  // when the last step was taken; earlier requests add none
+  double backoff_until_ = 0;        // monotonic
   std::size_t split_cap_ = 0;  // 0 = none; else max events per batch after a 413
 
   std::string session_id_, device_id_;
   std::optional<std::string> profile_id_;  // stored / server-assigned (not the static one)
-  double last_activity_ms_ = 0;
+  double last_activity_wall_ = 0;
   std::string context_json_ = "{}", page_context_json_, payload_options_json_ = "{}";
 
   Stats stats_;

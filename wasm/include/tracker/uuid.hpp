@@ -21,6 +21,10 @@ struct Entropy {
 // Formats a version-4, variant-10 UUID ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx").
 std::string make_uuid4(const Entropy& e);
 
+// True when `s` can be used as an id read from outside (storage, cookies, a server's answer):
+// 1..policy::max_id_length printable characters, none that would break a cookie or JSON text.
+bool is_sane_id(std::string_view s);
+
 // True when `s` is a canonical lower- or upper-case UUIDv4.
 bool is_uuid4(std::string_view s);
 

@@ -1,0 +1,264 @@
+// Randomized property harness: thousands of random operations per seed (track, fire, asBeacon,
+// load, hide, page leave, online/offline, answers of every class in any order, lost answers,
+// timeouts, reloads from the snapshot, merges of another tab's snapshot, sleeps and clock jumps),
+// with the delivery invariants checked after every step:
+//   1. conservation: accepted + restored == acked + handed_off + sum(dropped) + queued;
+//   2. bounds: queued (in flight included) <= 1,000 events and <= 1 MB;
+//   3. no send before the backoff in force, except on page leave (or when a 2xx or the network
+//      coming back legitimately ended it in that very step);
+//   4. no event in two requests at once (this core never re-sends what is on the wire);
+//   5. no event sent again after its ack (or after a beacon took it).
+// Seeds: TRACKER_PROPERTY_SEEDS (default 100) x TRACKER_PROPERTY_OPS (default 2,000) operations.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "scenario_harness.hpp"
+#include "tracker/policy.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::Page;
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::max(1, std::atoi(v)) : fallback;
+}
+
+std::string beacon_options() { return testing_support::options(R"(,"settings":{"transport":"beacon"})"); }
+
+class RandomRun {
+ public:
+  explicit RandomRun(std::uint64_t seed) : rng_(seed), beacon_(seed % 4 == 0) { new_page(""); }
+
+  void step() {
+    const Stats before = page_->core.stats();
+    const std::size_t sent_before = page_->sent.size();
+    bool may_skip_backoff = page_->leaving;
+    std::string op;
+    const int r = pick(100);
+    if (r < 30) {
+      op = "track";
+      page_->track("e", R"({"n":1})");
+    } else if (r < 35) {
+      op = "burst";
+      const int n = pick(300);
+      for (int i = 0; i < n; ++i) page_->track("b", R"({"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})");
+    } else if (r < 41) {
+      op = "fire";
+      page_->track("f", "{}", R"({"fire":true})");
+    } else if (r < 44) {
+      op = "beacon";
+      page_->track("k", "{}", R"({"asBeacon":true})");
+    } else if (r < 46) {
+      op = "load";
+      page_->load();
+    } else if (r < 49) {
+      op = "hide";
+      page_->hide();
+    } else if (r < 51) {
+      op = "show";
+      page_->leaving = false;
+      page_->show();
+    } else if (r < 52) {
+      op = "leave";
+      page_->leaving = true;
+      may_skip_backoff = true;
+      page_->leave();
+    } else if (r < 54) {
+      op = "offline";
+      page_->online(false);
+    } else if (r < 56) {
+      op = "online";
+      may_skip_backoff = true;  // a network failure's backoff ends when the network is back
+      page_->online(true);
+    } else if (r < 58) {
+      op = "flush";
+      page_->flush();
+    } else if (r < 80) {
+      op = "answer";
+      may_skip_backoff |= answer();
+    } else if (r < 83) {
+      op = "lose";  // an answer lost on the wire: only the core's timeout settles it
+      if (!answerable_.empty()) answerable_.erase(answerable_.begin() + pick(answerable_.size()));
+    } else if (r < 93) {
+      op = "advance";
+      page_->advance(pick(4) == 0 ? pick(120000) : pick(3000));
+    } else if (r < 95) {
+      op = "sleep";  // wall time passes, the monotonic clock does not
+      page_->sleep(pick(2) ? pick(3600000) : 30.0 * 3600 * 1000);
+    } else if (r < 96) {
+      op = "clock-jump";
+      page_->wall_shift += (pick(2) ? 1.0 : -1.0) * 24 * 3600 * 1000;
+    } else if (r < 98) {
+      op = "reload";
+      const std::string snap = page_->core.snapshot();
+      new_page(snap);
+    } else {
+      op = "merge";  // a closed tab's queue joins this one (as the glue merges stored queues)
+      Page other(testing_support::options(), page_->now);
+      other.counter = static_cast<std::uint32_t>(rng_());
+      other.start();
+      const int n = pick(40);
+      for (int i = 0; i < n; ++i) other.track("o", "{}", pick(5) ? "" : R"({"fire":true})");
+      page_->core.restore(other.core.snapshot(), page_->clock());
+      page_->absorb(page_->core.take_effects());
+    }
+    check(op, before, sent_before, may_skip_backoff);
+  }
+
+  std::uint64_t steps = 0;
+
+ private:
+  struct TestPage : Page {
+    using Page::Page;
+    bool leaving = false;
+  };
+
+  int pick(std::size_t n) { return static_cast<int>(rng_() % n); }
+
+  void new_page(const std::string& snapshot) {
+    // The previous page is gone: its requests will never be answered to this core.
+    const double shift = page_ ? page_->wall_shift : 0;
+    page_ = std::make_unique<TestPage>(beacon_ ? beacon_options() : testing_support::options(),
+                                       page_ ? page_->now + 1000 : 1700000000000.0);
+    page_->wall_shift = shift;
+    page_->counter = static_cast<std::uint32_t>(rng_());
+    page_->check_backoff = true;
+    open_.clear();
+    answerable_.clear();
+    on_wire_.clear();
+    wire_seen_ = 0;
+    page_->start(R"({"origin":"http://collector.test"})", snapshot);
+  }
+
+  // Answers one open request with a random status; returns true when it was a 2xx.
+  bool answer() {
+    if (answerable_.empty()) return false;
+    const std::size_t at = pick(answerable_.size());
+    const std::uint32_t id = answerable_[at];
+    answerable_.erase(answerable_.begin() + at);
+    const auto it = open_.find(id);
+    if (it == open_.end()) return false;
+    static constexpr int statuses[] = {200, 200, 200, 202, 500, 502, 503, 504, 408, 429, 429,
+                                       0,   0,   413, 400, 422, 301, 410};
+    int status = statuses[pick(sizeof statuses / sizeof statuses[0])];
+    if (it->second.transport == Transport::beacon) status = pick(2) ? status_handed_off : 0;
+    const std::string retry_after = status == 429 || status == 503
+                                        ? std::vector<std::string>{"", "0", "2", "-1", "soon"}[pick(5)]
+                                        : "";
+    SendEffect s;
+    s.request_id = id;
+    if (status >= 200 && status < 300) {
+      for (const auto& ev : it->second.ids) acked_.insert(ev);
+    }
+    if (status == status_handed_off) {
+      for (const auto& ev : it->second.ids) acked_.insert(ev);
+    }
+    page_->respond(s, status, testing_support::ok_body(), retry_after);
+    settle(id);  // answered: whatever the core did with it, it is off the wire
+    return status >= 200 && status < 300;
+  }
+
+  void settle(std::uint32_t id) {
+    auto it = open_.find(id);
+    if (it == open_.end()) return;
+    for (const auto& ev : it->second.ids) --on_wire_[ev];
+    open_.erase(it);
+    answerable_.erase(std::remove(answerable_.begin(), answerable_.end(), id), answerable_.end());
+  }
+
+  // Replays what went on the wire in this step, in order.
+  void replay_wire(std::size_t from) {
+    for (std::size_t i = from; i < page_->wire_log.size(); ++i) {
+      const auto [kind, id] = page_->wire_log[i];
+      if (kind == 'a') {
+        settle(id);
+        continue;
+      }
+      const SendEffect* s = nullptr;
+      for (auto it = page_->sent.rbegin(); it != page_->sent.rend(); ++it) {
+        if (it->request_id == id) {
+          s = &*it;
+          break;
+        }
+      }
+      ASSERT_NE(s, nullptr);
+      OpenRequest req;
+      req.transport = s->transport;
+      req.ids = Page::ids(*s);
+      for (const auto& ev : req.ids) {
+        ASSERT_EQ(acked_.count(ev), 0u) << "event " << ev << " sent again after its ack";
+        ASSERT_EQ(on_wire_[ev], 0) << "event " << ev << " in two requests at once";
+        ++on_wire_[ev];
+      }
+      open_[id] = std::move(req);
+      answerable_.push_back(id);
+    }
+  }
+
+  void check(const std::string& op, const Stats& before, std::size_t sent_before, bool may_skip_backoff) {
+    ++steps;
+    SCOPED_TRACE("step " + std::to_string(steps) + " op " + op);
+    const std::size_t new_sends = page_->sent.size() - sent_before;
+    if (new_sends > 0 && !may_skip_backoff && op != "reload" && op != "advance") {
+      ASSERT_GE(page_->now, before.backoff_until_ms) << "sent during backoff";
+    }
+    ASSERT_TRUE(page_->violations.empty()) << page_->violations.front();
+    replay_wire(wire_seen_);
+    wire_seen_ = page_->wire_log.size();
+    if (::testing::Test::HasFatalFailure()) return;
+
+    const Stats s = page_->core.stats();
+    std::uint64_t dropped = 0;
+    for (const auto& [reason, n] : s.dropped) dropped += n;
+    ASSERT_EQ(s.accepted + s.restored, s.acked + s.handed_off + dropped + s.queued) << "conservation";
+    ASSERT_LE(s.queued, policy::max_queued_events);
+    ASSERT_LE(s.queued_bytes, policy::max_queued_bytes);
+    ASSERT_EQ(s.inflight_requests, open_.size()) << "the harness and the core disagree on requests";
+    page_->check_backoff = !page_->leaving;
+  }
+
+  struct OpenRequest {
+    Transport transport = Transport::fetch;
+    std::vector<std::string> ids;
+  };
+
+  std::mt19937_64 rng_;
+  bool beacon_;
+  std::unique_ptr<TestPage> page_;
+  std::map<std::uint32_t, OpenRequest> open_;
+  std::vector<std::uint32_t> answerable_;
+  std::size_t wire_seen_ = 0;
+  std::map<std::string, int> on_wire_;
+  std::set<std::string> acked_;
+};
+
+TEST(Property, DeliveryInvariantsHoldUnderRandomOperations) {
+  const int seeds = env_int("TRACKER_PROPERTY_SEEDS", 100);
+  const int ops = env_int("TRACKER_PROPERTY_OPS", 2000);
+  std::uint64_t total = 0;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomRun run(static_cast<std::uint64_t>(seed));
+    for (int i = 0; i < ops; ++i) {
+      run.step();
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+    total += run.steps;
+  }
+  std::printf("property harness: %d seeds, %llu operations\n", seeds,
+              static_cast<unsigned long long>(total));
+}
+
+}  // namespace
+}  // namespace tracker

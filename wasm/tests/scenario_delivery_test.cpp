@@ -1,0 +1,261 @@
+// Delivery correctness scenarios (issue 9): one backoff step per outage, the fire cap, hidden tab
+// vs page leave, beacon hand-off, Retry-After floor, the 500 budget, timeouts, clocks.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "scenario_harness.hpp"
+#include "tracker/policy.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::ok_body;
+using testing_support::Page;
+
+void loaded(Page& p, const std::string& opts_identity = "{}") {
+  p.start(opts_identity);
+  p.load();
+}
+
+std::size_t sends_containing(const Page& p, const std::string& id) {
+  std::size_t n = 0;
+  for (const auto& s : p.sent) {
+    for (const auto& e : Page::ids(s)) n += e == id;
+  }
+  return n;
+}
+
+// 20 fires into a 3 s outage: one backoff step for the whole wave, retried without any further
+// activity on the page, every event acked once.
+TEST(Delivery, ConcurrentFiresIntoAnOutageCostOneStepAndAreRetriedUnprompted) {
+  Page p;
+  loaded(p);
+  const double t0 = p.now;
+  for (int i = 0; i < 20; ++i) p.track("f" + std::to_string(i), "{}", R"({"fire":true})");
+  // At most max_fire_in_flight singles and one batch are on the wire; the rest wait as due.
+  ASSERT_EQ(p.sent.size(), policy::max_fire_in_flight + 1);
+  for (std::size_t i = 0; i < policy::max_fire_in_flight; ++i)
+    EXPECT_EQ(Page::types(p.sent[i]), std::vector<std::string>{"f" + std::to_string(i)});
+  std::size_t answered = 0;
+  std::set<std::string> acked;
+  while (p.core.stats().queued > 0 && p.now - t0 < 60000) {
+    for (; answered < p.sent.size(); ++answered) {
+      const bool outage = p.now - t0 < 3000;
+      if (!outage) {
+        for (const auto& id : Page::ids(p.sent[answered])) EXPECT_TRUE(acked.insert(id).second) << id;
+      }
+      p.respond(p.sent[answered], outage ? 500 : 200, ok_body());
+      if (answered == 0) {
+        // The first failure is one step: backoff ~1 s, not 2^19 s.
+        EXPECT_LE(p.core.stats().backoff_until_ms, p.now + policy::backoff_base_ms * 1.25);
+      }
+    }
+    p.advance(100);
+  }
+  EXPECT_EQ(acked.size(), 20u);
+  EXPECT_EQ(p.core.stats().acked, 20u);
+  EXPECT_LT(p.now - t0, 10000);
+}
+
+TEST(Delivery, FireRequestsInFlightAreCappedAndTheRestFollowInOrder) {
+  Page p;
+  p.start();
+  for (int i = 0; i < 10; ++i) p.track("f" + std::to_string(i), "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), policy::max_fire_in_flight);  // before load: singles only
+  p.respond(p.sent[0], 200, ok_body());
+  ASSERT_EQ(p.sent.size(), policy::max_fire_in_flight + 1);
+  EXPECT_EQ(Page::types(p.sent.back()), std::vector<std::string>{"f4"});
+}
+
+TEST(Delivery, HiddenTabRespectsBackoffAndNeverResendsWhatIsOnTheWire) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  ASSERT_EQ(p.sent.size(), 1u);
+  p.respond_last(503, "{}");
+  const double until = p.core.stats().backoff_until_ms;
+  ASSERT_GT(until, p.now);
+  p.hide();
+  p.track("b");
+  p.track("c");
+  EXPECT_EQ(p.sent.size(), 1u) << "a hidden tab sent during backoff";
+  p.advance(until - p.now + 1);
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"a", "b", "c"}));
+  // Switching away again while that request is on the wire sends nothing new.
+  p.show();
+  p.hide();
+  EXPECT_EQ(p.sent.size(), 2u);
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.core.stats().acked, 3u);
+}
+
+TEST(Delivery, PageLeaveIgnoresBackoffButDoesNotResendAPlainFetchInFlight) {
+  Page p;
+  loaded(p);
+  p.track("on-the-wire");
+  p.flush();
+  ASSERT_EQ(p.sent.size(), 1u);
+  const std::string wire_id = Page::ids(p.sent[0])[0];
+  p.track("f", "{}", R"({"fire":true})");
+  p.respond_last(503, "{}");  // the fire fails: backoff
+  p.track("pending");
+  ASSERT_GT(p.core.stats().backoff_until_ms, p.now);
+  const std::size_t before = p.sent.size();
+  p.leave();
+  ASSERT_EQ(p.sent.size(), before + 1);
+  EXPECT_EQ(p.sent.back().transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent.back()), (std::vector<std::string>{"f", "pending"}));
+  EXPECT_EQ(sends_containing(p, wire_id), 1u);
+  // The snapshot still holds the event of the fetch the page could not finish.
+  EXPECT_NE(p.core.snapshot().find(wire_id), std::string::npos);
+  // Tracked by another pagehide listener: leaves at once on keepalive too.
+  p.track("late");
+  EXPECT_EQ(Page::types(p.sent.back()), std::vector<std::string>{"late"});
+  EXPECT_EQ(p.sent.back().transport, Transport::keepalive);
+}
+
+TEST(Delivery, BeaconHandOffIsNeitherAckNorFailure) {
+  Page p(testing_support::options(R"(,"settings":{"transport":"beacon"})"));
+  loaded(p, R"({"origin":"http://collector.test"})");
+  p.track("k", "{}", R"({"asBeacon":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::beacon);
+  p.respond_last(status_handed_off, "");
+  const Stats s = p.core.stats();
+  EXPECT_EQ(s.acked, 0u);
+  EXPECT_EQ(s.handed_off, 1u);
+  EXPECT_EQ(s.queued, 0u);
+  p.advance(120000);
+  EXPECT_EQ(p.sent.size(), 1u);
+}
+
+TEST(Delivery, CrossOriginBeaconSettingIsRefusedWithAClearError) {
+  Page p(testing_support::options(R"(,"settings":{"transport":"beacon"})"));
+  loaded(p, R"({"origin":"https://shop.example"})");
+  EXPECT_TRUE(p.logged("\"beacon\" refused"));
+  p.track("k", "{}", R"({"asBeacon":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+}
+
+TEST(Delivery, RetryAfterZeroIsFloored) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(429, "{}", "0");
+  p.advance(policy::retry_after_floor_ms - 1);
+  EXPECT_EQ(p.sent.size(), 1u);
+  p.advance(2);
+  EXPECT_EQ(p.sent.size(), 2u);
+}
+
+int attempts_until_dropped(int status) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  int n = 0;
+  while (p.core.stats().queued > 0 && n < 100) {
+    ++n;
+    p.respond_last(status, "{}");
+    const std::size_t sent = p.sent.size();
+    for (int i = 0; i < 1000 && p.sent.size() == sent && p.core.stats().queued > 0; ++i) p.advance(100);
+  }
+  return n;
+}
+
+TEST(Delivery, ABare500GetsASmallerBudgetThanProxyErrors) {
+  const int for_500 = attempts_until_dropped(500);
+  EXPECT_GE(for_500, 3);
+  EXPECT_LT(for_500, policy::max_attempts);
+  for (int status : {502, 503, 504, 408}) EXPECT_EQ(attempts_until_dropped(status), policy::max_attempts) << status;
+}
+
+TEST(Delivery, ATimedOutRequestIsAbortedAndRetriedWithJitter) {
+  std::vector<double> retry_at;
+  for (std::uint32_t seed : {1u, 77u}) {
+    Page p;
+    p.counter = seed * 1000;
+    loaded(p);
+    p.track("a");
+    p.flush();
+    const std::uint32_t first = p.sent[0].request_id;
+    const double sent = p.now;
+    while (p.sent.size() < 2) p.advance(10);
+    ASSERT_EQ(p.aborted, std::vector<std::uint32_t>{first});
+    retry_at.push_back(p.now - sent);
+    // A late answer to the aborted request changes nothing.
+    p.respond(p.sent[0], 200, ok_body());
+    EXPECT_EQ(p.core.stats().acked, 0u);
+  }
+  EXPECT_NE(retry_at[0], retry_at[1]) << "timeouts retry without jitter";
+}
+
+TEST(Delivery, OnlineDoesNotCutAServerRequestedBackoff) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(503, "{}", "30");
+  p.online(false);
+  p.online(true);
+  p.advance(10000);
+  EXPECT_EQ(p.sent.size(), 1u);
+}
+
+// Sleep: wall time moves, the page's monotonic clock does not.
+TEST(Clock, StampsAndSessionFollowTheWallClockAcrossASleep) {
+  Page p;
+  loaded(p);
+  p.track("before");
+  const std::string session = p.identity->session_id;
+  p.sleep(8 * 3600 * 1000.0);
+  p.track("after");
+  EXPECT_NE(p.identity->session_id, session) << "the session did not rotate after a night";
+  p.flush();
+  const auto body = Page::body(p.sent.back());
+  ASSERT_EQ(body["events"].size(), 2u);
+  // 1700000000000 ms = 2023-11-14T22:13:20Z; eight hours later for the second event.
+  EXPECT_EQ(body["events"][0]["time"]["create"], "2023-11-14T22:13:20.000Z");
+  EXPECT_EQ(body["events"][1]["time"]["create"], "2023-11-15T06:13:20.000Z");
+}
+
+TEST(Clock, AForwardClockJumpExpiresNothingAndTimersKeepTheirPace) {
+  Page p;
+  loaded(p);
+  p.online(false);
+  p.track("a");
+  p.wall_shift += 2 * policy::max_event_age_ms;  // the user sets the clock two days ahead
+  p.advance(1000);
+  p.online(true);
+  ASSERT_EQ(p.sent.size(), 1u);
+  EXPECT_TRUE(p.core.stats().dropped.empty());
+  // A restored event really older than 24 h by the wall clock is still given up.
+  Page q;
+  q.start("{}", p.core.snapshot());
+  q.wall_shift += 0;
+  Page r(testing_support::options(), q.now + 3 * policy::max_event_age_ms);
+  r.start("{}", q.core.snapshot());
+  EXPECT_EQ(r.core.stats().dropped.at("expired"), 1u);
+}
+
+TEST(Clock, BackoffIsMonotonicWhateverTheWallClockDoes) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(503, "{}", "10");
+  p.wall_shift -= 3600 * 1000.0;  // clock set back an hour
+  p.advance(9000);
+  EXPECT_EQ(p.sent.size(), 1u);
+  p.advance(1500);
+  EXPECT_EQ(p.sent.size(), 2u);
+}
+
+}  // namespace
+}  // namespace tracker

@@ -1,6 +1,6 @@
 // Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
 // contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
-import { nowMs } from './env.js';
+import { wallMs, monoMs } from './env.js';
 import { createEntropy, userJson, contextJson, wellFormed, describeJsonError } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity } from './identity.js';
@@ -9,25 +9,23 @@ import { injectUx } from './ux.js';
 import { createDegraded } from './degraded.js';
 import { MAX_TIMER_MS } from './limits.js';
 
-// track() result bits (wasm/include/tracker/tracker.hpp TrackFlags).
-const EFFECTS_PENDING = 1;
-const PERSIST_DUE = 2;
-const DEFERRED = 4;
-
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
-// trackBatch record/field separators (wasm/include/tracker/batch.hpp); JSON never contains them raw.
-const RS = '\x1e';
-const US = '\x1f';
-
-// deps: {env, core, options (the Tracardi options object), storage, getPayloadOptions?,
+// deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
+//        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
+//        binding), options (the Tracardi options object), storage, getPayloadOptions?,
 //        onReady?(context), transport?, identity?}
 export function createHost(deps) {
-  const { env, core, storage } = deps;
+  const { env, core, storage, contract: C } = deps;
+  const EFFECTS_PENDING = C.TRACK_EFFECTS_PENDING;
+  const PERSIST_DUE = C.TRACK_PERSIST_DUE;
+  const DEFERRED = C.TRACK_DEFERRED;
+  const RS = String.fromCharCode(C.RECORD_SEPARATOR);
+  const US = String.fromCharCode(C.FIELD_SEPARATOR);
   const trackerOptions = (deps.options && deps.options.tracker) || {};
   const con = env.console;
   const rnd = createEntropy(env.crypto);
-  const send = deps.transport || createTransport(env);
+  const send = deps.transport || createTransport(env, C);
   const identity = deps.identity || createIdentity(env);
   const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
   const staticProfile = trackerOptions.profile && typeof trackerOptions.profile.id === 'string'
@@ -49,7 +47,8 @@ export function createHost(deps) {
   let callArgs = [];
   let drainQueued = false;
 
-  const now = () => nowMs(env);
+  const wall = () => wallMs(env);
+  const mono = () => monoMs(env);
 
   function log(level, msg) {
     const fn = con[LOG_LEVELS[level] || 'log'] || con.log;
@@ -79,6 +78,7 @@ export function createHost(deps) {
       schedulePersist();
     }
     if ('wake' in fx) setWake(fx.wake);
+    if (fx.abort) for (const id of fx.abort) send.abort(id);
     if (fx.send) for (const s of fx.send) dispatch(s);
     if (fx.persist) {
       snapshotDirty = true;
@@ -98,24 +98,26 @@ export function createHost(deps) {
   function dispatch(s) {
     send(s).then((r) => guard(() => {
       drain(false);
-      apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, now(), rnd(), rnd(), rnd(), rnd()));
+      apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
+        rnd(), rnd(), rnd(), rnd()));
     }));
   }
 
-  // One timer for the whole tracker: the core says when it next wants to be woken.
+  // One timer for the whole tracker: the core says when (on the monotonic clock) it next wants to
+  // be woken.
   function setWake(at) {
     if (wakeTimer !== null) env.clearTimeout(wakeTimer);
     wakeTimer = null;
     if (typeof at !== 'number' || !isFinite(at)) return;
     // Rounded up: a timer that fires before the deadline finds nothing due (the core re-arms it,
     // but that is a wasted wake-up).
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - now())));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - mono())));
     wakeTimer = env.setTimeout(() => {
       wakeTimer = null;
       guard(() => {
         drain(false);
         syncPayloadOptions();
-        apply(core.onWake(now()));
+        apply(core.onWake(wall(), mono(), rnd(), rnd(), rnd(), rnd()));
       });
     }, delay);
   }
@@ -135,7 +137,7 @@ export function createHost(deps) {
       snapshotDirty = false;
       try { storage.write(core.snapshot()); } catch (e) { crash(e); }
     }
-    identity.flush(now(), force);
+    identity.flush(wall(), force);
   }
 
   function takeEffectsSoon() {
@@ -175,8 +177,20 @@ export function createHost(deps) {
     guard(() => {
       drain(false);
       syncPayloadOptions();
-      apply(arg === undefined ? core[method](now()) : core[method](arg, now()));
+      apply(arg === undefined ? core[method](wall(), mono()) : core[method](arg, wall(), mono()));
     });
+  }
+
+  // The page may be going away: the core decides what leaves now; the snapshot is written
+  // synchronously, now, not in a later task that may never run.
+  function leaving(method) {
+    guard(() => {
+      drain(true);  // effects are taken right below, synchronously
+      syncPayloadOptions();
+      apply(core[method](wall(), mono()));
+      apply(core.takeEffects());
+    });
+    if (!destroyed) persistNow(true);
   }
 
   function logDeferred(type, properties, options, eventId) {
@@ -217,11 +231,9 @@ export function createHost(deps) {
       if (inTrack) takeEffectsSoon();
       else apply(core.takeEffects());
     }
-    // Calls made after our pagehide/hidden handler ran (another listener's) still leave now.
-    if (hidden && !inTrack) {
-      apply(core.onHidden(now()));
-      persistNow(true);
-    }
+    // Calls made after our pagehide/hidden handler ran (another listener's): the core already
+    // knows the page is hidden and has sent what it decided; the snapshot must not wait a task.
+    if (hidden && !inTrack) persistNow(true);
   }
 
   function track(type, properties, options, createdMs) {
@@ -250,7 +262,14 @@ export function createHost(deps) {
         drain(true);
         syncPayloadOptions();
       }
-      records.push(JSON.stringify(t) + US + props + US + opts + US + now() + US +
+      // Input that is certainly over the core's limit never crosses into wasm memory (which
+      // never shrinks): a UTF-16 length over the byte limit means at least as many UTF-8 bytes.
+      if (props.length + opts.length > C.MAX_EVENT_BYTES) {
+        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: the event is larger than the ` +
+          `${C.MAX_EVENT_BYTES}-byte limit.`);
+        return;
+      }
+      records.push(JSON.stringify(t) + US + props + US + opts + US + wall() + US + mono() + US +
         (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() + RS);
       callArgs.push(t, properties, options);
       if (!drainQueued) {
@@ -271,11 +290,14 @@ export function createHost(deps) {
         core.setContext(contextJson(buildContext(env, trackerOptions)));
         syncPageContext(true);
         syncPayloadOptions();
-        const ids = JSON.stringify(identity.read());
+        // The page origin lets the core refuse a cross-origin beacon setting.
+        const ids = JSON.stringify({ ...identity.read(),
+          origin: env.location && env.location.origin ? String(env.location.origin) : '' });
         // Queues left by other pages (closed tabs, the previous load of this one) join ours.
         const others = storage.readOthers ? storage.readOthers() : [];
-        apply(core.start(now(), ids, others.length ? others[0].text : '', rnd(), rnd(), rnd(), rnd()));
-        for (let i = 1; i < others.length; i++) apply(core.restore(others[i].text, now()));
+        apply(core.start(wall(), mono(), ids, others.length ? others[0].text : '',
+          rnd(), rnd(), rnd(), rnd()));
+        for (let i = 1; i < others.length; i++) apply(core.restore(others[i].text, wall(), mono()));
         if (others.length) {
           snapshotDirty = true;
           persistNow(false);  // our copy holds their events now ...
@@ -288,18 +310,10 @@ export function createHost(deps) {
     onLoad() { lifecycle('onLoad'); },
     onVisible() { hidden = false; lifecycle('onVisible'); },
     setOnline(online) { lifecycle('setOnline', !!online); },
-    // The page may be going away: hand everything to the unload-safe transport and write the
-    // snapshot synchronously, now, not in a later task that may never run.
-    onHidden() {
-      hidden = true;
-      guard(() => {
-        drain(true);  // effects are taken right below, synchronously
-        syncPayloadOptions();
-        apply(core.onHidden(now()));
-        apply(core.takeEffects());
-      });
-      if (!destroyed) persistNow(true);
-    },
+    // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core
+    // flushes a hidden tab once within backoff, and treats a page leave as the last chance.
+    onHidden() { hidden = true; leaving('onHidden'); },
+    onPageLeave() { hidden = true; leaving('onPageLeave'); },
     stats() {
       guard(() => drain(false));
       try { return fallback ? null : JSON.parse(core.stats()); } catch { return null; }

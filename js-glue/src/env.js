@@ -14,6 +14,8 @@ export function browserEnv(g = globalThis) {
     Blob: g.Blob,
     WebAssembly: g.WebAssembly,
     Temporal: g.Temporal,
+    AbortController: g.AbortController,
+    Date: g.Date,
     fetch: typeof g.fetch === 'function' ? g.fetch.bind(g) : undefined,
     setTimeout: g.setTimeout.bind(g),
     clearTimeout: g.clearTimeout.bind(g),
@@ -27,12 +29,15 @@ export function browserEnv(g = globalThis) {
   };
 }
 
-// Epoch milliseconds on a monotonic clock: backoff survives wall-clock jumps while timestamps
-// stay real dates (docs/design.md "Clock").
-export function nowMs(env) {
+// The core's two clocks (docs/design.md "Clocks"): the wall clock for what is stored or sent
+// (timestamps, ages, the session's idle time), the page's monotonic clock for durations (backoff,
+// timers, timeouts). performance.now() stops while the device sleeps and ignores clock changes;
+// Date.now() does neither, so each is used only for what it is right for.
+export function wallMs(env) {
+  return env.Date ? env.Date.now() : Date.now();
+}
+
+export function monoMs(env) {
   const p = env.performance;
-  if (p && typeof p.now === 'function' && typeof p.timeOrigin === 'number') {
-    return p.timeOrigin + p.now();
-  }
-  return Date.now();
+  return p && typeof p.now === 'function' ? p.now() : wallMs(env);
 }

@@ -2,8 +2,8 @@
 // the page ineligible for the back/forward cache, and `pagehide` + `visibilitychange` cover the
 // same moments (reliability.md §6).
 
-// host: {onLoad(), onHidden(), onVisible(), setOnline(bool)}. Returns a function that removes
-// every listener it added.
+// host: {onLoad(), onHidden(), onPageLeave(), onVisible(), setOnline(bool)}. Returns a function
+// that removes every listener it added. Facts only: what to send on each is the core's decision.
 export function wireLifecycle(env, host) {
   const w = env.window;
   const doc = env.document;
@@ -31,7 +31,7 @@ export function wireLifecycle(env, host) {
     if (doc.visibilityState === 'hidden') host.onHidden();
     else if (doc.visibilityState === 'visible') host.onVisible();
   });
-  listen(w, 'pagehide', () => host.onHidden());
+  listen(w, 'pagehide', () => host.onPageLeave());
   listen(w, 'pageshow', (e) => {
     // Restored from the back/forward cache: the page is alive again.
     if (e && e.persisted) host.onVisible();

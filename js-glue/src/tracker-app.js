@@ -62,7 +62,7 @@ export function startTracker(deps) {
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
     host = createHost({
-      env, core, options: deps.options, storage: createStorage(env, sourceId),
+      env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
       getPayloadOptions: deps.getPayloadOptions, onReady: deps.onReady,
     });
     host.start();

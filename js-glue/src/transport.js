@@ -1,11 +1,15 @@
-// Performs the `send` effects of the core and reports what happened. Never throws, never rejects:
-// every outcome, including a network error, becomes {status, retryAfter, body}.
+// Performs the `send` and `abort` effects of the core and reports what happened. Never throws,
+// never rejects: every outcome, including a network error, becomes {status, retryAfter, body}.
 
-const NO_RESPONSE = Object.freeze({ status: 0, retryAfter: '', body: '' });
+// C: the binding's contract constants (STATUS_NO_ANSWER, STATUS_HANDED_OFF).
+export function createTransport(env, C) {
+  const noAnswer = Object.freeze({ status: C.STATUS_NO_ANSWER, retryAfter: '', body: '' });
+  const controllers = new Map();  // request id -> AbortController, while it is on the wire
 
-export function createTransport(env) {
   async function viaFetch(send) {
-    if (typeof env.fetch !== 'function') return NO_RESPONSE;
+    if (typeof env.fetch !== 'function') return noAnswer;
+    const controller = typeof env.AbortController === 'function' ? new env.AbortController() : null;
+    if (controller) controllers.set(send.id, controller);
     try {
       const res = await env.fetch(send.url, {
         method: 'POST',
@@ -16,15 +20,22 @@ export function createTransport(env) {
         credentials: 'omit',
         // keepalive lets the request outlive the page; the core keeps these within the 64 KB quota.
         keepalive: send.transport === 'keepalive',
+        // A redirect would turn the POST into a GET whose 200 acknowledges nothing: stop at it.
+        redirect: 'manual',
+        signal: controller ? controller.signal : undefined,
       });
+      // fetch hides a redirect's status ('opaqueredirect', status 0): 300 stands for any redirect.
+      if (res.type === 'opaqueredirect') return { status: 300, retryAfter: '', body: '' };
       let body = '';
       try { body = await res.text(); } catch { /* body cut off: the status still counts */ }
       const retryAfter = (res.headers && typeof res.headers.get === 'function'
         && res.headers.get('Retry-After')) || '';
       return { status: res.status | 0, retryAfter, body };
     } catch {
-      // TypeError for offline, CORS, DNS, ad blockers; AbortError on navigation: all "no response".
-      return NO_RESPONSE;
+      // TypeError for offline, CORS, DNS, ad blockers; AbortError on navigation or our abort.
+      return noAnswer;
+    } finally {
+      controllers.delete(send.id);
     }
   }
 
@@ -32,18 +43,24 @@ export function createTransport(env) {
     try {
       const nav = env.navigator;
       if (!nav || typeof nav.sendBeacon !== 'function' || typeof env.Blob !== 'function') {
-        return NO_RESPONSE;
+        return noAnswer;
       }
       const queued = nav.sendBeacon(send.url, new env.Blob([send.body], { type: 'application/json' }));
-      // A beacon has no response; 202 tells the core "handed to the browser".
-      return queued ? { status: 202, retryAfter: '', body: '' } : NO_RESPONSE;
+      // A beacon has no response: "handed off" is all we know, never a 2xx.
+      return queued ? { status: C.STATUS_HANDED_OFF, retryAfter: '', body: '' } : noAnswer;
     } catch {
-      return NO_RESPONSE;
+      return noAnswer;
     }
   }
 
-  return function send(effect) {
+  function send(effect) {
     if (effect.transport === 'beacon') return Promise.resolve(viaBeacon(effect));
     return viaFetch(effect);
+  }
+  // The core gave up waiting for this request: cut it, so no late answer arrives.
+  send.abort = (id) => {
+    const c = controllers.get(id);
+    if (c) c.abort();
   };
+  return send;
 }

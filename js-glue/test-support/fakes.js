@@ -109,6 +109,7 @@ export function fakeEnv(opts = {}) {
   const storage = opts.localStorage === null ? null : (opts.localStorage || new FakeStorage());
   const fetchCalls = [];
   let clock = opts.clock ?? 1000;
+  let wallShift = 0;
   const env = {
     window: win,
     document: doc,
@@ -118,6 +119,8 @@ export function fakeEnv(opts = {}) {
     location,
     console: con,
     performance: { timeOrigin: 1_700_000_000_000, now: () => clock },
+    Date: { now: () => 1_700_000_000_000 + clock + wallShift },
+    AbortController,
     crypto: webcrypto,
     Blob,
     WebAssembly: opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly,
@@ -135,6 +138,8 @@ export function fakeEnv(opts = {}) {
   return {
     env, logs, fetchCalls, storage, document: doc, window: win,
     advance(ms) { clock += ms; },
+    // The device sleeps or the user changes the clock: only the wall clock moves.
+    shiftWall(ms) { wallShift += ms; },
     get clock() { return clock; },
   };
 }
@@ -147,6 +152,13 @@ export function fakeResponse(status, body = '', headers = {}) {
     text: async () => body,
   };
 }
+
+// The binding's contract constants as a fake module exports them (the real module's values are
+// checked against these in real-core.test.js).
+export const CONTRACT = Object.freeze({
+  TRACK_EFFECTS_PENDING: 1, TRACK_PERSIST_DUE: 2, TRACK_DEFERRED: 4, RECORD_SEPARATOR: 0x1e,
+  FIELD_SEPARATOR: 0x1f, STATUS_NO_ANSWER: 0, STATUS_HANDED_OFF: -1, MAX_EVENT_BYTES: 32768,
+});
 
 // A fake core with the binding contract's methods and simple behaviour: queue events, send the
 // whole queue on onLoad/flush/onHidden, `fire` alone at once; tests can queue extra effects.
@@ -187,8 +199,8 @@ export class FakeCore {
   setContext(...a) { this.rec('setContext', a); }
   setPageContext(...a) { this.rec('setPageContext', a); }
   setPayloadOptions(...a) { this.rec('setPayloadOptions', a); }
-  track(type, props, opts, now, created, ...r) {
-    this.rec('track', [type, props, opts, now, created, ...r]);
+  track(type, props, opts, wall, mono, created, ...r) {
+    this.rec('track', [type, props, opts, wall, mono, created, ...r]);
     if (this.trackResult !== null) return this.trackResult;
     if (!type) { this.last = 'track(type): event type must be a non-empty string'; return -1; }
     this.lastId = 'evt-' + this.calls.length;
@@ -208,19 +220,27 @@ export class FakeCore {
     let out = '';
     for (const rec of records.split('\x1e').slice(0, -1)) {
       const f = rec.split('\x1f');
-      const r = this.track(JSON.parse(f[0]), f[1], f[2], +f[3], +f[4], +f[5], +f[6], +f[7], +f[8]);
+      const r = this.track(JSON.parse(f[0]), f[1], f[2], +f[3], +f[4], +f[5], +f[6], +f[7], +f[8],
+        +f[9]);
       out += r + '\x1f' + (r < 0 ? this.lastError() : (r & 4) ? this.lastEventId() : '') + '\x1e';
     }
     return out;
   }
   lastError() { return this.last || ''; }
   lastEventId() { return this.lastId || ''; }
-  onLoad(now) { this.rec('onLoad', [now]); this.loaded = true; return this.fx(this.sendAll()); }
-  onHidden(now) { this.rec('onHidden', [now]); return this.fx({ ...this.sendAll('keepalive'), persist: true }); }
-  onVisible(now) { this.rec('onVisible', [now]); return this.fx(); }
-  setOnline(on, now) { this.rec('setOnline', [on, now]); return this.fx(); }
-  flush(now) { this.rec('flush', [now]); return this.fx(this.sendAll()); }
-  onWake(now) { this.rec('onWake', [now]); return this.fx(); }
+  onLoad(wall, mono) { this.rec('onLoad', [wall, mono]); this.loaded = true; return this.fx(this.sendAll()); }
+  onHidden(wall, mono) {
+    this.rec('onHidden', [wall, mono]);
+    return this.fx({ ...this.sendAll('keepalive'), persist: true });
+  }
+  onPageLeave(wall, mono) {
+    this.rec('onPageLeave', [wall, mono]);
+    return this.fx({ ...this.sendAll('keepalive'), persist: true });
+  }
+  onVisible(wall, mono) { this.rec('onVisible', [wall, mono]); return this.fx(); }
+  setOnline(on, wall, mono) { this.rec('setOnline', [on, wall, mono]); return this.fx(); }
+  flush(wall, mono) { this.rec('flush', [wall, mono]); return this.fx(this.sendAll()); }
+  onWake(wall, mono, ...r) { this.rec('onWake', [wall, mono, ...r]); return this.fx(); }
   onResponse(...a) { this.rec('onResponse', a); return this.fx({ persist: true }); }
   takeEffects() { this.rec('takeEffects', []); return this.fx(); }
   snapshot() { this.rec('snapshot', []); return JSON.stringify({ v: 1, events: this.queue }); }
@@ -234,7 +254,7 @@ FakeCore.instances = [];
 export function fakeFactory({ fail } = {}) {
   return async () => {
     if (fail) throw fail;
-    return { TrackerCore: FakeCore };
+    return { TrackerCore: FakeCore, ...CONTRACT };
   };
 }
 

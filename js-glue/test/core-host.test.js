@@ -2,13 +2,13 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHost } from '../src/core-host.js';
 import { createStorage } from '../src/storage.js';
-import { FakeCore, fakeEnv, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
+import { FakeCore, fakeEnv, fakeResponse, tick, OPTIONS, CONTRACT } from '../test-support/fakes.js';
 
 function setup(envOpts = {}, hostOpts = {}) {
   const f = fakeEnv(envOpts);
   const core = new FakeCore('{}');
   const store = createStorage(f.env, 'src-1');
-  const host = createHost({ env: f.env, core, options: OPTIONS, storage: store, ...hostOpts });
+  const host = createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: store, ...hostOpts });
   host.start();
   return { ...f, core, host, store };
 }
@@ -20,10 +20,12 @@ test('start passes identity read from cookie/localStorage and the stored snapsho
   f.storage.setItem('tracardi-device-id', 'dev-raw');
   f.storage.setItem('wasm-tracker:v1:src-1:queue', '{"v":1}');
   const core = new FakeCore('{}');
-  createHost({ env: f.env, core, options: OPTIONS, storage: createStorage(f.env, 'src-1') }).start();
-  const [, now, ids, snap, ...r] = core.named('start')[0];
-  assert.equal(typeof now, 'number');
-  assert.deepEqual(JSON.parse(ids), { session: 'sess-9', profile: 'prof-9', device: 'dev-raw' });
+  createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: createStorage(f.env, 'src-1') }).start();
+  const [, wall, mono, ids, snap, ...r] = core.named('start')[0];
+  assert.equal(wall, f.env.Date.now());
+  assert.equal(mono, f.env.performance.now());
+  assert.deepEqual(JSON.parse(ids),
+    { session: 'sess-9', profile: 'prof-9', device: 'dev-raw', origin: '' });
   assert.equal(snap, '{"v":1}');
   assert.equal(r.length, 4);
   for (const w of r) assert.ok(Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
@@ -110,11 +112,13 @@ test('send effect → fetch with exact init; onResponse gets status, Retry-After
   assert.equal(fetchCalls[0].url, 'https://api.example/track');
   assert.deepEqual(fetchCalls[0].init, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: fetchCalls[0].init.body, credentials: 'omit', keepalive: false,
+    body: fetchCalls[0].init.body, credentials: 'omit', keepalive: false, redirect: 'manual',
+    signal: fetchCalls[0].init.signal,
   });
+  assert.ok(fetchCalls[0].init.signal instanceof AbortSignal);
   const resp = core.named('onResponse')[0];
   assert.deepEqual(resp.slice(1, 5), [1, 429, '7', '{"detail":"slow"}']);
-  assert.equal(resp.length, 10);  // name + id, status, retryAfter, body, now, r0..r3
+  assert.equal(resp.length, 11);  // name + id, status, retryAfter, body, wall, mono, r0..r3
 });
 
 test('keepalive transport on hide; network error reports status 0', async () => {
@@ -149,9 +153,9 @@ test('payload options (window.response.context) pushed before flush-type calls, 
 test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { host, core } = setup();
-  core.extra = { wake: 1_700_000_000_000 + 1000 + 5000 };
+  core.extra = { wake: 1000 + 5000 };
   host.flush();
-  core.extra = { wake: 1_700_000_000_000 + 1000 + 2000 };
+  core.extra = { wake: 1000 + 2000 };
   host.flush();
   t.mock.timers.tick(1999);
   assert.equal(core.named('onWake').length, 0);
@@ -159,7 +163,7 @@ test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
   assert.equal(core.named('onWake').length, 1);
   t.mock.timers.tick(10000);
   assert.equal(core.named('onWake').length, 1, 'the replaced 5 s timer never fires');
-  core.extra = { wake: 1_700_000_000_000 + 1000 + 3000 };
+  core.extra = { wake: 1000 + 3000 };
   host.flush();
   core.extra = { wake: null };
   host.flush();
@@ -223,7 +227,7 @@ test('ready effect calls onReady once with the context; ux is injected', () => {
 test('destroy persists, cancels the timer and deletes the core', (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { host, core } = setup();
-  core.extra = { wake: 1_700_000_000_000 + 5000 };
+  core.extra = { wake: 1000 + 5000 };
   host.flush();
   host.destroy();
   assert.equal(core.deleted, true);
@@ -267,12 +271,71 @@ test('queues left by other pages are restored into the core, then their copies r
   f.storage.setItem('wasm-tracker:v1:other-source:queue:tabC', 'C');
   const core = new FakeCore('{}');
   const store = createStorage(f.env, 'src-1');
-  createHost({ env: f.env, core, options: OPTIONS, storage: store }).start();
-  assert.equal(core.named('start')[0][3], 'A');
+  createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: store }).start();
+  assert.equal(core.named('start')[0][4], 'A');
   assert.deepEqual(core.named('restore').map((c) => c[1]), ['B']);
   // Our own copy was written before theirs were removed; other sources are left alone.
   assert.ok(f.storage.getItem(store.key) !== null);
   assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabA'), null);
   assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabB'), null);
   assert.equal(f.storage.getItem('wasm-tracker:v1:other-source:queue:tabC'), 'C');
+});
+
+test('clocks: the wall clock and the monotonic clock reach the core separately', async () => {
+  const f = fakeEnv();
+  const core = new FakeCore('{}');
+  const host = createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS,
+    storage: createStorage(f.env, 'src-1') });
+  host.start();
+  f.shiftWall(8 * 3600 * 1000);  // the device slept: performance.now() stood still
+  host.track('after-sleep', {});
+  await tick();
+  const [, , , , wall, mono] = core.named('track').at(-1);
+  assert.equal(wall, f.env.Date.now());
+  assert.equal(mono, f.env.performance.now());
+  assert.equal(wall - mono, 1_700_000_000_000 + 8 * 3600 * 1000);
+});
+
+test('tab hidden and page leave are different facts for the core', () => {
+  const { host, core } = setup();
+  host.onHidden();
+  host.onPageLeave();
+  assert.equal(core.named('onHidden').length, 1);
+  assert.equal(core.named('onPageLeave').length, 1);
+});
+
+test('abort effect cuts the request on the wire; the core hears status 0 once', async () => {
+  let signal;
+  const { host, core } = setup({
+    fetchImpl: (url, init) => new Promise((resolve, reject) => {
+      signal = init.signal;
+      init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+    }),
+  });
+  host.track('a', {});
+  host.onLoad();
+  await tick();
+  assert.equal(signal.aborted, false);
+  core.extra = { abort: [1] };
+  host.flush();
+  assert.equal(signal.aborted, true);
+  await tick();
+  assert.deepEqual(core.named('onResponse').map((c) => c.slice(1, 3)), [[1, 0]]);
+});
+
+test('a redirect is reported as 300, never followed into a GET', async () => {
+  const { host, core } = setup({ fetchImpl: () => ({ ...fakeResponse(0), type: 'opaqueredirect' }) });
+  host.track('a', {});
+  host.onLoad();
+  await tick();
+  assert.equal(core.named('onResponse')[0][2], 300);
+});
+
+test('input certainly over the size limit never crosses into the core', async () => {
+  const { host, core, logs } = setup();
+  host.track('huge', { s: 'x'.repeat(CONTRACT.MAX_EVENT_BYTES + 1) });
+  host.track('small', {});
+  await tick();
+  assert.deepEqual(core.named('track').map((c) => c[1]), ['small']);
+  assert.ok(logs.error.some((a) => /"huge".*limit/.test(a[0])));
 });

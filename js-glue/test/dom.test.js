@@ -5,7 +5,7 @@ import { wireLifecycle } from '../src/lifecycle.js';
 import { buildContext, buildPageContext } from '../src/context.js';
 import { createHelpers } from '../src/helpers.js';
 import { createTransport } from '../src/transport.js';
-import { fakeEnv, FakeElement } from '../test-support/fakes.js';
+import { fakeEnv, FakeElement, CONTRACT } from '../test-support/fakes.js';
 
 test('ux: createElement/setAttribute/textContent only; on* and javascript: rejected', () => {
   const f = fakeEnv();
@@ -42,6 +42,7 @@ test('lifecycle: load, hide, pagehide, visible, bfcache restore, online/offline;
   const f = fakeEnv({ readyState: 'loading' });
   const seen = [];
   const host = { onLoad: () => seen.push('load'), onHidden: () => seen.push('hidden'),
+    onPageLeave: () => seen.push('leave'),
     onVisible: () => seen.push('visible'), setOnline: (b) => seen.push('online:' + b) };
   const unwire = wireLifecycle(f.env, host);
   for (const t of ['unload', 'beforeunload']) {
@@ -58,7 +59,7 @@ test('lifecycle: load, hide, pagehide, visible, bfcache restore, online/offline;
   f.document.dispatch('visibilitychange');
   f.window.dispatch('offline');
   f.window.dispatch('online');
-  assert.deepEqual(seen, ['load', 'hidden', 'hidden', 'visible', 'visible', 'online:false', 'online:true']);
+  assert.deepEqual(seen, ['load', 'hidden', 'leave', 'visible', 'visible', 'online:false', 'online:true']);
   unwire();
   f.window.dispatch('offline');
   assert.equal(seen.length, 7, 'listeners removed');
@@ -122,12 +123,12 @@ test('helpers: track forces fire, onClick/addListener return a remover', () => {
   assert.equal(clicks, 2);
 });
 
-test('transport: beacon uses an application/json Blob and reports 202 / 0', async () => {
+test('transport: beacon uses an application/json Blob and reports "handed off" (never 2xx) / 0', async () => {
   const sent = [];
   const f = fakeEnv({ navigator: { sendBeacon: (url, blob) => { sent.push([url, blob]); return sent.length === 1; } } });
-  const send = createTransport(f.env);
+  const send = createTransport(f.env, CONTRACT);
   const eff = { id: 1, url: 'https://api.example/track', transport: 'beacon', body: '{"a":1}' };
-  assert.deepEqual(await send(eff), { status: 202, retryAfter: '', body: '' });
+  assert.deepEqual(await send(eff), { status: CONTRACT.STATUS_HANDED_OFF, retryAfter: '', body: '' });
   assert.deepEqual(await send(eff), { status: 0, retryAfter: '', body: '' });
   assert.equal(sent[0][1].type, 'application/json');
   assert.equal(await sent[0][1].text(), '{"a":1}');
@@ -136,10 +137,10 @@ test('transport: beacon uses an application/json Blob and reports 202 / 0', asyn
 
 test('transport: never rejects (fetch throws synchronously, body read fails)', async () => {
   const f = fakeEnv({ fetchImpl: () => ({ status: 503, headers: { get: () => null }, text: async () => { throw new Error('cut'); } }) });
-  assert.deepEqual(await createTransport(f.env)({ url: 'u', body: '', transport: 'fetch' }), { status: 503, retryAfter: '', body: '' });
+  assert.deepEqual(await createTransport(f.env, CONTRACT)({ url: 'u', body: '', transport: 'fetch' }), { status: 503, retryAfter: '', body: '' });
   const g = fakeEnv();
   g.env.fetch = () => { throw new TypeError('blocked'); };
-  assert.deepEqual(await createTransport(g.env)({ url: 'u', body: '', transport: 'keepalive' }), { status: 0, retryAfter: '', body: '' });
+  assert.deepEqual(await createTransport(g.env, CONTRACT)({ url: 'u', body: '', transport: 'keepalive' }), { status: 0, retryAfter: '', body: '' });
 });
 
 test('trackExternalLinks: listed domains get __tr_pid/__tr_src on click, others untouched', async () => {

@@ -29,8 +29,8 @@ test('stub queue is replayed in call order with the original timestamps', async 
   const core = FakeCore.instances[0];
   const tracks = core.named('track');
   assert.deepEqual(tracks.map((c) => c[1]), ['first', 'second', 'third']);
-  assert.equal(tracks[0][5], stamps[0]);
-  assert.equal(tracks[1][5], stamps[1]);
+  assert.equal(tracks[0][6], stamps[0]);
+  assert.equal(tracks[1][6], stamps[1]);
   assert.equal(tracks[1][3], '{"save":false}');
   // onLoad after the replay, so pre-load events leave in one batch
   const names = core.calls.map((c) => c[0]);
@@ -39,7 +39,7 @@ test('stub queue is replayed in call order with the original timestamps', async 
   f.window.tracker.track('fourth', {});
   await Promise.resolve();  // calls of one task reach the core together, in a microtask
   assert.equal(core.named('track').at(-1)[1], 'fourth');
-  assert.equal(core.named('track').at(-1)[5], 0);
+  assert.equal(core.named('track').at(-1)[6], 0);
   assert.equal(f.window.tracker.__wasmTracker.state, 'running');
 });
 

@@ -67,6 +67,17 @@ export class Collector {
   async requestsWith(id: string): Promise<StoredRequest[]> {
     return (await this.requests()).filter((r) => r.event_ids.includes(id));
   }
+  /**
+   * Copies the collector accepted: every stored event counts 1 + its repeats by id. Printed as a
+   * `[copies]` line (collected for the delivery notes) and returned for the test's assertion.
+   */
+  async copies(label: string): Promise<{ events: number; copies: number; extra: number }> {
+    const { events } = await this.events();
+    const extra = events.reduce((n, e) => n + e.duplicates, 0);
+    const r = { events: events.length, copies: events.length + extra, extra };
+    console.log(`[copies] ${label}: events=${r.events} copies=${r.copies} extra=${r.extra}`);
+    return r;
+  }
   /** Poll until `count` events of `type` are stored (or the expect timeout), return them. */
   async waitFor(type: string, count = 1, timeout = 10_000): Promise<StoredEvent[]> {
     await expect.poll(async () => (await this.ofType(type)).length,

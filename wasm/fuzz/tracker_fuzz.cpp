@@ -40,7 +40,11 @@ const char* const good_options =
 void check(const tracker::Tracker& t) {
   const tracker::Stats s = t.stats();
   if (s.queued > tracker::policy::max_queued_events) std::abort();
+  if (s.queued_bytes > tracker::policy::max_queued_bytes) std::abort();
   if (t.snapshot().size() > tracker::policy::max_queued_bytes + s.queued * 64 + 64) std::abort();
+  std::uint64_t dropped = 0;
+  for (const auto& [reason, n] : s.dropped) dropped += n;
+  if (s.accepted + s.restored != s.acked + s.handed_off + dropped + s.queued) std::abort();
 }
 
 }  // namespace
@@ -50,14 +54,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool fuzz_config = in.byte() & 1;
   tracker::Tracker t(fuzz_config ? in.text() : std::string(good_options));
   double now = 1.7e12;
+  double wall_shift = 0;
+  auto clock = [&] { return tracker::Clock{now + wall_shift, now}; };
   std::uint32_t last_request = 0;
   auto entropy = [&in] { return tracker::Entropy{{in.word(), in.word(), in.word(), in.word()}}; };
   // Arguments are read into locals first: evaluation order of call arguments is unspecified.
   const std::string identity = in.text(), stored = in.text();
-  t.start(now, identity, stored, entropy());
+  t.start(clock(), identity, stored, entropy());
   while (!in.done()) {
     now += in.byte() * 97.0;
-    switch (in.byte() % 12) {
+    switch (in.byte() % 15) {
       case 2: {
         const std::string records = in.text();
         (void)tracker::track_batch(t, records);
@@ -66,22 +72,40 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 0: case 1: {
         const std::string type = in.text(), props = in.text(), opts = in.text();
         const tracker::Entropy e = entropy();
-        t.track(type, props, opts, now, 0, e);
+        t.track(type, props, opts, clock(), 0, e);
         break;
       }
-      case 3: t.on_load(now); break;
-      case 4: t.on_hidden(now); break;
-      case 5: t.on_visible(now); break;
-      case 6: t.set_online(in.byte() & 1, now); break;
-      case 7: t.flush(now); break;
-      case 8: t.on_wake(now + in.word()); break;
+      case 3: t.on_load(clock()); break;
+      case 4: t.on_hidden(clock()); break;
+      case 5: t.on_visible(clock()); break;
+      case 6: t.set_online(in.byte() & 1, clock()); break;
+      case 7: t.flush(clock()); break;
+      case 8: {
+        now += in.word();
+        const tracker::Entropy e = entropy();
+        t.on_wake(clock(), e);
+        break;
+      }
+      case 12: t.on_page_leave(clock()); break;
+      case 13: {
+        // A burst, so that short inputs reach the queue bounds (1,000 events / 1 MB).
+        const int n = in.byte() * 8;
+        const std::string props = in.text();
+        const bool fire = in.byte() & 1;
+        for (int i = 0; i < n; ++i) {
+          const tracker::Entropy e = entropy();
+          t.track("b", props, fire ? R"({"fire":true})" : "", clock(), 0, e);
+        }
+        break;
+      }
+      case 14: wall_shift += (static_cast<int>(in.byte()) - 128) * 3.6e6; break;  // sleep / clock change
       case 9: case 10: {
-        static constexpr int statuses[] = {0, 200, 204, 400, 408, 413, 422, 429, 500, 503, 302, 999};
-        const int status = statuses[in.byte() % 12];
+        static constexpr int statuses[] = {0, 200, 204, 400, 408, 413, 422, 429, 500, 503, 302, 999, -1};
+        const int status = statuses[in.byte() % 13];
         const std::uint32_t id = (in.byte() & 1) ? last_request : in.byte();
         const std::string retry_after = in.text(), body = in.text();
         const tracker::Entropy e = entropy();
-        t.on_response(id, status, retry_after, body, now, e);
+        t.on_response(id, status, retry_after, body, clock(), e);
         break;
       }
       case 11: {
@@ -102,10 +126,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // sharing an id, which fuzzed entropy can produce, are merged; expired ones dropped), and a
   // restored snapshot restores to itself.
   tracker::Tracker again(good_options);
-  again.start(now, "{}", t.snapshot(), entropy());
+  again.start(clock(), "{}", t.snapshot(), entropy());
   if (again.stats().queued > t.stats().queued) std::abort();
   tracker::Tracker third(good_options);
-  third.start(now, "{}", again.snapshot(), entropy());
+  third.start(clock(), "{}", again.snapshot(), entropy());
   if (third.stats().queued != again.stats().queued || third.snapshot() != again.snapshot()) std::abort();
   return 0;
 }

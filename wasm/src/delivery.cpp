@@ -93,6 +93,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
       e->owner = id;
       e->due = false;
       e->urgent = false;
+      e->outliving = transport != Transport::fetch;
     }
   }
   SendEffect s;
@@ -163,12 +164,12 @@ void Tracker::send_fires(const Clock& now) {
 }
 
 // Everything pending leaves now on the unload-safe transport, in batches, as far as the keepalive
-// budget goes. Tab hidden: once, and not in backoff. Page leave: the last chance, so backoff is
-// ignored. Events already on the wire are never re-sent here: a keepalive request outlives the
-// page by itself, and a plain fetch either reached the server (a re-send would be a copy) or not
-// (the snapshot still holds its events and the next page sends them).
+// budget goes; not in backoff (in an outage the next page is the better carrier: an event handed
+// to keepalive is not re-sent by it). On a page leave, events on a plain fetch go again too: the
+// page cannot finish that request, the browser finishes a keepalive one. Events on a keepalive
+// request are never sent again.
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
-  if (!online_ || paused_ || (!leaving && in_backoff(now))) return;
+  if (!online_ || paused_ || in_backoff(now)) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;
   auto ship = [&] {
@@ -182,7 +183,7 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
     return true;
   };
   for (const detail::QueuedEvent& e : queue_->events()) {
-    if (e.owner != 0) continue;
+    if (e.owner != 0 && (!leaving || e.outliving)) continue;
     if (chunk.size() >= policy::max_batch_events ||
         (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {
       if (!ship()) return;
@@ -201,12 +202,20 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
     return;
   }
   if (in_backoff(now)) return;
-  send_fires(now);
-  // Before the load event only a drain (load itself, or an explicit flush) sends a batch; a
-  // hidden tab may never see its load event, so it does not wait for it.
-  if (!loaded_ && trigger != Trigger::drain && !hidden_) return;
-  if (batch_in_flight()) return;
-  if (early_fire_in_flight() && !hidden_) return;
+  // After a failure, one request probes the server until one succeeds: retries do not fan out
+  // into parallel requests into the same outage, and fires ride in that one request.
+  const bool probing = failures_ > 0;
+  if (probing && !requests_.empty()) return;
+  if (!probing) send_fires(now);
+  bool urgent = false;
+  for (const detail::QueuedEvent& e : queue_->events()) urgent |= e.owner == 0 && e.urgent;
+  if (!(probing && urgent)) {
+    // Before the load event only a drain (load itself, or an explicit flush) sends a batch; a
+    // hidden tab may never see its load event, so it does not wait for it.
+    if (!loaded_ && trigger != Trigger::drain && !hidden_) return;
+    if (batch_in_flight()) return;
+    if (early_fire_in_flight() && !hidden_) return;
+  }
   // Decide whether the pending events are due: forced (load, flush, online, retry, hidden tab), a
   // full batch, or the oldest one has waited the flush interval.
   std::size_t pending = 0;
@@ -299,6 +308,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   for (std::uint64_t seq : owned) {
     detail::QueuedEvent* e = queue_->find(seq);
     e->owner = 0;
+    e->outliving = false;
     e->due = true;  // retried together in a batch, not as singles
   }
   effects_.persist = true;
@@ -387,8 +397,10 @@ void Tracker::update_wake(const Clock& now) {
   };
   for (const auto& [id, req] : requests_) consider(req.sent_mono + policy::request_timeout_ms);
   // Only schedule what pump() would act on; anything else is woken by an answer or a timeout.
-  if (online_ && !paused_ && !leaving_) {
-    const bool fire_slot = fires_in_flight() < policy::max_fire_in_flight;
+  const bool probing = failures_ > 0;
+  if (online_ && !paused_ && !leaving_ && !(probing && !requests_.empty())) {
+    // Mirrors pump(): a probe goes alone (fires ride in it); otherwise fires have their slots.
+    const bool fire_slot = probing || fires_in_flight() < policy::max_fire_in_flight;
     const bool batch_ok = (loaded_ || hidden_) && !batch_in_flight() && (hidden_ || !early_fire_in_flight());
     const double floor = std::max(now.mono_ms, backoff_until_);
     for (const detail::QueuedEvent& e : queue_->events()) {

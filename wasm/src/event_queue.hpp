@@ -21,6 +21,8 @@ struct QueuedEvent {
   bool due = false;           // send with the next batch without waiting for the flush interval
   bool urgent = false;        // fire/asBeacon not yet attempted: goes alone, at once, when allowed
   bool beacon = false;        // asBeacon: its single request uses the unload-safe transport
+  bool outliving = false;     // on a keepalive/beacon request: the browser finishes it, even
+                              // after the page is gone, so the next page must not re-send it
 };
 
 class EventQueue {

@@ -26,6 +26,8 @@ std::string write_snapshot(const EventQueue& queue) {
   out += ",\"events\":[";
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
+    // On a request the browser finishes after the page is gone: not the next page's to send.
+    if (e.owner != 0 && e.outliving) continue;
     if (!first) out += ',';
     first = false;
     out += "{\"a\":";

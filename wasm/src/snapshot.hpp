@@ -11,6 +11,8 @@
 namespace tracker {
 namespace detail {
 
+// Events on a keepalive/beacon request are left out: the browser delivers that request even after
+// the page is gone, so the next page re-sending them would only make copies.
 std::string write_snapshot(const EventQueue& queue);
 
 struct RestoredQueue {

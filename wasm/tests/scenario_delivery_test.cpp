@@ -12,6 +12,7 @@ namespace {
 
 using testing_support::ok_body;
 using testing_support::Page;
+using testing_support::json;
 
 void loaded(Page& p, const std::string& opts_identity = "{}") {
   p.start(opts_identity);
@@ -58,6 +59,24 @@ TEST(Delivery, ConcurrentFiresIntoAnOutageCostOneStepAndAreRetriedUnprompted) {
   EXPECT_LT(p.now - t0, 10000);
 }
 
+TEST(Delivery, AfterAFailureOneRequestProbesTheServerAndFiresRideInIt) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(0, "");  // blocked: backoff
+  p.track("f", "{}", R"({"fire":true})");
+  EXPECT_EQ(p.sent.size(), 1u);
+  p.advance(p.core.stats().backoff_until_ms - p.now + 1);
+  ASSERT_EQ(p.sent.size(), 2u) << "one probe, not a fire and a batch side by side";
+  EXPECT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"a", "f"}));
+  p.track("g", "{}", R"({"fire":true})");
+  EXPECT_EQ(p.sent.size(), 2u) << "nothing else while the probe is out";
+  p.respond_last(200, ok_body());
+  ASSERT_EQ(p.sent.size(), 3u);  // recovered: fires go alone again
+  EXPECT_EQ(Page::types(p.sent[2]), std::vector<std::string>{"g"});
+}
+
 TEST(Delivery, FireRequestsInFlightAreCappedAndTheRestFollowInOrder) {
   Page p;
   p.start();
@@ -93,29 +112,44 @@ TEST(Delivery, HiddenTabRespectsBackoffAndNeverResendsWhatIsOnTheWire) {
   EXPECT_EQ(p.core.stats().acked, 3u);
 }
 
-TEST(Delivery, PageLeaveIgnoresBackoffButDoesNotResendAPlainFetchInFlight) {
+TEST(Delivery, PageLeaveResendsWhatThePageCannotFinishAndTheNextPageSendsNoCopy) {
   Page p;
   loaded(p);
   p.track("on-the-wire");
   p.flush();
   ASSERT_EQ(p.sent.size(), 1u);
   const std::string wire_id = Page::ids(p.sent[0])[0];
-  p.track("f", "{}", R"({"fire":true})");
-  p.respond_last(503, "{}");  // the fire fails: backoff
   p.track("pending");
-  ASSERT_GT(p.core.stats().backoff_until_ms, p.now);
-  const std::size_t before = p.sent.size();
   p.leave();
-  ASSERT_EQ(p.sent.size(), before + 1);
-  EXPECT_EQ(p.sent.back().transport, Transport::keepalive);
-  EXPECT_EQ(Page::types(p.sent.back()), (std::vector<std::string>{"f", "pending"}));
-  EXPECT_EQ(sends_containing(p, wire_id), 1u);
-  // The snapshot still holds the event of the fetch the page could not finish.
-  EXPECT_NE(p.core.snapshot().find(wire_id), std::string::npos);
-  // Tracked by another pagehide listener: leaves at once on keepalive too.
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"on-the-wire", "pending"}));
+  // The browser finishes keepalive requests after the page is gone: the next page gets nothing
+  // to re-send (no copy), and an event tracked by a later pagehide listener leaves at once.
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u);
   p.track("late");
   EXPECT_EQ(Page::types(p.sent.back()), std::vector<std::string>{"late"});
   EXPECT_EQ(p.sent.back().transport, Transport::keepalive);
+  Page next(testing_support::options(), p.now + 100);
+  next.start("{}", p.core.snapshot());
+  EXPECT_EQ(next.core.stats().queued, 0u);
+}
+
+TEST(Delivery, PageLeaveInBackoffLeavesTheEventsToTheNextPage) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(0, "");  // blocked: backoff
+  p.track("b");
+  ASSERT_GT(p.core.stats().backoff_until_ms, p.now);
+  p.leave();
+  EXPECT_EQ(p.sent.size(), 1u);
+  Page next(testing_support::options(), p.now + 100);
+  next.start("{}", p.core.snapshot());
+  next.load();
+  ASSERT_EQ(next.sent.size(), 1u);
+  EXPECT_EQ(Page::types(next.sent[0]), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(Delivery, BeaconHandOffIsNeitherAckNorFailure) {

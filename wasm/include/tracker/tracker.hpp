@@ -90,8 +90,8 @@ class Tracker {
   // The tab was hidden (visibilitychange): it may be frozen or discarded without another word,
   // so what is pending leaves now on the unload-safe transport, once, and only outside backoff.
   void on_hidden(const Clock& now);
-  // The page is being left (pagehide): the last chance. Pending events and those on a request
-  // that dies with the page (plain fetch) leave on keepalive within its budget, even in backoff.
+  // The page is being left (pagehide): the last chance. Outside backoff, pending events and those
+  // on a request that dies with the page (plain fetch) leave on keepalive within its budget.
   void on_page_leave(const Clock& now);
   // Visible again (visibilitychange, or pageshow from the back/forward cache).
   void on_visible(const Clock& now);

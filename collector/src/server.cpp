@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include "body_scan.hpp"
 #include "http_util.hpp"
 #include "validation.hpp"
 
@@ -244,9 +245,10 @@ void Collector::install_routes() {
     send_json(res, 200, faults_.state());
   });
   svr.Post("/__admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
-    json cfg = json::parse(req.body, nullptr, false);
+    json cfg;
     std::string error;
-    if (cfg.is_discarded()) return send_detail(res, 422, "body must be a JSON object");
+    if (parse_bounded(req.body, kMaxBodyDepth, cfg) != BodyShape::ok)
+      return send_detail(res, 422, "body must be a JSON object");
     if (!faults_.configure(cfg, error)) return send_detail(res, 422, error);
     send_json(res, 200, faults_.state());
   });

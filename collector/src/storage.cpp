@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "body_scan.hpp"
 #include "http_util.hpp"
 #include "identity.hpp"
 
@@ -35,10 +36,14 @@ CREATE TABLE IF NOT EXISTS profiles(id TEXT PRIMARY KEY, created_ms INTEGER NOT 
 // cannot meet any; `replace` is a belt for the case it ever does.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Stored text passed the body's depth limit on the way in; a database written by an older
+// collector may hold deeper rows, which read back as null rather than recursing on them.
 json parse_or_null(const unsigned char* text) {
   if (!text) return nullptr;
-  json j = json::parse(reinterpret_cast<const char*>(text), nullptr, false);
-  return j.is_discarded() ? json(nullptr) : j;
+  json j;
+  if (parse_bounded(reinterpret_cast<const char*>(text), kMaxBodyDepth, j) != BodyShape::ok)
+    return nullptr;
+  return j;
 }
 
 std::string col_text(sqlite3_stmt* st, int i) {

@@ -95,4 +95,15 @@ json event(const std::string& type, const std::string& id) {
   return e;
 }
 
+std::string nested_body(int depth, const std::string& event_id) {
+  std::string body = R"({"source":{"id":"demo-source"},"events":[{"id":")" + event_id +
+                     R"(","type":"deep","properties":)";
+  body.reserve(body.size() + size_t(depth) * 6 + 16);
+  for (int i = 0; i < depth; ++i) body += R"({"a":)";
+  body += '1';
+  body.append(size_t(depth), '}');
+  body += "}]}";
+  return body;
+}
+
 }  // namespace collector::testing

@@ -41,6 +41,9 @@ class TestServer {
 nlohmann::json payload(const std::string& source, const nlohmann::json& session,
                        const nlohmann::json& profile, const nlohmann::json& events);
 nlohmann::json event(const std::string& type, const std::string& id = "");
+// A /track body whose one event has `properties` nested `depth` objects deep ({"a":{"a":...1}}),
+// built as text: a JSON DOM that deep is exactly what must never be built.
+std::string nested_body(int depth, const std::string& event_id = "deep-1");
 
 inline const char* const kOrigin = "http://shop.example.test:8130";
 

@@ -57,8 +57,15 @@ bool is_loopback_address(const std::string& addr) {
 void apply_cors(const httplib::Request& req, httplib::Response& res) {
   // Starlette adds nothing when the request has no Origin (not a CORS request).
   if (!req.has_header("Origin")) return;
+  const std::string& p = req.path;
+  if (p == "/__admin" || p.rfind("/__admin/", 0) == 0) return;
+  if (p == "/events" || p == "/requests" || p == "/health") {
+    res.set_header("Access-Control-Allow-Origin", "*");
+    return;
+  }
   res.set_header("Access-Control-Allow-Origin", req.get_header_value("Origin"));
   res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Expose-Headers", "Retry-After");
   res.set_header("Vary", "Origin");
 }
 

@@ -123,6 +123,7 @@ bool Collector::open(std::string& error) {
     }
     port_ = options_.port;
   }
+  admin_guard_.configure(options_.host, port_);
   return true;
 }
 
@@ -142,18 +143,22 @@ bool Collector::running() const { return server_->is_running(); }
 void Collector::install_routes() {
   auto& svr = *server_;
 
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_started = std::chrono::steady_clock::now();
     t_track_recorded = false;
+    // Before preflights: a preflight to an admin path is refused like the request it announces.
+    if (is_admin_path(req.path)) {
+      const std::string why = admin_guard_.refusal(req);
+      if (!why.empty()) {
+        send_detail(res, 403, why);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     if (req.method == "OPTIONS") {
       if (req.has_header("Access-Control-Request-Method"))
         answer_preflight(req, res);
       else
         send_detail(res, 405, "Method Not Allowed");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.path.rfind("/__admin/", 0) == 0 && !is_loopback_address(req.remote_addr)) {
-      send_detail(res, 403, "Admin endpoints answer loopback peers only");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;

@@ -65,7 +65,7 @@ TEST(Durability, CleanRestartKeepsEventsAndIdentity) {
 TEST(StorageDirect, ResetClearsEverything) {
   TestServer server;
   server.track(payload("demo-source", "s1", nullptr, {event("a", "r-1")}));
-  auto c = server.client();
+  auto c = server.admin();
   auto r = c.Post("/__admin/reset", "", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);

@@ -21,6 +21,8 @@ class TestServer {
   Collector& collector() { return *collector_; }
   const std::string& db_path() const { return options_.db_path; }
   httplib::Client client() const;
+  // A client that sends the admin header (X-Collector-Admin: 1) with every request.
+  httplib::Client admin() const;
 
   void stop();
   void start();  // again, on the same database (and a new port)
@@ -30,6 +32,7 @@ class TestServer {
   httplib::Result post_raw(const std::string& body, const std::string& content_type,
                            httplib::Headers headers = {}) const;
   nlohmann::json get_json(const std::string& path) const;
+  nlohmann::json admin_json(const std::string& path) const;  // GET through admin()
 
  private:
   Options options_;

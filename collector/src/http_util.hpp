@@ -37,7 +37,7 @@ void answer_preflight(const httplib::Request& req, httplib::Response& res);
 void register_mime_types(httplib::Server& server);
 
 // Closes the request's TCP connection without an answer (a "network error" for the browser).
-// httplib hands handlers no socket, so we find ours by its local/peer address pair.
+// httplib hands handlers no socket, so we find ours by its local and peer address and port.
 bool drop_connection(const httplib::Request& req);
 
 // FastAPI's rule for "is this body JSON": no Content-Type, application/json or application/*+json.

@@ -62,7 +62,7 @@ RequestRecord record_for(const httplib::Request& req, int64_t received_ms) {
   rec.received_ms = received_ms;
   rec.origin = req.get_header_value("Origin");
   rec.content_type = req.get_header_value("Content-Type");
-  rec.body = req.body;
+  rec.bytes = static_cast<int64_t>(req.body.size());
   return rec;
 }
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what it needs, builds, and runs every suite:
-# native unit + scenario tests, the same under ASan/UBSan, a bounded fuzz run, the collector
-# tests, the JS glue tests and the Playwright end-to-end suite. Exits non-zero on any failure.
+# native unit + scenario tests and the collector tests, the same under ASan/UBSan, bounded fuzz
+# runs of the core and of the collector, the JS glue tests and the Playwright end-to-end suite.
+# Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+COLLECTOR_FUZZ_SECONDS=${COLLECTOR_FUZZ_SECONDS:-30}
 failed=()
 step() { echo; echo "=================== $1"; }
 run() { local name=$1; shift; "$@" || failed+=("$name"); }
@@ -16,22 +18,33 @@ bash scripts/build.sh || { echo "build failed"; exit 1; }
 step "native tests (core + collector)"
 run native ctest --test-dir build-native -j "$JOBS" --output-on-failure
 
-step "sanitizer tests (ASan + UBSan)"
+step "sanitizer tests (ASan + UBSan: core and collector)"
+# The collector faces every page in the developer's browser, so it runs under the sanitizers too;
+# -fno-sanitize-recover=all (TRACKER_SANITIZE) makes any UBSan report fail its test.
 run asan-build bash -c "cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTRACKER_SANITIZE=ON \
-  -DTRACKER_BUILD_COLLECTOR=OFF -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-asan -j $JOBS"
+  -DTRACKER_BUILD_COLLECTOR=ON -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-asan -j $JOBS"
 # The property harness runs 100 seeds natively; under the sanitizers 20 keep the step short.
-run asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+run asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   TRACKER_PROPERTY_SEEDS=20 ctest --test-dir build-asan -j "$JOBS" --output-on-failure
 
-step "fuzz (libFuzzer, ${FUZZ_SECONDS}s)"
+step "fuzz (libFuzzer: core ${FUZZ_SECONDS}s, collector ${COLLECTOR_FUZZ_SECONDS}s)"
 run fuzz-build bash -c "cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACKER_FUZZ=ON -DTRACKER_BUILD_TESTS=OFF \
-  -DTRACKER_BUILD_COLLECTOR=OFF -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-fuzz -j $JOBS"
+  -DTRACKER_BUILD_COLLECTOR=ON -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-fuzz -j $JOBS"
 if [[ -x build-fuzz/wasm/fuzz/tracker_fuzz ]]; then
   corpus=$(mktemp -d)
   cp wasm/fuzz/corpus/* "$corpus"/
   run fuzz build-fuzz/wasm/fuzz/tracker_fuzz "$corpus" -max_total_time="$FUZZ_SECONDS" \
     -max_len=4096 -print_final_stats=1 -close_fd_mask=3
+  rm -rf "$corpus"
+fi
+if [[ -x build-fuzz/collector/fuzz/collector_fuzz ]]; then
+  # Bodies up to 64 KB so nesting past the depth limit (and long ones) is reachable.
+  corpus=$(mktemp -d)
+  cp collector/fuzz/corpus/* "$corpus"/
+  run collector-fuzz build-fuzz/collector/fuzz/collector_fuzz "$corpus" \
+    -dict=collector/fuzz/track.dict -max_total_time="$COLLECTOR_FUZZ_SECONDS" -max_len=65536 \
+    -print_final_stats=1 -close_fd_mask=3
   rm -rf "$corpus"
 fi
 

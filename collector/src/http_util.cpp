@@ -1,6 +1,7 @@
 #include "http_util.hpp"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -57,8 +58,15 @@ bool is_loopback_address(const std::string& addr) {
 void apply_cors(const httplib::Request& req, httplib::Response& res) {
   // Starlette adds nothing when the request has no Origin (not a CORS request).
   if (!req.has_header("Origin")) return;
+  const std::string& p = req.path;
+  if (p == "/__admin" || p.rfind("/__admin/", 0) == 0) return;
+  if (p == "/events" || p == "/requests" || p == "/health") {
+    res.set_header("Access-Control-Allow-Origin", "*");
+    return;
+  }
   res.set_header("Access-Control-Allow-Origin", req.get_header_value("Origin"));
   res.set_header("Access-Control-Allow-Credentials", "true");
+  res.set_header("Access-Control-Expose-Headers", "Retry-After");
   res.set_header("Vary", "Origin");
 }
 
@@ -91,6 +99,15 @@ int port_of(const sockaddr_storage& ss) {
   if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
   return -1;
 }
+
+// The numeric form httplib gives in Request::remote_addr/local_addr (getnameinfo, NUMERICHOST).
+std::string host_of(const sockaddr_storage& ss, socklen_t len) {
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&ss), len, host, sizeof host, nullptr, 0,
+                  NI_NUMERICHOST) != 0)
+    return {};
+  return host;
+}
 }  // namespace
 
 bool drop_connection(const httplib::Request& req) {
@@ -105,6 +122,9 @@ bool drop_connection(const httplib::Request& req) {
     if (port_of(local) != req.local_port) continue;
     if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0) continue;
     if (port_of(peer) != req.remote_port) continue;
+    // Ports alone are not unique: another connection may pair the same ports on other
+    // addresses (127.0.0.2 vs 127.0.0.1, IPv4 vs IPv6). The full four-tuple is.
+    if (host_of(local, ll) != req.local_addr || host_of(peer, pl) != req.remote_addr) continue;
     // Chrome silently re-sends a request (even a POST) when a reused keep-alive connection
     // closes before any answer byte, taking it for a stale socket. A few non-HTTP bytes rule
     // that out and are refused as HTTP/0.9 on a non-80 port (ERR_INVALID_HTTP_RESPONSE), so the

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include "body_scan.hpp"
 #include "http_util.hpp"
 #include "validation.hpp"
 
@@ -61,7 +62,7 @@ RequestRecord record_for(const httplib::Request& req, int64_t received_ms) {
   rec.received_ms = received_ms;
   rec.origin = req.get_header_value("Origin");
   rec.content_type = req.get_header_value("Content-Type");
-  rec.body = req.body;
+  rec.bytes = static_cast<int64_t>(req.body.size());
   return rec;
 }
 
@@ -122,6 +123,7 @@ bool Collector::open(std::string& error) {
     }
     port_ = options_.port;
   }
+  admin_guard_.configure(options_.host, port_);
   return true;
 }
 
@@ -141,18 +143,22 @@ bool Collector::running() const { return server_->is_running(); }
 void Collector::install_routes() {
   auto& svr = *server_;
 
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_started = std::chrono::steady_clock::now();
     t_track_recorded = false;
+    // Before preflights: a preflight to an admin path is refused like the request it announces.
+    if (is_admin_path(req.path)) {
+      const std::string why = admin_guard_.refusal(req);
+      if (!why.empty()) {
+        send_detail(res, 403, why);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     if (req.method == "OPTIONS") {
       if (req.has_header("Access-Control-Request-Method"))
         answer_preflight(req, res);
       else
         send_detail(res, 405, "Method Not Allowed");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.path.rfind("/__admin/", 0) == 0 && !is_loopback_address(req.remote_addr)) {
-      send_detail(res, 403, "Admin endpoints answer loopback peers only");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -244,9 +250,10 @@ void Collector::install_routes() {
     send_json(res, 200, faults_.state());
   });
   svr.Post("/__admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
-    json cfg = json::parse(req.body, nullptr, false);
+    json cfg;
     std::string error;
-    if (cfg.is_discarded()) return send_detail(res, 422, "body must be a JSON object");
+    if (parse_bounded(req.body, kMaxBodyDepth, cfg) != BodyShape::ok)
+      return send_detail(res, 422, "body must be a JSON object");
     if (!faults_.configure(cfg, error)) return send_detail(res, 422, error);
     send_json(res, 200, faults_.state());
   });

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "admin_guard.hpp"
 #include "cli.hpp"
 #include "faults.hpp"
 #include "sources.hpp"
@@ -47,6 +48,7 @@ class Collector {
   SourceRegistry sources_;
   Storage storage_;
   Faults faults_;
+  AdminGuard admin_guard_;  // configured once the port is known
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;
   std::atomic<bool> stop_requested_{false};

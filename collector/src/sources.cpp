@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "body_scan.hpp"
+
 namespace collector {
 
 using nlohmann::json;
@@ -22,8 +24,8 @@ const char* const kBuiltinSources = R"json([
 }  // namespace
 
 bool SourceRegistry::load_json(const std::string& text, std::string& error) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_array()) {
+  json doc;  // `ux` is copied and dumped into every answer, so its depth is bounded too
+  if (parse_bounded(text, kMaxBodyDepth, doc) != BodyShape::ok || !doc.is_array()) {
     error = "sources: expected a JSON list of {id, name, enabled, static_profile_id, ux}";
     return false;
   }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "body_scan.hpp"
 #include "http_util.hpp"
 #include "identity.hpp"
 
@@ -16,7 +17,7 @@ namespace {
 const char* const kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS payloads(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL, status INTEGER NOT NULL,
-  origin TEXT, content_type TEXT, bytes INTEGER NOT NULL, body BLOB,
+  origin TEXT, content_type TEXT, bytes INTEGER NOT NULL,
   source TEXT, session TEXT, profile TEXT, event_ids TEXT NOT NULL, injected INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events(
   row INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
@@ -35,10 +36,14 @@ CREATE TABLE IF NOT EXISTS profiles(id TEXT PRIMARY KEY, created_ms INTEGER NOT 
 // cannot meet any; `replace` is a belt for the case it ever does.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// Stored text passed the body's depth limit on the way in; a database written by an older
+// collector may hold deeper rows, which read back as null rather than recursing on them.
 json parse_or_null(const unsigned char* text) {
   if (!text) return nullptr;
-  json j = json::parse(reinterpret_cast<const char*>(text), nullptr, false);
-  return j.is_discarded() ? json(nullptr) : j;
+  json j;
+  if (parse_bounded(reinterpret_cast<const char*>(text), kMaxBodyDepth, j) != BodyShape::ok)
+    return nullptr;
+  return j;
 }
 
 std::string col_text(sqlite3_stmt* st, int i) {
@@ -111,8 +116,8 @@ bool Storage::open(const std::string& path, std::string& error) {
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
     exec(kSchema);
     insert_payload_ = prepare(
-        "INSERT INTO payloads(received_ms,status,origin,content_type,bytes,body,source,session,"
-        "profile,event_ids,injected) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO payloads(received_ms,status,origin,content_type,bytes,source,session,"
+        "profile,event_ids,injected) VALUES(?,?,?,?,?,?,?,?,?,?)");
     insert_event_ = prepare(
         "INSERT OR IGNORE INTO events(id,type,source,session,profile,properties,options,context,"
         "time,tags,received_ms,request) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -150,13 +155,12 @@ int64_t Storage::insert_payload(const RequestRecord& rec) {
   sqlite3_bind_int(st, 2, rec.status);
   bind_opt(st, 3, rec.origin);
   bind_opt(st, 4, rec.content_type);
-  sqlite3_bind_int64(st, 5, static_cast<int64_t>(rec.body.size()));
-  sqlite3_bind_blob(st, 6, rec.body.data(), static_cast<int>(rec.body.size()), SQLITE_TRANSIENT);
-  bind_opt(st, 7, rec.source);
-  bind_opt(st, 8, rec.session);
-  bind_opt(st, 9, rec.profile);
-  bind_text(st, 10, dump(json(rec.event_ids)));
-  sqlite3_bind_int(st, 11, rec.injected ? 1 : 0);
+  sqlite3_bind_int64(st, 5, rec.bytes);
+  bind_opt(st, 6, rec.source);
+  bind_opt(st, 7, rec.session);
+  bind_opt(st, 8, rec.profile);
+  bind_text(st, 9, dump(json(rec.event_ids)));
+  sqlite3_bind_int(st, 10, rec.injected ? 1 : 0);
   if (sqlite3_step(st) != SQLITE_DONE)
     throw std::runtime_error(std::string("sqlite insert payload: ") + sqlite3_errmsg(db_));
   return sqlite3_last_insert_rowid(db_);
@@ -339,9 +343,20 @@ json Storage::requests(int64_t after, int64_t limit) {
 void Storage::reset() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!db_) throw std::runtime_error("storage closed");
-  // sqlite_sequence too, so seq and row numbering restart at 1 for each test.
-  exec("BEGIN IMMEDIATE; DELETE FROM payloads; DELETE FROM events; DELETE FROM sessions;"
-       "DELETE FROM profiles; DELETE FROM sqlite_sequence; COMMIT;");
+  // One statement per exec, so a failure is caught between BEGIN and COMMIT and rolled back;
+  // in one multi-statement exec it left the transaction open and every later write failed.
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec("DELETE FROM payloads");
+    exec("DELETE FROM events");
+    exec("DELETE FROM sessions");
+    exec("DELETE FROM profiles");
+    exec("DELETE FROM sqlite_sequence");  // so seq and row numbering restart at 1 for each test
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 }  // namespace collector

@@ -24,7 +24,7 @@ struct RequestRecord {
   int status = 0;  // 0: no answer was sent (dropped or hung connection)
   std::string origin;
   std::string content_type;
-  std::string body;
+  int64_t bytes = 0;  // body size; the body itself is not kept (nothing reads it back)
   std::string source, session, profile;
   std::vector<std::string> event_ids;
   bool injected = false;  // answered by fault injection, nothing stored

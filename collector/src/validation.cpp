@@ -1,5 +1,6 @@
 #include "validation.hpp"
 
+#include "body_scan.hpp"
 #include "http_util.hpp"
 
 namespace collector {
@@ -89,15 +90,24 @@ void validate_event(const json& ev, size_t i, Errors& errs, std::vector<EventInp
 
 }  // namespace
 
-Validation validate_track_body(const std::string& body) {
+Validation validate_track_body(const std::string& body, int max_depth) {
   Validation v;
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded()) {
-    v.status = 422;
-    v.detail = json::array({{{"loc", json::array({"body", 0})},
-                             {"msg", "JSON decode error"},
-                             {"type", "value_error.jsondecode"}}});
-    return v;
+  json doc;
+  switch (parse_bounded(body, max_depth, doc)) {
+    case BodyShape::ok:
+      break;
+    case BodyShape::too_deep:
+      // Python's json gives up near 1,000 levels with a RecursionError (a 500 in FastAPI); we
+      // refuse much earlier, as a client error the tracker drops instead of retrying.
+      v.status = 422;
+      v.detail = "Request body nested too deeply (limit " + std::to_string(max_depth) + " levels)";
+      return v;
+    case BodyShape::malformed:
+      v.status = 422;
+      v.detail = json::array({{{"loc", json::array({"body", 0})},
+                               {"msg", "JSON decode error"},
+                               {"type", "value_error.jsondecode"}}});
+      return v;
   }
   Errors errs;
   if (!doc.is_object()) {
@@ -139,14 +149,7 @@ Validation validate_track_body(const std::string& body) {
 }
 
 std::vector<std::string> event_ids_in(const std::string& body) {
-  std::vector<std::string> ids;
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("events") ||
-      !doc["events"].is_array())
-    return ids;
-  for (const auto& ev : doc["events"])
-    if (ev.is_object() && ev.contains("id") && ev["id"].is_string()) ids.push_back(ev["id"]);
-  return ids;
+  return scan_body(body).event_ids;
 }
 
 }  // namespace collector

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "body_scan.hpp"
+
 namespace collector {
 
 struct EventInput {
@@ -34,11 +36,13 @@ struct Validation {
   bool ok() const { return status == 200; }
 };
 
-// `body` is the raw request body, already known to be meant as JSON.
-Validation validate_track_body(const std::string& body);
+// `body` is the raw request body, already known to be meant as JSON. A body nested deeper than
+// `max_depth` is refused (422) before any JSON document is built from it.
+Validation validate_track_body(const std::string& body, int max_depth = kMaxBodyDepth);
 
-// Event ids found in a body, whatever its validity; /requests lists them even for rejected
-// requests so e2e tests can tell which events a failed attempt carried.
+// Event ids found in a well-formed body, valid or not; /requests lists them even for rejected
+// requests so e2e tests can tell which events a failed attempt carried. Streaming: safe on any
+// input (a malformed or too deep body has none).
 std::vector<std::string> event_ids_in(const std::string& body);
 
 }  // namespace collector

@@ -1,5 +1,6 @@
-// CORS like Starlette's CORSMiddleware(allow_origins=["*"], allow_credentials=True, ...) on
-// every answer, plus X-Process-Time and static file MIME types.
+// CORS like Starlette's CORSMiddleware(allow_origins=["*"], allow_credentials=True,
+// expose_headers=["Retry-After"], ...) on /track and static answers; `*` without credentials on
+// the read API; none on admin answers. Plus X-Process-Time and static file MIME types.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -18,7 +19,17 @@ void expect_cors(const httplib::Result& r, const std::string& what) {
   EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), kOrigin) << what;
   EXPECT_EQ(r->get_header_value("Access-Control-Allow-Credentials"), "true") << what;
   EXPECT_EQ(r->get_header_value("Vary"), "Origin") << what;
+  // Without it a tracker on another origin reads Retry-After as "" and ignores the server's
+  // pacing (Tracardi's middleware has the same gap unless expose_headers is set).
+  EXPECT_EQ(r->get_header_value("Access-Control-Expose-Headers"), "Retry-After") << what;
   EXPECT_TRUE(r->has_header("X-Process-Time")) << what;
+}
+
+void expect_public_read(const httplib::Result& r, const std::string& what) {
+  ASSERT_TRUE(r) << what;
+  EXPECT_EQ(r->status, 200) << what;
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "*") << what;
+  EXPECT_FALSE(r->has_header("Access-Control-Allow-Credentials")) << what;
 }
 
 TEST(Cors, OnEveryStatus) {
@@ -38,19 +49,45 @@ TEST(Cors, OnEveryStatus) {
   EXPECT_EQ(invalid->status, 422);
   expect_cors(invalid, "422");
 
-  auto c = server.client();
-  ASSERT_EQ(c.Post("/__admin/faults", R"({"fail_next":1,"status":503})", "application/json")->status,
+  auto admin = server.admin();
+  ASSERT_EQ(admin.Post("/__admin/faults", R"({"fail_next":1,"status":503})", "application/json")
+                ->status,
             200);
   auto injected = server.track(payload("demo-source", nullptr, nullptr, {event("a")}));
   EXPECT_EQ(injected->status, 503);
   expect_cors(injected, "injected 503");
 
+  auto c = server.client();
   auto missing = c.Get("/nothing-here", {{"Origin", kOrigin}});
   EXPECT_EQ(missing->status, 404);
   expect_cors(missing, "404");
-  auto events = c.Get("/events", {{"Origin", kOrigin}});
-  EXPECT_EQ(events->status, 200);
-  expect_cors(events, "GET /events");
+}
+
+TEST(Cors, RetryAfterIsReadableCrossOrigin) {
+  TestServer server;
+  ASSERT_EQ(server.admin()
+                .Post("/__admin/faults", R"({"fail_next":1,"status":429,"retry_after":"3"})",
+                      "application/json")
+                ->status,
+            200);
+  auto r = server.track(payload("demo-source", nullptr, nullptr, {event("a")}));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "3");
+  expect_cors(r, "429");
+}
+
+// The read API holds nothing a page should read with the user's cookies: any origin may read
+// it, none with credentials (no reflected Origin + Allow-Credentials).
+TEST(Cors, ReadApiIsPublicWithoutCredentials) {
+  TestServer server;
+  auto c = server.client();
+  expect_public_read(c.Get("/events", {{"Origin", kOrigin}}), "GET /events");
+  expect_public_read(c.Get("/requests", {{"Origin", kOrigin}}), "GET /requests");
+  expect_public_read(c.Get("/health", {{"Origin", kOrigin}}), "GET /health");
+  expect_public_read(c.Get("/events?limit=1", {{"Origin", "null"}}), "opaque origin");
+  auto pre = c.Options("/events", {{"Origin", kOrigin}, {"Access-Control-Request-Method", "GET"}});
+  expect_public_read(pre, "preflight /events");
 }
 
 TEST(Cors, Preflight) {

@@ -20,7 +20,7 @@ class FaultsTest : public ::testing::Test {
  protected:
   TestServer server;
   httplib::Result set_faults(const json& cfg) {
-    auto c = server.client();
+    auto c = server.admin();
     return c.Post("/__admin/faults", cfg.dump(), "application/json");
   }
   json ok_payload(const std::string& id) {
@@ -50,7 +50,7 @@ TEST_F(FaultsTest, FailNextWithRetryAfterStoresNothing) {
   EXPECT_EQ(reqs[0]["status"], 503);
   EXPECT_EQ(reqs[0]["event_ids"], json::array({"f-1"}));
   EXPECT_EQ(reqs[2]["injected"], false);
-  EXPECT_EQ(server.get_json("/__admin/faults")["injected"], 2);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["injected"], 2);
 }
 
 TEST_F(FaultsTest, DropClosesWithoutAnswer) {
@@ -69,7 +69,7 @@ TEST_F(FaultsTest, HangIsReleasedByClear) {
   auto started = std::chrono::steady_clock::now();
   std::thread clearer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    auto c = server.client();
+    auto c = server.admin();
     EXPECT_EQ(c.Delete("/__admin/faults")->status, 200);
   });
   auto t = server.track(ok_payload("h-1"));
@@ -81,7 +81,7 @@ TEST_F(FaultsTest, HangIsReleasedByClear) {
 
 TEST(FaultsStop, StopReleasesAHangingRequest) {
   TestServer server;
-  auto c = server.client();
+  auto c = server.admin();
   ASSERT_EQ(c.Post("/__admin/faults", R"({"hang_next":1})", "application/json")->status, 200);
   std::thread hanging([&] {
     auto t = server.track(payload("demo-source", nullptr, nullptr, {event("a")}));
@@ -102,16 +102,16 @@ TEST_F(FaultsTest, DelayAppliesToAnswers) {
 }
 
 TEST_F(FaultsTest, StateAndValidation) {
-  json st = server.get_json("/__admin/faults");
+  json st = server.admin_json("/__admin/faults");
   EXPECT_EQ(st, json::parse(R"({"fail_next":0,"status":500,"retry_after":null,"delay_ms":0,
                                "drop_next":0,"hang_next":0,"injected":0})"));
   EXPECT_EQ(set_faults({{"fail_next", -1}})->status, 422);
   EXPECT_EQ(set_faults({{"status", 42}})->status, 422);
-  auto c = server.client();
+  auto c = server.admin();
   EXPECT_EQ(c.Post("/__admin/faults", "nope", "application/json")->status, 422);
   EXPECT_EQ(set_faults({{"fail_next", 1}})->status, 200);
   EXPECT_EQ(c.Delete("/__admin/faults")->status, 200);
-  EXPECT_EQ(server.get_json("/__admin/faults")["fail_next"], 0);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["fail_next"], 0);
 }
 
 TEST(Loopback, Predicate) {
@@ -155,6 +155,7 @@ TEST(Loopback, AdminRefusedFromOtherPeers) {
   while (!server.running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   httplib::Client remote(addr, server.port());
   remote.set_connection_timeout(2);
+  remote.set_default_headers({{"X-Collector-Admin", "1"}});  // refused for the peer alone
   auto r = remote.Post("/__admin/reset", "", "application/json");
   if (r) {
     EXPECT_EQ(r->status, 403);

@@ -55,6 +55,12 @@ httplib::Client TestServer::client() const {
   return c;
 }
 
+httplib::Client TestServer::admin() const {
+  httplib::Client c = client();
+  c.set_default_headers({{"X-Collector-Admin", "1"}});
+  return c;
+}
+
 httplib::Result TestServer::track(const json& body, httplib::Headers headers) const {
   return post_raw(body.dump(), "application/json", std::move(headers));
 }
@@ -68,6 +74,13 @@ httplib::Result TestServer::post_raw(const std::string& body, const std::string&
 
 json TestServer::get_json(const std::string& path) const {
   auto c = client();
+  auto r = c.Get(path.c_str());
+  if (!r || r->status != 200) throw std::runtime_error("GET " + path + " failed");
+  return json::parse(r->body);
+}
+
+json TestServer::admin_json(const std::string& path) const {
+  auto c = admin();
   auto r = c.Get(path.c_str());
   if (!r || r->status != 200) throw std::runtime_error("GET " + path + " failed");
   return json::parse(r->body);
@@ -93,6 +106,17 @@ json event(const std::string& type, const std::string& id) {
             {"time", {{"create", "2024-05-01T10:00:00.000Z"}}}};
   if (!id.empty()) e["id"] = id;
   return e;
+}
+
+std::string nested_body(int depth, const std::string& event_id) {
+  std::string body = R"({"source":{"id":"demo-source"},"events":[{"id":")" + event_id +
+                     R"(","type":"deep","properties":)";
+  body.reserve(body.size() + size_t(depth) * 6 + 16);
+  for (int i = 0; i < depth; ++i) body += R"({"a":)";
+  body += '1';
+  body.append(size_t(depth), '}');
+  body += "}]}";
+  return body;
 }
 
 }  // namespace collector::testing

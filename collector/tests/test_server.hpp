@@ -21,6 +21,8 @@ class TestServer {
   Collector& collector() { return *collector_; }
   const std::string& db_path() const { return options_.db_path; }
   httplib::Client client() const;
+  // A client that sends the admin header (X-Collector-Admin: 1) with every request.
+  httplib::Client admin() const;
 
   void stop();
   void start();  // again, on the same database (and a new port)
@@ -30,6 +32,7 @@ class TestServer {
   httplib::Result post_raw(const std::string& body, const std::string& content_type,
                            httplib::Headers headers = {}) const;
   nlohmann::json get_json(const std::string& path) const;
+  nlohmann::json admin_json(const std::string& path) const;  // GET through admin()
 
  private:
   Options options_;
@@ -41,6 +44,9 @@ class TestServer {
 nlohmann::json payload(const std::string& source, const nlohmann::json& session,
                        const nlohmann::json& profile, const nlohmann::json& events);
 nlohmann::json event(const std::string& type, const std::string& id = "");
+// A /track body whose one event has `properties` nested `depth` objects deep ({"a":{"a":...1}}),
+// built as text: a JSON DOM that deep is exactly what must never be built.
+std::string nested_body(int depth, const std::string& event_id = "deep-1");
 
 inline const char* const kOrigin = "http://shop.example.test:8130";
 

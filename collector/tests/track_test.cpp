@@ -163,5 +163,52 @@ TEST(TrackLimits, AcceptTextPlainFlag) {
   EXPECT_EQ(r->status, 422);
 }
 
+// ~900 KB of `{"a":` 150,000 deep: under the body limit, and far past any stack a recursive
+// parser, copy or dump would need. It used to kill the process (SIGSEGV).
+TEST_F(TrackTest, DeeplyNestedBodyIs422AndTheCollectorKeepsAnswering) {
+  const std::string deep = nested_body(150000);
+  ASSERT_LT(deep.size(), server.collector().options().max_body);
+  auto r = server.post_raw(deep, "application/json");
+  ASSERT_TRUE(r) << "no answer: the collector died";
+  EXPECT_EQ(r->status, 422);
+  json body = json::parse(r->body);
+  EXPECT_EQ(body["detail"], "Request body nested too deeply (limit 64 levels)");
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), kOrigin);
+  // Still serving, nothing stored, the rejection recorded.
+  EXPECT_EQ(server.get_json("/health"), json({{"ok", true}}));
+  auto ok = server.track(payload("demo-source", nullptr, nullptr, {event("after-deep", "ok-1")}));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  json ev = server.get_json("/events");
+  EXPECT_EQ(ev["total"], 1);
+  EXPECT_EQ(ev["events"][0]["id"], "ok-1");
+  auto reqs = server.get_json("/requests")["requests"];
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0]["status"], 422);
+  EXPECT_EQ(reqs[0]["bytes"], deep.size());
+}
+
+// The limit is on the whole body (root object = level 1): properties 61 deep put the innermost
+// object at level 64, which is stored and read back intact; one more level is refused.
+TEST_F(TrackTest, NestingUpToTheLimitIsStored) {
+  auto at_limit = server.post_raw(nested_body(61, "limit-ok"), "application/json");
+  ASSERT_TRUE(at_limit);
+  EXPECT_EQ(at_limit->status, 200) << at_limit->body;
+  auto over = server.post_raw(nested_body(62, "limit-over"), "application/json");
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->status, 422);
+  json ev = server.get_json("/events");
+  ASSERT_EQ(ev["total"], 1);
+  EXPECT_EQ(ev["events"][0]["id"], "limit-ok");
+  const json* p = &ev["events"][0]["properties"];
+  int levels = 0;
+  while (p->is_object()) {
+    p = &(*p)["a"];
+    ++levels;
+  }
+  EXPECT_EQ(levels, 61);
+  EXPECT_EQ(*p, 1);
+}
+
 }  // namespace
 }  // namespace collector::testing

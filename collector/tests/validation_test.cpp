@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "http_util.hpp"
+#include "test_server.hpp"
 #include "validation.hpp"
 
 namespace collector {
@@ -65,6 +66,29 @@ TEST(Validation, EventIdsOfAnyBody) {
   EXPECT_EQ(event_ids_in(R"({"events":[{"id":"a"},{"type":"x"},{"id":"b"}]})"),
             (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(event_ids_in("garbage").empty());
+  // As a parsed document reads them: the last of repeated keys wins, non-strings are no ids,
+  // ids elsewhere (source, nested properties) are not event ids.
+  EXPECT_EQ(event_ids_in(R"({"events":[{"id":"a","id":"b"},{"id":"c","id":7},{"id":{"x":1}}]})"),
+            (std::vector<std::string>{"b"}));
+  EXPECT_EQ(event_ids_in(R"({"events":[{"id":"old"}],"events":[{"id":"new"}]})"),
+            (std::vector<std::string>{"new"}));
+  EXPECT_EQ(event_ids_in(R"({"source":{"id":"s"},"events":[{"properties":{"id":"p"},"id":"e"}]})"),
+            (std::vector<std::string>{"e"}));
+  EXPECT_TRUE(event_ids_in(R"({"events":{"id":"x"}})").empty());
+  EXPECT_TRUE(event_ids_in(R"([{"events":[{"id":"x"}]}])").empty());
+}
+
+// Nothing on the way recurses per level: 300,000 levels are refused, not a stack overflow.
+TEST(Validation, NestingPastTheLimitIsRefusedWithoutRecursion) {
+  Validation v = validate_track_body(testing::nested_body(300000));
+  EXPECT_EQ(v.status, 422);
+  EXPECT_EQ(v.detail, "Request body nested too deeply (limit 64 levels)");
+  EXPECT_TRUE(event_ids_in(testing::nested_body(300000)).empty());
+  EXPECT_EQ(validate_track_body(std::string(200000, '[') + std::string(200000, ']')).status, 422);
+  EXPECT_EQ(validate_track_body(std::string(200000, '[')).status, 422);
+  // The same body within the limit is fine (root 1 + events 2 + event 3 + 61 property levels).
+  EXPECT_TRUE(validate_track_body(testing::nested_body(61)).ok());
+  EXPECT_EQ(validate_track_body(testing::nested_body(62)).status, 422);
 }
 
 // FastAPI parses the body as JSON when there is no Content-Type (httplib's client always sends

@@ -31,20 +31,33 @@ export interface StoredRequest {
   source: string | null; session: string | null; profile: string | null;
 }
 
+/**
+ * The collector's admin routes refuse requests without this header (a cross-site `no-cors`
+ * request cannot set it) and requests from any other origin.
+ */
+export const ADMIN_HEADERS = { 'X-Collector-Admin': '1' };
+
 export class Collector {
   constructor(private readonly http: APIRequestContext) {}
 
   async reset(): Promise<void> {
-    const res = await this.http.post(`${API}/__admin/reset`);
+    const res = await this.http.post(`${API}/__admin/reset`, { headers: ADMIN_HEADERS });
     expect(res.status(), 'collector reset').toBe(200);
   }
   async faults(body: Record<string, unknown>): Promise<void> {
-    const res = await this.http.post(`${API}/__admin/faults`, { data: body });
+    const res = await this.http.post(`${API}/__admin/faults`, { data: body, headers: ADMIN_HEADERS });
     expect(res.status(), `faults ${JSON.stringify(body)}`).toBe(200);
   }
   async clearFaults(): Promise<void> {
-    const res = await this.http.delete(`${API}/__admin/faults`);
+    const res = await this.http.delete(`${API}/__admin/faults`, { headers: ADMIN_HEADERS });
     expect(res.status()).toBe(200);
+  }
+  /** The fault state (`GET /__admin/faults`): pending counts and how many were served. */
+  async faultState(): Promise<{ fail_next: number; drop_next: number; hang_next: number;
+    delay_ms: number; status: number; retry_after: string | null; injected: number }> {
+    const res = await this.http.get(`${API}/__admin/faults`, { headers: ADMIN_HEADERS });
+    expect(res.status()).toBe(200);
+    return res.json();
   }
   async events(query = ''): Promise<{ events: StoredEvent[]; total: number; duplicates: number }> {
     const res = await this.http.get(`${API}/events?limit=10000${query ? '&' + query : ''}`);

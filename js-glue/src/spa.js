@@ -7,6 +7,11 @@
 // pushState/replaceState (state-only updates, scroll restoration) counts nothing. The event's
 // page context (url, path, hash, title, referer) needs nothing here: the host re-reads it when a
 // track() call sees a new location.href.
+//
+// The page view is tracked one task after the navigation, not inside pushState: routers set the
+// new document.title after changing the URL (Next.js in a microtask after pushState; measured),
+// and a page view carrying the previous page's title is the classic SPA-tracking bug. Several
+// URL changes within one task (a redirect: push, then replace) are one navigation, to the last URL.
 
 const PAGE_VIEW = 'page-view';
 const MODE = 'history';
@@ -42,13 +47,20 @@ function wire(env, settings, track) {
 
   let active = true;
   let last = String(loc.href);
-  const check = () => {
+  let timer = null;
+  const settle = () => {
+    timer = null;
     try {
       if (!active) return;
       const href = String(loc.href);
       if (href === last) return;
       last = href;
       track(PAGE_VIEW, {});
+    } catch { /* never throws */ }
+  };
+  const check = () => {
+    try {
+      if (active && timer === null) timer = env.setTimeout(settle, 0);
     } catch { /* never throws into the router that navigated */ }
   };
 
@@ -82,6 +94,8 @@ function wire(env, settings, track) {
 
   return function unwire() {
     active = false;
+    if (timer !== null) env.clearTimeout(timer);
+    timer = null;
     while (restore.length) restore.pop()();
   };
 }

@@ -3,9 +3,9 @@
 // demo-site/apps/build-all.sh (incremental: skipped when nothing changed); the collector serves
 // the builds from --site demo-site. No app copies the .wasm: the test checks it comes from the
 // app's own build output.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { test, expect, type Collector, type Logs } from './helpers';
+import { test, expect, API, PORT, type Collector, type Logs } from './helpers';
 import type { Page } from '@playwright/test';
 
 const BUILD_ALL = path.resolve(__dirname, '../../demo-site/apps/build-all.sh');
@@ -22,7 +22,8 @@ function build(app: string): void {
 
 // The queue example: `interest` (fire) alone first, `purchase-order` + `page-view` together after
 // load; every event stored once, no duplicate copies; the .wasm from the app's own build.
-async function expectQueueExample(page: Page, collector: Collector, logs: Logs, app: string, url: string) {
+async function expectQueueExample(page: Page, collector: Collector, logs: Logs, app: string, url: string,
+  wasmPath = new RegExp(`^200 /apps/${app}/.*\\.wasm$`)) {
   const wasm: string[] = [];
   page.on('response', (r) => {
     const p = new URL(r.url()).pathname;
@@ -45,7 +46,7 @@ async function expectQueueExample(page: Page, collector: Collector, logs: Logs, 
   const [pv] = events.filter((e) => e.type === 'page-view');
   await expect(page.locator('#status')).toHaveText(`ready, profile ${pv.profile}`);
   expect(wasm, 'one .wasm, emitted by the bundler into the app build').toHaveLength(1);
-  expect(wasm[0]).toMatch(new RegExp(`^200 /apps/${app}/.*\\.wasm$`));
+  expect(wasm[0]).toMatch(wasmPath);
   expect(await page.evaluate(() => [typeof window.tracker, typeof window.onTracardiReady]))
     .toEqual(['undefined', 'undefined']);
   expect(logs.pageErrors).toEqual([]);
@@ -64,6 +65,25 @@ for (const { app, url } of APPS) {
     });
   });
 }
+
+test('vite dev server (no config): the package and its .wasm load unbundled, events reach the collector', async ({ page, collector, logs }) => {
+  test.setTimeout(120_000);
+  build('vite');  // installs the tarball (and vite) if needed
+  const devPort = PORT + 1;
+  const dir = path.resolve(__dirname, '../../demo-site/apps/vite');
+  const dev = spawn(path.join(dir, 'node_modules/.bin/vite'), ['--port', String(devPort), '--strictPort',
+    '--host', '127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+  try {
+    const origin = `http://127.0.0.1:${devPort}`;
+    await expect.poll(async () => (await fetch(origin + '/').catch(() => null))?.status ?? 0,
+      { timeout: 30_000, message: 'vite dev server up' }).toBe(200);
+    // The page comes from the dev server, events go cross-origin to the collector (CORS).
+    await expectQueueExample(page, collector, logs, 'vite', `${origin}/?api=${encodeURIComponent(API)}`,
+      /^200 \/node_modules\/wasm-tracker\/dist\/tracker-core\.wasm$/);
+  } finally {
+    dev.kill();
+  }
+});
 
 test.describe('next app: SSR and client-side navigation', () => {
   test.beforeAll(() => {

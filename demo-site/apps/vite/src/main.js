@@ -3,8 +3,10 @@
 import { createTracker } from 'wasm-tracker';
 
 const status = document.getElementById('status');
+// ?api=<origin> sends to a collector elsewhere (the e2e test's dev-server run); default: this origin.
+const api = new URLSearchParams(location.search).get('api') || location.origin;
 const tracker = createTracker(
-  { tracker: { url: { api: location.origin }, source: { id: 'demo-source' } } },
+  { tracker: { url: { api }, source: { id: 'demo-source' } } },
   { onReady: (ctx) => { status.textContent = `ready, profile ${ctx && ctx.profile ? ctx.profile.id : '?'}`; } },
 );
 tracker.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what it needs, builds, and runs every suite:
 # native unit + scenario tests and the collector tests, the same under ASan/UBSan, bounded fuzz
-# runs of the core and of the collector, the JS glue tests and the Playwright end-to-end suite.
-# Exits non-zero on any failure.
+# runs of the core and of the collector, the JS glue tests, the npm package's gates, the sample
+# bundler apps and the Playwright end-to-end suite. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -51,6 +51,13 @@ fi
 if [[ -f js-glue/package.json ]]; then
   step "js glue unit tests"
   run js-glue bash -c "cd js-glue && npm test"
+  step "package gates (tarball contents, licence, publint, attw, size budgets)"
+  run package-gates bash -c "cd js-glue && npm run --silent gates"
+fi
+
+if [[ -x demo-site/apps/build-all.sh ]]; then
+  step "sample apps (Vite, webpack, Next.js) from the packed tarball"
+  run sample-apps bash demo-site/apps/build-all.sh
 fi
 
 if [[ -f e2e-tests/package.json ]]; then

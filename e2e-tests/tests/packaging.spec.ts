@@ -120,7 +120,7 @@ test('npm tarball: the packed package\'s ESM entry runs in the browser (createTr
     execFileSync('tar', ['-xzf', path.join(tmp, info.filename), '-C', tmp]);
     const pkgDir = path.join(tmp, 'package');
     const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
-    const entry = pkg.exports['.'].import as string;
+    const entry = pkg.exports['.'].browser as string;  // what a bundler or browser gets
     expect(fs.existsSync(path.join(pkgDir, entry))).toBe(true);
     const types: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript',
       '.wasm': 'application/wasm', '.json': 'application/json' };

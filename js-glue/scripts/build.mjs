@@ -1,5 +1,6 @@
 // Builds dist/: the wasm core (copied from the CMake build), the IIFE tracker script under both
-// of its names, the loader snippet and the ESM npm entry. Prints raw and gzip -9 sizes.
+// of its names, the loader snippet and the ESM npm entries (browser, node). Prints raw and
+// gzip -9 sizes.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -62,8 +63,17 @@ await build({
   outfile: join(dist, 'index.js'),
 });
 
+// npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entries/node.js')],
+  format: 'esm',
+  platform: 'node',
+  outfile: join(dist, 'node.js'),
+});
+
 const files = ['loader.min.js', 'liliput.min.js', 'wasm-tracker.js', 'tracker-core.wasm',
-  'tracker-core.mjs', 'index.js'];
+  'tracker-core.mjs', 'index.js', 'node.js'];
 console.log('file                  raw bytes   gzip -9');
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

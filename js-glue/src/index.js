@@ -1,11 +1,22 @@
-// npm entry: `createTracker(options)` for bundled apps. Writes no globals; the .wasm is resolved
-// next to this module with new URL(..., import.meta.url), which bundlers understand.
+// npm entry: `createTracker(options)` for bundled apps. Writes no globals and touches no browser
+// global at import time; the .wasm is resolved next to this module with
+// new URL('./tracker-core.wasm', import.meta.url), which Vite, webpack 5 and Next.js turn into an
+// emitted asset with its final URL (no copy step in the app).
 import { browserEnv } from './env.js';
 import { startTracker } from './tracker-app.js';
+import { createNoopTracker } from './noop-tracker.js';
+
+// A page: a DOM and a window with history. Workers and Deno/edge runtimes resolve the "browser"
+// or "default" export but have neither, so they get the no-op tracker too.
+function isBrowserPage(g) {
+  return typeof g.window === 'object' && g.window !== null && typeof g.document === 'object' &&
+    g.document !== null;
+}
 
 // hooks (all optional): onReady(context) after the first response; getPayloadOptions() for the
 // payload `options` (Tracardi's window.response.context); env/factory/wasmUrl for tests.
 export function createTracker(options, hooks = {}) {
+  if (!hooks.env && !isBrowserPage(globalThis)) return createNoopTracker();
   const env = hooks.env || browserEnv();
   const factory = hooks.factory
     || ((moduleArg) => import('./tracker-core.mjs').then((m) => m.default(moduleArg)));

@@ -8,6 +8,7 @@ import { createDegraded } from './degraded.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
+import { wirePageViews } from './spa.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean}
@@ -31,6 +32,11 @@ export function startTracker(deps) {
       }
     } catch { /* track() never throws into the page */ }
   }
+
+  // settings.pageViews (spa.js), wired at once: navigations while the core loads are queued too.
+  const t0 = deps.options && deps.options.tracker;
+  const unwirePageViews = deps.lifecycle === false ? () => {}
+    : wirePageViews(env, t0 && typeof t0 === 'object' ? t0.settings : undefined, track);
 
   function configure(M) {
     let optionsJson;
@@ -58,6 +64,7 @@ export function startTracker(deps) {
     if (!core) {
       disabled = true;
       pending.length = 0;
+      unwirePageViews();
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
@@ -100,6 +107,7 @@ export function startTracker(deps) {
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      unwirePageViews();
       if (unwire) unwire();
       if (unwireLinks) unwireLinks();
       if (host) host.destroy();

@@ -5,7 +5,8 @@ import { createTracker, type Tracker, type TrackOptions } from 'wasm-tracker';
 const t: Tracker = createTracker(
   { tracker: { url: { api: 'https://api.example', script: null }, source: { id: 'src' },
     profile: { id: '0adfd4c8-36eb-40cd-9350-5df37706286a' },
-    context: { screen: false }, settings: { respectDoNotTrack: true, transport: 'fetch' } } },
+    context: { screen: false },
+    settings: { respectDoNotTrack: true, transport: 'fetch', pageViews: 'history' } } },
   { onReady: (ctx) => { if (ctx) void ctx['profile']; }, getPayloadOptions: () => ({ profile: true }) },
 );
 t.track('page-view');
@@ -22,5 +23,7 @@ t.destroy();
 createTracker({ tracker: { url: { api: 'x' } } });
 // @ts-expect-error transport is fetch or beacon
 createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { transport: 'xhr' } } });
+// @ts-expect-error pageViews is "history" (or false)
+createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { pageViews: 'hash' } } });
 // @ts-expect-error track returns nothing to await on
 t.track('x').then();

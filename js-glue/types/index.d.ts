@@ -1,4 +1,6 @@
-// Hand-written types for the npm entry of wasm-tracker (dist/index.js).
+// Hand-written types for the npm entry of wasm-tracker (dist/index.js in browsers, dist/node.js in
+// Node, where createTracker returns a tracker whose calls do nothing). The snippet's globals are
+// in global.d.ts (`wasm-tracker/global`).
 
 /** The Tracardi tracker configuration (the `tracker` key of the page's `options` object). */
 export interface TrackerConfig {
@@ -27,6 +29,11 @@ export interface TrackerConfig {
     transport?: 'fetch' | 'beacon';
     /** `false` silences the `[Tracker] Event track` line for events queued after load. */
     logDeferred?: boolean;
+    /**
+     * `"history"`: a `page-view` for each client-side navigation (pushState, replaceState to a new
+     * URL, popstate, hashchange), one per URL change. Off by default.
+     */
+    pageViews?: 'history' | false;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -69,6 +76,7 @@ export interface TrackerStats {
   dropped: Record<string, number>;
 }
 
+/** In Node and DOM-less workers every method does nothing, `ready` resolves false. */
 export interface Tracker {
   /** Records an event. Returns at once and never throws; problems are logged to the console. */
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 COLLECTOR_FUZZ_SECONDS=${COLLECTOR_FUZZ_SECONDS:-30}
+JSON_FUZZ_SECONDS=${JSON_FUZZ_SECONDS:-30}
 failed=()
 step() { echo; echo "=================== $1"; }
 run() { local name=$1; shift; "$@" || failed+=("$name"); }
@@ -27,7 +28,7 @@ run asan-build bash -c "cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Deb
 run asan env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   TRACKER_PROPERTY_SEEDS=20 ctest --test-dir build-asan -j "$JOBS" --output-on-failure
 
-step "fuzz (libFuzzer: core ${FUZZ_SECONDS}s, collector ${COLLECTOR_FUZZ_SECONDS}s)"
+step "fuzz (libFuzzer: core ${FUZZ_SECONDS}s, JSON accept ${JSON_FUZZ_SECONDS}s, collector ${COLLECTOR_FUZZ_SECONDS}s)"
 run fuzz-build bash -c "cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRACKER_FUZZ=ON -DTRACKER_BUILD_TESTS=OFF \
   -DTRACKER_BUILD_COLLECTOR=ON -DTRACKER_BUILD_BENCH=OFF >/dev/null && cmake --build build-fuzz -j $JOBS"
@@ -36,6 +37,15 @@ if [[ -x build-fuzz/wasm/fuzz/tracker_fuzz ]]; then
   cp wasm/fuzz/corpus/* "$corpus"/
   run fuzz build-fuzz/wasm/fuzz/tracker_fuzz "$corpus" -max_total_time="$FUZZ_SECONDS" \
     -max_len=4096 -print_final_stats=1 -close_fd_mask=3
+  rm -rf "$corpus"
+fi
+if [[ -x build-fuzz/wasm/fuzz/json_accept_fuzz ]]; then
+  # Differential: the core's JSON reader (nlohmann's parser, number check replaced) accepts exactly
+  # what nlohmann::json::accept accepts.
+  corpus=$(mktemp -d)
+  cp wasm/fuzz/json_corpus/* "$corpus"/
+  run json-accept-fuzz build-fuzz/wasm/fuzz/json_accept_fuzz "$corpus" -max_total_time="$JSON_FUZZ_SECONDS" \
+    -dict=wasm/fuzz/json_accept.dict -max_len=1024 -print_final_stats=1 -close_fd_mask=3
   rm -rf "$corpus"
 fi
 if [[ -x build-fuzz/collector/fuzz/collector_fuzz ]]; then

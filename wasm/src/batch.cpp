@@ -1,8 +1,7 @@
 #include "tracker/batch.hpp"
 
 #include <array>
-#include <cstdlib>
-
+#include "decimal.hpp"
 #include "json_scan.hpp"
 
 namespace tracker {
@@ -23,9 +22,8 @@ std::string unquote(std::string_view text) {
   return out;  // empty (rejected by track as an empty type) when it was not a JSON string
 }
 
-double number(std::string_view text) {
-  return text.empty() ? 0 : std::strtod(std::string(text).c_str(), nullptr);
-}
+// The host writes numbers with String(number); read_decimal gives them back exactly.
+double number(std::string_view text) { return detail::read_decimal(text); }
 
 // Entropy words arrive as decimal text; anything outside uint32 (or NaN) is 0, never a cast of an
 // out-of-range double (undefined behaviour).

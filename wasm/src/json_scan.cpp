@@ -1,8 +1,62 @@
 #include "json_scan.hpp"
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
+#include "decimal.hpp"
 #include "json_text.hpp"
+
+// nlohmann's lexer, as instantiated by JsonScanner::scan (sax_parse over a char range), gets two
+// members of its own here. They must stay declared before scan() below instantiates the parser.
+namespace nlohmann {
+namespace detail {
+
+using scan_lexer = lexer<nlohmann::json, iterator_input_adapter<const char*>>;
+
+// The lexer converts every non-integer number with strtod only so that the parser can reject
+// the ones that overflow (the core keeps numbers as text). musl's strtod pulls ~15 KB of 128-bit
+// soft float into the wasm; deciding the overflow on the digits gives the same accept/reject
+// (checked against json::accept by wasm/fuzz/json_accept_fuzz.cpp). The value itself is a close
+// approximation, never read by the scanner.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmissing-attributes"  // the original's nonnull: str is never null here
+#endif
+template <>
+void scan_lexer::strtof(double& f, const char* str, char** endptr) noexcept {
+  const std::string_view text(str);
+  *endptr = const_cast<char*>(str + text.size());  // the token holds exactly one valid number
+  if (tracker::detail::json_number_overflows(text)) {
+    f = text.front() == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  } else {
+    f = tracker::detail::read_decimal(text);
+    // read_decimal scales huge exponents in doubles and may reach infinity a few ulp early.
+    if (!std::isfinite(f)) f = text.front() == '-' ? -std::numeric_limits<double>::max() : std::numeric_limits<double>::max();
+  }
+}
+
+// Only used to build parse-error messages, which the scanner discards; the original formats
+// control characters with snprintf, the wasm's only use of musl's printf family (~7 KB).
+template <>
+std::string scan_lexer::get_token_string() const {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string result;
+  for (const auto c : token_string) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x1F) {
+      result += "<U+00";
+      result += hex[u >> 4];
+      result += hex[u & 0xF];
+      result += '>';
+    } else {
+      result.push_back(static_cast<char>(c));
+    }
+  }
+  return result;
+}
+
+}  // namespace detail
+}  // namespace nlohmann
 
 namespace tracker {
 namespace detail {

@@ -1,8 +1,7 @@
 #include "snapshot.hpp"
 
 #include <cmath>
-#include <cstdlib>
-
+#include "decimal.hpp"
 #include "json_scan.hpp"
 #include "tracker/policy.hpp"
 
@@ -13,6 +12,17 @@ namespace {
 std::string number_text(double v) {
   // Clamped before the cast: a double outside long long's range would be undefined behaviour.
   return std::to_string(static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
+}
+
+// The integer part of a JSON number's text ("3", "-1", "2.5" -> 2, "1e2" -> 1: what strtoll
+// read), saturating instead of overflowing; the caller clamps it to the policy's range anyway.
+long long leading_integer(std::string_view text) {
+  std::size_t i = !text.empty() && text.front() == '-' ? 1 : 0;
+  long long v = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (v < 1000000000000000LL) v = v * 10 + (text[i] - '0');
+  }
+  return !text.empty() && text.front() == '-' ? -v : v;
 }
 
 }  // namespace
@@ -89,9 +99,9 @@ RestoredQueue read_snapshot(std::string_view text) {
     QueuedEvent q;
     q.id = std::move(e.id);
     q.json = std::move(e.json);
-    const long long attempts = std::strtoll(e.attempts.c_str(), nullptr, 10);
+    const long long attempts = leading_integer(e.attempts);
     q.attempts = attempts < 0 ? 0 : (attempts > policy::max_attempts ? policy::max_attempts : static_cast<int>(attempts));
-    const double t = std::strtod(e.time.c_str(), nullptr);
+    const double t = read_decimal(e.time);
     q.enqueued_ms = std::isfinite(t) ? t : 0;
     q.due = true;  // restored events go out with the next batch
     r.events.push_back(std::move(q));

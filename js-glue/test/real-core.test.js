@@ -49,6 +49,26 @@ test('real core: the binding exports the contract constants the glue and its fak
     core.delete();
   });
 
+test('real core: every bound method has only builtin types the module registers',
+  { skip: !haveCore && 'wasm core not built' }, async () => {
+    // The module registers only the builtin types its binding uses (wasm/bindings/embind_types.cpp).
+    // A method bound with another type still loads, as a stub that throws UnboundTypeError when
+    // called; calling every method with no arguments tells the stub from a real method (which
+    // throws a BindingError about its argument count, or runs when it takes none).
+    const { default: factory } = await import(GLUE);
+    const M = await factory({ wasmBinary: readFileSync(WASM) });
+    const core = new M.TrackerCore(JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } }));
+    const embindOwn = new Set(['constructor', 'clone', 'delete', 'isDeleted', 'deleteLater', 'isAliasOf']);
+    const methods = Object.getOwnPropertyNames(M.TrackerCore.prototype).filter((m) => !embindOwn.has(m));
+    assert.ok(methods.length >= 19, `methods: ${methods}`);
+    for (const m of methods) {
+      let error = null;
+      try { core[m](); } catch (e) { error = e; }
+      assert.ok(!error || error.name !== 'UnboundTypeError', `${m}: ${error && error.message}`);
+    }
+    core.delete();
+  });
+
 const OK = () => new Response(JSON.stringify({ task: 't', ux: [], response: {}, profile: { id: 'prof-srv' },
   session: { id: 'x' }, errors: [], warnings: [] }), { status: 200 });
 

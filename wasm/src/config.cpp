@@ -1,9 +1,8 @@
 #include "tracker/config.hpp"
 
-#include <map>
-
 #include "json_scan.hpp"
 #include "json_text.hpp"
+#include "tracker/flat_map.hpp"
 #include "tracker/uuid.hpp"
 
 namespace tracker {
@@ -42,7 +41,7 @@ class Fields {
   static const char* type_name(const Field* f) { return f ? detail::kind_name(f->kind) : "missing"; }
 
  private:
-  std::map<std::string, Field> fields_;
+  FlatMap<std::string, Field> fields_;
 };
 
 }  // namespace

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
 namespace tracker {
 namespace detail {
@@ -39,11 +39,12 @@ class EventQueue {
   std::uint64_t next_seq() const { return next_seq_; }
   void set_next_seq(std::uint64_t s) { next_seq_ = s; }
 
-  std::deque<QueuedEvent>& events() { return events_; }
-  const std::deque<QueuedEvent>& events() const { return events_; }
+  std::vector<QueuedEvent>& events() { return events_; }
+  const std::vector<QueuedEvent>& events() const { return events_; }
 
  private:
-  std::deque<QueuedEvent> events_;  // ascending seq
+  std::vector<QueuedEvent> events_;  // ascending seq; a vector, not a deque: at most
+                                     // policy::max_queued_events, and a deque's code is ~2 KB of wasm
   std::size_t bytes_ = 0;
   std::uint64_t next_seq_ = 1;
 };

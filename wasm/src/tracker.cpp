@@ -118,10 +118,12 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
   }
   // Snapshots of several tabs (or a tab and its own reload) may hold the same events: keep one.
   // A sorted id list rather than a hash set: this runs once per page and a hash table's code
-  // would cost the wasm ~5 KB.
+  // would cost the wasm ~5 KB. Kept sorted by inserting in place (at most
+  // policy::max_queued_events ids), so std::sort's code stays out of the wasm too.
   std::vector<std::string> known;
-  for (const detail::QueuedEvent& e : queue_->events()) known.push_back(e.id);
-  std::sort(known.begin(), known.end());
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    known.insert(std::lower_bound(known.begin(), known.end(), e.id), e.id);
+  }
   for (detail::QueuedEvent& e : restored.events) {
     auto at = std::lower_bound(known.begin(), known.end(), e.id);
     if (at != known.end() && *at == e.id) continue;

@@ -3,13 +3,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tracker/flat_map.hpp"
 #include "tracker/config.hpp"
 #include "tracker/effects.hpp"
 #include "tracker/uuid.hpp"
@@ -53,7 +53,7 @@ struct Stats {
   std::uint64_t handed_off = 0;  // events given to sendBeacon: outcome unknown, never re-sent
   std::uint64_t requests = 0;    // requests sent
   double backoff_until_ms = 0;   // monotonic; no send before it except on page leave
-  std::map<std::string, std::uint64_t> dropped;  // reason -> events
+  FlatMap<std::string, std::uint64_t> dropped;  // reason -> events
 };
 std::string stats_to_json(const Stats& s);
 
@@ -147,7 +147,7 @@ class Tracker {
   std::string config_error_;
   std::vector<std::string> config_warnings_;
   std::unique_ptr<detail::EventQueue> queue_;
-  std::map<std::uint32_t, Request> requests_;
+  FlatMap<std::uint32_t, Request> requests_;
   std::uint32_t next_request_id_ = 1;
   std::size_t keepalive_bytes_ = 0;
 

@@ -1,0 +1,72 @@
+// A map as a sorted vector, for the core's few small maps (a dozen config keys, a handful of
+// requests in flight, a few drop reasons). Iterates in key order like std::map, which the JSON
+// the core writes depends on, but costs the wasm no red-black tree code (std::map's insert and
+// rebalance functions are instantiated per key type).
+#pragma once
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+namespace tracker {
+
+template <class K, class V>
+class FlatMap {
+ public:
+  using value_type = std::pair<K, V>;
+  using iterator = typename std::vector<value_type>::iterator;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.end(); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+
+  // Iterators and references are invalidated by any insertion or erasure (unlike std::map's).
+  template <class Key>
+  iterator find(const Key& key) {
+    auto it = lower(key);
+    return it != items_.end() && !(key < it->first) ? it : items_.end();
+  }
+  template <class Key>
+  const_iterator find(const Key& key) const {
+    return const_cast<FlatMap*>(this)->find(key);
+  }
+  template <class Key>
+  V& operator[](const Key& key) {
+    auto it = lower(key);
+    if (it == items_.end() || key < it->first) it = items_.emplace(it, K(key), V());
+    return it->second;
+  }
+  // For keys known to be present (tests); a missing key is a bug, and exceptions are off.
+  template <class Key>
+  const V& at(const Key& key) const {
+    auto it = find(key);
+    if (it == items_.end()) std::abort();
+    return it->second;
+  }
+  void emplace(K key, V value) {
+    auto it = lower(key);
+    if (it == items_.end() || key < it->first) items_.emplace(it, std::move(key), std::move(value));
+  }
+  template <class Key>
+  std::size_t erase(const Key& key) {
+    auto it = find(key);
+    if (it == items_.end()) return 0;
+    items_.erase(it);
+    return 1;
+  }
+
+ private:
+  template <class Key>
+  iterator lower(const Key& key) {
+    return std::lower_bound(items_.begin(), items_.end(), key,
+                            [](const value_type& item, const Key& k) { return item.first < k; });
+  }
+  std::vector<value_type> items_;
+};
+
+}  // namespace tracker

@@ -1,5 +1,6 @@
 #include "json_scan.hpp"
 
+#include <cmath>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -7,8 +8,8 @@
 #include "decimal.hpp"
 #include "json_text.hpp"
 
-// nlohmann's lexer, as instantiated by JsonScanner::scan (sax_parse over a char range), gets two
-// members of its own here. They must stay declared before scan() below instantiates the parser.
+// nlohmann's lexer, as instantiated by JsonScanner::scan (over a char range), gets a member of
+// its own here. It must stay declared before scan() below instantiates the lexer.
 namespace nlohmann {
 namespace detail {
 
@@ -35,26 +36,6 @@ void scan_lexer::strtof(double& f, const char* str, char** endptr) noexcept {
   }
 }
 
-// Only used to build parse-error messages, which the scanner discards; the original formats
-// control characters with snprintf, the wasm's only use of musl's printf family (~7 KB).
-template <>
-std::string scan_lexer::get_token_string() const {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string result;
-  for (const auto c : token_string) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x1F) {
-      result += "<U+00";
-      result += hex[u >> 4];
-      result += hex[u & 0xF];
-      result += '>';
-    } else {
-      result.push_back(static_cast<char>(c));
-    }
-  }
-  return result;
-}
-
 }  // namespace detail
 }  // namespace nlohmann
 
@@ -79,7 +60,6 @@ class ScanSax {
   }
   bool number_float(json::number_float_t, const json::string_t& raw) { return scalar(JsonKind::number, raw); }
   bool string(json::string_t& v) { return scalar(JsonKind::string, v); }
-  bool binary(json::binary_t&) { return false; }
 
   bool start_object(std::size_t) { return open(JsonKind::object, '{', ""); }
   bool start_array(std::size_t) { return open(JsonKind::array, '[', "[]"); }
@@ -95,7 +75,6 @@ class ScanSax {
   }
   bool end_object() { return close('}'); }
   bool end_array() { return close(']'); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
  private:
   bool capturing() const { return capture_level_ >= 0; }
@@ -177,6 +156,70 @@ class ScanSax {
   bool after_key_ = false;
 };
 
+// JSON's grammar over nlohmann's lexer, driving the SAX handler the way nlohmann's parser does
+// (sax_parse, strict: one value, then the end of input). nlohmann still decides every token:
+// literals, strings with their escapes and UTF-8, numbers and their overflow. The parser itself
+// is not used because it builds an exception object with a formatted message for every rejection
+// (pulling std::runtime_error, its RTTI and the message text into the wasm) and keeps a
+// vector<bool> of open containers; about 2.5 KB of gzipped wasm. Accept/reject stays identical
+// to json::accept: wasm/fuzz/json_accept_fuzz.cpp.
+class Grammar {
+ public:
+  using lexer_t = nlohmann::detail::scan_lexer;
+  using token = lexer_t::token_type;
+
+  Grammar(std::string_view text, ScanSax& sax)
+      : lexer_(nlohmann::detail::iterator_input_adapter<const char*>(text.data(), text.data() + text.size())),
+        sax_(sax) {}
+
+  bool document() { return value(lexer_.scan()) && lexer_.scan() == token::end_of_input; }
+
+ private:
+  // Recursion depth is bounded by the handler, which refuses containers past max_depth.
+  bool value(token t) {
+    switch (t) {
+      case token::begin_object:
+        if (!sax_.start_object(static_cast<std::size_t>(-1))) return false;
+        t = lexer_.scan();
+        if (t == token::end_object) return sax_.end_object();
+        for (;;) {
+          if (t != token::value_string || !sax_.key(lexer_.get_string())) return false;
+          if (lexer_.scan() != token::name_separator || !value(lexer_.scan())) return false;
+          t = lexer_.scan();
+          if (t == token::end_object) return sax_.end_object();
+          if (t != token::value_separator) return false;
+          t = lexer_.scan();
+        }
+      case token::begin_array:
+        if (!sax_.start_array(static_cast<std::size_t>(-1))) return false;
+        t = lexer_.scan();
+        if (t == token::end_array) return sax_.end_array();
+        for (;;) {
+          if (!value(t)) return false;
+          t = lexer_.scan();
+          if (t == token::end_array) return sax_.end_array();
+          if (t != token::value_separator) return false;
+          t = lexer_.scan();
+        }
+      case token::literal_null: return sax_.null();
+      case token::literal_true: return sax_.boolean(true);
+      case token::literal_false: return sax_.boolean(false);
+      case token::value_string: return sax_.string(lexer_.get_string());
+      case token::value_integer: return sax_.number_integer(lexer_.get_number_integer());
+      case token::value_unsigned: return sax_.number_unsigned(lexer_.get_number_unsigned());
+      case token::value_float: {
+        // As nlohmann's parser: a number that overflows a double is not valid JSON here.
+        const double v = lexer_.get_number_float();
+        return std::isfinite(v) && sax_.number_float(v, lexer_.get_string());
+      }
+      default: return false;  // a lexer error, or a token that cannot start a value
+    }
+  }
+
+  lexer_t lexer_;
+  ScanSax& sax_;
+};
+
 }  // namespace
 
 const char* kind_name(JsonKind k) {
@@ -206,7 +249,7 @@ bool JsonScanner::scan(std::string_view text) const {
   root = JsonKind::null;
   deepest = 0;
   ScanSax sax(*this);
-  return json::sax_parse(text.data(), text.data() + text.size(), &sax, json::input_format_t::json, true);
+  return Grammar(text, sax).document();
 }
 
 }  // namespace detail

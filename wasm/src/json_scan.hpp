@@ -1,4 +1,5 @@
-// Streaming JSON reader over nlohmann's SAX parser. The core never builds a JSON DOM: it reads the
+// Streaming JSON reader over nlohmann's lexer (json_scan.cpp: the grammar is ours, every token is
+// nlohmann's). The core never builds a JSON DOM: it reads the
 // few values it needs by path and copies sub-documents as text. Besides being faster, this keeps
 // nlohmann's DOM, parser and serializer out of the wasm (about a fifth of its size).
 #pragma once

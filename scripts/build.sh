@@ -12,6 +12,12 @@ cmake -S . -B build-native -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRACKER_BUILD_T
   -DTRACKER_BUILD_COLLECTOR=ON -DTRACKER_BUILD_BENCH=ON >/dev/null
 cmake --build build-native -j "$JOBS"
 
+# js-glue's packages first: the wasm build takes Closure from them (wasm/bindings/CMakeLists.txt).
+if [[ -f js-glue/package.json ]]; then
+  echo "== js glue packages"
+  (cd js-glue && { [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; })
+fi
+
 echo "== wasm build"
 if [[ ! -f build-wasm/build.ninja ]]; then
   emcmake cmake -S . -B build-wasm -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -20,5 +26,5 @@ cmake --build build-wasm -j "$JOBS"
 
 if [[ -f js-glue/package.json ]]; then
   echo "== js glue"
-  (cd js-glue && { [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; } && npm run --silent build)
+  (cd js-glue && npm run --silent build)
 fi

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tracker/policy.hpp"
+
 namespace tracker {
 namespace detail {
 namespace {
@@ -22,6 +24,27 @@ TEST(Snapshot, RoundTrips) {
   EXPECT_EQ(r.events[0].attempts, 3);
   EXPECT_EQ(r.events[0].enqueued_ms, 1700000000123.0);
   EXPECT_TRUE(r.events[0].due);
+}
+
+// The snapshot's numbers are read without strtod (decimal.hpp); what a snapshot can hold keeps its
+// value, and odd forms read as strtoll/strtod read them.
+TEST(Snapshot, NumbersKeepTheirValues) {
+  const auto one = [](const std::string& a, const std::string& t) {
+    RestoredQueue r = read_snapshot(R"({"v":1,"events":[{"a":)" + a + R"(,"t":)" + t +
+                                    R"(,"e":{"id":"i","type":"x"}}]})");
+    EXPECT_EQ(r.events.size(), 1u) << a << " " << t;
+    return r.events.empty() ? QueuedEvent{} : r.events[0];
+  };
+  EXPECT_EQ(one("0", "1764540000000").enqueued_ms, 1764540000000.0);
+  EXPECT_EQ(one("0", "1764540000000.123").enqueued_ms, 1764540000000.123);
+  EXPECT_EQ(one("0", "8999999999999999").enqueued_ms, 8999999999999999.0);
+  EXPECT_EQ(one("0", "1.764540000000123e12").enqueued_ms, 1764540000000.123);
+  EXPECT_EQ(one("0", "-5").enqueued_ms, -5.0);
+  EXPECT_EQ(one("3", "0").attempts, 3);
+  EXPECT_EQ(one("2.9", "0").attempts, 2);   // strtoll stopped at the point
+  EXPECT_EQ(one("1e2", "0").attempts, 1);   // and at the exponent
+  EXPECT_EQ(one("-4", "0").attempts, 0);
+  EXPECT_EQ(one("99999999999999999999999", "0").attempts, policy::max_attempts);
 }
 
 TEST(Snapshot, EmptyInputIsSilent) {

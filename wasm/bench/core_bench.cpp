@@ -16,7 +16,7 @@ tracker::Entropy entropy(std::uint32_t i) { return tracker::Entropy{{i * 2654435
 // track() after load: validate, serialize, enqueue; a batch leaves every 50 events and is acked.
 void BM_TrackAfterLoad(benchmark::State& state) {
   tracker::Tracker t(opts);
-  double now = 1.7e12;
+  const tracker::Clock now{1.7e12, 1000};
   std::uint32_t i = 0;
   t.start(now, "{}", "", entropy(++i));
   t.set_page_context(page);
@@ -40,7 +40,7 @@ void BM_PageOf50(benchmark::State& state) {
   std::uint32_t i = 0;
   for (auto _ : state) {
     tracker::Tracker t(opts);
-    const double now = 1.7e12;
+    const tracker::Clock now{1.7e12, 1000};
     t.start(now, "{}", "", entropy(++i));
     t.set_page_context(page);
     for (int k = 0; k < 50; ++k) t.track("page-view", props, "", now, 0, entropy(++i));
@@ -57,9 +57,9 @@ BENCHMARK(BM_PageOf50);
 void BM_Snapshot1000(benchmark::State& state) {
   tracker::Tracker t(opts);
   std::uint32_t i = 0;
-  t.start(1.7e12, "{}", "", entropy(++i));
-  t.set_online(false, 1.7e12);
-  for (int k = 0; k < 1000; ++k) t.track("page-view", props, "", 1.7e12, 0, entropy(++i));
+  t.start(tracker::Clock{1.7e12, 1000}, "{}", "", entropy(++i));
+  t.set_online(false, tracker::Clock{1.7e12, 1000});
+  for (int k = 0; k < 1000; ++k) t.track("page-view", props, "", tracker::Clock{1.7e12, 1000}, 0, entropy(++i));
   for (auto _ : state) benchmark::DoNotOptimize(t.snapshot());
 }
 BENCHMARK(BM_Snapshot1000);

@@ -1,7 +1,7 @@
 // Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
 // contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
 import { wallMs, monoMs } from './env.js';
-import { createEntropy, userJson, contextJson, wellFormed, describeJsonError } from './util.js';
+import { createEntropy, userJson, contextJson, wellFormed, describeJsonError, staticProfileId } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity } from './identity.js';
 import { buildContext, buildPageContext } from './context.js';
@@ -28,8 +28,7 @@ export function createHost(deps) {
   const send = deps.transport || createTransport(env, C);
   const identity = deps.identity || createIdentity(env);
   const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
-  const staticProfile = trackerOptions.profile && typeof trackerOptions.profile.id === 'string'
-    ? trackerOptions.profile.id : null;
+  const staticProfile = staticProfileId(trackerOptions);
 
   let wakeTimer = null;
   let persistTimer = null;

@@ -9,6 +9,7 @@ import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
 import { wirePageViews } from './spa.js';
+import { staticProfileId } from './util.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean}
@@ -84,7 +85,7 @@ export function startTracker(deps) {
     }
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
-      const staticId = t.profile && typeof t.profile.id === 'string' ? t.profile.id : null;
+      const staticId = staticProfileId(t);
       unwireLinks = wireExternalLinks(env, t.settings && t.settings.trackExternalLinks, () => ({
         profile: staticId || (host && host.identity && host.identity.profile) || null,
         source: sourceId,

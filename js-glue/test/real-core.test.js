@@ -179,3 +179,25 @@ test('dist/index.js (npm ESM): finds tracker-core.mjs/.wasm next to itself and s
     assert.equal(t.stats().requests, 1);
     t.destroy();
   });
+
+test('real core: a blank static profile id is no static id: tracker runs, one warning, stored id sent',
+  { skip: !haveCore && 'wasm core not built' }, async () => {
+    for (const blank of ['', '   ']) {
+      const posts = [];
+      const f = fakeEnv({ fetchImpl: collector(WASM, posts, OK) });
+      f.env.performance = performance;
+      f.storage.setItem('tracardi-profile-id', '"prof-stored"');
+      f.window.options = { tracker: { url: { api: 'http://c' }, source: { id: 'demo' }, profile: { id: blank } } };
+      const { default: factory } = await import(GLUE);
+      const mark = boot({ env: f.env, factory, scriptSrc: 'http://h/t/liliput.min.js' });
+      f.window.tracker.track('a', {}, { fire: true });
+      await until(() => posts.length === 1);
+      assert.equal(mark.state, 'running', JSON.stringify(blank));
+      assert.deepEqual(posts[0].body.profile, { id: 'prof-stored' });
+      const warnings = f.logs.warn.map((a) => a.join(' ')).filter((m) => /profile\.id/.test(m));
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /blank/);
+      assert.equal(f.logs.error.length, 0, f.logs.error.join('\n'));
+      mark.app.destroy();
+    }
+  });

@@ -56,5 +56,26 @@ TrackResponse parse_track_response(std::string_view body) {
   return r;
 }
 
+std::string refusal_detail(std::string_view body, std::size_t max_bytes) {
+  std::string detail;
+  JsonScanner scanner;
+  scanner.on_value = [&detail](const JsonPath& path, JsonKind kind, std::string_view text) {
+    if (path_is(path, {"detail"}) && kind != JsonKind::object && kind != JsonKind::array)
+      detail = std::string(text);
+  };
+  // A pydantic validation failure is a list of {loc, msg, type}: shown as its JSON text.
+  scanner.capture = [](const JsonPath& path) { return path_is(path, {"detail"}); };
+  scanner.on_captured = [&detail](const JsonPath&, std::string&& text) {
+    if (!text.empty() && (text.front() == '[' || text.front() == '{')) detail = std::move(text);
+  };
+  if (!scanner.scan(body) || scanner.root != JsonKind::object) return "";
+  if (detail.size() <= max_bytes) return detail;
+  std::size_t cut = max_bytes;
+  // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
+  while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;
+  detail.resize(cut);
+  return detail + "...";
+}
+
 }  // namespace detail
 }  // namespace tracker

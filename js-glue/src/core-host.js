@@ -15,6 +15,12 @@ const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' 
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
 //        binding), options (the Tracardi options object), storage, getPayloadOptions?,
 //        onReady?(context), transport?, identity?}
+// Body text as an object for the console (expandable), or as it came when it is not JSON.
+function parseOr(text) {
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { return text; }
+}
+
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
   const EFFECTS_PENDING = C.TRACK_EFFECTS_PENDING;
@@ -29,6 +35,8 @@ export function createHost(deps) {
   const identity = deps.identity || createIdentity(env);
   const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
   const staticProfile = staticProfileId(trackerOptions);
+  // settings.debug (Tracardi's tracker logged every payload and answer): only logging, no policy.
+  const debug = !!(trackerOptions.settings && trackerOptions.settings.debug === true);
 
   let wakeTimer = null;
   let persistTimer = null;
@@ -95,7 +103,9 @@ export function createHost(deps) {
   }
 
   function dispatch(s) {
+    if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, parseOr(s.body));
     send(s).then((r) => guard(() => {
+      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, parseOr(r.body));
       drain(false);
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
         rnd(), rnd(), rnd(), rnd()));

@@ -339,3 +339,26 @@ test('input certainly over the size limit never crosses into the core', async ()
   assert.deepEqual(core.named('track').map((c) => c[1]), ['small']);
   assert.ok(logs.error.some((a) => /"huge".*limit/.test(a[0])));
 });
+
+test('settings.debug: each request body and each answer is logged with console.debug', async () => {
+  const options = { tracker: { ...OPTIONS.tracker, settings: { debug: true } } };
+  const { host, logs } = setup({ fetchImpl: () => fakeResponse(200, '{"profile":{"id":"p-9"}}') },
+    { options });
+  host.track('a', { x: 1 }, { fire: true });
+  await tick();
+  await tick();
+  const sent = logs.debug.find((a) => /\/track request/.test(a[0]));
+  assert.ok(sent, JSON.stringify(logs.debug));
+  assert.deepEqual(sent[1].events.map((e) => e.type), ['a']);  // the body, parsed
+  const answer = logs.debug.find((a) => /\/track response/.test(a[0]));
+  assert.ok(answer, JSON.stringify(logs.debug));
+  assert.deepEqual(answer.slice(1), [200, { profile: { id: 'p-9' } }]);
+});
+
+test('without settings.debug nothing is logged with console.debug', async () => {
+  const { host, logs } = setup();
+  host.track('a', {}, { fire: true });
+  await tick();
+  await tick();
+  assert.equal(logs.debug.length, 0);
+});

@@ -6,7 +6,7 @@ const t: Tracker = createTracker(
   { tracker: { url: { api: 'https://api.example', script: null }, source: { id: 'src' },
     profile: { id: '0adfd4c8-36eb-40cd-9350-5df37706286a' },
     context: { screen: false },
-    settings: { respectDoNotTrack: true, transport: 'fetch', pageViews: 'history' } } },
+    settings: { respectDoNotTrack: true, transport: 'fetch', pageViews: 'history', debug: true } } },
   { onReady: (ctx) => { if (ctx) void ctx['profile']; }, getPayloadOptions: () => ({ profile: true }) },
 );
 t.track('page-view');

@@ -29,6 +29,8 @@ export interface TrackerConfig {
     transport?: 'fetch' | 'beacon';
     /** `false` silences the `[Tracker] Event track` line for events queued after load. */
     logDeferred?: boolean;
+    /** `true`: console.debug of every /track request body and every answer (as Tracardi's tracker). */
+    debug?: boolean;
     /**
      * `"history"`: a `page-view` for each client-side navigation (pushState, replaceState to a new
      * URL, popstate, hashchange), one per URL change. Off by default.

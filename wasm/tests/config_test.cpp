@@ -89,3 +89,18 @@ TEST(Config, NullProfileMeansNone) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+// settings.debug and other glue-only settings (pageViews, respectDoNotTrack) are the glue's
+// business: the core's validation must let them through.
+TEST(Config, GlueOnlySettingsAreAccepted) {
+  ConfigResult r = parse_config(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},)"
+                                R"("settings":{"debug":true,"pageViews":"history","respectDoNotTrack":true}}})");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+}  // namespace
+}  // namespace tracker

@@ -1,6 +1,6 @@
 // Compiled with `tsc -p test` (noEmit): the public types accept the documented usage and reject
 // obvious mistakes.
-import { createTracker, type Tracker, type TrackOptions } from 'wasm-tracker';
+import { createTracker, type Tracker, type TrackOptions, type TrackAnswer } from 'wasm-tracker';
 
 const t: Tracker = createTracker(
   { tracker: { url: { api: 'https://api.example', script: null }, source: { id: 'src' },
@@ -13,6 +13,12 @@ t.track('page-view');
 t.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });
 const opts: TrackOptions = { fire: true, save: false };
 t.track('interest', { Eletronics: ['Mobile phones', 'Accessories'] }, opts);
+// A fire event's call returns a Promise of its answer.
+void t.track('paid', { total: 1 }, { fire: true }).then((a: TrackAnswer) => {
+  if (a.ok && a.data) void a.data['profile'];
+  const s: number = a.status;
+  void s;
+});
 t.flush();
 void t.ready.then((ok: boolean) => ok);
 const s = t.stats();

@@ -59,3 +59,17 @@ test('responses to the page: a refused fire event resolves with the status and T
   await expect.poll(() => logs.tracker('error').filter((t) => /HTTP 422/.test(t))).toHaveLength(1);
   expect(logs.tracker('error').find((t) => /HTTP 422/.test(t))).toContain(detail);
 });
+
+test('a blank static profile id (profile: {id: "  "}) is absent: tracker runs, one warning, no blank id sent', async ({ page, collector, logs }) => {
+  const bodies: { profile: unknown }[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/track') bodies.push(r.postDataJSON());
+  });
+  await page.goto('/static-profile.html?profile=%20%20');
+  const [ev] = await collector.waitFor('page-view');
+  expect(ev.profile).toBeTruthy();
+  expect(String(ev.profile).trim()).not.toBe('');
+  for (const b of bodies) expect(b.profile === null || String((b.profile as { id: string }).id).trim() !== '').toBe(true);
+  expect(logs.tracker('warning').filter((t) => /profile\.id/.test(t) && /blank/.test(t))).toHaveLength(1);
+  expect(logs.tracker('error')).toEqual([]);
+});

@@ -14,6 +14,7 @@ struct TrackResponse {
   std::optional<std::string> session_id;
   std::vector<std::string> ux_items;  // validated {tag, props, content?} objects as JSON text
   std::string context = "null";       // the whole body as JSON text, or "null"
+  std::string detail;                 // an error body's `detail`: a string, or compact JSON text
 };
 
 // Never throws: a non-JSON or odd-shaped body yields an empty result.

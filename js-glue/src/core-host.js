@@ -11,10 +11,6 @@ import { MAX_TIMER_MS } from './limits.js';
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
-// deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
-//        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
-//        binding), options (the Tracardi options object), storage, getPayloadOptions?,
-//        onReady?(context), transport?, identity?}
 // What a fire event's promise resolves with when no answer concerns it (rejected, queued for
 // later, no network): never a rejection, the page's code needs no catch.
 const noAnswer = () => ({ status: 0, ok: false, data: null });
@@ -42,6 +38,10 @@ function parseJson(text) {
   try { return JSON.parse(text); } catch { return null; }
 }
 
+// deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
+//        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
+//        binding), options (the Tracardi options object), storage, getPayloadOptions?,
+//        onReady?(context), transport?, identity?}
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
   const EFFECTS_PENDING = C.TRACK_EFFECTS_PENDING;

@@ -94,7 +94,10 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     f.document.visibilityState = 'hidden';
     f.document.dispatch('visibilitychange');
     const snap = f.storage.getItem([...f.storage.map.keys()].find((k) => k.startsWith('wasm-tracker:v1:demo:queue:')));
-    assert.ok(snap && snap.includes('"late"'), 'snapshot written synchronously on hide');
+    // Written synchronously on hide; the event that left on keepalive is not in it (the browser
+    // finishes that request after the page is gone: design.md "Persistence").
+    assert.ok(snap, 'snapshot written synchronously on hide');
+    assert.ok(!snap.includes('"late"'), snap);
     await until(() => posts.length === 2);
     assert.equal(posts[1].init.keepalive, true);
     assert.deepEqual(posts[1].body.events.map((e) => e.type), ['late']);

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 export const PORT = Number(process.env.E2E_PORT || 8690);
 const DB = path.join(os.tmpdir(), `wasm-tracker-e2e-${PORT}.db`);
 const ROOT = path.resolve(__dirname, '..');
+// E2E_TRACKER_DIR serves another build of the tracker (e.g. an older release, to compare copies).
+const TRACKER_DIR = process.env.E2E_TRACKER_DIR || `${ROOT}/js-glue/dist`;
 
 export default defineConfig({
   testDir: './tests',
@@ -21,7 +23,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   webServer: {
     command: `rm -f '${DB}' '${DB}-wal' '${DB}-shm' && exec '${ROOT}/build-native/collector/collector'` +
-      ` --port ${PORT} --db '${DB}' --site '${ROOT}/demo-site' --tracker '${ROOT}/js-glue/dist'`,
+      ` --port ${PORT} --db '${DB}' --site '${ROOT}/demo-site' --tracker '${TRACKER_DIR}'`,
     url: `http://127.0.0.1:${PORT}/health`,
     reuseExistingServer: false,
     timeout: 20_000,

@@ -70,9 +70,14 @@ export function buildContext(env, trackerOptions) {
   }
   if (on(flags, 'tracardiPass')) {
     // Cross-domain profile passing (Tracardi 0.8.1+): the server merges/attaches that profile.
+    // Only the members present in the URL, as Tracardi's tracker does: Tracardi calls .strip() on
+    // each member it finds, so a `null` one makes it answer HTTP 500 to every request.
+    const pass = {};
     const profile = params.get('__tr_pid');
     const source = params.get('__tr_src');
-    if (profile || source) ctx.tracardi = { pass: { profile, source } };
+    if (profile) pass.profile = profile;
+    if (source) pass.source = source;
+    if (profile || source) ctx.tracardi = { pass };
   }
   const ga = readCookie(env.document, '_ga');
   if (ga) ctx.ids = { ga };

@@ -1,7 +1,7 @@
 // Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
 // contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
 import { wallMs, monoMs } from './env.js';
-import { createEntropy, userJson, contextJson, wellFormed, describeJsonError } from './util.js';
+import { createEntropy, userJson, contextJson, wellFormed, describeJsonError, staticProfileId } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity } from './identity.js';
 import { buildContext, buildPageContext } from './context.js';
@@ -10,6 +10,33 @@ import { createDegraded } from './degraded.js';
 import { MAX_TIMER_MS } from './limits.js';
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
+
+// What a fire event's promise resolves with when no answer concerns it (rejected, queued for
+// later, no network): never a rejection, the page's code needs no catch.
+const noAnswer = () => ({ status: 0, ok: false, data: null });
+
+function settle(resolve, value = noAnswer()) {
+  if (resolve) resolve(value);
+}
+
+// The ids of the events a send effect's body carries.
+function bodyEventIds(body) {
+  try {
+    const events = JSON.parse(body).events;
+    return Array.isArray(events) ? events.map((e) => e && e.id) : [];
+  } catch { return []; }
+}
+
+// Body text as an object for the console (expandable), or as it came when it is not JSON.
+function parseOr(text) {
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { return text; }
+}
+
+function parseJson(text) {
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { return null; }
+}
 
 // deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
@@ -28,8 +55,9 @@ export function createHost(deps) {
   const send = deps.transport || createTransport(env, C);
   const identity = deps.identity || createIdentity(env);
   const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
-  const staticProfile = trackerOptions.profile && typeof trackerOptions.profile.id === 'string'
-    ? trackerOptions.profile.id : null;
+  const staticProfile = staticProfileId(trackerOptions);
+  // settings.debug (Tracardi's tracker logged every payload and answer): only logging, no policy.
+  const debug = !!(trackerOptions.settings && trackerOptions.settings.debug === true);
 
   let wakeTimer = null;
   let persistTimer = null;
@@ -45,6 +73,11 @@ export function createHost(deps) {
   // microtask, or earlier when anything else must see them first (lifecycle, context changes).
   let records = [];
   let callArgs = [];
+  let answers = [];  // per queued call: the resolve of its promise (fire events), else null
+  // Fire events whose answer the page awaits. The glue only correlates, it decides nothing: the
+  // event id (trackBatch row) -> the request whose body carries it (send effect) -> its answer.
+  // An id still here when the core's effects have been applied was not sent now: status 0.
+  const awaiting = new Map();  // event id -> resolve
   let drainQueued = false;
 
   const wall = () => wallMs(env);
@@ -58,6 +91,7 @@ export function createHost(deps) {
   // Any exception out of the core means it aborted (a wasm trap kills the module for good).
   function crash(e) {
     if (fallback) return;
+    settleAll();
     fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`);
     if (wakeTimer !== null) env.clearTimeout(wakeTimer);
     wakeTimer = null;
@@ -68,7 +102,23 @@ export function createHost(deps) {
     try { fn(); } catch (e) { crash(e); }
   }
 
+  function settleAll() {
+    for (const resolve of awaiting.values()) settle(resolve);
+    awaiting.clear();
+    const waits = answers;
+    answers = [];
+    for (const w of waits) settle(w);
+  }
+
+  // Every core call that returns effects hands over all of them: a fire event the core sent is in
+  // this batch of effects or was not sent now.
   function apply(text) {
+    applyEffects(text);
+    for (const resolve of awaiting.values()) settle(resolve);
+    awaiting.clear();
+  }
+
+  function applyEffects(text) {
     if (!text || text === '{}') return;
     let fx;
     try { fx = JSON.parse(text); } catch { return; }
@@ -96,11 +146,34 @@ export function createHost(deps) {
   }
 
   function dispatch(s) {
-    send(s).then((r) => guard(() => {
+    if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, parseOr(s.body));
+    let waiting = null;
+    if (awaiting.size) {
+      for (const id of bodyEventIds(s.body)) {
+        const resolve = awaiting.get(id);
+        if (!resolve) continue;
+        awaiting.delete(id);
+        (waiting || (waiting = [])).push(resolve);
+      }
+    }
+    send(s).then((r) => {
+      // Even when the core died meanwhile: the page still gets this request's answer.
+      if (waiting) {
+        const status = r.status > 0 ? r.status : 0;  // a handed-off beacon has no answer either
+        const data = status ? parseJson(r.body) : null;
+        for (const resolve of waiting) settle(resolve, { status, ok: status >= 200 && status < 300, data });
+      }
+      onAnswer(s, r);
+    });
+  }
+
+  function onAnswer(s, r) {
+    guard(() => {
+      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, parseOr(r.body));
       drain(false);
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
         rnd(), rnd(), rnd(), rnd()));
-    }));
+    });
   }
 
   // One timer for the whole tracker: the core says when (on the monotonic clock) it next wants to
@@ -208,18 +281,32 @@ export function createHost(deps) {
     if (records.length === 0) return;
     const batch = records.join('');
     const args = callArgs;
+    const waits = answers;
     records = [];
     callArgs = [];
-    const rows = core.trackBatch(batch).split(RS);
+    answers = [];
+    let rows;
+    try {
+      rows = core.trackBatch(batch).split(RS);
+    } catch (e) {
+      for (const w of waits) settle(w);
+      throw e;
+    }
     let effects = false;
     let persist = false;
+    const mine = [];  // ids of this crossing's fire events
     for (let i = 0; i < rows.length - 1; i++) {
       const row = rows[i];
       const sep = row.indexOf(US);
       const r = +row.slice(0, sep);
       if (r < 0) {
         con.error('[Tracker] ' + row.slice(sep + 1));
+        settle(waits[i]);
         continue;
+      }
+      if (waits[i]) {
+        const id = row.slice(sep + 1);
+        if (id) { awaiting.set(id, waits[i]); mine.push(id); } else settle(waits[i]);
       }
       if (r & EFFECTS_PENDING) effects = true;
       if (r & PERSIST_DUE) persist = true;
@@ -230,16 +317,35 @@ export function createHost(deps) {
     if (effects) {
       if (inTrack) takeEffectsSoon();
       else apply(core.takeEffects());
+    } else {
+      // No effects: the core sent none of them now (queued behind a backoff, the fire cap, ...).
+      for (const id of mine) { settle(awaiting.get(id)); awaiting.delete(id); }
     }
     // Calls made after our pagehide/hidden handler ran (another listener's): the core already
     // knows the page is hidden and has sent what it decided; the snapshot must not wait a task.
     if (hidden && !inTrack) persistNow(true);
   }
 
+  // Returns a Promise of the answer {status, ok, data} for a fire event, else undefined (Tracardi's
+  // track() returned nothing for queued events). Never throws, never rejects.
   function track(type, properties, options, createdMs) {
+    let fire = false;
+    try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
+    if (!fire) {
+      enqueue(type, properties, options, createdMs, null);
+      return undefined;
+    }
+    let resolve;
+    const answer = new Promise((r) => { resolve = r; });
+    if (!enqueue(type, properties, options, createdMs, resolve)) settle(resolve);
+    return answer;
+  }
+
+  // Queues one call for the core; false when it never will reach it.
+  function enqueue(type, properties, options, createdMs, resolve) {
     try {
-      if (destroyed) return;
-      if (fallback) { fallback.track(type, properties, options); return; }
+      if (destroyed) return false;
+      if (fallback) { fallback.track(type, properties, options); return false; }
       const t = typeof type === 'string' ? wellFormed(type) : '';
       let props;
       let opts;
@@ -249,7 +355,7 @@ export function createHost(deps) {
       } catch (e) {
         con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: its properties/options cannot ` +
           `be encoded as JSON: ${describeJsonError(e)}.`);
-        return;
+        return false;
       }
       // A new page URL (SPA navigation) or a fire that reads window.response.context applies from
       // this call on: hand the calls before it to the core first, so each sees what it saw.
@@ -267,11 +373,12 @@ export function createHost(deps) {
       if (props.length + opts.length > C.MAX_EVENT_BYTES) {
         con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: the event is larger than the ` +
           `${C.MAX_EVENT_BYTES}-byte limit.`);
-        return;
+        return false;
       }
       records.push(JSON.stringify(t) + US + props + US + opts + US + wall() + US + mono() + US +
         (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() + RS);
       callArgs.push(t, properties, options);
+      answers.push(resolve);
       if (!drainQueued) {
         drainQueued = true;
         env.queueMicrotask(() => {
@@ -279,8 +386,10 @@ export function createHost(deps) {
           guard(() => drain(false));
         });
       }
+      return true;
     } catch (e) {
       crash(e);
+      return false;
     }
   }
 
@@ -323,6 +432,7 @@ export function createHost(deps) {
     destroy() {
       if (destroyed) return;
       guard(() => drain(false));
+      settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
       destroyed = true;
       if (wakeTimer !== null) env.clearTimeout(wakeTimer);

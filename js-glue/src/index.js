@@ -27,7 +27,8 @@ export function createTracker(options, hooks = {}) {
     onReady: hooks.onReady,
   });
   return {
-    track(type, properties, opts) { app.track(type, properties, opts); },
+    // A fire event's call returns a Promise of its answer; others return undefined.
+    track(type, properties, opts) { return app.track(type, properties, opts); },
     flush() { app.flush(); },
     ready: app.ready,
     stats() { return app.host ? app.host.stats() : null; },

@@ -15,7 +15,12 @@ export function createNoopTracker(con) {
     } catch { /* no console */ }
   }
   return {
-    track() {},
+    // Same shape as the real one: a fire event's call gets an answer, here never a server's.
+    track(type, properties, options) {
+      let fire = false;
+      try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
+      return fire ? Promise.resolve({ status: 0, ok: false, data: null }) : undefined;
+    },
     flush() {},
     ready: Promise.resolve(false),
     stats() { return null; },

@@ -9,9 +9,17 @@ import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
 import { wirePageViews } from './spa.js';
+import { staticProfileId } from './util.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean}
+const noAnswer = () => ({ status: 0, ok: false, data: null });
+
+// A buffered call that will never reach a core: its promise (if any) resolves with no answer.
+function settlePending(entry) {
+  if (entry && typeof entry[2] === 'function') entry[2](noAnswer());
+}
+
 export function startTracker(deps) {
   const { env } = deps;
   const pending = deps.pending || [];
@@ -22,15 +30,27 @@ export function startTracker(deps) {
   let unwireLinks = null;
   let destroyed = false;
 
+  // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
+  // calls return undefined, as Tracardi's track() did.
   function track(type, properties, options) {
+    let fire = false;
+    try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
     try {
-      if (host) host.track(type, properties, options);
-      else if (degraded) degraded.track(type, properties, options);
-      else if (!disabled && !destroyed) {
-        if (pending.length >= DEGRADED_BUFFER_LIMIT) pending.shift();
-        pending.push([[type, properties, options], Date.now()]);
+      if (host) return host.track(type, properties, options);
+      let resolve = null;
+      const answer = fire ? new Promise((r) => { resolve = r; }) : undefined;
+      if (degraded || disabled || destroyed) {
+        if (degraded) degraded.track(type, properties, options);
+        if (resolve) resolve(noAnswer());
+        return answer;
       }
-    } catch { /* track() never throws into the page */ }
+      if (pending.length >= DEGRADED_BUFFER_LIMIT) settlePending(pending.shift());
+      pending.push([[type, properties, options], Date.now(), resolve]);
+      return answer;
+    } catch {
+      /* track() never throws into the page */
+      return fire ? Promise.resolve(noAnswer()) : undefined;
+    }
   }
 
   // settings.pageViews (spa.js), wired at once: navigations while the core loads are queued too.
@@ -63,7 +83,7 @@ export function startTracker(deps) {
     const core = configure(M);
     if (!core) {
       disabled = true;
-      pending.length = 0;
+      pending.splice(0, pending.length).forEach(settlePending);
       unwirePageViews();
       return false;
     }
@@ -75,7 +95,12 @@ export function startTracker(deps) {
     host.start();
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
-    for (const [args, ts] of calls) host.track(args[0], args[1], args[2], ts);
+    for (const [args, ts, resolve] of calls) {
+      const answer = host.track(args[0], args[1], args[2], ts);
+      if (typeof resolve === 'function') {
+        if (answer) answer.then(resolve); else resolve(noAnswer());
+      }
+    }
     // tracker.auto.events: [[type, properties], ...] join the page's first batch.
     const t = deps.options.tracker;
     const auto = t.auto && t.auto.events;
@@ -84,7 +109,7 @@ export function startTracker(deps) {
     }
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
-      const staticId = t.profile && typeof t.profile.id === 'string' ? t.profile.id : null;
+      const staticId = staticProfileId(t);
       unwireLinks = wireExternalLinks(env, t.settings && t.settings.trackExternalLinks, () => ({
         profile: staticId || (host && host.identity && host.identity.profile) || null,
         source: sourceId,
@@ -93,8 +118,10 @@ export function startTracker(deps) {
     return !host.degraded;
   }).catch((e) => {
     if (destroyed) return false;
+    const calls = pending.splice(0, pending.length);
+    calls.forEach(settlePending);
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
-      `(${errorText(e)})`, pending.splice(0, pending.length));
+      `(${errorText(e)})`, calls);
     return false;
   });
 
@@ -107,6 +134,7 @@ export function startTracker(deps) {
     destroy() {
       if (destroyed) return;
       destroyed = true;
+      pending.splice(0, pending.length).forEach(settlePending);
       unwirePageViews();
       if (unwire) unwire();
       if (unwireLinks) unwireLinks();

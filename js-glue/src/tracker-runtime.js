@@ -95,7 +95,7 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
   });
   helpers = createHelpers(env, app.track);
   tracker.plugins = { tracardi: helpers };  // where Tracardi's tracker kept its helpers
-  tracker.track = function track(type, properties, opts) { app.track(type, properties, opts); };
+  tracker.track = function track(type, properties, opts) { return app.track(type, properties, opts); };
   tracker.flush = function flush() { app.flush(); };
   tracker.helpers = helpers;
   // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).

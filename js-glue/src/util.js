@@ -57,3 +57,11 @@ export function createEntropy(crypto) {
     return pool[i++];
   };
 }
+
+// options.tracker.profile.id as the core uses it: trimmed, and a blank one is no static id (the
+// core warns about it once).
+export function staticProfileId(trackerOptions) {
+  const p = trackerOptions && trackerOptions.profile;
+  const id = p && typeof p.id === 'string' ? p.id.trim() : '';
+  return id || null;
+}

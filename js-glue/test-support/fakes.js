@@ -205,7 +205,7 @@ export class FakeCore {
     if (!type) { this.last = 'track(type): event type must be a non-empty string'; return -1; }
     this.lastId = 'evt-' + this.calls.length;
     const o = opts ? JSON.parse(opts) : {};
-    this.queue.push({ type, created });
+    this.queue.push({ id: this.lastId, type, created });
     if (o.fire) {
       const ev = this.queue.pop();
       this.extra.send = [{ id: this.nextId++, url: 'https://api.example/track', transport: 'fetch',
@@ -222,7 +222,7 @@ export class FakeCore {
       const f = rec.split('\x1f');
       const r = this.track(JSON.parse(f[0]), f[1], f[2], +f[3], +f[4], +f[5], +f[6], +f[7], +f[8],
         +f[9]);
-      out += r + '\x1f' + (r < 0 ? this.lastError() : (r & 4) ? this.lastEventId() : '') + '\x1e';
+      out += r + '\x1f' + (r < 0 ? this.lastError() : this.lastEventId()) + '\x1e';
     }
     return out;
   }

@@ -339,3 +339,59 @@ test('input certainly over the size limit never crosses into the core', async ()
   assert.deepEqual(core.named('track').map((c) => c[1]), ['small']);
   assert.ok(logs.error.some((a) => /"huge".*limit/.test(a[0])));
 });
+
+test('settings.debug: each request body and each answer is logged with console.debug', async () => {
+  const options = { tracker: { ...OPTIONS.tracker, settings: { debug: true } } };
+  const { host, logs } = setup({ fetchImpl: () => fakeResponse(200, '{"profile":{"id":"p-9"}}') },
+    { options });
+  host.track('a', { x: 1 }, { fire: true });
+  await tick();
+  await tick();
+  const sent = logs.debug.find((a) => /\/track request/.test(a[0]));
+  assert.ok(sent, JSON.stringify(logs.debug));
+  assert.deepEqual(sent[1].events.map((e) => e.type), ['a']);  // the body, parsed
+  const answer = logs.debug.find((a) => /\/track response/.test(a[0]));
+  assert.ok(answer, JSON.stringify(logs.debug));
+  assert.deepEqual(answer.slice(1), [200, { profile: { id: 'p-9' } }]);
+});
+
+test('without settings.debug nothing is logged with console.debug', async () => {
+  const { host, logs } = setup();
+  host.track('a', {}, { fire: true });
+  await tick();
+  await tick();
+  assert.equal(logs.debug.length, 0);
+});
+
+test('fire track returns a Promise of the answer {status, ok, data}; plain track returns undefined', async () => {
+  const { host, core } = setup({ fetchImpl: () => fakeResponse(200, '{"profile":{"id":"p-9"}}') });
+  core.loaded = true;
+  assert.equal(host.track('plain', {}), undefined);
+  const p = host.track('now', { x: 1 }, { fire: true });
+  assert.ok(p instanceof Promise);
+  assert.deepEqual(await p, { status: 200, ok: true, data: { profile: { id: 'p-9' } } });
+});
+
+test('fire answer: a refusal resolves with its status and parsed body, never rejects', async () => {
+  const { host } = setup({ fetchImpl: () => fakeResponse(422, '{"detail":"bad"}') });
+  assert.deepEqual(await host.track('x', {}, { fire: true }), { status: 422, ok: false, data: { detail: 'bad' } });
+  const h2 = setup({ fetchImpl: () => fakeResponse(500, '<html>oops</html>') }).host;
+  assert.deepEqual(await h2.track('x', {}, { fire: true }), { status: 500, ok: false, data: null });
+  const h3 = setup({ fetchImpl: () => { throw new TypeError('Failed to fetch'); } }).host;
+  assert.deepEqual(await h3.track('x', {}, { fire: true }), { status: 0, ok: false, data: null });
+});
+
+test('fire answer: rejected, unencodable, not sent now, or core failure resolve at once with status 0', async () => {
+  const none = { status: 0, ok: false, data: null };
+  const { host, core, fetchCalls } = setup();
+  assert.deepEqual(await host.track('', {}, { fire: true }), none);  // rejected by the core
+  const cyc = {}; cyc.self = cyc;
+  assert.deepEqual(await host.track('c', cyc, { fire: true }), none);  // not encodable
+  core.trackResult = 2;  // accepted and queued: the core sends nothing now (backoff, cap, offline)
+  assert.deepEqual(await host.track('q', {}, { fire: true }), none);
+  core.trackResult = null;
+  core.throwOn = 'trackBatch';
+  assert.deepEqual(await host.track('boom', {}, { fire: true }), none);
+  assert.deepEqual(await host.track('after', {}, { fire: true }), none);  // degraded
+  assert.equal(fetchCalls.length, 0);
+});

@@ -92,6 +92,19 @@ test('context: Tracardi keys, utm only present keys, pass params, false flags ho
   assert.equal(buildPageContext(f.env, { context: { page: false } }), null);
 });
 
+test('context.tracardi.pass holds only the members present in the URL (a null member is a 500 in Tracardi)', () => {
+  const only = (q) => buildContext(fakeEnv({ href: 'https://shop.example/p?' + q }).env, {}).tracardi;
+  assert.deepEqual(only('__tr_pid=P1'), { pass: { profile: 'P1' } });
+  assert.deepEqual(only('__tr_src=S1'), { pass: { source: 'S1' } });
+  assert.deepEqual(only('__tr_pid=P1&__tr_src=S1'), { pass: { profile: 'P1', source: 'S1' } });
+  // An empty value is as good as absent: Tracardi would strip it to "" and look up nothing.
+  assert.deepEqual(only('__tr_pid=&__tr_src=S1'), { pass: { source: 'S1' } });
+  assert.equal(only('__tr_pid=&x=1'), undefined);
+  assert.equal(only('x=1'), undefined);
+  const text = JSON.stringify(buildContext(fakeEnv({ href: 'https://shop.example/p?__tr_pid=P1' }).env, {}));
+  assert.ok(!/null/.test(JSON.stringify(JSON.parse(text).tracardi)), text);
+});
+
 test('page context: url, path, hash, title, external referer host/query, history length', () => {
   const f = fakeEnv({ href: 'https://shop.example/p/1?x=1#top' });
   f.document.referrer = 'https://www.google.com/search?q=sun+glasses';

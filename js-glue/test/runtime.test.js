@@ -4,7 +4,7 @@ import { boot } from '../src/tracker-runtime.js';
 import { runLoader } from '../src/loader-snippet.js';
 import { scriptUrl, readPageOptions } from '../src/page-options.js';
 import { DEGRADED_BUFFER_LIMIT } from '../src/limits.js';
-import { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } from '../test-support/fakes.js';
+import { FakeCore, fakeEnv, fakeFactory, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
 
 const SRC = 'https://cdn.example/tracker/liliput.min.js';
 
@@ -259,4 +259,29 @@ test("Tracardi's own loader can hand over: window.tracardi.default is the tracke
   assert.equal(f.window.onTracardiReady, theirHook, 'a {bind, call} hook is not replaced');
   assert.equal(await f.window.tracker.ready, true);
   assert.equal(typeof f.window.tracker.plugins.tracardi.track, 'function');
+});
+
+test('responses to the page: helpers.track and track({fire: true}) return a Promise of the answer, even before the core runs', async () => {
+  const f = page({ fetchImpl: () => fakeResponse(200, '{"profile":{"id":"p-1"}}') });
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
+  const early = f.window.tracker.helpers.track('early', { a: 1 });  // the core is still loading
+  assert.ok(early instanceof Promise);
+  assert.equal(f.window.tracker.track('plain', {}), undefined);
+  assert.equal(f.window.tracker.track('plain', {}, { fire: false }), undefined);
+  assert.deepEqual(await early, { status: 200, ok: true, data: { profile: { id: 'p-1' } } });
+  const live = f.window.tracker.track('live', {}, { fire: true });
+  assert.deepEqual(await live, { status: 200, ok: true, data: { profile: { id: 'p-1' } } });
+  assert.deepEqual(await f.window.tracker.plugins.tracardi.track('x'), { status: 200, ok: true,
+    data: { profile: { id: 'p-1' } } });
+});
+
+test('responses to the page: no core (degraded, config error) resolves at once with status 0', async () => {
+  const none = { status: 0, ok: false, data: null };
+  const f = page();
+  const mark = boot({ env: f.env, factory: fakeFactory({ fail: new Error('HTTP 404 for x') }), scriptSrc: SRC });
+  const before = f.window.tracker.helpers.track('before', {});
+  await tick();
+  assert.equal(mark.state, 'degraded');
+  assert.deepEqual(await before, none);
+  assert.deepEqual(await f.window.tracker.helpers.track('after', {}), none);
 });

@@ -1,18 +1,24 @@
 // Compiled with `tsc -p test` (noEmit): the public types accept the documented usage and reject
 // obvious mistakes.
-import { createTracker, type Tracker, type TrackOptions } from 'wasm-tracker';
+import { createTracker, type Tracker, type TrackOptions, type TrackAnswer } from 'wasm-tracker';
 
 const t: Tracker = createTracker(
   { tracker: { url: { api: 'https://api.example', script: null }, source: { id: 'src' },
     profile: { id: '0adfd4c8-36eb-40cd-9350-5df37706286a' },
     context: { screen: false },
-    settings: { respectDoNotTrack: true, transport: 'fetch', pageViews: 'history' } } },
+    settings: { respectDoNotTrack: true, transport: 'fetch', pageViews: 'history', debug: true } } },
   { onReady: (ctx) => { if (ctx) void ctx['profile']; }, getPayloadOptions: () => ({ profile: true }) },
 );
 t.track('page-view');
 t.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });
 const opts: TrackOptions = { fire: true, save: false };
 t.track('interest', { Eletronics: ['Mobile phones', 'Accessories'] }, opts);
+// A fire event's call returns a Promise of its answer.
+void t.track('paid', { total: 1 }, { fire: true }).then((a: TrackAnswer) => {
+  if (a.ok && a.data) void a.data['profile'];
+  const s: number = a.status;
+  void s;
+});
 t.flush();
 void t.ready.then((ok: boolean) => ok);
 const s = t.stats();

@@ -19,6 +19,18 @@ onTracardiReady.bind(({ tracker: t, helpers, context, config }) => {
   if (context) void context['profile'];
   void config.tracker.source.id;
 });
+// Responses to the page: helpers.track resolves with the answer; track with fire may (after load).
+onTracardiReady.bind(async ({ helpers }) => {
+  if (!helpers) return;
+  const answer = await helpers.track('purchase', { total: 1 });
+  if (answer.ok && answer.data) void answer.data['profile'];
+  const n: number = answer.status;
+  void n;
+  const maybe = tracker.track('now', {}, { fire: true });
+  if (maybe) void (await maybe).ok;
+});
+// @ts-expect-error a plain track() returns nothing to await on
+void tracker.track('x', {}).then;
 
 // @ts-expect-error onTracardiReady is a hook object: bind listeners, do not call it
 onTracardiReady(() => {});

@@ -2,12 +2,15 @@
 // window.tracker, window.onTracardiReady and window.response. Opt in with
 //   /// <reference types="wasm-tracker/global" />   or   "types": ["wasm-tracker/global"].
 // The npm entry (`import {createTracker} from 'wasm-tracker'`) writes none of these.
-import type { TrackerOptions, TrackOptions, ResponseContext, TrackerStats } from './index.js';
+import type { TrackerOptions, TrackOptions, FireOptions, TrackAnswer, ResponseContext, TrackerStats } from './index.js';
 
 /** Tracardi's helpers, passed to onTracardiReady listeners and kept on window.tracker.helpers. */
 export interface TrackerHelpers {
-  /** Sends the event at once, alone (`fire: true` is forced). */
-  track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
+  /**
+   * Sends the event at once, alone (`fire: true` is forced); resolves with the answer to that
+   * request (`await helpers.track(...)` then `.data.profile.id`), never rejects.
+   */
+  track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): Promise<TrackAnswer>;
   /** Adds a click listener to the element(s) or selector; returns a function removing it. */
   onClick(element: string | EventTarget | ArrayLike<EventTarget>, fn: (event: Event) => void): () => void;
   /** Adds listeners for the space- or comma-separated event names; returns a function removing them. */
@@ -30,6 +33,11 @@ export interface TracardiReadyParams {
  * the other members appear when the script has taken it over.
  */
 export interface SnippetTracker {
+  /**
+   * With `{fire: true}`, once the tracker script runs: a Promise of the answer (never rejected).
+   * Before that (the loader's queue) it returns undefined.
+   */
+  track(type: string, properties: Record<string, unknown> | undefined, options: FireOptions): Promise<TrackAnswer> | undefined;
   /** Records an event; returns at once and never throws. */
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
   /** Sends everything queued now. */

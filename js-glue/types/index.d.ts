@@ -29,6 +29,8 @@ export interface TrackerConfig {
     transport?: 'fetch' | 'beacon';
     /** `false` silences the `[Tracker] Event track` line for events queued after load. */
     logDeferred?: boolean;
+    /** `true`: console.debug of every /track request body and every answer (as Tracardi's tracker). */
+    debug?: boolean;
     /**
      * `"history"`: a `page-view` for each client-side navigation (pushState, replaceState to a new
      * URL, popstate, hashchange), one per URL change. Off by default.
@@ -55,6 +57,24 @@ export interface TrackOptions {
   [key: string]: unknown;
 }
 
+/**
+ * What a fire event's promise resolves with: the answer to the request that carried the event.
+ * Never rejected. `status` 0 (`ok` false, `data` null) when the event got no answer: rejected,
+ * queued for a later request (backoff, offline), no network, no core, or sent as a beacon.
+ * A refusal or server error resolves with its status and body (the core still retries what is
+ * retryable; the promise reports the first answer).
+ */
+export interface TrackAnswer {
+  status: number;
+  /** `status` is 2xx. */
+  ok: boolean;
+  /** The parsed JSON body (Tracardi's `{profile, session, ux, response, ...}`), or null. */
+  data: Record<string, unknown> | null;
+}
+
+/** Per-event options of a call that sends at once and returns its answer. */
+export type FireOptions = TrackOptions & { fire: true };
+
 /** The parsed JSON body of the first /track response, or null when there was none. */
 export type ResponseContext = Record<string, unknown> | null;
 
@@ -78,6 +98,11 @@ export interface TrackerStats {
 
 /** In Node and DOM-less workers every method does nothing, `ready` resolves false. */
 export interface Tracker {
+  /**
+   * With `{fire: true}`: sends the event at once and returns a Promise of its answer (never
+   * rejected). Never throws.
+   */
+  track(type: string, properties: Record<string, unknown> | undefined, options: FireOptions): Promise<TrackAnswer>;
   /** Records an event. Returns at once and never throws; problems are logged to the console. */
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
   /** Sends everything queued now. */

@@ -59,7 +59,7 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
     out += std::to_string(flags);
     out += field_separator;
     if (flags < 0) out += n != f.size() ? std::string("track: malformed call record") : tracker.last_error();
-    else if (flags & track_deferred) out += tracker.last_event_id();
+    else out += tracker.last_event_id();  // the host correlates fire events with their answer
     out += record_separator;
   }
   return out;

@@ -95,15 +95,19 @@ ConfigResult parse_config(std::string_view options_json) {
     }
     const std::string id(detail::trim(pid->text));
     if (id.empty()) {
-      r.error = "options.tracker.profile.id must not be empty";
-      return r;
+      // Sites render `profile: {id: "<%= user_id %>"}` and get "" for anonymous visitors. Refusing
+      // the whole configuration would lose every event of those visitors; Tracardi would answer
+      // 500 to a blank static id anyway, so the tracker sends the stored/server id instead.
+      r.warnings.push_back("options.tracker.profile.id is blank: no static profile id is used "
+                           "(the visitor's stored profile id is sent instead)");
+    } else {
+      if (!is_uuid4(id)) {
+        r.warnings.push_back("options.tracker.profile.id \"" + id.substr(0, 64) +
+                             "\" is not a UUIDv4: an easy-to-guess static profile id lets attackers "
+                             "write into that profile. Use a random UUID4.");
+      }
+      c.static_profile_id = id;
     }
-    if (!is_uuid4(id)) {
-      r.warnings.push_back("options.tracker.profile.id \"" + id.substr(0, 64) +
-                           "\" is not a UUIDv4: an easy-to-guess static profile id lets attackers "
-                           "write into that profile. Use a random UUID4.");
-    }
-    c.static_profile_id = id;
   }
 
   if (const Field* settings = f.get("tracker.settings"); settings) {

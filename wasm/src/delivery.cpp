@@ -287,7 +287,8 @@ void Tracker::note_failure(const Request& req, int status, std::string_view retr
 }
 
 void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
-                           std::string_view retry_after, const Clock& now, const Entropy& entropy) {
+                           std::string_view retry_after, const Clock& now, const Entropy& entropy,
+                           std::string_view body) {
   release_request(id, req);
   const policy::Outcome outcome = policy::classify_status(status);
   std::vector<std::uint64_t> owned;
@@ -301,8 +302,12 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
     const std::string reason = outcome == policy::Outcome::split ? "too_large"
                                                                  : "rejected_" + std::to_string(status);
     for (std::uint64_t seq : owned) drop_event(seq, reason);
+    // Tracardi says why in `detail` (unknown source, validation failure): without it the
+    // developer only sees a status code.
+    const std::string detail = detail::refusal_detail(body, policy::max_logged_detail_bytes);
     log(LogLevel::error, "collector refused " + std::to_string(owned.size()) +
-                             " event(s) with HTTP " + std::to_string(status) + "; they were dropped");
+                             " event(s) with HTTP " + std::to_string(status) + "; they were dropped" +
+                             (detail.empty() ? std::string() : ": " + detail));
     return;
   }
   for (std::uint64_t seq : owned) {
@@ -351,7 +356,7 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     }
     effects_.persist = true;
   } else if (policy::classify_status(status) != policy::Outcome::success) {
-    fail_request(request_id, req, status, retry_after, now, entropy);
+    fail_request(request_id, req, status, retry_after, now, entropy, body);
     if (first_batch_answer) {
       ready_emitted_ = true;
       effects_.ready_context = "null";

@@ -41,19 +41,39 @@ TrackResponse parse_track_response(std::string_view body) {
   std::vector<std::string> raw_ux;
   JsonScanner scanner;
   scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
+    if (path_is(path, {"detail"}) && kind != JsonKind::object && kind != JsonKind::array && kind != JsonKind::null)
+      r.detail = std::string(text);
     // The same rule as ids read from storage: this one is stored in a cookie next.
     if (kind != JsonKind::string || !is_sane_id(text)) return;
     if (path_is(path, {"profile", "id"})) r.profile_id = std::string(text);
     if (path_is(path, {"session", "id"})) r.session_id = std::string(text);
   };
-  scanner.capture = [](const JsonPath& path) { return path_is(path, {"ux", "[]"}); };
-  scanner.on_captured = [&raw_ux](const JsonPath&, std::string&& text) { raw_ux.push_back(std::move(text)); };
+  // One scanner for answers and refusals (each scanner callback type costs the wasm code size).
+  scanner.capture = [](const JsonPath& path) { return path_is(path, {"ux", "[]"}) || path_is(path, {"detail"}); };
+  scanner.on_captured = [&raw_ux, &r](const JsonPath& path, std::string&& text) {
+    if (path.size() == 1) {
+      // A pydantic validation failure is a list of {loc, msg, type}: kept as its JSON text.
+      if (!text.empty() && (text.front() == '[' || text.front() == '{')) r.detail = std::move(text);
+    } else {
+      raw_ux.push_back(std::move(text));
+    }
+  };
   if (!scanner.scan(body) || scanner.root != JsonKind::object) return TrackResponse{};
   r.context = std::string(body);
   for (const std::string& item : raw_ux) {
     if (auto clean = clean_ux_item(item)) r.ux_items.push_back(std::move(*clean));
   }
   return r;
+}
+
+std::string refusal_detail(std::string_view body, std::size_t max_bytes) {
+  std::string detail = parse_track_response(body).detail;
+  if (detail.size() <= max_bytes) return detail;
+  std::size_t cut = max_bytes;
+  // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
+  while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;
+  detail.resize(cut);
+  return detail + "...";
 }
 
 }  // namespace detail

@@ -66,10 +66,40 @@ TEST(Config, Uuid4StaticProfileIdGivesNoWarning) {
   EXPECT_TRUE(r.warnings.empty());
 }
 
+// A template that renders `profile: {id: ""}` for anonymous visitors must not switch the tracker
+// off: a blank id is no static id (the stored/server id is used), with one warning.
+TEST(Config, BlankStaticProfileIdIsAbsentWithAWarning) {
+  for (const char* id : {R"("")", R"("   ")", R"(" \t ")"}) {
+    ConfigResult r = parse_config(std::string(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},)") +
+                                  R"("profile":{"id":)" + id + "}}}");
+    ASSERT_TRUE(r.config) << id << ": " << r.error;
+    EXPECT_TRUE(r.error.empty());
+    EXPECT_FALSE(r.config->static_profile_id) << id;
+    ASSERT_EQ(r.warnings.size(), 1u) << id;
+    EXPECT_NE(r.warnings[0].find("options.tracker.profile.id"), std::string::npos) << r.warnings[0];
+    EXPECT_NE(r.warnings[0].find("blank"), std::string::npos) << r.warnings[0];
+  }
+}
+
 TEST(Config, NullProfileMeansNone) {
   ConfigResult r = parse_config(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":null}})");
   ASSERT_TRUE(r.config);
   EXPECT_FALSE(r.config->static_profile_id);
+}
+
+}  // namespace
+}  // namespace tracker
+
+namespace tracker {
+namespace {
+
+// settings.debug and other glue-only settings (pageViews, respectDoNotTrack) are the glue's
+// business: the core's validation must let them through.
+TEST(Config, GlueOnlySettingsAreAccepted) {
+  ConfigResult r = parse_config(R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},)"
+                                R"("settings":{"debug":true,"pageViews":"history","respectDoNotTrack":true}}})");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.warnings.empty());
 }
 
 }  // namespace

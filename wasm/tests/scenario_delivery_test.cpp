@@ -293,3 +293,26 @@ TEST(Clock, BackoffIsMonotonicWhateverTheWallClockDoes) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+// Ids in a server's answer are stored in a cookie and localStorage next: the same rule as ids read
+// from storage applies (no separators, quotes, control characters or spaces).
+TEST(Delivery, IdsFromTheServerAreCheckedLikeStoredIds) {
+  for (const char* bad : {"a;b", "a b", "a\\\"b", "a,b", "\\u0001x"}) {
+    testing_support::Page p;
+    p.start();
+    p.load();
+    p.track("a");
+    p.flush();
+    p.respond_last(200, std::string(R"({"profile":{"id":")") + bad + R"("},"session":{"id":")" + bad + R"("}})");
+    ASSERT_TRUE(p.identity);
+    EXPECT_FALSE(p.identity->profile_id) << bad;
+    EXPECT_EQ(p.identity->session_id.find(' '), std::string::npos) << bad;
+    EXPECT_EQ(p.identity->session_id.find(';'), std::string::npos) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace tracker

@@ -329,3 +329,61 @@ TEST(Faults, BeaconTransportIsOptIn) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+// The text of the log line about a refused batch.
+std::string refusal_log(const Page& p) {
+  for (const auto& l : p.logs)
+    if (l.message.find("refused") != std::string::npos) return l.message;
+  return "";
+}
+
+// Tracardi says why it refused a batch in `detail`; the developer sees it in the console.
+TEST(Faults, RefusalLogShowsTracardisDetail) {
+  Page p;
+  loaded_with(p, 1);
+  p.respond_last(401, R"({"detail":"Invalid event source `demo-source`."})");
+  const std::string msg = refusal_log(p);
+  EXPECT_NE(msg.find("HTTP 401"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("Invalid event source `demo-source`."), std::string::npos) << msg;
+}
+
+TEST(Faults, RefusalLogShowsAValidationDetailListAsJson) {
+  Page p;
+  loaded_with(p, 1);
+  p.respond_last(422, R"({"detail":[{"loc":["body","source"],"msg":"Field required","type":"missing"}]})");
+  const std::string msg = refusal_log(p);
+  EXPECT_NE(msg.find(R"([{"loc":["body","source"],"msg":"Field required","type":"missing"}])"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Faults, RefusalDetailIsBoundedAndCutOnACharacterBoundary) {
+  Page p;
+  loaded_with(p, 1);
+  std::string detail;
+  for (int i = 0; i < 400; ++i) detail += "\xC3\xA9";  // "é": 2 bytes each
+  p.respond_last(406, R"({"detail":")" + detail + R"("})");
+  const std::string msg = refusal_log(p);
+  std::size_t shown = 0;
+  for (std::size_t at = msg.find("\xC3\xA9"); at != std::string::npos; at = msg.find("\xC3\xA9", at + 2)) ++shown;
+  EXPECT_GE(shown, 100u) << msg;
+  EXPECT_LE(shown, 150u) << msg;  // at most 300 bytes of detail
+  // Valid UTF-8 throughout (nlohmann refuses to dump anything else): no lead byte without its
+  // continuation byte.
+  EXPECT_NO_THROW((void)json(msg).dump()) << msg;
+}
+
+TEST(Faults, RefusalWithoutADetailKeepsTheShortLine) {
+  Page p;
+  loaded_with(p, 1);
+  p.respond_last(404, "<html>Not Found</html>");
+  const std::string msg = refusal_log(p);
+  EXPECT_NE(msg.find("HTTP 404"), std::string::npos);
+  EXPECT_EQ(msg.find("html"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace tracker

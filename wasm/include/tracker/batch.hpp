@@ -6,7 +6,7 @@
 //   r0 US r1 US r2 US r3
 // (properties/options may be empty). JSON text never contains a raw 0x1e/0x1f, so no escaping is
 // needed. The result has one record per input record: flags US (error text if flags < 0, else the
-// event id if the deferred bit is set, else nothing).
+// event id: the host logs it for deferred events and matches fire events to their request).
 #pragma once
 
 #include <string>

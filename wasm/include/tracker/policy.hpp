@@ -70,6 +70,10 @@ inline constexpr int max_network_failures_per_page = 3;
 // without a page leave: the server may have processed the request whose answer never came.
 inline constexpr double request_timeout_ms = 30000;
 
+// A refused batch's log line quotes the server's `detail` (Tracardi's reason: bad source, failed
+// validation) up to this many bytes: enough for the reason, bounded against a huge error page.
+inline constexpr std::size_t max_logged_detail_bytes = 300;
+
 // --- Identity -----------------------------------------------------------------------------
 // Tracardi's session cookie lives 30 minutes and slides with activity.
 inline constexpr double session_ttl_ms = 30.0 * 60 * 1000;

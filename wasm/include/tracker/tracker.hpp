@@ -137,8 +137,9 @@ class Tracker {
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;
   void release_request(std::uint32_t id, const Request& req);
+  // body: the answer's body (its `detail` is quoted when the batch is refused); "" for no answer.
   void fail_request(std::uint32_t id, const Request& req, int status, std::string_view retry_after,
-                    const Clock& now, const Entropy& entropy);
+                    const Clock& now, const Entropy& entropy, std::string_view body = {});
   void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,
                     const Entropy& entropy);
   void update_wake(const Clock& now);

@@ -69,8 +69,10 @@ export function createTabs(env, base, on) {
       const m = e.data;
       if (!m || stopped) return;
       if (m.h && leader) {
-        on.handover(m.h);
-        adopted.add(m.f + ':' + m.n);
+        // A re-post whose first copy this leader took (its reply crossed it) is not taken again.
+        const k = m.f + ':' + m.n;
+        if (!adopted.has(k)) on.handover(m.h);
+        adopted.add(k);
         channel.postMessage({ a: m.n, t: m.f });
       } else if (m.t === tab) {
         pending.delete(m.a);

@@ -102,10 +102,11 @@ export function createHost(deps) {
   function onRole(lead) {
     guard(() => {
       drain(false);
+      // Read before anything of ours is written: the shared key holds the last leader's queue.
+      const stored = lead ? storage.readAll() : [];
       apply(core.setRole(lead, wall(), mono()));
-      if (!lead) return;
-      const stored = storage.readAll();
       for (const s of stored) apply(core.restore(s.text, wall(), mono()));
+      if (!lead) return;
       snapshotDirty = true;
       persistNow(false);
       if (!snapshotDirty) storage.release(stored.map((s) => s.key));
@@ -469,7 +470,12 @@ export function createHost(deps) {
     },
     stats() {
       guard(() => drain(false));
-      try { return fallback ? null : JSON.parse(core.stats()); } catch { return null; }
+      try {
+        if (fallback) return null;
+        const st = JSON.parse(core.stats());
+        st.leader = tabs ? tabs.leader : true;  // this tab owns delivery and the shared queue
+        return st;
+      } catch { return null; }
     },
     get identity() { return identity.current; },
     get degraded() { return fallback; },

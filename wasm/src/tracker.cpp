@@ -230,7 +230,8 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   if (loaded_ && !single && !leaving_ && config_->log_deferred) flags |= track_deferred;
   pump(now, Trigger::tick);
   update_wake(now);
-  if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity)
+  if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity ||
+      !effects_.handover.empty())
     flags |= track_effects_pending;
   return flags;
 }

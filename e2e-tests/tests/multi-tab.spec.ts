@@ -1,0 +1,149 @@
+// One browser, many tabs (issue 10): one sender per browser, one storage budget, one session.
+// Tabs are pages of one browser context (shared localStorage, cookies, Web Locks and
+// BroadcastChannel). Each scenario counts the copies the collector accepted and, where storage
+// matters, the tracker's peak localStorage bytes; both are printed as `[multi-tab]` lines and
+// attached as annotations (the before/after numbers of the issue's note).
+import type { BrowserContext, Page } from '@playwright/test';
+import { test, expect, playground, sleep, trackerStorageBytes, QUEUE_KEY } from './helpers';
+
+const MB = 1024 * 1024;
+
+function report(label: string, values: Record<string, number | string>): void {
+  const text = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`[multi-tab] ${label}: ${text}`);
+  test.info().annotations.push({ type: 'multi-tab', description: `${label}: ${text}` });
+}
+
+/** Samples the tracker's localStorage bytes through any open page until stopped; keeps the peak. */
+function watchStorage(context: BrowserContext): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const page = context.pages().find((p) => !p.isClosed());
+      if (page) {
+        try { peak = Math.max(peak, await trackerStorageBytes(page)); } catch { /* navigating */ }
+      }
+      await sleep(100);
+    }
+  })();
+  return { async stop() { running = false; await loop; return peak; } };
+}
+
+async function trackMany(page: Page, type: string, from: number, n: number): Promise<void> {
+  await page.evaluate(([t, a, b]) => {
+    for (let i = a; i < a + b; i++) window.tracker.track(t as string, { n: i, pad: 'x'.repeat(200) });
+  }, [type, from, n] as const);
+}
+
+/** The page's own storage still works next to the tracker's (segment#1261). */
+async function pageCanStillStore(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    try {
+      localStorage.setItem('host-site-key', 'y'.repeat(100_000));
+      localStorage.removeItem('host-site-key');
+      return true;
+    } catch { return false; }
+  });
+}
+
+for (const tabs of [2, 5]) {
+  test(`${tabs} tabs through a 4 s outage with a reload and a closed tab: every event once, one storage budget`, async ({ context, collector }) => {
+    test.setTimeout(90_000);
+    const pages: Page[] = [];
+    for (let i = 0; i < tabs; i++) {
+      const p = await context.newPage();
+      await p.goto(playground());
+      pages.push(p);
+    }
+    await collector.waitFor('page-view', tabs);
+    const storage = watchStorage(context);
+    await collector.faults({ fail_next: 1_000_000, status: 503 });
+    const outage = Date.now();
+    // 50 events per tab in bursts across the outage; the last tab reloads half-way, the first
+    // one closes before the outage ends.
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < tabs; i++) await trackMany(pages[i], `tab-${i}`, burst * 10, 10);
+      if (burst === 2) await pages[tabs - 1].reload();
+      await sleep(400);
+    }
+    await pages[0].close();
+    await sleep(Math.max(0, 4000 - (Date.now() - outage)));
+    await collector.clearFaults();
+    for (let i = 0; i < tabs; i++) await collector.waitFor(`tab-${i}`, 50, 30_000);
+    await collector.waitFor('page-view', tabs + 1, 15_000);  // the reload's page view too
+    await sleep(1500);  // anything still on its way would show up as a copy now
+    const peak = await storage.stop();
+    const c = await collector.copies(`multi-tab ${tabs} tabs, outage, reload, closed tab`);
+    const perEvent = (c.copies / c.events).toFixed(3);
+    report(`${tabs} tabs`, { events: c.events, copies: c.copies, extra: c.extra, copiesPerEvent: perEvent,
+      peakTrackerStorageBytes: peak });
+    expect(c.events).toBe(tabs * 50 + tabs + 1);
+    expect(c.extra, 'each accepted exactly once').toBe(0);
+    expect(peak, "the tracker's keys stay within the 1 MB budget").toBeLessThanOrEqual(MB);
+    const live = pages.find((p) => !p.isClosed())!;
+    expect(await pageCanStillStore(live)).toBe(true);
+    // Delivered: the leader's copy is empty again and no mailbox is left behind.
+    await expect.poll(() => live.evaluate((key) => Object.keys(localStorage)
+      .filter((k) => k.startsWith('wasm-tracker:') && !k.endsWith(':lease'))
+      .map((k) => (k === key ? JSON.parse(localStorage.getItem(k) || '{}').events?.length ?? 0 : k)),
+    QUEUE_KEY)).toEqual([0]);
+  });
+}
+
+test('the leader tab closed mid-outage: another open tab delivers its events within 10 s, no new visit', async ({ context, collector }) => {
+  test.setTimeout(60_000);
+  const a = await context.newPage();
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await expect.poll(() => a.evaluate(() => window.tracker.stats?.()?.leader)).toBe(true);
+  expect(await b.evaluate(() => window.tracker.stats?.()?.leader)).toBe(false);
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await trackMany(a, 'leader-tab', 0, 20);
+  await trackMany(b, 'follower-tab', 0, 20);
+  await sleep(1500);
+  await a.close();  // the leader goes away holding the queue of both tabs
+  await expect.poll(() => b.evaluate(() => window.tracker.stats?.()?.leader), { timeout: 5000 }).toBe(true);
+  await collector.clearFaults();
+  const ended = Date.now();
+  await collector.waitFor('leader-tab', 20, 10_000);
+  await collector.waitFor('follower-tab', 20, Math.max(1000, 10_000 - (Date.now() - ended)));
+  expect(Date.now() - ended).toBeLessThan(10_000 + 1000);
+  const c = await collector.copies('multi-tab leader closed mid-outage');
+  report('leader closed', { events: c.events, extra: c.extra, deliveredMs: Date.now() - ended });
+  expect(c.extra).toBe(0);
+});
+
+test('a tab idle past the session timeout while another tab is active joins the active session', async ({ context, collector }) => {
+  // Tab A's wall clock is moved 31 minutes forward (idle past the 30-minute session); tab B keeps
+  // the cookie alive. Tracardi's tracker re-reads the cookie per event: A must follow it.
+  const a = await context.newPage();
+  await a.addInitScript(() => {
+    const realNow = Date.now.bind(Date);
+    (window as unknown as { __shift: number }).__shift = 0;
+    Date.now = () => realNow() + (window as unknown as { __shift: number }).__shift;
+  });
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await b.evaluate(() => window.tracker.track('active-tab', {}, { fire: true }));
+  await a.evaluate(() => { (window as unknown as { __shift: number }).__shift = 31 * 60 * 1000; });
+  await a.evaluate(() => window.tracker.track('idle-tab', {}, { fire: true }));
+  const [active] = await collector.waitFor('active-tab');
+  const [idle] = await collector.waitFor('idle-tab');
+  report('session', { sameSession: String(active.session === idle.session) });
+  expect(active.session).toBeTruthy();
+  expect(idle.session).toBe(active.session);
+
+  // With the cookie gone (every tab idle), the idle tab's own timer rotates the session.
+  await context.clearCookies();
+  await a.evaluate(() => { (window as unknown as { __shift: number }).__shift = 62 * 60 * 1000; });
+  await a.evaluate(() => window.tracker.track('idle-again', {}, { fire: true }));
+  const [again] = await collector.waitFor('idle-again');
+  expect(again.session).not.toBe(active.session);
+});

@@ -70,15 +70,24 @@ for (const tabs of [2, 5]) {
     await pages[0].close();
     await sleep(Math.max(0, 4000 - (Date.now() - outage)));
     await collector.clearFaults();
-    for (let i = 0; i < tabs; i++) await collector.waitFor(`tab-${i}`, 50, 30_000);
-    await collector.waitFor('page-view', tabs + 1, 15_000);  // the reload's page view too
+    // Every event of every tab, the reload's page view too, without a new visit ...
+    const expected = tabs * 50 + tabs + 1;
+    const arrived = async () => (await collector.events()).events.length;
+    await expect.poll(arrived, { timeout: 30_000 }).toBeGreaterThanOrEqual(expected).catch(() => {});
+    const withoutNewVisit = await arrived();
+    // ... (a build without a leader needed a new visit for the closed tab's events: measured too)
+    if (withoutNewVisit < expected) {
+      await (await context.newPage()).goto(playground({ pageview: '0' }));
+      await expect.poll(arrived, { timeout: 30_000 }).toBeGreaterThanOrEqual(expected).catch(() => {});
+    }
     await sleep(1500);  // anything still on its way would show up as a copy now
     const peak = await storage.stop();
     const c = await collector.copies(`multi-tab ${tabs} tabs, outage, reload, closed tab`);
     const perEvent = (c.copies / c.events).toFixed(3);
     report(`${tabs} tabs`, { events: c.events, copies: c.copies, extra: c.extra, copiesPerEvent: perEvent,
-      peakTrackerStorageBytes: peak });
-    expect(c.events).toBe(tabs * 50 + tabs + 1);
+      peakTrackerStorageBytes: peak, withoutNewVisit });
+    expect(withoutNewVisit, 'no new visit needed').toBe(expected);
+    expect(c.events).toBe(expected);
     expect(c.extra, 'each accepted exactly once').toBe(0);
     expect(peak, "the tracker's keys stay within the 1 MB budget").toBeLessThanOrEqual(MB);
     const live = pages.find((p) => !p.isClosed())!;

@@ -69,6 +69,8 @@ export function createHost(deps) {
   let pageHref = null;
   let fallback = null;   // set when the core died: track() then buffers
   let tabs = null;       // the leader election (tabs.js), when storage is shared with other tabs
+  let stubReplayed = 0;  // calls an earlier page's stub kept (it left before a core ran)
+  let stubDropped = 0;   // calls a stub had to drop past its bound
   let destroyed = false;
   let hidden = false;
   // track() calls of the current task, handed to the core in one crossing (trackBatch) from a
@@ -452,6 +454,27 @@ export function createHost(deps) {
       });
     },
     track,
+    // Calls a page made before its core ran, kept by its stub ({u, t, r, d, c} of stub.js): each
+    // keeps its time and its page (URL, title, referrer); later calls get this page's context.
+    replay(pages) {
+      guard(() => {
+        for (const p of pages) {
+          drain(false);
+          stubDropped += +p.d || 0;
+          let loc = null;
+          try { loc = new URL(p.u); } catch { /* no page: this one's context */ }
+          const page = loc && buildPageContext({ ...env, location: loc,
+            document: { title: p.t, referrer: p.r || '' } }, trackerOptions);
+          if (page) core.setPageContext(contextJson(page));
+          for (const [args, ts] of p.c || []) {
+            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null)) stubReplayed++;
+          }
+          drain(false);
+        }
+        syncPageContext(true);
+      });
+    },
+    noteStubDrops(n) { stubDropped += n; },
     flush() { lifecycle('flush'); },
     onLoad() { lifecycle('onLoad'); },
     onVisible() {
@@ -474,6 +497,7 @@ export function createHost(deps) {
         if (fallback) return null;
         const st = JSON.parse(core.stats());
         st.leader = tabs ? tabs.leader : true;  // this tab owns delivery and the shared queue
+        if (stubReplayed || stubDropped) Object.assign(st, { stubReplayed, stubDropped });
         return st;
       } catch { return null; }
     },

@@ -41,16 +41,18 @@ export function createStorage(env, sourceId) {
     },
     // false when the write failed: the previous copy stays, the caller tries again later.
     write(text) {
+      const ls = env.localStorage();
       try {
-        env.localStorage().setItem(key, text);
+        ls.setItem(key, text);
         return true;
       } catch (e) {
         if (!warned) {
           warned = true;
-          env.console.warn(`[Tracker] localStorage write failed (${e && e.name ? e.name : e}); the last ` +
-            'saved queue is kept and the write is retried with the next change.');
+          env.console.warn('[Tracker] ' + (ls ? `localStorage write failed (${e && e.name}); the last ` +
+            'saved queue is kept and the write is retried with the next change.'
+            : 'localStorage is not usable (unavailable); unsent events are kept in memory for this page only.'));
         }
-        return false;
+        return !ls;  // no storage at all: nothing to retry
       }
     },
   };

@@ -5,6 +5,7 @@ import { loadCore, errorText } from './load-core.js';
 import { createHost } from './core-host.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
+import { STUB_KEY, persistCalls } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
@@ -93,6 +94,17 @@ export function startTracker(deps) {
       getPayloadOptions: deps.getPayloadOptions, onReady: deps.onReady,
     });
     host.start();
+    // A previous page's calls its stub kept (that visitor left before the core ran) come first.
+    try {
+      const ls = env.localStorage();
+      const kept = ls && ls.getItem(STUB_KEY);
+      if (kept) {
+        const pages = JSON.parse(kept);
+        if (Array.isArray(pages)) host.replay(pages);
+        ls.removeItem(STUB_KEY);  // the core holds them now (persisted or handed over)
+      }
+    } catch { /* unreadable: nothing to replay */ }
+    if (deps.stubDropped) host.noteStubDrops(deps.stubDropped());
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
     for (const [args, ts, resolve] of calls) {
@@ -122,6 +134,11 @@ export function startTracker(deps) {
     calls.forEach(settlePending);
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
       `(${errorText(e)})`, calls);
+    // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
+    const w = env.window;
+    if (w && w.addEventListener && deps.lifecycle !== false) {
+      w.addEventListener('pagehide', () => persistCalls(w, degraded.take(), degraded.dropped));
+    }
     return false;
   });
 

@@ -80,6 +80,7 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
   const app = startTracker({
     env, factory, wasmUrl, options,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
+    stubDropped: () => mark.dropped || 0,
     getPayloadOptions: () => w.response && w.response.context,
     onReady: (context) => {
       const params = { tracker: w.tracker, helpers, context, config: options };

@@ -156,3 +156,56 @@ test('a tab idle past the session timeout while another tab is active joins the 
   const [again] = await collector.waitFor('idle-again');
   expect(again.session).not.toBe(active.session);
 });
+
+test('a bounce before the wasm arrives: the page\'s calls are delivered by the next visit, with their page', async ({ page, collector }) => {
+  // The core never arrives on the first page: its calls live only in the loader stub.
+  await page.route('**/tracker-core.wasm', () => { /* held: never answered */ });
+  await page.goto(playground({ visit: 'bounced' }));
+  await page.evaluate(() => {
+    window.tracker.track('bounce', { n: 1 });
+    window.tracker.track('bounce', { n: 2 }, { fire: true });
+  });
+  await page.unroute('**/tracker-core.wasm');
+  await page.goto(playground({ pageview: '0', visit: 'next' }));  // pagehide of the bounced page
+  const stored = await collector.waitFor('bounce', 2);
+  const [pv] = await collector.waitFor('page-view', 1);
+  expect(stored.map((e) => (e.properties as { n: number }).n).sort()).toEqual([1, 2]);
+  // Replayed with the page they were tracked on, not the page that delivered them.
+  expect(String((pv.context as { page?: { url?: string } }).page?.url)).toContain('visit=bounced');
+  expect(String((stored[0].context as { page?: { url?: string } }).page?.url)).toContain('visit=bounced');
+  expect(await page.evaluate(() => localStorage.getItem('wasm-tracker:stub:v1'))).toBeNull();
+  expect((await collector.copies('bounce before the wasm')).extra).toBe(0);
+});
+
+test('localStorage near its quota: the tracker keeps its last good copy and writes again once there is room', async ({ page, collector, logs }) => {
+  test.setTimeout(60_000);
+  await page.goto(playground());
+  await collector.waitFor('page-view');
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await page.evaluate(() => window.tracker.track('before-full', { n: 1 }));
+  await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY)).toContain('before-full');
+  // The site fills the origin's quota with its own data.
+  const filled = await page.evaluate(() => {
+    const chunk = 'z'.repeat(256 * 1024);
+    let n = 0;
+    for (let size = chunk.length; size >= 16; size = Math.floor(size / 2)) {
+      try { for (;;) { localStorage.setItem(`site-fill-${n}`, chunk.slice(0, size)); n++; } } catch { /* full at this size */ }
+    }
+    return n;
+  });
+  expect(filled).toBeGreaterThan(0);
+  await page.evaluate(() => window.tracker.track('while-full', { pad: 'p'.repeat(2000) }));
+  await sleep(300);
+  const kept = await page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY);
+  expect(kept, 'the last good copy is kept').toContain('before-full');
+  expect(kept).not.toContain('while-full');
+  expect(logs.tracker('warning').filter((m) => /localStorage write failed/.test(m))).toHaveLength(1);
+  // The site frees its data: the next change is written.
+  await page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('site-fill-')) localStorage.removeItem(k); });
+  await page.evaluate(() => window.tracker.track('after-free', {}));
+  await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY)).toContain('while-full');
+  await collector.clearFaults();
+  await collector.waitFor('while-full', 1, 20_000);
+  await collector.waitFor('before-full', 1, 20_000);
+  expect((await collector.copies('quota')).extra).toBe(0);
+});

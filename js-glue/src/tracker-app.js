@@ -30,6 +30,7 @@ export function startTracker(deps) {
   let unwire = null;
   let unwireLinks = null;
   let destroyed = false;
+  let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
@@ -45,7 +46,7 @@ export function startTracker(deps) {
         if (resolve) resolve(noAnswer());
         return answer;
       }
-      if (pending.length >= DEGRADED_BUFFER_LIMIT) settlePending(pending.shift());
+      if (pending.length >= DEGRADED_BUFFER_LIMIT) { settlePending(pending.shift()); droppedLoading++; }
       pending.push([[type, properties, options], Date.now(), resolve]);
       return answer;
     } catch {
@@ -104,7 +105,7 @@ export function startTracker(deps) {
         ls.removeItem(STUB_KEY);  // the core holds them now (persisted or handed over)
       }
     } catch { /* unreadable: nothing to replay */ }
-    if (deps.stubDropped) host.noteStubDrops(deps.stubDropped());
+    host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
     for (const [args, ts, resolve] of calls) {

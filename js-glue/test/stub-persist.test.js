@@ -47,3 +47,30 @@ test('stub: the bound is counted, across pages too; cyclic arguments are counted
   assert.equal(dropped, 5 + 1 + 1, 'the first page\'s 5, the cyclic call, one pushed out by the bound');
   assert.equal(pages.at(-1).u, 'https://shop.example/b');
 });
+
+test('runtime: a previous page\'s kept calls are replayed first, with their time and page; stats count them', async () => {
+  const { boot } = await import('../src/tracker-runtime.js');
+  const { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } = await import('../test-support/fakes.js');
+  const f = fakeEnv();
+  f.window.options = structuredClone(OPTIONS);
+  f.storage.setItem(STUB_KEY, JSON.stringify([{ u: 'https://shop.example/old?q=1', t: 'Old page', r: '', d: 3,
+    c: [[['bounced', { a: 1 }], 12345], [['bounced-fire', {}, { fire: true }], 12346]] }]));
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
+  f.window.tracker.track('this-page', {});
+  await tick();
+  await tick();
+  const core = FakeCore.instances[0];
+  const tracks = core.named('track');
+  assert.deepEqual(tracks.map((c) => c[1]), ['bounced', 'bounced-fire', 'this-page']);
+  assert.equal(tracks[0][6], 12345);
+  const ctxCalls = core.calls.filter((c) => c[0] === 'setPageContext' || c[0] === 'track').map((c) =>
+    c[0] === 'track' ? c[1] : JSON.parse(c[1] || '{}').page?.url);
+  const i = ctxCalls.indexOf('bounced');
+  assert.equal(ctxCalls[i - 1], 'https://shop.example/old?q=1', 'replayed with the page it was tracked on');
+  assert.equal(ctxCalls[ctxCalls.indexOf('this-page') - 1], 'https://shop.example/p/1?x=1#top');
+  assert.equal(f.storage.getItem(STUB_KEY), null);
+  const st = f.window.tracker.stats();
+  assert.equal(st.stubReplayed, 2);
+  assert.equal(st.stubDropped, 3);
+});

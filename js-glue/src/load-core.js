@@ -13,12 +13,7 @@ export const FALLBACK_FILE = 'tracker-core-js.js';
 
 async function instantiate(env, url, imports) {
   const WA = env.WebAssembly;
-  let res;
-  try {
-    res = await env.fetch(url, { credentials: 'same-origin' });
-  } catch (e) {
-    throw new Error(`fetch failed (${errorText(e)})`);
-  }
+  const res = await env.fetch(url, { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   if (typeof WA.instantiateStreaming === 'function') {
     try {
@@ -85,12 +80,9 @@ export function loadCore(env, factory, wasmUrl) {
       .then((m) => m.default({ locateFile: (file) => resolveNear(file, url) }))
       .then((M) => {
         // Once, and only when the fallback runs: if it fails too the caller reports both at once.
-        const noWasm = !env.WebAssembly || typeof env.WebAssembly.instantiate !== 'function';
         try {
-          env.console.warn(noWasm
-            ? `[Tracker] This browser has no WebAssembly; using the JavaScript core from ${url}.`
-            : `[Tracker] The WebAssembly core ${wasmUrl} cannot be used (${why}); using the ` +
-              `JavaScript core from ${url}.`);
+          env.console.warn(`[Tracker] The WebAssembly core ${wasmUrl} cannot be used (${why}); ` +
+            `using the JavaScript core from ${url}.`);
         } catch { /* a page without console */ }
         return M;
       }, (e) => {

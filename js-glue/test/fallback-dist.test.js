@@ -54,6 +54,7 @@ test('dist/index.js (npm) without WebAssembly: the tracker-core-js.js chunk next
     await until(() => posts.length === 1);
     assert.deepEqual(posts[0].events.map((e) => e.type), ['npm-event']);
     assert.deepEqual(f.logs.warn.map((a) => a[0]).filter((m) => /JavaScript core/.test(m)),
-      ['[Tracker] This browser has no WebAssembly; using the JavaScript core from tracker-core-js.js.']);
+      [`[Tracker] The WebAssembly core ${new URL('../dist/tracker-core.wasm', import.meta.url).href} ` +
+        'cannot be used (this browser has no WebAssembly); using the JavaScript core from tracker-core-js.js.']);
     t.destroy();
   });

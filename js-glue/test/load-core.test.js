@@ -51,13 +51,13 @@ test('the wasm core loads: no fallback fetched, nothing logged', async () => {
 
 const cases = [
   ['no WebAssembly', { WebAssembly: undefined },
-    `[Tracker] This browser has no WebAssembly; using the JavaScript core from ${JS_URL}.`],
+    `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (this browser has no WebAssembly); using the JavaScript core from ${JS_URL}.`],
   ['WebAssembly without instantiate', { WebAssembly: {} },
-    `[Tracker] This browser has no WebAssembly; using the JavaScript core from ${JS_URL}.`],
+    `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (this browser has no WebAssembly); using the JavaScript core from ${JS_URL}.`],
   ['.wasm 404', { fetchImpl: async () => new Response('not found', { status: 404 }) },
     `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (HTTP 404); using the JavaScript core from ${JS_URL}.`],
   ['network error', { fetchImpl: async () => { throw new TypeError('Failed to fetch'); } },
-    `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (fetch failed (TypeError: Failed to fetch)); using the JavaScript core from ${JS_URL}.`],
+    `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (TypeError: Failed to fetch); using the JavaScript core from ${JS_URL}.`],
   ['.wasm served as HTML (an SPA fallback page)', { fetchImpl: async () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }) },
     /^\[Tracker\] The WebAssembly core \S+ cannot be used \(CompileError: .*\); using the JavaScript core from https:\/\/cdn\.example\/t\/tracker-core-js\.js\.$/],
   ['CSP without wasm-unsafe-eval (CompileError)', {
@@ -113,7 +113,7 @@ test('the npm entry names its chunk: fallback.url wins over the file next to the
   const spy = fallbackSpy();
   await loadCore(e, withFallback(wasmFactory, { ...spy.fallback, url: FALLBACK_FILE }), WASM_URL);
   assert.deepEqual(spy.calls.load, [FALLBACK_FILE]);
-  assert.match(logs.warn[0], /using the JavaScript core from tracker-core-js\.js\.$/);
+  assert.match(logs.warn[0], /\(this browser has no WebAssembly\); using the JavaScript core from tracker-core-js\.js\.$/);
 });
 
 test('a factory without a fallback rejects with the WebAssembly reason alone (as before)', async () => {

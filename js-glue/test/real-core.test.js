@@ -106,8 +106,9 @@ eachCore('pre-load calls → one ordered batch, ready, identity stored, deferred
     await until(() => mark.state === 'running');
     // The fallback says so once; the wasm core says nothing.
     assert.deepEqual(f.logs.warn.filter((a) => /JavaScript core/.test(a[0])).map((a) => a[0]),
-      variant.env.WebAssembly === null ? ['[Tracker] This browser has no WebAssembly; using the ' +
-        'JavaScript core from http://h/tracker/tracker-core-js.js.'] : []);
+      variant.env.WebAssembly === null ? ['[Tracker] The WebAssembly core http://h/tracker/tracker-core.wasm ' +
+        'cannot be used (this browser has no WebAssembly); using the JavaScript core from ' +
+        'http://h/tracker/tracker-core-js.js.'] : []);
     assert.equal(posts.length, 0, 'nothing before the load event');
     f.document.readyState = 'complete';
     f.window.dispatch('load');

@@ -104,6 +104,8 @@ export function fakeEnv(opts = {}) {
   win.innerHeight = 800;
   win.history = { length: 2 };
   win.setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms);
+  // The loader snippet reads the window itself (no env): same WebAssembly as env.WebAssembly.
+  win.WebAssembly = opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly;
   const u = new URL(href);
   const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
   const storage = opts.localStorage === null ? null : (opts.localStorage || new FakeStorage());

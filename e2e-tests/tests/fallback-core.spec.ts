@@ -70,6 +70,29 @@ test('a CSP without \'wasm-unsafe-eval\': the JavaScript core delivers the queue
   expect(files).toContain('200 /tracker/tracker-core-js.js');
 });
 
+test('a nonce-based strict CSP (\'strict-dynamic\', no \'self\', no \'wasm-unsafe-eval\'): the JavaScript core delivers', async ({ page, collector, logs }) => {
+  // Google's recommended "strict CSP": only scripts carrying the nonce, and what they load.
+  // The loader (nonce) inserts liliput.min.js, which imports the JavaScript core: both are trusted
+  // through 'strict-dynamic', with no nonce to copy.
+  const csp = "script-src 'nonce-r4nd0m' 'strict-dynamic'; object-src 'none'; base-uri 'none'";
+  await page.route('**/strict-dynamic.html', (route) => route.fulfill({
+    status: 200, contentType: 'text/html', headers: { 'Content-Security-Policy': csp },
+    body: `<!doctype html><html><head><meta charset="utf-8"><title>strict-dynamic</title>
+      <script nonce="r4nd0m" src="/csp-watch.js"></script>
+      <script nonce="r4nd0m" src="/setup.js"></script>
+      <script nonce="r4nd0m" src="/tracker/loader.min.js"></script>
+      <script nonce="r4nd0m" src="/queue.js"></script>
+      </head><body><ol id="log"></ol></body></html>` }));
+  const files = watchTrackerFiles(page);
+  await page.goto('/strict-dynamic.html');
+  await expectQueueExample(page, collector, logs, 'fallback core: strict-dynamic CSP');
+  const violations: string[] = await page.evaluate(() => window.cspViolations);
+  expect(violations.length, 'the policy is in force: it refused the wasm').toBeGreaterThanOrEqual(1);
+  for (const v of violations) expect(v).toMatch(/^script-src(-elem)? blocked wasm-eval/);
+  expect(files).toContain('200 /tracker/tracker-core-js.js');
+  expect(logs.tracker()).toEqual([expect.stringMatching(/\(CompileError: .*\); using the JavaScript core from /)]);
+});
+
 test('no WebAssembly in the browser: the JavaScript core delivers the queue example', async ({ page, collector, logs }) => {
   await page.addInitScript(() => { delete (window as { WebAssembly?: unknown }).WebAssembly; });
   const files = watchTrackerFiles(page);

@@ -59,8 +59,18 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
-  external: ['./tracker-core.mjs'],
+  external: ['./tracker-core.mjs', './tracker-extras.mjs'],
   outfile: join(dist, 'index.js'),
+});
+
+// The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
+// (import() next to itself) and the npm entry (import('./tracker-extras.mjs')) load on first use.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entries/extras.js')],
+  format: 'esm',
+  minify: true,
+  outfile: join(dist, 'tracker-extras.mjs'),
 });
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
@@ -73,7 +83,7 @@ await build({
 });
 
 const files = ['loader.min.js', 'liliput.min.js', 'wasm-tracker.js', 'tracker-core.wasm',
-  'tracker-core.mjs', 'index.js', 'node.js'];
+  'tracker-core.mjs', 'tracker-extras.mjs', 'index.js', 'node.js'];
 console.log('file                  raw bytes   gzip -9');
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

@@ -415,8 +415,12 @@ export function createHost(deps) {
     },
     track,
     flush() { lifecycle('flush'); },
-    // Page context again at load: navigation timing is complete, analytics cookies are set.
-    onLoad() { guard(() => { drain(false); syncPageContext(true); }); lifecycle('onLoad'); },
+    // Page context again once the load event is over (its timing end is set after its handlers,
+    // analytics cookies are there): events from then on carry complete navigation timing.
+    onLoad() {
+      lifecycle('onLoad');
+      env.setTimeout(() => guard(() => { drain(false); syncPageContext(true); }), 0);
+    },
     // A context part arrived later (context-sources.js): bodies built from now on carry it.
     refreshContext() { guard(() => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)))); },
     onVisible() { hidden = false; lifecycle('onVisible'); },

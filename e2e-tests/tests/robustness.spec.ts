@@ -67,7 +67,7 @@ test('#26 hostile property values: valid JSON, no DOM injection, no prototype po
   expect(props['hostile-proto'].ok).toBe(1);
   expect(props['hostile-after']).toEqual({ ok: true });
   for (const r of await collector.requests()) expect(r.status, `request ${r.seq}`).toBe(200);
-  // The 40 KB event is refused at track() time with a console error naming the limit.
+  // The 513 KB event is refused at track() time with a console error naming the limit.
   expect(logs.tracker('error').filter((t) => /hostile-huge|too large|32|size|bytes/i.test(t))).toHaveLength(1);
   expect(await page.evaluate(() => [window.__xss, ({} as any).polluted, Object.prototype.hasOwnProperty('polluted')]))
     .toEqual([undefined, undefined, false]);

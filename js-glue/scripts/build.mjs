@@ -69,8 +69,18 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
-  external: ['./tracker-core.mjs', './tracker-core-js.js'],
+  external: ['./tracker-core.mjs', './tracker-core-js.js', './tracker-extras.js'],
   outfile: join(dist, 'index.js'),
+});
+
+// The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
+// (import() next to itself) and the npm entry (import('./tracker-extras.js')) load on first use.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entries/extras.js')],
+  format: 'esm',
+  minify: true,
+  outfile: join(dist, 'tracker-extras.js'),
 });
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
@@ -83,7 +93,7 @@ await build({
 });
 
 const files = ['loader.min.js', 'liliput.min.js', 'wasm-tracker.js', 'tracker-core.wasm',
-  'tracker-core.mjs', 'tracker-core-js.js', 'index.js', 'node.js'];
+  'tracker-core.mjs', 'tracker-core-js.js', 'tracker-extras.js', 'index.js', 'node.js'];
 console.log('file                  raw bytes   gzip -9');
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

@@ -25,7 +25,8 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 const EXPECTED = [
   'LICENSE', 'README.md', 'package.json',
   'dist/index.js', 'dist/node.js', 'dist/tracker-core.mjs', 'dist/tracker-core.wasm',
-  'dist/tracker-core-js.js',
+  'dist/tracker-core-js.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
+  'dist/tracker-extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
   'dist/loader.min.js', 'dist/liliput.min.js',
   'types/index.d.ts', 'types/global.d.ts',
 ];

@@ -28,6 +28,8 @@ export function createTracker(options, hooks = {}) {
   const app = startTracker({
     env, factory, wasmUrl, options,
     getPayloadOptions: hooks.getPayloadOptions,
+    // Code-split by the app's bundler: fetched only when a page needs widgets, triggers or the GPU probe.
+    loadExtras: hooks.loadExtras || (() => import('./tracker-extras.js')),
     onReady: hooks.onReady,
   });
   return {

@@ -10,9 +10,11 @@ import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
 import { wirePageViews } from './spa.js';
 import { staticProfileId } from './util.js';
+import { createExtras } from './extras-host.js';
+import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
-//        lifecycle?: boolean}
+//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>}
 const noAnswer = () => ({ status: 0, ok: false, data: null });
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
@@ -29,6 +31,7 @@ export function startTracker(deps) {
   let unwire = null;
   let unwireLinks = null;
   let destroyed = false;
+  let extras = null;
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
@@ -88,11 +91,18 @@ export function startTracker(deps) {
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
+    extras = createExtras(env, deps.options, deps.loadExtras);
+    const hadProfile = hadStoredProfile(env);  // Tracardi's __tr_pid (first) or __tr_id (later)
     host = createHost({
       env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
-      getPayloadOptions: deps.getPayloadOptions, onReady: deps.onReady,
+      getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
+      onReady: (context) => {
+        writeTracardiKeys(env, context, hadProfile);
+        if (deps.onReady) deps.onReady(context);
+      },
     });
     host.start();
+    extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
     for (const [args, ts, resolve] of calls) {
@@ -138,6 +148,7 @@ export function startTracker(deps) {
       unwirePageViews();
       if (unwire) unwire();
       if (unwireLinks) unwireLinks();
+      if (extras) extras.stop();
       if (host) host.destroy();
       host = null;
     },

@@ -159,7 +159,7 @@ export function fakeResponse(status, body = '', headers = {}) {
 // checked against these in real-core.test.js).
 export const CONTRACT = Object.freeze({
   TRACK_EFFECTS_PENDING: 1, TRACK_PERSIST_DUE: 2, TRACK_DEFERRED: 4, RECORD_SEPARATOR: 0x1e,
-  FIELD_SEPARATOR: 0x1f, STATUS_NO_ANSWER: 0, STATUS_HANDED_OFF: -1, MAX_EVENT_BYTES: 32768,
+  FIELD_SEPARATOR: 0x1f, STATUS_NO_ANSWER: 0, STATUS_HANDED_OFF: -1, MAX_EVENT_BYTES: 524288,
 });
 
 // A fake core with the binding contract's methods and simple behaviour: queue events, send the

@@ -141,11 +141,22 @@ let site;   // collector serving bench/pages and js-glue/dist
 let profDir = null;
 const pageUrl = (tr, q = {}) => `http://localhost:${site.port}/${tr === 'wasm' ? 'wasm' : 'baseline'}.html?${new URLSearchParams(q)}`;
 
-async function newCtx({ isolate = false, profiling = false, quiet = false } = {}) {
+// noWasm: the page has no WebAssembly (as in iOS Lockdown Mode): the tracker runs the fallback core
+// (the same core through wasm2js, dist/tracker-core-js.js); instrument.js's instantiate hook never
+// fires, so ready is read from the tracker's marker here.
+const NO_WASM = `delete window.WebAssembly;
+(function poll() {
+  var m = window.tracker && window.tracker.__wasmTracker;
+  if (m && m.app && m.app.ready) m.app.ready.then(function (ok) { window.__benchReady = performance.now(); window.__benchWasm.ok = ok; });
+  else setTimeout(poll, 1);
+})();`;
+
+async function newCtx({ isolate = false, profiling = false, quiet = false, noWasm = false } = {}) {
   // A document fulfilled by a route has no IP address, so Chromium's Local Network Access treats
   // it as public and blocks its requests to 127.0.0.1 unless the permission is granted.
   const ctx = await browser.newContext(isolate ? { permissions: ['local-network-access'] } : {});
   await ctx.addInitScript({ path: join(BENCH, 'instrument.js') });
+  if (noWasm) await ctx.addInitScript({ content: NO_WASM });
   if (quiet) {
     // Variant: console.log/debug/info/warn are no-ops in the page (console.error stays).
     await ctx.addInitScript({ content: "for (const k of ['log', 'debug', 'info', 'warn']) console[k] = function () {};" });
@@ -198,8 +209,8 @@ let seq = 0;
 const uniq = (tag, tr, run) => `bench-${tag}-${tr}-${run}-${++seq}`;
 
 // Load cost: one event before load ("the first event"); ready; first event at the collector.
-async function scLoad(tr, run) {
-  const { ctx, page, cdp } = await newCtx();
+async function scLoad(tr, run, { noWasm = false } = {}) {
+  const { ctx, page, cdp } = await newCtx({ noWasm });
   const net = netLog(cdp);
   await cdp.send('Network.enable');
   await cdp.send('Performance.enable');
@@ -312,8 +323,8 @@ async function scUnload(tr, run) {
 const pendingUnload = [];
 
 // track() cost, main thread per event, memory. 10,000 calls in blocks of 100.
-async function scTrack(tr, run, { profile = false, quiet = false } = {}) {
-  const { ctx, page, cdp } = await newCtx({ isolate: true, profiling: profile, quiet });
+async function scTrack(tr, run, { profile = false, quiet = false, noWasm = false } = {}) {
+  const { ctx, page, cdp } = await newCtx({ isolate: true, profiling: profile, quiet, noWasm });
   await cdp.send('Performance.enable');
   await page.goto(pageUrl(tr), { waitUntil: 'load' });
   await waitReady(page);
@@ -482,7 +493,8 @@ async function main() {
 
   site = await startCollector('site', ['--site', PAGES, '--tracker', DIST]);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROME_ARGS });
-  const res = { load: {}, delivery: {}, click: {}, unload: {}, track: {}, trackQuiet: {} };
+  // fallbackLoad/fallbackTrack: wasm-tracker on a page without WebAssembly (its fallback core).
+  const res = { load: {}, delivery: {}, click: {}, unload: {}, track: {}, trackQuiet: {}, fallbackLoad: {}, fallbackTrack: {} };
   for (const tr of TRACKERS) for (const k of Object.keys(res)) res[k][tr] = [];
   const scenarios = {
     load: scLoad, delivery: scDelivery, click: scClick, unload: scUnload, track: scTrack,
@@ -498,6 +510,8 @@ async function main() {
         if (r) res[name][tr].push(r);
       }
     }
+    res.fallbackLoad.wasm.push(await scLoad('wasm', run, { noWasm: true }));
+    res.fallbackTrack.wasm.push(await scTrack('wasm', run, { quiet: true, noWasm: true }));
     log(`run ${run + 1}/${RUNS} done`);
   }
   log('CPU profiles');
@@ -519,6 +533,7 @@ async function main() {
   for (const tr of TRACKERS) {
     sizes[tr] = res.load[tr][0].files.map((f) => ({ ...f, ...sizesOf(fileForUrl(`http://x${f.path}`)) }));
   }
+  sizes.fallbackCore = sizesOf(join(DIST, 'tracker-core-js.js'));
   const raw = { mach, native, load, prof: prof && prof.sizes, res, profiles, sizes, wall };
   // Raw results for BENCH_RENDER (git-ignored; only docs/benchmarks.md is committed).
   mkdirSync(join(BENCH, 'results'), { recursive: true });
@@ -573,6 +588,16 @@ function renderDoc(R) {
   row(`main-thread time per event incl. async work (µs), ${QUIET}`, col('trackQuiet', (r) => r.taskPerEventUs), 1);
   row('… of which ΔScriptDuration / 10,000 (µs)', col('trackQuiet', (r) => r.scriptPerEventUs), 1);
   row('events of the 10,000 that reached the collector', col('trackQuiet', (r) => r.delivered), 0);
+  if (R.sizes.fallbackCore && res.fallbackTrack && res.fallbackTrack.wasm.length) {
+    const only = (x) => ({ baseline: spread([]), wasm: spread(x) });
+    row('**Fallback core** (page without WebAssembly; the same core through wasm2js): `tracker-core-js.js`, fetched instead of the .wasm, gzip -9 (KB)',
+      only([R.sizes.fallbackCore.gz / 1024]), 1);
+    row('fallback core: navigation start → tracker ready (ms)', col('fallbackLoad', (r) => r.ready), 1);
+    row(`fallback core: **track()** median (ns per call), ${QUIET}`, col('fallbackTrack', (r) => r.median), 0);
+    row(`fallback core: main-thread time per event incl. async work (µs), ${QUIET}`, col('fallbackTrack', (r) => r.taskPerEventUs), 1);
+    row('… of which ΔScriptDuration / 10,000 (µs)', col('fallbackTrack', (r) => r.scriptPerEventUs), 1);
+    row('fallback core: events of the 10,000 that reached the collector', col('fallbackTrack', (r) => r.delivered), 0);
+  }
   if (R.native && R.native.per.BM_TrackAfterLoad) {
     rows.push({ metric: 'native core (g++ -O2, Google Benchmark) `BM_TrackAfterLoad` (ns per event)', s: { baseline: spread([]), wasm: spread(R.native.per.BM_TrackAfterLoad) }, d: 0, target: '', verdict: null });
   }
@@ -692,6 +717,10 @@ function renderDoc(R) {
   p('  first request to the API origin on that page, so it includes the preflight.');
   p('  **Unload**: 20 `track()` calls after ready, then `location.href = \'/blank.html\'` 10 ms later; events of that');
   p('  run counted at the collector at least 3 s after the last navigation.');
+  p('- **Fallback core**: the same load and track() scenarios (console no-ops) on the wasm-tracker page with');
+  p('  `window.WebAssembly` deleted by an init script, in every run right after the wasm-tracker ones; the tracker');
+  p('  then runs `tracker-core-js.js` (the same C++ core and binding through wasm2js). `bench/core-cost.mjs`');
+  p('  compares the two cores alone, including the core\'s own share of each call.');
   p('- **Native core**: `build-native/wasm/bench/tracker_core_bench --benchmark_format=json');
   p('  --benchmark_repetitions=5`; spread over the 5 repetitions. It has no baseline (no ratio).');
   p();

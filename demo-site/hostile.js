@@ -8,7 +8,7 @@ window.hostileCases = function () {
     ['hostile-separators', { text: 'line\u2028separator\u2029paragraph', ctrl: 'nul\u0001bell\u0007' }],
     ['hostile-surrogates', { lone_high: 'a\uD800b', lone_low: 'c\uDC00d', pair: '\uD83D\uDE00' }],
     ['hostile-proto', protoKey],
-    ['hostile-huge', { blob: 'x'.repeat(40 * 1024) }],
+    ['hostile-huge', { blob: 'x'.repeat(513 * 1024) }],  // over the 512 KB per-event limit
     ['hostile-after', { ok: true }]
   ];
 };

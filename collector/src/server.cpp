@@ -243,6 +243,10 @@ void Collector::install_routes() {
 
   svr.Post("/__admin/reset", [this](const httplib::Request&, httplib::Response& res) {
     faults_.clear();
+    {
+      std::lock_guard<std::mutex> lock(ux_mutex_);
+      ux_overrides_.clear();
+    }
     storage_.reset();
     send_json(res, 200, {{"ok", true}});
   });
@@ -257,10 +261,34 @@ void Collector::install_routes() {
     if (!faults_.configure(cfg, error)) return send_detail(res, 422, error);
     send_json(res, 200, faults_.state());
   });
+  // {"source": "<id>", "ux": [{tag, props, content?}, ...]}: that source answers with this ux
+  // until DELETE /__admin/ux or /__admin/reset. Items are passed through as given: the point is
+  // to send a tracker hostile widgets too.
+  svr.Post("/__admin/ux", [this](const httplib::Request& req, httplib::Response& res) {
+    json cfg;
+    if (parse_bounded(req.body, kMaxBodyDepth, cfg) != BodyShape::ok || !cfg.is_object() ||
+        !cfg.contains("source") || !cfg["source"].is_string() || !cfg.contains("ux") ||
+        !cfg["ux"].is_array())
+      return send_detail(res, 422, "body must be {\"source\": \"<id>\", \"ux\": [...]}");
+    std::lock_guard<std::mutex> lock(ux_mutex_);
+    ux_overrides_[cfg["source"].get<std::string>()] = cfg["ux"];
+    send_json(res, 200, {{"source", cfg["source"]}, {"ux", cfg["ux"]}});
+  });
+  svr.Delete("/__admin/ux", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(ux_mutex_);
+    ux_overrides_.clear();
+    send_json(res, 200, {{"ok", true}});
+  });
   svr.Delete("/__admin/faults", [this](const httplib::Request&, httplib::Response& res) {
     faults_.clear();
     send_json(res, 200, faults_.state());
   });
+}
+
+json Collector::ux_for(const EventSource& source) {
+  std::lock_guard<std::mutex> lock(ux_mutex_);
+  auto it = ux_overrides_.find(source.id);
+  return it == ux_overrides_.end() ? source.ux : it->second;
 }
 
 void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
@@ -320,7 +348,7 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
 
   TrackOutcome out = storage_.store_track(std::move(rec), in, source->static_profile_id);
   ordered_json body = {{"task", uuid4()},
-                       {"ux", source->ux},
+                       {"ux", ux_for(*source)},
                        {"response", json::object()},
                        {"events", json::array()},
                        {"profile", {{"id", out.profile_id}}},

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "admin_guard.hpp"
@@ -43,11 +45,16 @@ class Collector {
  private:
   void install_routes();
   void handle_track(const TrackContext& ctx, httplib::Response& res);
+  // The `ux` a source answers with: set by POST /__admin/ux (e2e tests drive Tracardi-like
+  // widgets through it), else the one in the sources file.
+  nlohmann::json ux_for(const EventSource& source);
 
   Options options_;
   SourceRegistry sources_;
   Storage storage_;
   Faults faults_;
+  std::mutex ux_mutex_;  // handlers run on httplib's thread pool
+  std::map<std::string, nlohmann::json> ux_overrides_;
   AdminGuard admin_guard_;  // configured once the port is known
   std::unique_ptr<httplib::Server> server_;
   int port_ = 0;

@@ -2,8 +2,10 @@
 // to break JSON, the DOM or Object.prototype.
 import { test, expect, API, OTHER_ORIGIN, playground, sleep } from './helpers';
 
-test('#22 wasm 404: track() still returns, exactly one console warning, no page errors', async ({ page, collector, logs }) => {
+test('#22 wasm 404 and JavaScript core 404: track() still returns, exactly one console warning naming both, no page errors', async ({ page, collector, logs }) => {
+  // The .wasm alone missing is covered by fallback-core.spec.ts: the JavaScript core delivers.
   await page.route('**/tracker/*.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/tracker/tracker-core-js.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto(playground());
   await expect.poll(() => logs.tracker('warning').length, { timeout: 5000 }).toBe(1);
   const returned = await page.evaluate(() => {
@@ -17,7 +19,11 @@ test('#22 wasm 404: track() still returns, exactly one console warning, no page 
   expect(returned).toEqual([none, undefined, none, undefined, none]);
   await sleep(1000);
   expect(logs.tracker('warning'), 'one warning, not one per call').toHaveLength(1);
-  expect(logs.tracker('warning')[0]).toMatch(/wasm|WebAssembly/i);
+  // One reason naming both files: what failed for the WebAssembly core, then for the JavaScript one.
+  expect(logs.tracker('warning')[0]).toMatch(new RegExp('Tracker disabled: .*' +
+    `${API}/tracker/tracker-core\\.wasm.*HTTP 404; the JavaScript core ${API}/tracker/tracker-core-js\\.js ` +
+    'could not be loaded either \\(TypeError: .*\\)'));
+  expect(logs.tracker().filter((m) => !/Tracker disabled/.test(m)), 'no other tracker line').toEqual([]);
   expect(logs.pageErrors).toEqual([]);
   expect((await collector.requests()).length).toBe(0);
 });
@@ -61,7 +67,7 @@ test('#26 hostile property values: valid JSON, no DOM injection, no prototype po
   expect(props['hostile-proto'].ok).toBe(1);
   expect(props['hostile-after']).toEqual({ ok: true });
   for (const r of await collector.requests()) expect(r.status, `request ${r.seq}`).toBe(200);
-  // The 40 KB event is refused at track() time with a console error naming the limit.
+  // The 513 KB event is refused at track() time with a console error naming the limit.
   expect(logs.tracker('error').filter((t) => /hostile-huge|too large|32|size|bytes/i.test(t))).toHaveLength(1);
   expect(await page.evaluate(() => [window.__xss, ({} as any).polluted, Object.prototype.hasOwnProperty('polluted')]))
     .toEqual([undefined, undefined, false]);

@@ -1,17 +1,22 @@
-// Builds dist/: the wasm core (copied from the CMake build), the IIFE tracker script under both
-// of its names, the loader snippet and the ESM npm entries (browser, node). Prints raw and
-// gzip -9 sizes.
+// Builds dist/: the wasm core and its JavaScript fallback build (copied from the CMake build), the
+// IIFE tracker script under both of its names, the loader snippet and the ESM npm entries
+// (browser, node). Prints raw and gzip -9 sizes. Fails when the fallback core contains eval or
+// the Function constructor (it must run under a CSP without 'unsafe-eval').
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { findDynamicCode } from './dynamic-code.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const wasmDir = resolve(process.env.TRACKER_WASM_DIR || join(root, '../build-wasm/wasm/bindings'));
 
-for (const f of ['tracker-core.mjs', 'tracker-core.wasm']) {
+// tracker-core-js.js: the same core through wasm2js (wasm/bindings/fallback-core.cmake), an ES
+// module imported only when WebAssembly cannot run; the script path and the npm entry share it.
+const CORE_FILES = ['tracker-core.mjs', 'tracker-core.wasm', 'tracker-core-js.js'];
+for (const f of CORE_FILES) {
   if (!existsSync(join(wasmDir, f))) {
     console.error(`build: ${join(wasmDir, f)} is missing; build the core first:\n` +
       '  emcmake cmake -S .. -B ../build-wasm && cmake --build ../build-wasm');
@@ -20,8 +25,13 @@ for (const f of ['tracker-core.mjs', 'tracker-core.wasm']) {
 }
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-copyFileSync(join(wasmDir, 'tracker-core.mjs'), join(dist, 'tracker-core.mjs'));
-copyFileSync(join(wasmDir, 'tracker-core.wasm'), join(dist, 'tracker-core.wasm'));
+for (const f of CORE_FILES) copyFileSync(join(wasmDir, f), join(dist, f));
+const dynamic = findDynamicCode(readFileSync(join(dist, 'tracker-core-js.js'), 'utf8'));
+if (dynamic.length) {
+  console.error(`build: dist/tracker-core-js.js evaluates code at run time (${dynamic.join('; ')}); ` +
+    'it must run under script-src without \'unsafe-eval\' (link it with -sDYNAMIC_EXECUTION=0)');
+  process.exit(1);
+}
 
 const common = {
   bundle: true,
@@ -59,8 +69,18 @@ await build({
   ...common,
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
-  external: ['./tracker-core.mjs'],
+  external: ['./tracker-core.mjs', './tracker-core-js.js', './tracker-extras.js'],
   outfile: join(dist, 'index.js'),
+});
+
+// The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
+// (import() next to itself) and the npm entry (import('./tracker-extras.js')) load on first use.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entries/extras.js')],
+  format: 'esm',
+  minify: true,
+  outfile: join(dist, 'tracker-extras.js'),
 });
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
@@ -73,7 +93,7 @@ await build({
 });
 
 const files = ['loader.min.js', 'liliput.min.js', 'wasm-tracker.js', 'tracker-core.wasm',
-  'tracker-core.mjs', 'index.js', 'node.js'];
+  'tracker-core.mjs', 'tracker-core-js.js', 'tracker-extras.js', 'index.js', 'node.js'];
 console.log('file                  raw bytes   gzip -9');
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

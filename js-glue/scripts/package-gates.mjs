@@ -4,7 +4,8 @@
 //   3. publint --strict (package.json fields and exports point at real, well-formed files);
 //   4. attw (@arethetypeswrong/cli) with .attw.json (ESM-only: the .wasm is found through
 //      import.meta.url, which CommonJS does not have);
-//   5. size budgets (size-budget.json, gzip -9 of dist/ files).
+//   5. no eval / Function constructor in the shipped scripts (scripts/dynamic-code.mjs);
+//   6. size budgets (size-budget.json, gzip -9 of dist/ files).
 // Exits non-zero when any gate fails. Needs dist/ (npm run build).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -12,16 +13,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { findDynamicCode } from './dynamic-code.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules/.bin', name);
 
-// Everything a user needs: the npm entries and their glue and core, the snippet files for
+// Everything a user needs: the npm entries and their glue and core, the fallback core (both the
+// snippet path and the npm entry load it when WebAssembly cannot run), the snippet files for
 // self-hosting (or a CDN serving the npm package), the types. dist/wasm-tracker.js is the same
 // bytes as liliput.min.js under another name and stays out.
 const EXPECTED = [
   'LICENSE', 'README.md', 'package.json',
   'dist/index.js', 'dist/node.js', 'dist/tracker-core.mjs', 'dist/tracker-core.wasm',
+  'dist/tracker-core-js.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
+  'dist/tracker-extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
   'dist/loader.min.js', 'dist/liliput.min.js',
   'types/index.d.ts', 'types/global.d.ts',
 ];
@@ -67,6 +72,13 @@ try {
     const clean = r.status === 0 && !/Suggestions?:|Warnings?:|Errors?:/.test(out);
     if (!clean) console.log(out);
     gate(name, clean);
+  }
+
+  // The fallback core runs exactly where a CSP refused WebAssembly; such a CSP refuses eval and
+  // the Function constructor too, and so would a site's CSP for any of the scripts.
+  for (const f of ['tracker-core-js.js', 'tracker-core.mjs', 'liliput.min.js', 'loader.min.js', 'index.js']) {
+    const hits = findDynamicCode(readFileSync(join(root, 'dist', f), 'utf8'));
+    gate(`no run-time code evaluation: ${f}`, hits.length === 0, hits.join('; '));
   }
 
   const budget = JSON.parse(readFileSync(join(root, 'size-budget.json'), 'utf8'));

@@ -21,7 +21,8 @@ function searchParams(loc) {
   try { return new URL(loc.href).searchParams; } catch { return new URLSearchParams(''); }
 }
 
-export function buildContext(env, trackerOptions) {
+// extra: the parts context-sources.js gathers ({device, location, external}).
+export function buildContext(env, trackerOptions, extra) {
   const flags = trackerOptions && trackerOptions.context;
   const w = env.window || {};
   const nav = env.navigator || {};
@@ -81,6 +82,12 @@ export function buildContext(env, trackerOptions) {
   }
   const ga = readCookie(env.document, '_ga');
   if (ga) ctx.ids = { ga };
+  if (extra) {
+    if (extra.device) ctx.device = extra.device;
+    if (extra.location && flags && flags.location) ctx.location = extra.location;
+    // As in Tracardi's tracker, each external answer under its own key; never over ours.
+    for (const k of Object.keys(extra.external || {})) if (!(k in ctx)) ctx[k] = extra.external[k];
+  }
   return ctx;
 }
 
@@ -99,16 +106,41 @@ function referer(doc, loc) {
   return { host, query };
 }
 
-// Per-event context; '' when tracker.context.page is false (the core then uses {}).
+// Navigation timing (tracker.context.performance: true, off by default as in Tracardi's
+// tracker): the PerformanceNavigationTiming entry's numbers and strings, as of the event.
+function navigationTiming(env) {
+  try {
+    const entry = env.performance.getEntriesByType('navigation')[0];
+    if (!entry) return null;
+    const all = entry.toJSON();
+    const out = {};
+    for (const k of Object.keys(all)) {
+      if (typeof all[k] === 'number' || typeof all[k] === 'string') out[k] = all[k];
+    }
+    return out;
+  } catch { return null; }
+}
+
+// Per-event context: `page` (unless tracker.context.page is false), `ga` (the _ga cookie, as
+// Tracardi's tracker put it on every event) and `performance` when asked for; null when empty
+// (the core then uses {}).
 export function buildPageContext(env, trackerOptions) {
-  if (!on(trackerOptions && trackerOptions.context, 'page')) return null;
-  const loc = env.location || {};
-  const doc = env.document || {};
-  const hist = (env.window && env.window.history) || {};
-  return {
-    page: {
+  const flags = trackerOptions && trackerOptions.context;
+  const ctx = {};
+  if (on(flags, 'page')) {
+    const loc = env.location || {};
+    const doc = env.document || {};
+    const hist = (env.window && env.window.history) || {};
+    ctx.page = {
       url: loc.href, path: loc.pathname, hash: loc.hash, title: doc.title,
       referer: referer(doc, loc), history: { length: hist.length },
-    },
-  };
+    };
+  }
+  const ga = readCookie(env.document, '_ga');
+  if (ga) ctx.ga = ga;
+  if (flags && flags.performance === true) {
+    const perf = navigationTiming(env);
+    if (perf) ctx.performance = perf;
+  }
+  return Object.keys(ctx).length ? ctx : null;
 }

@@ -6,7 +6,6 @@ import { createTransport } from './transport.js';
 import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
 import { createTabs } from './tabs.js';
 import { buildContext, buildPageContext } from './context.js';
-import { injectUx } from './ux.js';
 import { createDegraded } from './degraded.js';
 import { MAX_TIMER_MS } from './limits.js';
 
@@ -42,7 +41,7 @@ function parseJson(text) {
 // deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
 //        binding), options (the Tracardi options object), storage, getPayloadOptions?,
-//        onReady?(context), transport?, identity?}
+//        onReady?(context), onUx?(items), contextExtra?, transport?, identity?}
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
   const EFFECTS_PENDING = C.TRACK_EFFECTS_PENDING;
@@ -172,7 +171,7 @@ export function createHost(deps) {
       snapshotDirty = true;
       schedulePersist();
     }
-    if (fx.ux) injectUx(env, fx.ux);
+    if (fx.ux && deps.onUx) deps.onUx(fx.ux);  // widgets: the extras chunk (ux.js)
     if (fx.ready && !readyFired) {
       readyFired = true;
       if (deps.onReady) {
@@ -438,7 +437,7 @@ export function createHost(deps) {
   return {
     start() {
       guard(() => {
-        core.setContext(contextJson(buildContext(env, trackerOptions)));
+        core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)));
         syncPageContext(true);
         syncPayloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
@@ -476,7 +475,14 @@ export function createHost(deps) {
     },
     noteStubDrops(n) { stubDropped += n; },
     flush() { lifecycle('flush'); },
-    onLoad() { lifecycle('onLoad'); },
+    // Page context again once the load event is over (its timing end is set after its handlers,
+    // analytics cookies are there): events from then on carry complete navigation timing.
+    onLoad() {
+      lifecycle('onLoad');
+      env.setTimeout(() => guard(() => { drain(false); syncPageContext(true); }), 0);
+    },
+    // A context part arrived later (context-sources.js): bodies built from now on carry it.
+    refreshContext() { guard(() => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)))); },
     onVisible() {
       hidden = false;
       if (tabs) tabs.show();

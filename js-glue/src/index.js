@@ -5,6 +5,7 @@
 import { browserEnv } from './env.js';
 import { startTracker } from './tracker-app.js';
 import { createNoopTracker } from './noop-tracker.js';
+import { withFallback, FALLBACK_FILE } from './load-core.js';
 
 // A page: a DOM and a window with history. Workers and Deno/edge runtimes resolve the "browser"
 // or "default" export but have neither, so they get the no-op tracker too.
@@ -18,12 +19,17 @@ function isBrowserPage(g) {
 export function createTracker(options, hooks = {}) {
   if (!hooks.env && !isBrowserPage(globalThis)) return createNoopTracker();
   const env = hooks.env || browserEnv();
+  // The JavaScript build of the core is a chunk of its own, fetched only when WebAssembly cannot
+  // run (load-core.js); the name in its messages is the chunk's, the bundler picks its URL.
   const factory = hooks.factory
-    || ((moduleArg) => import('./tracker-core.mjs').then((m) => m.default(moduleArg)));
+    || withFallback((moduleArg) => import('./tracker-core.mjs').then((m) => m.default(moduleArg)),
+      { url: FALLBACK_FILE, load: () => import('./tracker-core-js.js') });
   const wasmUrl = hooks.wasmUrl || new URL('./tracker-core.wasm', import.meta.url).href;
   const app = startTracker({
     env, factory, wasmUrl, options,
     getPayloadOptions: hooks.getPayloadOptions,
+    // Code-split by the app's bundler: fetched only when a page needs widgets, triggers or the GPU probe.
+    loadExtras: hooks.loadExtras || (() => import('./tracker-extras.js')),
     onReady: hooks.onReady,
   });
   return {

@@ -1,11 +1,20 @@
 // Instantiates the Emscripten module. The glue's own loader logs through console.warn and can
 // fail in several noisy ways; instantiating here (via `instantiateWasm`) gives one clear reason
 // when it fails: no WebAssembly, HTTP 404, or a CSP without 'wasm-unsafe-eval' (CompileError).
+//
+// When the WebAssembly core cannot run, the same C++ core compiled to JavaScript (wasm2js,
+// wasm/bindings/fallback-core.cmake) is loaded instead: fetched only on that path, with the same
+// factory contract, so every delivery rule still comes from the one core.
+
+// The fallback core's file, next to the .wasm (the script path serves both from one folder).
+// A .js name, not .mjs: servers without an .mjs MIME type would serve it as
+// application/octet-stream, which a module import refuses. Its content is an ES module.
+export const FALLBACK_FILE = 'tracker-core-js.js';
 
 async function instantiate(env, url, imports) {
   const WA = env.WebAssembly;
   const res = await env.fetch(url, { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`HTTP ${res.status} for ${url}`);
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
   if (typeof WA.instantiateStreaming === 'function') {
     try {
       return await WA.instantiateStreaming(res.clone(), imports);
@@ -18,16 +27,11 @@ async function instantiate(env, url, imports) {
   return WA.instantiate(await res.arrayBuffer(), imports);
 }
 
-// factory: the Emscripten MODULARIZE factory; resolves to the Module (with M.TrackerCore).
-export function loadCore(env, factory, wasmUrl) {
+function loadWasm(env, factory, wasmUrl) {
   return new Promise((resolve, reject) => {
     const WA = env.WebAssembly;
     if (!WA || typeof WA.instantiate !== 'function') {
       reject(new Error('this browser has no WebAssembly'));
-      return;
-    }
-    if (typeof env.fetch !== 'function') {
-      reject(new Error('this browser has no fetch()'));
       return;
     }
     const moduleArg = {
@@ -38,6 +42,53 @@ export function loadCore(env, factory, wasmUrl) {
       },
     };
     Promise.resolve().then(() => factory(moduleArg)).then(resolve, reject);
+  });
+}
+
+// A wasm factory that knows where its fallback is. fallback: {load(url) → Promise of the fallback
+// module's namespace (default export = its factory), url?: where it comes from, for messages;
+// default: FALLBACK_FILE next to the .wasm}. The script path imports a URL, the npm entry a
+// module specifier its user's bundler splits into a chunk.
+export function withFallback(factory, fallback) {
+  const f = (moduleArg) => factory(moduleArg);
+  f.fallback = fallback;
+  return f;
+}
+
+// The glue asks where its (here unused) binary would be while it starts; npm's chunk name is no URL.
+function resolveNear(file, base) {
+  try { return new URL(file, base).href; } catch { return file; }
+}
+
+function fallbackUrl(fallback, wasmUrl) {
+  return fallback.url ? String(fallback.url) : resolveNear(FALLBACK_FILE, String(wasmUrl));
+}
+
+// factory: the Emscripten MODULARIZE factory (optionally withFallback); resolves to the Module
+// (with M.TrackerCore). Rejects with one reason naming both cores when neither loads.
+export function loadCore(env, factory, wasmUrl) {
+  if (typeof env.fetch !== 'function') {
+    return Promise.reject(new Error('this browser has no fetch()'));
+  }
+  return loadWasm(env, factory, wasmUrl).catch((wasmError) => {
+    const fallback = factory && factory.fallback;
+    if (!fallback) throw wasmError;
+    const url = fallbackUrl(fallback, wasmUrl);
+    const why = errorText(wasmError);
+    return Promise.resolve()
+      .then(() => fallback.load(url))
+      .then((m) => m.default({ locateFile: (file) => resolveNear(file, url) }))
+      .then((M) => {
+        // Once, and only when the fallback runs: if it fails too the caller reports both at once.
+        try {
+          env.console.warn(`[Tracker] The WebAssembly core ${wasmUrl} cannot be used (${why}); ` +
+            `using the JavaScript core from ${url}.`);
+        } catch { /* a page without console */ }
+        return M;
+      }, (e) => {
+        throw new Error(`${why}; the JavaScript core ${url} could not be loaded either ` +
+          `(${errorText(e)})`);
+      });
   });
 }
 

@@ -30,8 +30,9 @@ export function runLoader(w, doc, nav, con) {
       else (doc.head || doc.documentElement).appendChild(s);
       // The core is fetched by the script once it runs; starting its download now, in parallel
       // with the script's, saves a round trip. Same mode and credentials as that fetch, so the
-      // browser hands the preloaded response over.
-      try {
+      // browser hands the preloaded response over. A browser without WebAssembly gets the
+      // JavaScript core instead (load-core.js): nothing to preload then.
+      if (w.WebAssembly) try {
         const link = doc.createElement('link');
         link.rel = 'preload';
         link.as = 'fetch';

@@ -21,6 +21,9 @@ export function scriptUrl(opts, file = 'liliput.min.js') {
 
 // The core's file, always next to the tracker script.
 export const WASM_FILE = 'tracker-core.wasm';
+// Code few pages need (UX widgets, auto.triggers, the GPU probe), fetched only when used.
+// A .js name like the fallback core: servers without an .mjs MIME type would make import() refuse it.
+export const EXTRAS_FILE = 'tracker-extras.js';
 
 export function doNotTrack(opts, nav) {
   const settings = opts && opts.tracker && opts.tracker.settings;

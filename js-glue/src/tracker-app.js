@@ -11,9 +11,11 @@ import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
 import { wirePageViews } from './spa.js';
 import { staticProfileId } from './util.js';
+import { createExtras } from './extras-host.js';
+import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
-//        lifecycle?: boolean}
+//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>}
 const noAnswer = () => ({ status: 0, ok: false, data: null });
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
@@ -31,6 +33,7 @@ export function startTracker(deps) {
   let unwireLinks = null;
   let destroyed = false;
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
+  let extras = null;
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
@@ -90,9 +93,15 @@ export function startTracker(deps) {
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
+    extras = createExtras(env, deps.options, deps.loadExtras);
+    const hadProfile = hadStoredProfile(env);  // Tracardi's __tr_pid (first) or __tr_id (later)
     host = createHost({
       env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
-      getPayloadOptions: deps.getPayloadOptions, onReady: deps.onReady,
+      getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
+      onReady: (context) => {
+        writeTracardiKeys(env, context, hadProfile);
+        if (deps.onReady) deps.onReady(context);
+      },
     });
     host.start();
     // A previous page's calls its stub kept (that visitor left before the core ran) come first.
@@ -106,6 +115,7 @@ export function startTracker(deps) {
       }
     } catch { /* unreadable: nothing to replay */ }
     host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
+    extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
     for (const [args, ts, resolve] of calls) {
@@ -156,6 +166,7 @@ export function startTracker(deps) {
       unwirePageViews();
       if (unwire) unwire();
       if (unwireLinks) unwireLinks();
+      if (extras) extras.stop();
       if (host) host.destroy();
       host = null;
     },

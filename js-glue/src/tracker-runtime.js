@@ -3,7 +3,7 @@
 // loads the wasm core from next to this script, replays the queued calls and goes live.
 import { browserEnv } from './env.js';
 import { installStub, MARK } from './stub.js';
-import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_FILE } from './page-options.js';
+import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_FILE, EXTRAS_FILE } from './page-options.js';
 import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
 
@@ -20,7 +20,7 @@ function tracardiLoaderShim(w, tracker) {
   } catch { /* a frozen namespace: that loader then cannot hand over; ours still works */ }
 }
 
-// deps: {factory, env?, scriptSrc?}. Call synchronously at script start: document.currentScript
+// deps: {factory, env?, scriptSrc?, loadExtras?}. Call synchronously at script start: document.currentScript
 // is only set while the script's top level runs.
 export function boot(deps) {
   const env = deps.env || browserEnv();
@@ -42,6 +42,8 @@ export function boot(deps) {
     const base = scriptSrc || (doc && doc.baseURI) || (env.location && env.location.href) || '';
     let wasmUrl;
     try { wasmUrl = new URL(WASM_FILE, base).href; } catch { wasmUrl = WASM_FILE; }
+    // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
+    const extrasUrl = wasmUrl.replace(/[^/]*$/, EXTRAS_FILE);
 
     const go = () => {
       const options = readPageOptions(w);
@@ -58,7 +60,8 @@ export function boot(deps) {
         mark.queue.length = 0;
         return;
       }
-      start(env, tracker, mark, options, deps.factory, wasmUrl);
+      start(env, tracker, mark, options, deps.factory, wasmUrl,
+        deps.loadExtras || (() => import(extrasUrl)));
     };
     // A plain script tag may run before the page's `options` script: wait for the DOM then.
     if (readPageOptions(w) === undefined && doc && doc.readyState === 'loading') {
@@ -73,12 +76,12 @@ export function boot(deps) {
   }
 }
 
-function start(env, tracker, mark, options, factory, wasmUrl) {
+function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
   const w = env.window;
   const con = env.console;
   let helpers = null;
   const app = startTracker({
-    env, factory, wasmUrl, options,
+    env, factory, wasmUrl, options, loadExtras,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
     stubDropped: () => mark.dropped || 0,
     getPayloadOptions: () => w.response && w.response.context,
@@ -108,7 +111,16 @@ function start(env, tracker, mark, options, factory, wasmUrl) {
     if (!ok) return;
     try { env.performance.mark('wasm-tracker:ready'); } catch { /* no User Timing */ }
     const listeners = options.listeners;
-    if (listeners && typeof listeners.onInit === 'function') {
+    // As Tracardi's tracker: with cookies off it calls onCookiesDisabled instead of onInit (and
+    // keeps tracking: the session then lives for this page only).
+    if (env.navigator && env.navigator.cookieEnabled === false) {
+      con.error('[Tracker] Cookies disabled.');
+      if (listeners && typeof listeners.onCookiesDisabled === 'function') {
+        try { listeners.onCookiesDisabled({ tracker, helpers }); } catch (e) {
+          con.error('[Tracker] options.listeners.onCookiesDisabled failed:', e);
+        }
+      }
+    } else if (listeners && typeof listeners.onInit === 'function') {
       const id = app.host && app.host.identity;
       try {
         listeners.onInit({ session: id ? { id: id.session } : null, tracker, helpers });

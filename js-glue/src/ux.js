@@ -1,19 +1,27 @@
-// Injects the `ux` items of a /track response ({tag, props, content}) into the page, with DOM
-// construction only: never innerHTML, never event-handler attributes, never script text.
+// Injects the `ux` items of a /track response ({tag, props, content}: Tracardi's workflow widgets)
+// into the page. Lives in the lazily loaded extras chunk: most pages never get a widget.
+// Rules (issue 11): DOM construction only (never innerHTML); a tag allow-list (no base, meta,
+// form, object, style, link, ...); no on* attributes, no javascript:/data: URLs; a script or
+// iframe loads only from the API's origin (Tracardi serves its widgets under /uix/) or an origin
+// the site lists in settings.uxOrigins; inline script (Tracardi's "Javascript tag" widget) runs
+// only with the CSP nonce the site gives in settings.uxNonce; an identical item at most once per
+// page (every batch answer repeats the workflow's widgets).
 
-const TAG = /^[a-zA-Z][a-zA-Z0-9-]*$/;
+const TAGS = new Set(['div', 'span', 'p', 'a', 'img', 'button', 'section', 'aside', 'header',
+  'footer', 'nav', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'strong', 'em', 'b',
+  'i', 'small', 'br', 'hr', 'script', 'iframe']);
 const ATTR = /^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/;
 // Attributes whose value is a URL the browser may navigate to or execute.
 const URL_ATTRS = new Set(['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster']);
-// `srcdoc` is a whole HTML document: markup injection by another name.
-const BLOCKED_ATTRS = new Set(['srcdoc']);
+// `srcdoc` is a whole HTML document; `nonce` only ever comes from the site's own option.
+const BLOCKED_ATTRS = new Set(['srcdoc', 'nonce']);
 const SCRIPT_ATTRS = new Set(['src', 'async', 'defer', 'type', 'crossorigin', 'integrity',
   'referrerpolicy', 'nomodule']);
 
 function safeUrl(value) {
-  // Browsers ignore leading whitespace/control chars in URLs; so do we before checking the scheme.
-  const v = value.replace(/^[\u0000-\u0020]+/, '').toLowerCase();
-  return !/^(?:javascript|vbscript|data):/.test(v.replace(/[\t\n\r]/g, ''));
+  // Browsers ignore leading whitespace/control chars and tabs/newlines inside a scheme.
+  const v = value.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, '').toLowerCase();
+  return !/^(?:javascript|vbscript|data):/.test(v);
 }
 
 export function attributeAllowed(tag, name, value) {
@@ -25,45 +33,96 @@ export function attributeAllowed(tag, name, value) {
   return true;
 }
 
-export function injectUx(env, items) {
+function originOf(url, base) {
+  try {
+    const u = new URL(url, base);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.origin : null;
+  } catch { return null; }
+}
+
+// trackerOptions: options.tracker (url.api, settings.uxOrigins, settings.uxNonce).
+export function createUxInjector(env, trackerOptions) {
+  const t = trackerOptions || {};
+  const settings = t.settings || {};
   const doc = env.document;
-  if (!doc || !Array.isArray(items)) return 0;
-  const parent = doc.body || doc.documentElement;
-  if (!parent) return 0;
-  let added = 0;
-  for (const item of items) {
-    try {
-      if (!item || typeof item.tag !== 'string' || !TAG.test(item.tag)) {
-        env.console.warn('[Tracker] UX item skipped: invalid tag', item && item.tag);
-        continue;
-      }
-      const tag = item.tag.toLowerCase();
-      const el = doc.createElement(tag);
-      const props = item.props && typeof item.props === 'object' ? item.props : {};
-      for (const name of Object.keys(props)) {
-        const raw = props[name];
-        if (raw === null || raw === undefined || typeof raw === 'object') continue;
-        const value = String(raw);
-        if (!attributeAllowed(tag, name, value)) {
-          env.console.warn(`[Tracker] UX attribute "${name}" on <${tag}> skipped`);
-          continue;
-        }
-        el.setAttribute(name, value);
-      }
-      if (typeof item.content === 'string' && item.content) {
-        if (tag === 'script') {
-          // Inline code from a response would be eval by another name (and is blocked by a
-          // strict CSP anyway); UX scripts must be loaded by `src`.
-          env.console.warn('[Tracker] UX <script> with inline content skipped; use props.src');
-          continue;
-        }
-        el.textContent = item.content;
-      }
-      parent.appendChild(el);
-      added++;
-    } catch (e) {
-      env.console.warn('[Tracker] UX item could not be added:', e && e.message);
+  const base = (doc && doc.baseURI) || (env.location && env.location.href) || undefined;
+  const origins = new Set();
+  const api = originOf(t.url && t.url.api, base);
+  if (api) origins.add(api);
+  if (Array.isArray(settings.uxOrigins)) {
+    for (const o of settings.uxOrigins) {
+      const origin = typeof o === 'string' && originOf(o, base);
+      if (origin) origins.add(origin);
     }
   }
-  return added;
+  const nonce = typeof settings.uxNonce === 'string' && settings.uxNonce ? settings.uxNonce : null;
+  const seen = new Set();
+  let inlineWarned = false;
+  const warn = (msg) => env.console.warn('[Tracker] UX ' + msg);
+
+  function build(item) {
+    const tag = typeof item.tag === 'string' ? item.tag.toLowerCase() : '';
+    if (!TAGS.has(tag)) return warn(`item <${String(item.tag)}> skipped: tag not allowed`);
+    const el = doc.createElement(tag);
+    const props = item.props && typeof item.props === 'object' ? item.props : {};
+    let src = null;
+    for (const name of Object.keys(props)) {
+      const raw = props[name];
+      if (raw === null || raw === undefined || typeof raw === 'object') continue;
+      const value = String(raw);
+      if (!attributeAllowed(tag, name, value)) {
+        warn(`attribute "${name}" on <${tag}> skipped`);
+        continue;
+      }
+      if (name.toLowerCase() === 'src' && (tag === 'script' || tag === 'iframe')) {
+        const origin = originOf(value, base);
+        if (!origin || !origins.has(origin)) {
+          return warn(`<${tag}> from ${origin || value} skipped: only the API origin or ` +
+            'options.tracker.settings.uxOrigins may serve widgets');
+        }
+        src = value;
+      }
+      el.setAttribute(name, value);
+    }
+    const content = typeof item.content === 'string' ? item.content : '';
+    if (tag === 'script' && !src) {
+      if (!content) return null;
+      // Tracardi's "Javascript tag" widget: code from a response. It runs only where the site's
+      // CSP already lets that nonce run code, i.e. the site opted in.
+      if (!nonce) {
+        if (!inlineWarned) {
+          inlineWarned = true;
+          warn('"Javascript tag" widget (inline <script>) skipped: set ' +
+            'options.tracker.settings.uxNonce to your CSP nonce to let it run');
+        }
+        return null;
+      }
+      el.setAttribute('nonce', nonce);
+    }
+    if (content && !(tag === 'script' && src)) el.textContent = content;
+    return el;
+  }
+
+  // Returns how many items were added.
+  return function injectUx(items) {
+    if (!doc || !Array.isArray(items)) return 0;
+    const parent = doc.body || doc.documentElement;
+    if (!parent) return 0;
+    let added = 0;
+    for (const item of items) {
+      try {
+        if (!item || typeof item !== 'object') continue;
+        const key = JSON.stringify(item);
+        if (seen.has(key)) continue;  // answered again by a later batch: already on the page
+        seen.add(key);
+        const el = build(item);
+        if (!el) continue;
+        parent.appendChild(el);
+        added++;
+      } catch (e) {
+        warn('item could not be added: ' + (e && e.message));
+      }
+    }
+    return added;
+  };
 }

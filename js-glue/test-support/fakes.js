@@ -154,6 +154,8 @@ export function fakeEnv(opts = {}) {
   // A browser of its own unless given one (several tabs of one browser); {locks: false} for none.
   const browser = opts.browser || fakeBrowser();
   if (opts.BroadcastChannel !== null) win.BroadcastChannel = browser.BroadcastChannel;
+  // The loader snippet reads the window itself (no env): same WebAssembly as env.WebAssembly.
+  win.WebAssembly = opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly;
   const u = new URL(href);
   const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
   const storage = opts.localStorage === null ? null : (opts.localStorage || browser.storage);
@@ -207,7 +209,7 @@ export function fakeResponse(status, body = '', headers = {}) {
 // checked against these in real-core.test.js).
 export const CONTRACT = Object.freeze({
   TRACK_EFFECTS_PENDING: 1, TRACK_PERSIST_DUE: 2, TRACK_DEFERRED: 4, RECORD_SEPARATOR: 0x1e,
-  FIELD_SEPARATOR: 0x1f, STATUS_NO_ANSWER: 0, STATUS_HANDED_OFF: -1, MAX_EVENT_BYTES: 32768,
+  FIELD_SEPARATOR: 0x1f, STATUS_NO_ANSWER: 0, STATUS_HANDED_OFF: -1, MAX_EVENT_BYTES: 524288,
 });
 
 // A fake core with the binding contract's methods and simple behaviour: queue events, send the

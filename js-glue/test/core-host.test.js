@@ -214,16 +214,16 @@ test('log effects go to the console level with the [Tracker] prefix', () => {
   assert.deepEqual(logs.debug.at(-1), ['[Tracker] d']);
 });
 
-test('ready effect calls onReady once with the context; ux is injected', () => {
+test('ready effect calls onReady once with the context; ux items go to onUx', () => {
   const calls = [];
-  const { host, core, document: doc } = setup({}, { onReady: (c) => calls.push(c) });
+  const uxs = [];
+  const { host, core } = setup({}, { onReady: (c) => calls.push(c), onUx: (items) => uxs.push(items) });
   core.extra = { ready: { context: { profile: { id: 'p' } } }, ux: [{ tag: 'div', props: { class: 'x' }, content: 'hi' }] };
   host.flush();
   core.extra = { ready: { context: null } };
   host.flush();
   assert.deepEqual(calls, [{ profile: { id: 'p' } }]);
-  assert.equal(doc.body.children.length, 1);
-  assert.equal(doc.body.children[0].textContent, 'hi');
+  assert.deepEqual(uxs, [[{ tag: 'div', props: { class: 'x' }, content: 'hi' }]]);
 });
 
 test('destroy persists, cancels the timer and deletes the core', (t) => {

@@ -1,5 +1,7 @@
-// The glue against the real wasm core (when it has been built): the src modules with fake browser
+// The glue against the real core (when it has been built): the src modules with fake browser
 // objects, and the bundled dist/liliput.min.js run as a classic script in a fresh vm context.
+// The core tests run twice: against the wasm core and against the JavaScript fallback core (the
+// same C++ through wasm2js), booted as a page without WebAssembly gets it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -7,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { webcrypto } from 'node:crypto';
 import { boot } from '../src/tracker-runtime.js';
+import { withFallback } from '../src/load-core.js';
 import { fakeEnv, fakeDocument, FakeEventTarget, CONTRACT } from '../test-support/fakes.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -14,7 +17,24 @@ const GLUE = here('../../build-wasm/wasm/bindings/tracker-core.mjs');
 const WASM = here('../../build-wasm/wasm/bindings/tracker-core.wasm');
 const BUNDLE = here('../dist/liliput.min.js');
 const DIST_WASM = here('../dist/tracker-core.wasm');
+const JS_CORE = here('../../build-wasm/wasm/bindings/tracker-core-js.js');
 const haveCore = existsSync(GLUE) && existsSync(WASM);
+
+// module(): the instantiated Module; env: fakeEnv options; bootFactory(): what an entry passes
+// to boot(). The fallback is reached the way a page reaches it: WebAssembly is absent, the wasm
+// factory carries the fallback and load-core picks it.
+const CORES = [
+  { name: 'wasm core', skip: !haveCore && 'wasm core not built', env: {},
+    module: async () => (await import(GLUE)).default({ wasmBinary: readFileSync(WASM) }),
+    bootFactory: async () => (await import(GLUE)).default },
+  { name: 'JavaScript fallback core', skip: !(haveCore && existsSync(JS_CORE)) && 'fallback core not built',
+    env: { WebAssembly: null },
+    module: async () => (await import(JS_CORE)).default({}),
+    bootFactory: async () => withFallback((await import(GLUE)).default, { load: () => import(JS_CORE) }) },
+];
+function eachCore(name, fn) {
+  for (const v of CORES) test(`real core (${v.name}): ${name}`, { skip: v.skip }, () => fn(v));
+}
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond, ms = 2000) {
@@ -35,10 +55,9 @@ function collector(wasmPath, posts, reply) {
   };
 }
 
-test('real core: the binding exports the contract constants the glue and its fakes use',
-  { skip: !haveCore && 'wasm core not built' }, async () => {
-    const { default: factory } = await import(GLUE);
-    const M = await factory({ wasmBinary: readFileSync(WASM) });
+eachCore('the binding exports the contract constants the glue and its fakes use',
+  async (variant) => {
+    const M = await variant.module();
     for (const [name, value] of Object.entries(CONTRACT)) assert.equal(M[name], value, name);
     // A method of the binding the glue calls but the module lacks fails here, not in a page.
     const core = new M.TrackerCore(JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } }));
@@ -49,14 +68,13 @@ test('real core: the binding exports the contract constants the glue and its fak
     core.delete();
   });
 
-test('real core: every bound method has only builtin types the module registers',
-  { skip: !haveCore && 'wasm core not built' }, async () => {
+eachCore('every bound method has only builtin types the module registers',
+  async (variant) => {
     // The module registers only the builtin types its binding uses (wasm/bindings/embind_types.cpp).
     // A method bound with another type still loads, as a stub that throws UnboundTypeError when
     // called; calling every method with no arguments tells the stub from a real method (which
     // throws a BindingError about its argument count, or runs when it takes none).
-    const { default: factory } = await import(GLUE);
-    const M = await factory({ wasmBinary: readFileSync(WASM) });
+    const M = await variant.module();
     const core = new M.TrackerCore(JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } }));
     const embindOwn = new Set(['constructor', 'clone', 'delete', 'isDeleted', 'deleteLater', 'isAliasOf']);
     const methods = Object.getOwnPropertyNames(M.TrackerCore.prototype).filter((m) => !embindOwn.has(m));
@@ -72,13 +90,13 @@ test('real core: every bound method has only builtin types the module registers'
 const OK = () => new Response(JSON.stringify({ task: 't', ux: [], response: {}, profile: { id: 'prof-srv' },
   session: { id: 'x' }, errors: [], warnings: [] }), { status: 200 });
 
-test('real core: pre-load calls → one ordered batch, ready, identity stored, deferred log, keepalive on hide',
-  { skip: !haveCore && 'wasm core not built' }, async () => {
+eachCore('pre-load calls → one ordered batch, ready, identity stored, deferred log, keepalive on hide',
+  async (variant) => {
     const posts = [];
-    const f = fakeEnv({ readyState: 'loading', fetchImpl: collector(WASM, posts, OK) });
+    const f = fakeEnv({ ...variant.env, readyState: 'loading', fetchImpl: collector(WASM, posts, OK) });
     f.env.performance = performance;
     f.window.options = { tracker: { url: { script: '//h/tracker', api: 'http://127.0.0.1:8686/' }, source: { id: 'demo' } } };
-    const { default: factory } = await import(GLUE);
+    const factory = await variant.bootFactory();
     const ready = [];
     f.window.onTracardiReady = { listeners: [], bind(fn) { this.listeners.push(fn); }, call(p) { this.listeners.forEach((fn) => fn(p)); } };
     f.window.onTracardiReady.bind((p) => ready.push(p.context));
@@ -86,6 +104,11 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     f.window.tracker.track('purchase-order', { product: 'Sun glasses - Badoo', price: 13.45 });
     f.window.tracker.track('page-view', {});
     await until(() => mark.state === 'running');
+    // The fallback says so once; the wasm core says nothing.
+    assert.deepEqual(f.logs.warn.filter((a) => /JavaScript core/.test(a[0])).map((a) => a[0]),
+      variant.env.WebAssembly === null ? ['[Tracker] The WebAssembly core http://h/tracker/tracker-core.wasm ' +
+        'cannot be used (this browser has no WebAssembly); using the JavaScript core from ' +
+        'http://h/tracker/tracker-core-js.js.'] : []);
     assert.equal(posts.length, 0, 'nothing before the load event');
     f.document.readyState = 'complete';
     f.window.dispatch('load');
@@ -103,7 +126,7 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     await wait(5);
     assert.equal(f.storage.getItem('tracardi-profile-id'), '"prof-srv"');
     assert.match(f.storage.getItem('tracardi-device-id'), /^"[0-9a-f-]{36}"$/);
-    assert.match(f.document.cookieWrites[0], /^tracardi-session-id=[^;]+; max-age=1800; expires=[^;]+; path=\/; SameSite=Lax; Secure$/);
+    assert.match(f.document.cookieWrites.find((c) => c.startsWith('tracardi-session-id=')), /^tracardi-session-id=[^;]+; max-age=1800; expires=[^;]+; path=\/; SameSite=Lax; Secure$/);
 
     f.window.tracker.track('late', { x: 1 });
     await Promise.resolve();  // the call reaches the core (and is logged) in a microtask
@@ -125,13 +148,13 @@ test('real core: pre-load calls → one ordered batch, ready, identity stored, d
     mark.app.destroy();
   });
 
-test('real core: a retryable failure keeps the events in the persisted snapshot',
-  { skip: !haveCore && 'wasm core not built' }, async () => {
+eachCore('a retryable failure keeps the events in the persisted snapshot',
+  async (variant) => {
     const posts = [];
-    const f = fakeEnv({ fetchImpl: collector(WASM, posts, () => new Response('{"detail":"down"}', { status: 503 })) });
+    const f = fakeEnv({ ...variant.env, fetchImpl: collector(WASM, posts, () => new Response('{"detail":"down"}', { status: 503 })) });
     f.env.performance = performance;
     f.window.options = { tracker: { url: { api: 'http://c' }, source: { id: 'demo' } } };
-    const { default: factory } = await import(GLUE);
+    const factory = await variant.bootFactory();
     const mark = boot({ env: f.env, factory, scriptSrc: 'http://h/t/liliput.min.js' });
     f.window.tracker.track('a', {});
     await until(() => posts.length === 1);
@@ -203,15 +226,15 @@ test('dist/index.js (npm ESM): finds tracker-core.mjs/.wasm next to itself and s
     t.destroy();
   });
 
-test('real core: a blank static profile id is no static id: tracker runs, one warning, stored id sent',
-  { skip: !haveCore && 'wasm core not built' }, async () => {
+eachCore('a blank static profile id is no static id: tracker runs, one warning, stored id sent',
+  async (variant) => {
     for (const blank of ['', '   ']) {
       const posts = [];
-      const f = fakeEnv({ fetchImpl: collector(WASM, posts, OK) });
+      const f = fakeEnv({ ...variant.env, fetchImpl: collector(WASM, posts, OK) });
       f.env.performance = performance;
       f.storage.setItem('tracardi-profile-id', '"prof-stored"');
       f.window.options = { tracker: { url: { api: 'http://c' }, source: { id: 'demo' }, profile: { id: blank } } };
-      const { default: factory } = await import(GLUE);
+      const factory = await variant.bootFactory();
       const mark = boot({ env: f.env, factory, scriptSrc: 'http://h/t/liliput.min.js' });
       f.window.tracker.track('a', {}, { fire: true });
       await until(() => posts.length === 1);

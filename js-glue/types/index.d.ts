@@ -21,7 +21,29 @@ export interface TrackerConfig {
     page?: boolean;
     utm?: boolean;
     tracardiPass?: boolean;
+    /** `true`: each event's context carries the page's navigation timing. Off by default. */
+    performance?: boolean;
+    /**
+     * The payload `context.location`: an object, or a function returning one (or a Promise of
+     * one), called once at start. Never a geolocation service: `true` only reuses the `__tr_geo`
+     * cookie Tracardi's tracker left.
+     */
+    location?: Record<string, unknown> | (() => Record<string, unknown> | Promise<Record<string, unknown>>) | boolean;
+    /** `false`: no WebGL probe for `context.device.gpu`. */
+    gpu?: boolean;
     [key: string]: unknown;
+  };
+  /** Each answer of `url` (fetched once, cached in localStorage[storage]) is sent as context[key]. */
+  external?: { url: string; method?: string; body?: unknown; storage: string; key: string }[];
+  auto?: {
+    /** `[type, properties]` pairs tracked with the page's first batch. */
+    events?: [string, Record<string, unknown>?][];
+    /** Events sent at once from `[data-tracardi-tag="<tag>"]` elements. */
+    triggers?: {
+      tag: string;
+      trigger: 'onVisible' | 'onTextSelect' | 'onMouseOver';
+      data: { event: string; properties?: Record<string, unknown>; options?: TrackOptions };
+    }[];
   };
   settings?: {
     respectDoNotTrack?: boolean;
@@ -36,6 +58,12 @@ export interface TrackerConfig {
      * URL, popstate, hashchange), one per URL change. Off by default.
      */
     pageViews?: 'history' | false;
+    /** Links to these domains get `__tr_pid`/`__tr_src` when clicked (cross-domain profile). */
+    trackExternalLinks?: string[];
+    /** Origins besides the API's allowed to serve `ux` widget scripts and iframes. */
+    uxOrigins?: string[];
+    /** Your CSP nonce: lets Tracardi's "Javascript tag" widget (inline script) run. */
+    uxNonce?: string;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -43,6 +71,13 @@ export interface TrackerConfig {
 
 export interface TrackerOptions {
   tracker: TrackerConfig;
+  /** Set by Tracardi's own loader (`{gpu}`); sent as the payload `context.device`. */
+  context?: Record<string, unknown>;
+  listeners?: {
+    onInit?: (p: { session: { id: string } | null; tracker: unknown; helpers: unknown }) => void;
+    /** Called instead of onInit when the browser has cookies off. */
+    onCookiesDisabled?: (p: { tracker: unknown; helpers: unknown }) => void;
+  };
   [key: string]: unknown;
 }
 
@@ -85,6 +120,8 @@ export interface TrackerHooks {
   getPayloadOptions?: () => Record<string, unknown> | undefined;
   /** Override where the .wasm is fetched from (default: next to dist/index.js). */
   wasmUrl?: string;
+  /** Override how the extras chunk (UX widgets, auto.triggers, GPU probe) is loaded. */
+  loadExtras?: () => Promise<unknown>;
 }
 
 export interface TrackerStats {

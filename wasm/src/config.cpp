@@ -22,11 +22,45 @@ bool interesting(const detail::JsonPath& path) {
           path[1] == "settings");
 }
 
+// Every key of options.tracker (and of its sections) that the tracker honours, core or glue, as
+// " section.key " tokens (one search each: a table of strings costs the wasm far less than code).
+// Anything else is named in one warning at start: a typo or an option of another Tracardi version
+// silently doing nothing is how sites lose data without noticing.
+constexpr std::string_view kKnownKeys =
+    " url source profile context settings auto external url.api url.script source.id profile.id"
+    " context.browser context.screen context.page context.utm context.tracardiPass"
+    " context.performance context.location context.gpu context.cookies context.storage"
+    " settings.respectDoNotTrack settings.trackExternalLinks settings.transport"
+    " settings.logDeferred settings.debug settings.pageViews settings.uxOrigins settings.uxNonce"
+    " auto.events auto.triggers ";
+// Sections whose own keys are checked (external is a list; its items are the glue's business).
+constexpr std::string_view kCheckedSections = " url source profile context settings auto ";
+
+bool listed(std::string_view table, std::string_view key) {
+  // A plain token walk: string_view::find would pull a general search routine into the wasm.
+  for (std::size_t i = 1, end; i < table.size(); i = end + 1) {
+    end = table.find(' ', i);
+    if (table.substr(i, end - i) == key) return true;
+  }
+  return false;
+}
+
 class Fields {
  public:
   bool read(std::string_view text) {
     detail::JsonScanner scanner;
     scanner.on_value = [this](const detail::JsonPath& path, JsonKind kind, std::string_view v) {
+      if (path.size() >= 2 && path.size() <= 3 && path[0] == "tracker" &&
+          (path.size() == 2 || (listed(kCheckedSections, path[1]) && path[2] != "[]"))) {
+        const std::string key = path[1] + (path.size() == 3 ? "." + path[2] : "");
+        if (!listed(kKnownKeys, key)) {
+          unknown_ += ", options.tracker." + key;
+        } else if ((key == "context.cookies" || key == "context.storage") && kind == JsonKind::boolean && v == "true") {
+          // liliput's dumps of every cookie and localStorage item (field explosion, and they
+          // carry other scripts' secrets); off is their default, so only `true` is named.
+          unknown_ += ", options.tracker." + key + " (not supported: privacy)";
+        }
+      }
       if (!interesting(path)) return;
       std::string key;
       for (const std::string& p : path) key += (key.empty() ? "" : ".") + p;
@@ -39,9 +73,12 @@ class Fields {
     return it == fields_.end() ? nullptr : &it->second;
   }
   static const char* type_name(const Field* f) { return f ? detail::kind_name(f->kind) : "missing"; }
+  // ", key, key" of the keys nobody reads, or empty.
+  const std::string& unknown() const { return unknown_; }
 
  private:
   FlatMap<std::string, Field> fields_;
+  std::string unknown_;
 };
 
 }  // namespace
@@ -129,6 +166,10 @@ ConfigResult parse_config(std::string_view options_json) {
       }
       c.log_deferred = l->text == "true";
     }
+  }
+  if (!f.unknown().empty()) {
+    r.warnings.push_back("options.tracker has keys this tracker does not know or support; they are ignored: " +
+                         f.unknown().substr(2));
   }
   r.config = std::move(c);
   return r;

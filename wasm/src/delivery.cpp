@@ -187,6 +187,7 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   };
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0 && (!leaving || e.outliving)) continue;
+    if (e.json.size() >= policy::keepalive_budget_bytes) continue;  // never fits: next page sends it
     if (chunk.size() >= policy::max_batch_events ||
         (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {
       if (!ship()) return;

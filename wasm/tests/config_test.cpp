@@ -104,3 +104,43 @@ TEST(Config, GlueOnlySettingsAreAccepted) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+namespace {
+
+// Issue 11: every unknown or unsupported key of options.tracker is named, all in one warning.
+TEST(Config, UnknownTrackerKeysAreNamedInOneWarning) {
+  ConfigResult r = parse_config(
+      R"({"tracker":{"url":{"api":"http://a","scirpt":"x"},"source":{"id":"s"},"sesion":{},)"
+      R"("context":{"performance":true,"cookies":true,"storage":false,"gpuu":1},)"
+      R"("settings":{"debug":true,"flushEvery":5},"auto":{"events":[],"trigers":[]},)"
+      R"("external":[{"url":"u","whatever":1}]},"listeners":{},"context":{"gpu":{}}})");
+  ASSERT_TRUE(r.config) << r.error;
+  ASSERT_EQ(r.warnings.size(), 1u);
+  const std::string& w = r.warnings[0];
+  for (const char* k : {"options.tracker.url.scirpt", "options.tracker.sesion",
+                        "options.tracker.context.cookies (not supported", "options.tracker.context.gpuu",
+                        "options.tracker.settings.flushEvery", "options.tracker.auto.trigers"}) {
+    EXPECT_NE(w.find(k), std::string::npos) << k << " in " << w;
+  }
+  // Known keys, a default-off unsupported key, array items and keys outside options.tracker.
+  for (const char* k : {"performance", "storage", "whatever", "listeners", "debug", "events", "\"gpu\""}) {
+    EXPECT_EQ(w.find(k), std::string::npos) << k << " in " << w;
+  }
+}
+
+TEST(Config, EveryTracardiOptionIsKnown) {
+  ConfigResult r = parse_config(
+      R"({"tracker":{"url":{"api":"http://a","script":"//a/tracker"},"source":{"id":"s"},)"
+      R"("profile":{"id":"0adfd4c8-36eb-40cd-9350-5df37706286a"},)"
+      R"("context":{"browser":true,"screen":true,"page":true,"utm":true,"tracardiPass":true,)"
+      R"("performance":true,"location":{"city":"x"},"gpu":false,"cookies":false,"storage":false},)"
+      R"("settings":{"respectDoNotTrack":true,"trackExternalLinks":["a.com"],"transport":"fetch",)"
+      R"("logDeferred":true,"debug":false,"pageViews":"history","uxOrigins":[],"uxNonce":"n"},)"
+      R"("auto":{"events":[],"triggers":[]},"external":[]}})");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings[0];
+}
+
+}  // namespace
+}  // namespace tracker

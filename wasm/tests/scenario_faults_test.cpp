@@ -224,7 +224,7 @@ TEST(Faults, BadInputDisturbsNothing) {
   p.track("a");
   EXPECT_LT(p.track("", "{}"), 0);
   EXPECT_LT(p.track("b", "[1]"), 0);
-  EXPECT_LT(p.track("b", "{\"s\":\"" + std::string(40000, 'x') + "\"}"), 0);
+  EXPECT_LT(p.track("b", "{\"s\":\"" + std::string(policy::max_event_bytes, 'x') + "\"}"), 0);
   EXPECT_NE(p.core.last_error().find("byte limit"), std::string::npos);
   p.load();
   ASSERT_EQ(p.sent.size(), 1u);

@@ -9,9 +9,13 @@ namespace tracker {
 namespace policy {
 
 // --- Input limits -------------------------------------------------------------------------
-// One serialized event may not exceed 32 KB: it must fit several times into the 60 KB unload
-// budget, and a huge event must never block the queue (snowplow#362).
-inline constexpr std::size_t max_event_bytes = 32 * 1024;
+// One serialized event may not exceed 512 KB: Tracardi and its own tracker accept events far
+// larger than a keepalive request can carry (issue 11), so refusing them would lose data liliput
+// delivers. An event over keepalive_budget_bytes goes out alone on a plain fetch (a batch never
+// holds it with others: max_batch_bytes) and never on keepalive/beacon (unload_transport, and
+// flush_unload_safe skips it so it cannot hold back the events behind it on a page leave: it
+// waits in the snapshot for the next page). Two of them still fit the queue bound below.
+inline constexpr std::size_t max_event_bytes = 512 * 1024;
 // Deeper nesting than this is almost certainly a bug (or an attack on a recursive parser).
 inline constexpr int max_property_depth = 32;
 // Ids read from storage or from a server answer longer than this are ignored: ids are uuids,
@@ -24,7 +28,9 @@ inline constexpr std::size_t max_type_length = 256;
 // A collector outage must not eat the host page's memory or localStorage (segment#1261):
 // drop the oldest events beyond these, counting each one.
 inline constexpr std::size_t max_queued_events = 1000;
+// The byte bound holds at least two events of max_event_bytes.
 inline constexpr std::size_t max_queued_bytes = 1024 * 1024;
+static_assert(max_queued_bytes >= 2 * max_event_bytes, "the queue must hold a maximal event");
 
 // --- Batching -----------------------------------------------------------------------------
 // A request carries at most 50 events / 60 KB: small enough for any proxy body limit and for a

@@ -1,0 +1,70 @@
+// Payload-context parts that come from outside the page's own facts (context.js builds those):
+// - context.device: the `options.context` Tracardi's own loader fills with {gpu}; our tracker
+//   probes the GPU itself (once per browser, idle, cached) when no loader handed it over and
+//   tracker.context.gpu is not false.
+// - context.location: from the page only (tracker.context.location as an object, or a function
+//   returning one or a Promise of one; the __tr_geo cookie Tracardi's tracker left). Never a call
+//   to a geolocation service: `true` or {url} (Tracardi's geolocation-db.com lookup) are refused
+//   with one warning.
+// - tracker.external [{url, method, body, storage, key}]: as in Tracardi's tracker, the answer
+//   of a site-configured URL, cached in localStorage[storage], sent as context[key].
+// The synchronous part is read here, before the core starts (so the first batch carries it); the
+// rest (context-later.js, in the lazily loaded extras chunk) arrives later and hands the context
+// to the core again.
+import { readCookie } from './identity.js';
+
+export const GPU_CACHE_KEY = 'wasm-tracker:gpu';
+export const isObject = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
+
+function storedJson(env, key) {
+  try {
+    const ls = env.localStorage();
+    const text = ls && ls.getItem(key);
+    if (!text) return undefined;
+    let v = JSON.parse(text);
+    // Tracardi's tracker stored these JSON-encoded twice (storage-utils encodes a string again).
+    if (typeof v === 'string') { try { v = JSON.parse(v); } catch { /* a plain string value */ } }
+    return v;
+  } catch { return undefined; }
+}
+
+// The parts known at once: {device?, location?, external: {key: value}}.
+export function readContextSources(env, options) {
+  const t = (options && options.tracker) || {};
+  const flags = isObject(t.context) ? t.context : {};
+  const extra = { external: {} };
+  if (isObject(options && options.context)) {
+    extra.device = options.context;  // Tracardi's loader: {gpu}
+  } else if (flags.gpu !== false) {
+    const gpu = storedJson(env, GPU_CACHE_KEY);
+    if (isObject(gpu)) extra.device = { gpu };
+    else if (gpu === 'none') extra.noGpu = true;  // probed before: no WebGL here
+  }
+  const loc = flags.location;
+  if (isObject(loc) && !('url' in loc) && !('data' in loc)) extra.location = loc;
+  else if (loc === true || isObject(loc)) {
+    try {
+      const geo = JSON.parse(readCookie(env.document, '__tr_geo') || 'null');
+      if (isObject(geo)) extra.location = geo;
+    } catch { /* not JSON */ }
+  }
+  if (Array.isArray(t.external)) {
+    for (const x of t.external) {
+      if (!isObject(x) || typeof x.key !== 'string' || typeof x.storage !== 'string') continue;
+      const v = storedJson(env, x.storage);
+      if (v !== undefined && v !== null) extra.external[x.key] = v;
+    }
+  }
+  return extra;
+}
+
+// True when something must still be fetched, called or probed (the extras chunk does it).
+export function needsLater(env, options, extra) {
+  const t = (options && options.tracker) || {};
+  const flags = isObject(t.context) ? t.context : {};
+  const loc = flags.location;
+  const w = env.window || {};
+  return loc === true || typeof loc === 'function' || (isObject(loc) && ('url' in loc || 'data' in loc)) ||
+    (Array.isArray(t.external) && t.external.some((x) => isObject(x) && !(x.key in extra.external))) ||
+    (!extra.device && !extra.noGpu && flags.gpu !== false && typeof w.WebGLRenderingContext === 'function');
+}

@@ -1,0 +1,35 @@
+# The fallback core: the same binding objects and core library as tracker_core_wasm, linked with
+# -sWASM=0 (Binaryen's wasm2js turns the optimised wasm into plain JavaScript). The glue loads it
+# only when WebAssembly cannot run on a page: no WebAssembly (iOS Lockdown Mode, some webviews),
+# a CSP without 'wasm-unsafe-eval', a .wasm that is missing or mis-served (js-glue/src/load-core.js).
+# Every delivery rule stays in the one C++ core; only the instruction set differs.
+add_executable(tracker_core_js $<TARGET_OBJECTS:tracker_binding>)
+target_link_libraries(tracker_core_js PRIVATE tracker_core)
+set_target_properties(tracker_core_js PROPERTIES OUTPUT_NAME tracker-core-js SUFFIX .js
+  CXX_LINKER_LAUNCHER "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs")
+
+target_link_options(tracker_core_js PRIVATE ${TRACKER_CORE_LINK_OPTIONS}
+  -sWASM=0                      # wasm2js: JavaScript instead of a .wasm
+  # The data segments inside the JS (base64, decoded by wasm2js's own code): at -O2 and above
+  # emcc 3.1.6 would otherwise write them to a separate .mem file fetched with XHR.
+  "SHELL:--memory-init-file 0"
+  # The factory gets the same moduleArg contract; there is no binary to locate or instantiate.
+  -sINCOMING_MODULE_JS_API=[locateFile]
+  # Without it the glue still names a "tracker-core-js.wasm" in new URL(..., import.meta.url),
+  # which bundlers treat as an asset to emit (webpack fails: the file does not exist).
+  -sUSE_ES6_IMPORT_META=0
+)
+
+if(TRACKER_CLOSURE_COMPILER AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set_target_properties(tracker_core_js PROPERTIES CXX_LINKER_LAUNCHER
+    "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs;EM_CLOSURE_COMPILER=${TRACKER_CLOSURE_COMPILER}")
+  target_link_options(tracker_core_js PRIVATE --closure 1
+    "SHELL:--closure-args=--externs=${CMAKE_CURRENT_SOURCE_DIR}/closure-externs.js")
+  set_target_properties(tracker_core_js PROPERTIES LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/closure-externs.js)
+endif()
+
+if(CMAKE_BUILD_TYPE STREQUAL "Debug")
+  target_link_options(tracker_core_js PRIVATE -O0 -g -sASSERTIONS=2)
+else()
+  target_link_options(tracker_core_js PRIVATE -Oz)
+endif()

@@ -94,7 +94,7 @@ for (const tabs of [2, 5]) {
     expect(await pageCanStillStore(live)).toBe(true);
     // Delivered: the leader's copy is empty again and no mailbox is left behind.
     await expect.poll(() => live.evaluate((key) => Object.keys(localStorage)
-      .filter((k) => k.startsWith('wasm-tracker:') && !k.endsWith(':lease'))
+      .filter((k) => /^wasm-tracker:(v[12]|stub):/.test(k) && !k.endsWith(':lease'))
       .map((k) => (k === key ? JSON.parse(localStorage.getItem(k) || '{}').events?.length ?? 0 : k)),
     QUEUE_KEY)).toEqual([0]);
   });

@@ -3,7 +3,7 @@
 (function () {
   'use strict';
   var params = new URLSearchParams(location.search);
-  var queueKey = 'wasm-tracker:v1:' + options.tracker.source.id + ':queue';
+  var queueKey = 'wasm-tracker:v2:' + options.tracker.source.id + ':queue';
   var clicks = 0;
 
   if (params.get('pageview') !== '0') window.tracker.track('page-view', { page: 'playground' });

@@ -9,14 +9,23 @@ export const API = `http://127.0.0.1:${PORT}`;
 /** The same collector under another origin: page here + api on API = real CORS (preflights). */
 export const OTHER_ORIGIN = `http://localhost:${PORT}`;
 export const SOURCE = 'demo-source';
-/** Prefix of the persisted queue keys: each page writes `${QUEUE_KEY}:<tab id>`. */
-export const QUEUE_KEY = `wasm-tracker:v1:${SOURCE}:queue`;
+/** The one persisted queue of the source, written by the leader tab (docs/design.md). */
+export const QUEUE_KEY = `wasm-tracker:v2:${SOURCE}:queue`;
+/** Every key the tracker keeps in localStorage starts with this (queue, mailboxes, lease). */
+export const TRACKER_KEY_PREFIX = 'wasm-tracker:';
 
-/** Every persisted copy of the queue in this page's localStorage, concatenated. */
+/** Every persisted copy of the queue (the leader's, followers' mailboxes), concatenated. */
 export async function persistedQueue(page: Page): Promise<string> {
+  return page.evaluate(() => Object.keys(localStorage)
+    .filter((k) => /^wasm-tracker:v[12]:/.test(k) && !k.endsWith(':lease'))
+    .map((k) => localStorage.getItem(k) || '').join('\n'));
+}
+
+/** Bytes (UTF-16 code units × 2, as Chromium counts its quota) the tracker's keys hold. */
+export async function trackerStorageBytes(page: Page): Promise<number> {
   return page.evaluate((prefix) => Object.keys(localStorage)
-    .filter((k) => k === prefix || k.startsWith(prefix + ':'))
-    .map((k) => localStorage.getItem(k) || '').join('\n'), QUEUE_KEY);
+    .filter((k) => k.startsWith(prefix))
+    .reduce((n, k) => n + 2 * (k.length + (localStorage.getItem(k) || '').length), 0), TRACKER_KEY_PREFIX);
 }
 
 export interface StoredEvent {

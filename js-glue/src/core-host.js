@@ -3,7 +3,8 @@
 import { wallMs, monoMs } from './env.js';
 import { createEntropy, userJson, contextJson, wellFormed, describeJsonError, staticProfileId } from './util.js';
 import { createTransport } from './transport.js';
-import { createIdentity } from './identity.js';
+import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
+import { createTabs } from './tabs.js';
 import { buildContext, buildPageContext } from './context.js';
 import { createDegraded } from './degraded.js';
 import { MAX_TIMER_MS } from './limits.js';
@@ -66,6 +67,9 @@ export function createHost(deps) {
   let payloadOptionsText = '{}';
   let pageHref = null;
   let fallback = null;   // set when the core died: track() then buffers
+  let tabs = null;       // the leader election (tabs.js), when storage is shared with other tabs
+  let stubReplayed = 0;  // calls an earlier page's stub kept (it left before a core ran)
+  let stubDropped = 0;   // calls a stub had to drop past its bound
   let destroyed = false;
   let hidden = false;
   // track() calls of the current task, handed to the core in one crossing (trackBatch) from a
@@ -85,6 +89,39 @@ export function createHost(deps) {
   function log(level, msg) {
     const fn = con[LOG_LEVELS[level] || 'log'] || con.log;
     fn.call(con, '[Tracker] ' + msg);
+  }
+
+  // The session cookie as it is now: another tab may have rotated or kept it (Tracardi's tracker
+  // re-reads it for every event). The core decides whether to adopt it.
+  function observeSession() {
+    const c = readCookie(env.document, SESSION_COOKIE);
+    if (c) core.observeSession(c, wall(), mono());
+  }
+
+  // This tab was elected (or lost the lease): a new leader takes in every stored queue of the
+  // source, writes the one copy, then removes the keys it consumed.
+  function onRole(lead) {
+    guard(() => {
+      drain(false);
+      // Read before anything of ours is written: the shared key holds the last leader's queue.
+      const stored = lead ? storage.readAll() : [];
+      apply(core.setRole(lead, wall(), mono()));
+      for (const s of stored) apply(core.restore(s.text, wall(), mono()));
+      if (!lead) return;
+      snapshotDirty = true;
+      persistNow(false);
+      if (!snapshotDirty) storage.release(stored.map((s) => s.key));
+    });
+  }
+
+  // Another tab's hand-over: taken in and persisted before the leader confirms it.
+  function adopt(text) {
+    guard(() => {
+      drain(false);
+      apply(core.restore(text, wall(), mono()));
+      snapshotDirty = true;
+      persistNow(false);
+    });
   }
 
   // Any exception out of the core means it aborted (a wasm trap kills the module for good).
@@ -129,6 +166,7 @@ export function createHost(deps) {
     if ('wake' in fx) setWake(fx.wake);
     if (fx.abort) for (const id of fx.abort) send.abort(id);
     if (fx.send) for (const s of fx.send) dispatch(s);
+    if (fx.handover && tabs) tabs.handOver(fx.handover.snapshot);
     if (fx.persist) {
       snapshotDirty = true;
       schedulePersist();
@@ -189,6 +227,7 @@ export function createHost(deps) {
       guard(() => {
         drain(false);
         syncPayloadOptions();
+        observeSession();
         apply(core.onWake(wall(), mono(), rnd(), rnd(), rnd(), rnd()));
       });
     }, delay);
@@ -207,7 +246,8 @@ export function createHost(deps) {
     if (persistTimer !== null) { env.clearTimeout(persistTimer); persistTimer = null; }
     if (snapshotDirty && !fallback) {
       snapshotDirty = false;
-      try { storage.write(core.snapshot()); } catch (e) { crash(e); }
+      // A failed write leaves the last good copy; the next persist tries again.
+      try { if (!storage.write(core.snapshot())) snapshotDirty = true; } catch (e) { crash(e); }
     }
     identity.flush(wall(), force);
   }
@@ -249,6 +289,7 @@ export function createHost(deps) {
     guard(() => {
       drain(false);
       syncPayloadOptions();
+      observeSession();
       apply(arg === undefined ? core[method](wall(), mono()) : core[method](arg, wall(), mono()));
     });
   }
@@ -286,6 +327,7 @@ export function createHost(deps) {
     answers = [];
     let rows;
     try {
+      observeSession();
       rows = core.trackBatch(batch).split(RS);
     } catch (e) {
       for (const w of waits) settle(w);
@@ -401,19 +443,37 @@ export function createHost(deps) {
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
           origin: env.location && env.location.origin ? String(env.location.origin) : '' });
-        // Queues left by other pages (closed tabs, the previous load of this one) join ours.
-        const others = storage.readOthers ? storage.readOthers() : [];
-        apply(core.start(wall(), mono(), ids, others.length ? others[0].text : '',
-          rnd(), rnd(), rnd(), rnd()));
-        for (let i = 1; i < others.length; i++) apply(core.restore(others[i].text, wall(), mono()));
-        if (others.length) {
-          snapshotDirty = true;
-          persistNow(false);  // our copy holds their events now ...
-          if (!storage.inMemory) storage.release(others.map((o) => o.key));  // ... so theirs can go
-        }
+        // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
+        // "Persistence across tabs"). The election tells it when it leads.
+        const shared = storage && storage.base && deps.tabs !== false;
+        if (shared) apply(core.setRole(false, wall(), mono()));
+        apply(core.start(wall(), mono(), ids, '', rnd(), rnd(), rnd(), rnd()));
+        if (shared) tabs = createTabs(env, storage.base, { role: onRole, handover: adopt });
+        else onRole(true);  // alone: it leads itself
       });
     },
     track,
+    // Calls a page made before its core ran, kept by its stub ({u, t, r, d, c} of stub.js): each
+    // keeps its time and its page (URL, title, referrer); later calls get this page's context.
+    replay(pages) {
+      guard(() => {
+        for (const p of pages) {
+          drain(false);
+          stubDropped += +p.d || 0;
+          let loc = null;
+          try { loc = new URL(p.u); } catch { /* no page: this one's context */ }
+          const page = loc && buildPageContext({ ...env, location: loc,
+            document: { title: p.t, referrer: p.r || '' } }, trackerOptions);
+          if (page) core.setPageContext(contextJson(page));
+          for (const [args, ts] of p.c || []) {
+            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null)) stubReplayed++;
+          }
+          drain(false);
+        }
+        syncPageContext(true);
+      });
+    },
+    noteStubDrops(n) { stubDropped += n; },
     flush() { lifecycle('flush'); },
     // Page context again once the load event is over (its timing end is set after its handlers,
     // analytics cookies are there): events from then on carry complete navigation timing.
@@ -423,24 +483,40 @@ export function createHost(deps) {
     },
     // A context part arrived later (context-sources.js): bodies built from now on carry it.
     refreshContext() { guard(() => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)))); },
-    onVisible() { hidden = false; lifecycle('onVisible'); },
+    onVisible() {
+      hidden = false;
+      if (tabs) tabs.show();
+      lifecycle('onVisible');
+    },
     setOnline(online) { lifecycle('setOnline', !!online); },
     // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core
     // flushes a hidden tab once within backoff, and treats a page leave as the last chance.
     onHidden() { hidden = true; leaving('onHidden'); },
-    onPageLeave() { hidden = true; leaving('onPageLeave'); },
+    onPageLeave() {
+      hidden = true;
+      if (tabs) tabs.leave();
+      leaving('onPageLeave');
+    },
     stats() {
       guard(() => drain(false));
-      try { return fallback ? null : JSON.parse(core.stats()); } catch { return null; }
+      try {
+        if (fallback) return null;
+        const st = JSON.parse(core.stats());
+        st.leader = tabs ? tabs.leader : true;  // this tab owns delivery and the shared queue
+        if (stubReplayed || stubDropped) Object.assign(st, { stubReplayed, stubDropped });
+        return st;
+      } catch { return null; }
     },
     get identity() { return identity.current; },
     get degraded() { return fallback; },
+    get leader() { return tabs ? tabs.leader : true; },
     destroy() {
       if (destroyed) return;
       guard(() => drain(false));
       settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
       destroyed = true;
+      if (tabs) tabs.destroy();
       if (wakeTimer !== null) env.clearTimeout(wakeTimer);
       wakeTimer = null;
       try { core.delete(); } catch { /* already gone */ }

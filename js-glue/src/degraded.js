@@ -7,7 +7,7 @@ export function createDegraded(env, reason, initial = []) {
   let dropped = Math.max(0, initial.length - DEGRADED_BUFFER_LIMIT);
   try {
     env.console.warn(`[Tracker] Tracker disabled: ${reason}. Events are kept in memory ` +
-      `(up to ${DEGRADED_BUFFER_LIMIT}) and not sent.`);
+      `(up to ${DEGRADED_BUFFER_LIMIT}) and saved for the next page.`);
   } catch { /* a page without console */ }
   return {
     track(...args) {
@@ -19,5 +19,7 @@ export function createDegraded(env, reason, initial = []) {
     get buffered() { return buffer.length; },
     get dropped() { return dropped; },
     entries() { return buffer.slice(); },
+    // Hands the buffered calls over (to be persisted): they are no longer this page's.
+    take() { return buffer.splice(0); },
   };
 }

@@ -15,3 +15,14 @@ export const ENTROPY_POOL_WORDS = 256;
 
 // setTimeout delays above 2^31-1 ms fire immediately in browsers; clamp long wake-ups.
 export const MAX_TIMER_MS = 0x7fffffff;
+
+// Lease fallback of the leader election (tabs.js, where Web Locks are missing): the holder renews
+// every second and the lease lasts 4 s, so a closed leader's successor takes over within ~6 s
+// (expiry + one renewal to take it + one to confirm it), inside the 10 s the product promises.
+export const LEASE_MS = 4000;
+export const LEASE_RENEW_MS = 1000;
+
+// A follower re-posts a hand-over the leader has not confirmed yet this often: a message posted
+// while no tab leads (the leader just closed) reaches the next leader within a second of its
+// election.
+export const HANDOVER_RESEND_MS = 1000;

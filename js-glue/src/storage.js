@@ -1,85 +1,59 @@
-// Write-through copy of the core's snapshot (its unsent queue) in localStorage, so a reload or a
-// crash does not lose events. Each page writes its own key (prefix + ':' + a random tab id): two
-// tabs never overwrite each other's queue. A starting page claims every copy left by others (closed
-// tabs, earlier loads of this one), hands them to the core, writes its own copy, then removes
-// theirs. A tab that is still open rewrites its copy on its next change; events then held by two
-// tabs may be sent twice, which the collector's dedup on event id absorbs (at-least-once).
-// Falls back to memory, with one warning, when storage is missing or full.
+// The one persisted copy of the unsent queue per source (docs/design.md "Persistence across
+// tabs"): written only by the leader tab's host, under one key, bounded by the core's 1 MB. A new
+// leader takes in what other keys hold (mailboxes of followers that left, per-tab keys of the
+// build before this one) and removes them once its own copy holds their events. A failed write
+// (quota) keeps the last good copy in place and is tried again on the next persist.
 
 export function queueKey(sourceId) {
-  return `wasm-tracker:v1:${sourceId}:queue`;
-}
-
-function tabId(env) {
-  const words = new Uint32Array(2);
-  if (env.crypto && typeof env.crypto.getRandomValues === 'function') env.crypto.getRandomValues(words);
-  else for (let i = 0; i < 2; i++) words[i] = (Math.random() * 0x100000000) >>> 0;
-  return words[0].toString(36) + words[1].toString(36);
+  return `wasm-tracker:v2:${sourceId}:queue`;
 }
 
 export function createStorage(env, sourceId) {
-  const prefix = queueKey(sourceId);
-  const key = `${prefix}:${tabId(env)}`;
-  let memory = null;       // non-null once we gave up on localStorage
+  const base = `wasm-tracker:v2:${sourceId}`;
+  const key = base + ':queue';
+  const mailbox = base + ':mailbox:';
+  const legacy = `wasm-tracker:v1:${sourceId}:queue`;
   let warned = false;
 
-  function fallBack(why) {
-    if (!warned) {
-      warned = true;
-      env.console.warn(`[Tracker] localStorage is not usable (${why}); unsent events are kept in ` +
-        'memory for this page only.');
-    }
-  }
-
   return {
+    base,
     key,
-    // Copies of the queue left by other pages: [{key, text}]. (The bare prefix is read too: it is
-    // where builds before per-tab keys kept theirs.)
-    readOthers() {
+    // Every stored queue of this source, ours first: [{key, text}].
+    readAll() {
       const ls = env.localStorage();
-      if (!ls || memory !== null) return [];
       const out = [];
+      if (!ls) return out;
       try {
+        const own = ls.getItem(key);
+        if (own) out.push({ key, text: own });
         for (let i = 0; i < ls.length; i++) {
           const k = ls.key(i);
-          if (k !== key && (k === prefix || (k && k.startsWith(prefix + ':')))) {
+          if (k && (k.startsWith(mailbox) || k === legacy || k.startsWith(legacy + ':'))) {
             out.push({ key: k, text: ls.getItem(k) || '' });
           }
         }
       } catch { /* storage became unreadable: start from what we have */ }
       return out;
     },
-    // Removes copies whose events this page now holds (after it wrote its own copy).
     release(keys) {
       const ls = env.localStorage();
-      if (!ls) return;
-      for (const k of keys) {
-        try { ls.removeItem(k); } catch { /* best effort */ }
-      }
+      if (ls) for (const k of keys) if (k !== key) try { ls.removeItem(k); } catch { /* best effort */ }
     },
-    read() {
-      if (memory !== null) return memory;
-      const ls = env.localStorage();
-      if (!ls) return '';
-      try { return ls.getItem(key) || ''; } catch { return ''; }
-    },
+    // false when the write failed: the previous copy stays, the caller tries again later.
     write(text) {
-      if (memory !== null) { memory = text; return; }
       const ls = env.localStorage();
-      if (!ls) { memory = text; fallBack('unavailable'); return; }
       try {
         ls.setItem(key, text);
+        return true;
       } catch (e) {
-        // Our own previous copy may be what fills the quota: drop it and try once more.
-        try {
-          ls.removeItem(key);
-          ls.setItem(key, text);
-          return;
-        } catch { /* still full */ }
-        memory = text;
-        fallBack(e && e.name ? e.name : 'write failed');
+        if (!warned) {
+          warned = true;
+          env.console.warn('[Tracker] ' + (ls ? `localStorage write failed (${e && e.name}); the last ` +
+            'saved queue is kept and the write is retried with the next change.'
+            : 'localStorage is not usable (unavailable); unsent events are kept in memory for this page only.'));
+        }
+        return !ls;  // no storage at all: nothing to retry
       }
     },
-    get inMemory() { return memory !== null; },
   };
 }

@@ -5,6 +5,35 @@ import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 // Marks a window.tracker created by us; `state` is 'stub' until a runtime claims it.
 export const MARK = '__wasmTracker';
 
+// Calls no core took before the page went away, for the next page's runtime to replay:
+// [{u: page URL, t: title, r: referrer, d: calls dropped, c: [[args, time], ...]}, ...], one entry
+// per page, bounded over all pages like the buffer itself (oldest calls go first, counted).
+export const STUB_KEY = 'wasm-tracker:stub:v1';
+
+export function persistCalls(w, calls, dropped) {
+  if (!calls.length) return;
+  try {
+    const ls = w.localStorage;
+    let pages = null;
+    try { pages = JSON.parse(ls.getItem(STUB_KEY)); } catch { /* unreadable: start over */ }
+    if (!Array.isArray(pages)) pages = [];
+    const c = [];
+    for (const call of calls) {
+      try { c.push(JSON.parse(JSON.stringify([call[0], call[1]]))); } catch { dropped++; }
+    }
+    const doc = w.document || {};
+    pages.push({ u: String(w.location.href), t: doc.title, r: doc.referrer, d: dropped, c });
+    let n = 0;
+    for (const p of pages) n += p.c.length;
+    for (let p = pages[0]; n > DEGRADED_BUFFER_LIMIT; n--) {
+      p.c.shift();
+      p.d++;
+      if (!p.c.length && pages.length > 1) { pages.shift(); pages[0].d += p.d; p = pages[0]; }
+    }
+    ls.setItem(STUB_KEY, JSON.stringify(pages));
+  } catch { /* no storage: memory was all there was */ }
+}
+
 function readyHook(con) {
   const listeners = [];
   let fired = false;
@@ -33,15 +62,19 @@ export function installStub(w, con) {
   if (existing && existing[MARK]) return { tracker: existing, fresh: false };
   const queue = [];
   const tracker = (existing && typeof existing === 'object') ? existing : {};
-  tracker[MARK] = { state: 'stub', queue };
+  const mark = tracker[MARK] = { state: 'stub', queue, dropped: 0 };
   // Records the call with its time and returns at once; never throws into the page.
   tracker.track = function track() {
     try {
-      if (queue.length >= DEGRADED_BUFFER_LIMIT) queue.shift();  // bounded: oldest go first
+      if (queue.length >= DEGRADED_BUFFER_LIMIT) { queue.shift(); mark.dropped++; }  // oldest go first
       queue.push([Array.prototype.slice.call(arguments), Date.now()]);
     } catch { /* never throw */ }
   };
   w.tracker = tracker;
+  // A visitor who leaves before the core runs: what no core took is kept for the next page.
+  try {
+    w.addEventListener('pagehide', () => persistCalls(w, queue.splice(0), mark.dropped));
+  } catch { /* no listener: memory only */ }
   w.response = w.response || { context: {} };
   if (!w.response.context) w.response.context = {};
   const hook = w.onTracardiReady;

@@ -5,6 +5,7 @@ import { loadCore, errorText } from './load-core.js';
 import { createHost } from './core-host.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
+import { STUB_KEY, persistCalls } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { wireExternalLinks } from './links.js';
@@ -31,6 +32,7 @@ export function startTracker(deps) {
   let unwire = null;
   let unwireLinks = null;
   let destroyed = false;
+  let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
   let extras = null;
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
@@ -47,7 +49,7 @@ export function startTracker(deps) {
         if (resolve) resolve(noAnswer());
         return answer;
       }
-      if (pending.length >= DEGRADED_BUFFER_LIMIT) settlePending(pending.shift());
+      if (pending.length >= DEGRADED_BUFFER_LIMIT) { settlePending(pending.shift()); droppedLoading++; }
       pending.push([[type, properties, options], Date.now(), resolve]);
       return answer;
     } catch {
@@ -102,6 +104,17 @@ export function startTracker(deps) {
       },
     });
     host.start();
+    // A previous page's calls its stub kept (that visitor left before the core ran) come first.
+    try {
+      const ls = env.localStorage();
+      const kept = ls && ls.getItem(STUB_KEY);
+      if (kept) {
+        const pages = JSON.parse(kept);
+        if (Array.isArray(pages)) host.replay(pages);
+        ls.removeItem(STUB_KEY);  // the core holds them now (persisted or handed over)
+      }
+    } catch { /* unreadable: nothing to replay */ }
+    host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
     extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
@@ -132,6 +145,11 @@ export function startTracker(deps) {
     calls.forEach(settlePending);
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
       `(${errorText(e)})`, calls);
+    // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
+    const w = env.window;
+    if (w && w.addEventListener && deps.lifecycle !== false) {
+      w.addEventListener('pagehide', () => persistCalls(w, degraded.take(), degraded.dropped));
+    }
     return false;
   });
 

@@ -83,6 +83,7 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
   const app = startTracker({
     env, factory, wasmUrl, options, loadExtras,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
+    stubDropped: () => mark.dropped || 0,
     getPayloadOptions: () => w.response && w.response.context,
     onReady: (context) => {
       const params = { tracker: w.tracker, helpers, context, config: options };

@@ -61,6 +61,53 @@ export class FakeStorage {
   key(i) { return [...this.map.keys()][i] ?? null; }
 }
 
+// One browser's Web Locks, BroadcastChannels and localStorage, shared by the fake envs (tabs) that
+// are given it (fakeEnv({browser})). Locks are granted in request order, one holder at a time.
+export function fakeBrowser() {
+  const waiting = new Map();  // name -> [{grant, reject, signal}]
+  const held = new Set();
+  const channels = new Set();
+  function next(name) {
+    const q = waiting.get(name) || [];
+    if (held.has(name) || !q.length) return;
+    const w = q.shift();
+    held.add(name);
+    queueMicrotask(w.grant);
+  }
+  const locks = {
+    request(name, opts, cb) {
+      return new Promise((resolve, reject) => {
+        const w = {
+          grant: () => {
+            Promise.resolve(cb({ name })).then(resolve, reject).finally(() => { held.delete(name); next(name); });
+          },
+        };
+        if (opts && opts.signal) {
+          opts.signal.addEventListener('abort', () => {
+            const q = waiting.get(name) || [];
+            const i = q.indexOf(w);
+            if (i >= 0) { q.splice(i, 1); reject(Object.assign(new Error('aborted'), { name: 'AbortError' })); }
+          });
+        }
+        if (!waiting.has(name)) waiting.set(name, []);
+        waiting.get(name).push(w);
+        next(name);
+      });
+    },
+  };
+  class BroadcastChannel {
+    constructor(name) { this.name = name; this.onmessage = null; channels.add(this); }
+    postMessage(m) {
+      const data = structuredClone(m);
+      for (const c of channels) {
+        if (c !== this && c.name === this.name) queueMicrotask(() => { if (channels.has(c) && c.onmessage) c.onmessage({ data }); });
+      }
+    }
+    close() { channels.delete(this); }
+  }
+  return { locks, BroadcastChannel, storage: new FakeStorage(), held };
+}
+
 export function fakeDocument({ readyState = 'complete', href = 'https://shop.example/p/1?x=1#top' } = {}) {
   const doc = new FakeEventTarget();
   doc.readyState = readyState;
@@ -104,11 +151,14 @@ export function fakeEnv(opts = {}) {
   win.innerHeight = 800;
   win.history = { length: 2 };
   win.setTimeout = (fn, ms) => globalThis.setTimeout(fn, ms);
+  // A browser of its own unless given one (several tabs of one browser); {locks: false} for none.
+  const browser = opts.browser || fakeBrowser();
+  if (opts.BroadcastChannel !== null) win.BroadcastChannel = browser.BroadcastChannel;
   // The loader snippet reads the window itself (no env): same WebAssembly as env.WebAssembly.
   win.WebAssembly = opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly;
   const u = new URL(href);
   const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
-  const storage = opts.localStorage === null ? null : (opts.localStorage || new FakeStorage());
+  const storage = opts.localStorage === null ? null : (opts.localStorage || browser.storage);
   const fetchCalls = [];
   let clock = opts.clock ?? 1000;
   let wallShift = 0;
@@ -117,7 +167,7 @@ export function fakeEnv(opts = {}) {
     document: doc,
     navigator: { userAgent: 'Mozilla/5.0 Chrome/156', language: 'en-US', onLine: true,
       cookieEnabled: true, platform: 'Linux x86_64', product: 'Gecko', appVersion: '5.0',
-      doNotTrack: null, ...(opts.navigator || {}) },
+      doNotTrack: null, ...(opts.locks === false ? {} : { locks: browser.locks }), ...(opts.navigator || {}) },
     location,
     console: con,
     performance: { timeOrigin: 1_700_000_000_000, now: () => clock },
@@ -198,6 +248,8 @@ export class FakeCore {
     this.rec('start', a);
     return this.fx({ identity: { session: 's-1', profile: null, device: 'd-1', sessionTtlS: 1800 } });
   }
+  setRole(...a) { this.rec('setRole', a); return this.fx(); }
+  observeSession(...a) { this.rec('observeSession', a); }
   setContext(...a) { this.rec('setContext', a); }
   setPageContext(...a) { this.rec('setPageContext', a); }
   setPayloadOptions(...a) { this.rec('setPayloadOptions', a); }

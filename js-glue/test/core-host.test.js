@@ -13,12 +13,12 @@ function setup(envOpts = {}, hostOpts = {}) {
   return { ...f, core, host, store };
 }
 
-test('start passes identity read from cookie/localStorage and the stored snapshot', () => {
+test('start passes identity read from cookie/localStorage; the elected tab then restores the stored queue', async () => {
   const f = fakeEnv();
   f.document.jar.set('tracardi-session-id', 'sess-9');
   f.storage.setItem('tracardi-profile-id', '"prof-9"');
   f.storage.setItem('tracardi-device-id', 'dev-raw');
-  f.storage.setItem('wasm-tracker:v1:src-1:queue', '{"v":1}');
+  f.storage.setItem('wasm-tracker:v2:src-1:queue', '{"v":1}');
   const core = new FakeCore('{}');
   createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: createStorage(f.env, 'src-1') }).start();
   const [, wall, mono, ids, snap, ...r] = core.named('start')[0];
@@ -26,11 +26,12 @@ test('start passes identity read from cookie/localStorage and the stored snapsho
   assert.equal(mono, f.env.performance.now());
   assert.deepEqual(JSON.parse(ids),
     { session: 'sess-9', profile: 'prof-9', device: 'dev-raw', origin: '' });
-  assert.equal(snap, '{"v":1}');
+  assert.equal(snap, '', 'a tab starts as a follower: the stored queue is the leader\'s');
   assert.equal(r.length, 4);
-  for (const w of r) assert.ok(Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
-  assert.equal(core.named('setContext').length, 1);
-  assert.equal(core.named('setPageContext').length, 1);
+  assert.deepEqual(core.named('setRole').map((c) => c[1]), [false]);
+  await tick();
+  assert.deepEqual(core.named('setRole').map((c) => c[1]), [false, true]);
+  assert.deepEqual(core.named('restore').map((c) => c[1]), ['{"v":1}']);
 });
 
 test('track never throws: bad args, BigInt, cycles, throwing core', async () => {
@@ -173,13 +174,14 @@ test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
 
 test('persistence is coalesced: 100 tracks in one task → one storage write', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
-  const { host, storage } = setup();
+  const { host, storage, store } = setup();
+  await tick();  // elected: the new leader writes its copy once
   const before = storage.writes.length;
   for (let i = 0; i < 100; i++) host.track('e' + i, { i });
   assert.equal(storage.writes.length, before, 'nothing written inside track()');
   await Promise.resolve();  // the batch reaches the core in a microtask
   t.mock.timers.tick(0);
-  const queueWrites = storage.writes.slice(before).filter(([k]) => k.startsWith('wasm-tracker:v1:src-1:queue:'));
+  const queueWrites = storage.writes.slice(before).filter(([k]) => k === store.key);
   assert.equal(queueWrites.length, 1);
   assert.equal(JSON.parse(queueWrites[0][1]).events.length, 100);
 });
@@ -264,20 +266,23 @@ test('the track() calls of one task cross into the core in one trackBatch, in or
   assert.ok(core.calls.findIndex((c) => c[0] === 'flush') > core.calls.findIndex((c) => c[1] === 'later'));
 });
 
-test('queues left by other pages are restored into the core, then their copies released', () => {
+test('a new leader takes in the shared queue, mailboxes and legacy per-tab keys, then removes them', async () => {
   const f = fakeEnv();
+  f.storage.setItem('wasm-tracker:v2:src-1:queue', 'Q');
+  f.storage.setItem('wasm-tracker:v2:src-1:mailbox:tabX:1', 'M');
   f.storage.setItem('wasm-tracker:v1:src-1:queue:tabA', 'A');
-  f.storage.setItem('wasm-tracker:v1:src-1:queue:tabB', 'B');
+  f.storage.setItem('wasm-tracker:v1:src-1:queue', 'B');
   f.storage.setItem('wasm-tracker:v1:other-source:queue:tabC', 'C');
   const core = new FakeCore('{}');
   const store = createStorage(f.env, 'src-1');
   createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: store }).start();
-  assert.equal(core.named('start')[0][4], 'A');
-  assert.deepEqual(core.named('restore').map((c) => c[1]), ['B']);
+  await tick();
+  assert.deepEqual(core.named('restore').map((c) => c[1]).sort(), ['A', 'B', 'M', 'Q']);
   // Our own copy was written before theirs were removed; other sources are left alone.
-  assert.ok(f.storage.getItem(store.key) !== null);
+  assert.match(f.storage.getItem(store.key), /^\{"v":1/);
+  assert.equal(f.storage.getItem('wasm-tracker:v2:src-1:mailbox:tabX:1'), null);
   assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabA'), null);
-  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabB'), null);
+  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue'), null);
   assert.equal(f.storage.getItem('wasm-tracker:v1:other-source:queue:tabC'), 'C');
 });
 

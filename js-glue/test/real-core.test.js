@@ -136,7 +136,7 @@ eachCore('pre-load calls → one ordered batch, ready, identity stored, deferred
     assert.equal(logged[1].anonymousId, 'prof-srv');
     f.document.visibilityState = 'hidden';
     f.document.dispatch('visibilitychange');
-    const snap = f.storage.getItem([...f.storage.map.keys()].find((k) => k.startsWith('wasm-tracker:v1:demo:queue:')));
+    const snap = f.storage.getItem('wasm-tracker:v2:demo:queue');
     // Written synchronously on hide; the event that left on keepalive is not in it (the browser
     // finishes that request after the page is gone: design.md "Persistence").
     assert.ok(snap, 'snapshot written synchronously on hide');
@@ -159,7 +159,7 @@ eachCore('a retryable failure keeps the events in the persisted snapshot',
     f.window.tracker.track('a', {});
     await until(() => posts.length === 1);
     await wait(10);
-    const snap = JSON.parse(f.storage.getItem([...f.storage.map.keys()].find((k) => k.startsWith('wasm-tracker:v1:demo:queue:'))));
+    const snap = JSON.parse(f.storage.getItem('wasm-tracker:v2:demo:queue'));
     assert.equal(snap.events.length, 1);
     mark.app.destroy();
   });

@@ -244,7 +244,7 @@ test('window.tracker.ready resolves once the core runs; stats() reads the core',
   boot({ env: f.env, factory: fakeFactory(), scriptSrc: SRC });
   assert.equal(await f.window.tracker.ready, true);
   f.window.tracker.track('x', {});
-  assert.deepEqual(f.window.tracker.stats(), { queued: 1 });
+  assert.deepEqual(f.window.tracker.stats(), { queued: 1, leader: true });
 });
 
 test("Tracardi's own loader can hand over: window.tracardi.default is the tracker, its ready hook is kept", async () => {

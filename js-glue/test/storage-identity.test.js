@@ -2,61 +2,70 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStorage, queueKey } from '../src/storage.js';
 import { createIdentity } from '../src/identity.js';
-import { fakeEnv, FakeStorage } from '../test-support/fakes.js';
+import { createHost } from '../src/core-host.js';
+import { fakeEnv, FakeCore, tick, OPTIONS, CONTRACT } from '../test-support/fakes.js';
 
-test('each page writes its own versioned key; a later page reads the copies others left', () => {
+test('one versioned key per source; readAll lists the shared queue, mailboxes and legacy keys', () => {
   const f = fakeEnv();
   const a = createStorage(f.env, 'src-1');
-  const b = createStorage(f.env, 'src-1');
-  assert.equal(queueKey('abc'), 'wasm-tracker:v1:abc:queue');
-  assert.match(a.key, /^wasm-tracker:v1:src-1:queue:[0-9a-z]+$/);
-  assert.notEqual(a.key, b.key);
-  assert.deepEqual(a.readOthers(), []);
-  a.write('{"v":1,"events":["a"]}');
-  b.write('{"v":1,"events":["b"]}');  // two tabs: neither overwrites the other
-  assert.equal(f.storage.getItem(a.key), '{"v":1,"events":["a"]}');
-  assert.equal(a.read(), '{"v":1,"events":["a"]}');
-  const next = createStorage(f.env, 'src-1');
-  const others = next.readOthers();
-  assert.deepEqual(others.map((o) => o.text).sort(), ['{"v":1,"events":["a"]}', '{"v":1,"events":["b"]}']);
-  next.release(others.map((o) => o.key));
-  assert.equal(f.storage.getItem(a.key), null);
-  assert.deepEqual(next.readOthers(), []);
+  assert.equal(queueKey('abc'), 'wasm-tracker:v2:abc:queue');
+  assert.equal(a.key, 'wasm-tracker:v2:src-1:queue');
+  assert.equal(a.base, 'wasm-tracker:v2:src-1');
+  assert.deepEqual(a.readAll(), []);
+  assert.equal(a.write('{"v":1,"events":["a"]}'), true);
+  f.storage.setItem('wasm-tracker:v2:src-1:mailbox:t1:1', 'M');
+  f.storage.setItem('wasm-tracker:v1:src-1:queue:tab9', 'L');
+  f.storage.setItem('wasm-tracker:v2:src-2:queue', 'other source');
+  const all = a.readAll();
+  assert.equal(all[0].key, a.key, 'ours first');
+  assert.deepEqual(all.map((o) => o.text).sort(), ['L', 'M', '{"v":1,"events":["a"]}']);
+  a.release(all.map((o) => o.key));
+  assert.equal(f.storage.getItem(a.key), '{"v":1,"events":["a"]}', 'release never removes ours');
+  assert.equal(a.readAll().length, 1);
 });
 
-test('quota error → memory with ONE warning; storage missing → memory', () => {
+test('quota error keeps the last good copy, warns once, and the next write tries again', () => {
   const f = fakeEnv();
   const s = createStorage(f.env, 'src-1');
+  assert.equal(s.write('good'), true);
   f.storage.throwOnSet = 'QuotaExceededError';
-  s.write('a');
-  s.write('b');
-  s.write('c');
-  assert.equal(s.inMemory, true);
-  assert.equal(s.read(), 'c');
+  assert.equal(s.write('b'), false);
+  assert.equal(s.write('c'), false);
+  assert.equal(f.storage.getItem(s.key), 'good', 'never removed to make room');
   assert.equal(f.logs.warn.length, 1);
   assert.match(f.logs.warn[0][0], /QuotaExceededError/);
+  f.storage.throwOnSet = null;  // room again (the page freed some): storage is used again
+  assert.equal(s.write('d'), true);
+  assert.equal(f.storage.getItem(s.key), 'd');
 
   const g = fakeEnv({ localStorage: null });
   const t = createStorage(g.env, 'src-1');
-  assert.equal(t.read(), '');
+  assert.deepEqual(t.readAll(), []);
   assert.doesNotThrow(() => t.write('x'));
-  assert.equal(t.read(), 'x');
-  assert.equal(g.logs.warn.length, 1);
 });
 
-test('quota freed by dropping our own stale copy: no fallback', () => {
+test('host: a failed write is retried with the next persist; the good copy stays meanwhile', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const f = fakeEnv();
-  const ls = new (class extends FakeStorage {
-    setItem(k, v) { if (this.map.has(k)) { const e = new Error('full'); e.name = 'QuotaExceededError'; throw e; } super.setItem(k, v); }
-  })();
-  const g = fakeEnv({ localStorage: ls });
-  const s = createStorage(g.env, 'src-1');
-  s.write('one');
-  s.write('two');
-  assert.equal(ls.getItem(s.key), 'two');
-  assert.equal(s.inMemory, false);
-  assert.equal(g.logs.warn.length, 0);
-  void f;
+  const core = new FakeCore('{}');
+  const store = createStorage(f.env, 'src-1');
+  const host = createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: store });
+  host.start();
+  await tick();
+  host.track('a', {});
+  await Promise.resolve();
+  t.mock.timers.tick(0);
+  const good = f.storage.getItem(store.key);
+  assert.match(good, /"a"/);
+  f.storage.throwOnSet = 'QuotaExceededError';
+  host.track('b', {});
+  await Promise.resolve();
+  t.mock.timers.tick(0);
+  assert.equal(f.storage.getItem(store.key), good);
+  f.storage.throwOnSet = null;
+  host.onPageLeave();  // the next persist (here the synchronous one on leave) writes again
+  assert.match(f.storage.getItem(store.key), /^\{"v":1/);
+  assert.notEqual(f.storage.getItem(store.key), good);
 });
 
 test('identity read: JSON-encoded and raw localStorage forms, cookie value', () => {

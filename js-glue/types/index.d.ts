@@ -131,6 +131,13 @@ export interface TrackerStats {
   acked: number;
   requests: number;
   dropped: Record<string, number>;
+  /** Events handed over to the leader tab (this tab is a follower). */
+  transferred?: number;
+  /** This tab owns delivery and the one persisted queue of its source. */
+  leader?: boolean;
+  /** Calls the loader stub persisted on a previous page's bounce and this page replayed / had to drop. */
+  stubReplayed?: number;
+  stubDropped?: number;
 }
 
 /** In Node and DOM-less workers every method does nothing, `ready` resolves false. */

@@ -31,6 +31,16 @@ class TrackerCore {
     core_.restore(snapshot, clock(wall, mono));
     return takeEffects();
   }
+  // leader: this tab won the election (docs/design.md "Persistence across tabs").
+  std::string setRole(bool leader, double wall, double mono) {
+    core_.set_role(leader ? tracker::Role::leader : tracker::Role::follower, clock(wall, mono));
+    return takeEffects();
+  }
+  // The session cookie's value as the host just read it ("" when gone); effects come with the
+  // next call's.
+  void observeSession(const std::string& cookie, double wall, double mono) {
+    core_.observe_session(cookie, clock(wall, mono));
+  }
   void setContext(const std::string& json) { core_.set_context(json); }
   void setPageContext(const std::string& json) { core_.set_page_context(json); }
   void setPayloadOptions(const std::string& json) { core_.set_payload_options(json); }
@@ -85,6 +95,8 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
       .function("configError", &TrackerCore::configError)
       .function("start", &TrackerCore::start)
       .function("restore", &TrackerCore::restore)
+      .function("setRole", &TrackerCore::setRole)
+      .function("observeSession", &TrackerCore::observeSession)
       .function("setContext", &TrackerCore::setContext)
       .function("setPageContext", &TrackerCore::setPageContext)
       .function("setPayloadOptions", &TrackerCore::setPayloadOptions)

@@ -44,7 +44,7 @@ void check(const tracker::Tracker& t) {
   if (t.snapshot().size() > tracker::policy::max_queued_bytes + s.queued * 64 + 64) std::abort();
   std::uint64_t dropped = 0;
   for (const auto& [reason, n] : s.dropped) dropped += n;
-  if (s.accepted + s.restored != s.acked + s.handed_off + dropped + s.queued) std::abort();
+  if (s.accepted + s.restored != s.acked + s.handed_off + s.transferred + dropped + s.queued) std::abort();
 }
 
 }  // namespace
@@ -86,7 +86,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         t.on_wake(clock(), e);
         break;
       }
-      case 12: t.on_page_leave(clock()); break;
+      case 12:
+        // Page leave, or the tab election changing its mind (a hand-over comes back as a restore).
+        if (in.byte() & 1) {
+          t.on_page_leave(clock());
+        } else {
+          t.set_role(t.role() == tracker::Role::leader ? tracker::Role::follower : tracker::Role::leader, clock());
+          const tracker::Effects fx = t.take_effects();
+          if (!fx.handover.empty() && (in.byte() & 1)) t.restore(fx.handover, clock());
+        }
+        break;
       case 13: {
         // A burst, so that short inputs reach the queue bounds (1,000 events / 1 MB).
         const int n = in.byte() * 8;

@@ -6,6 +6,7 @@
 #include "json_text.hpp"
 #include "response.hpp"
 #include "retry.hpp"
+#include "snapshot.hpp"
 #include "tracker/policy.hpp"
 #include "tracker/tracker.hpp"
 
@@ -93,6 +94,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
       e->owner = id;
       e->due = false;
       e->urgent = false;
+      e->local = false;  // attempted: a retry is the leader's business
       e->outliving = transport != Transport::fetch;
     }
   }
@@ -169,6 +171,7 @@ void Tracker::send_fires(const Clock& now) {
 // page cannot finish that request, the browser finishes a keepalive one. Events on a keepalive
 // request are never sent again.
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
+  if (role_ == Role::follower) hand_over(false);
   if (!online_ || paused_ || in_backoff(now)) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;
@@ -196,6 +199,8 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
 }
 
 void Tracker::pump(const Clock& now, Trigger trigger) {
+  // A follower only ever sends its page's first attempts; the rest is the leader's.
+  if (role_ == Role::follower) hand_over(false);
   if (!online_ || paused_ || queue_->empty()) return;
   if (leaving_) {
     // Tracked after the page-leave flush (another pagehide listener): same last chance.
@@ -396,7 +401,40 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
   update_wake(now);
 }
 
+void Tracker::hand_over(bool everything) {
+  detail::EventQueue out;
+  std::vector<std::uint64_t> seqs;
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    // On a page leave a plain fetch dies with the page (the leader model's lost-answer case);
+    // keepalive/beacon requests are finished by the browser and stay this core's to settle.
+    const bool pending = e.owner == 0 || (leaving_ && !e.outliving);
+    if (pending && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
+  }
+  for (std::uint64_t seq : seqs) {
+    detail::QueuedEvent* e = queue_->find(seq);
+    detail::QueuedEvent moved = std::move(*e);
+    moved.owner = 0;
+    moved.seq = 0;
+    queue_->erase(seq);
+    out.push(std::move(moved), policy::max_queued_events, policy::max_queued_bytes);
+  }
+  if (seqs.empty()) return;
+  stats_.transferred += seqs.size();
+  std::string text = detail::write_snapshot(out);
+  if (effects_.handover.empty()) {
+    effects_.handover = std::move(text);
+  } else {
+    // A second hand-over in one call (rare): splice its entries after the first one's, in order.
+    const std::size_t list = text.find('[') + 1;
+    effects_.handover.resize(effects_.handover.size() - 2);  // "]}"
+    effects_.handover += ',';
+    effects_.handover.append(text, list, std::string::npos);
+  }
+  effects_.handover_events += seqs.size();
+}
+
 void Tracker::update_wake(const Clock& now) {
+  if (role_ == Role::follower) hand_over(false);
   std::optional<double> next;
   auto consider = [&next](double t) {
     if (!next || t < *next) next = t;

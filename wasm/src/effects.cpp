@@ -62,6 +62,11 @@ std::string effects_to_json(const Effects& fx) {
                                *fx.wake_at_ms >= 0 && *fx.wake_at_ms < 9e15 ? *fx.wake_at_ms : 0)))
                          : "null";
   }
+  if (!fx.handover.empty()) {
+    sep();
+    out += "\"handover\":{\"events\":" + std::to_string(fx.handover_events) +
+           ",\"snapshot\":" + json_quote(fx.handover) + "}";
+  }
   if (fx.persist) {
     sep();
     out += "\"persist\":true";

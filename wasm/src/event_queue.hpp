@@ -23,6 +23,8 @@ struct QueuedEvent {
   bool beacon = false;        // asBeacon: its single request uses the unload-safe transport
   bool outliving = false;     // on a keepalive/beacon request: the browser finishes it, even
                               // after the page is gone, so the next page must not re-send it
+  bool local = false;         // this page's first attempt is still to come (tracked before load,
+                              // or fire/asBeacon): a follower tab sends it itself (Role)
 };
 
 // The live events of an EventQueue, oldest first.

@@ -141,6 +141,29 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
   update_wake(now);
 }
 
+void Tracker::set_role(Role role, const Clock& now) {
+  if (role == role_) return;
+  role_ = role;
+  if (!config_ || !started_) return;
+  // A new leader persists what it holds now (the host then writes the one shared copy); a demoted
+  // one hands everything pending over (update_wake runs hand_over for a follower).
+  if (role == Role::leader) effects_.persist = true;
+  else hand_over(true);
+  pump(now, Trigger::tick);
+  update_wake(now);
+}
+
+void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
+  if (!config_ || !is_sane_id(cookie_value)) return;  // gone or tampered: our own timer decides
+  // The cookie lives while some tab of this browser was active within the session's life, so its
+  // presence restarts our idle timer, and its id is the session (Tracardi re-reads it per event).
+  last_activity_wall_ = std::max(last_activity_wall_, now.wall_ms);
+  if (cookie_value != session_id_) {
+    session_id_ = std::string(cookie_value);
+    emit_identity();
+  }
+}
+
 void Tracker::set_context(std::string_view text) {
   if (valid_object_text(text)) context_json_ = std::string(text);
 }
@@ -189,6 +212,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   e.seen_mono = now.mono_ms;
   e.urgent = single;
   e.beacon = built.event.as_beacon;
+  e.local = single || !loaded_;  // the page awaits their answer: a follower sends them itself
   const std::size_t dropped =
       queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
   if (dropped) {
@@ -202,11 +226,12 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   overflowing_ = dropped > 0;
   effects_.persist = true;
 
-  int flags = track_persist_due;
+  int flags = role_ == Role::leader ? track_persist_due : 0;
   if (loaded_ && !single && !leaving_ && config_->log_deferred) flags |= track_deferred;
   pump(now, Trigger::tick);
   update_wake(now);
-  if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity)
+  if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity ||
+      !effects_.handover.empty())
     flags |= track_effects_pending;
   return flags;
 }
@@ -228,6 +253,8 @@ void Tracker::on_hidden(const Clock& now) {
   hidden_ = true;
   expire_old(now);
   flush_unload_safe(now, false);
+  // A hidden tab may be frozen or discarded: a follower gives the leader what it did not send.
+  if (role_ == Role::follower) hand_over(true);
   effects_.persist = true;  // the host writes the snapshot synchronously on hide
   update_wake(now);
 }
@@ -238,6 +265,7 @@ void Tracker::on_page_leave(const Clock& now) {
   leaving_ = true;
   expire_old(now);
   flush_unload_safe(now, true);
+  if (role_ == Role::follower) hand_over(true);
   effects_.persist = true;
   update_wake(now);
 }
@@ -286,6 +314,8 @@ void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
 Effects Tracker::take_effects() {
   Effects out = std::move(effects_);
   effects_ = Effects{};
+  // Only the leader writes the one persisted queue; a follower's events are the leader's to keep.
+  if (role_ == Role::follower) out.persist = false;
   return out;
 }
 
@@ -307,6 +337,7 @@ std::string stats_to_json(const Stats& s) {
                     std::to_string(s.inflight_events) + ",\"accepted\":" + std::to_string(s.accepted) +
                     ",\"restored\":" + std::to_string(s.restored) + ",\"acked\":" +
                     std::to_string(s.acked) + ",\"handedOff\":" + std::to_string(s.handed_off) +
+                    ",\"transferred\":" + std::to_string(s.transferred) +
                     ",\"requests\":" + std::to_string(s.requests) + ",\"dropped\":{";
   bool first = true;
   for (const auto& [reason, n] : s.dropped) {

@@ -43,6 +43,8 @@ struct Page {
   std::optional<IdentityEffect> identity;
   std::optional<double> wake;
   int persists = 0;
+  std::vector<std::string> handovers;  // a follower's handover effects (snapshot text), in order
+  std::size_t handed_over_events = 0;
 
   Entropy entropy() {
     ++counter;
@@ -65,7 +67,13 @@ struct Page {
     if (fx.identity) identity = fx.identity;
     if (fx.wake_changed) wake = fx.wake_at_ms;
     if (fx.persist) ++persists;
+    if (!fx.handover.empty()) {
+      handovers.push_back(std::move(fx.handover));
+      handed_over_events += fx.handover_events;
+    }
   }
+  void role(Role r) { core.set_role(r, clock()); absorb(core.take_effects()); }
+  void adopt(const std::string& snapshot) { core.restore(snapshot, clock()); absorb(core.take_effects()); }
 
   void start(const std::string& identity_json = "{}", const std::string& snapshot = "") {
     core.start(clock(), identity_json, snapshot, entropy());

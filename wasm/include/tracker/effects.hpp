@@ -42,13 +42,17 @@ struct Effects {
   std::optional<IdentityEffect> identity;
   std::vector<std::string> ux_items;  // each a JSON object text {tag, props, content?}
   std::optional<std::string> ready_context;  // JSON text ("null" when no response body)
+  // Events a follower tab gives to the leader tab (snapshot format, for Tracker::restore there);
+  // they left this core's queue (Stats::transferred). Empty when none.
+  std::string handover;
+  std::size_t handover_events = 0;
   bool persist = false;
   bool wake_changed = false;
   std::optional<double> wake_at_ms;  // meaningful when wake_changed; nullopt = cancel
 
   bool empty() const {
     return sends.empty() && aborts.empty() && logs.empty() && !identity && ux_items.empty() && !ready_context &&
-           !persist && !wake_changed;
+           handover.empty() && !persist && !wake_changed;
   }
 };
 

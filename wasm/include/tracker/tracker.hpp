@@ -41,7 +41,12 @@ enum TrackFlags : int {
   track_deferred = 4,         // queued after load without fire: log it, it goes with a later batch
 };
 
-// Conservation: accepted + restored == acked + handed_off + sum(dropped) + queued, always.
+// Which tab of a browser this core serves (docs/design.md "Persistence across tabs"). The leader
+// owns delivery and the one persisted queue; a follower sends only its own page's first attempts
+// (the load batch, fire/asBeacon events) and hands everything else over to the leader.
+enum class Role { leader, follower };
+
+// Conservation: accepted + restored == acked + handed_off + transferred + sum(dropped) + queued.
 struct Stats {
   std::size_t queued = 0;             // events held (in flight included)
   std::size_t queued_bytes = 0;       // their serialized size
@@ -51,6 +56,7 @@ struct Stats {
   std::uint64_t restored = 0;    // events taken in from snapshots (not already held)
   std::uint64_t acked = 0;       // events confirmed by a 2xx
   std::uint64_t handed_off = 0;  // events given to sendBeacon: outcome unknown, never re-sent
+  std::uint64_t transferred = 0; // events handed over to the leader tab (a follower's handover effect)
   std::uint64_t requests = 0;    // requests sent
   double backoff_until_ms = 0;   // monotonic; no send before it except on page leave
   FlatMap<std::string, std::uint64_t> dropped;  // reason -> events
@@ -76,6 +82,16 @@ class Tracker {
   void restore(std::string_view snapshot, const Clock& now);
 
   // Payload-level context, per-event page context and payload options (window.response.context).
+  // Leader or follower (the host's election says which). A demoted core hands over everything
+  // pending; a follower never asks for its queue to be persisted. A new core is a leader.
+  void set_role(Role role, const Clock& now);
+  Role role() const { return role_; }
+
+  // The `tracardi-session-id` cookie's current value ("" when gone), read by the host before the
+  // core may send or rotate: another tab's valid id is adopted and proves the session alive, so
+  // a tab idle past the session's life joins the session its sibling kept going.
+  void observe_session(std::string_view cookie_value, const Clock& now);
+
   void set_context(std::string_view json);
   void set_page_context(std::string_view json);
   void set_payload_options(std::string_view json);
@@ -143,6 +159,9 @@ class Tracker {
   void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,
                     const Entropy& entropy);
   void update_wake(const Clock& now);
+  // Follower: moves what the leader must deliver into the handover effect (`everything`: all
+  // pending events and those on a plain fetch that dies with a leaving page).
+  void hand_over(bool everything);
 
   std::optional<Config> config_;
   std::string config_error_;
@@ -156,6 +175,7 @@ class Tracker {
   bool paused_ = false;  // status-0 failures hit the per-page limit
   bool beacon_ = false;  // settings.transport "beacon", and the API is same-origin
   bool ready_emitted_ = false;
+  Role role_ = Role::leader;
   bool overflowing_ = false;  // the last track() had to drop: warn once per episode
   int failures_ = 0;          // retryable failure steps in a row (one per outage), drives backoff
   int network_failures_ = 0;  // status-0 failure steps in a row this page

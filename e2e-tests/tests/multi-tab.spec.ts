@@ -1,0 +1,214 @@
+// One browser, many tabs (issue 10): one sender per browser, one storage budget, one session.
+// Tabs are pages of one browser context (shared localStorage, cookies, Web Locks and
+// BroadcastChannel). Each scenario counts the copies the collector accepted and, where storage
+// matters, the tracker's peak localStorage bytes; both are printed as `[multi-tab]` lines and
+// attached as annotations (the before/after numbers of the issue's note).
+import type { BrowserContext, Page } from '@playwright/test';
+import { test, expect, playground, sleep, trackerStorageBytes, QUEUE_KEY } from './helpers';
+
+const MB = 1024 * 1024;
+
+function report(label: string, values: Record<string, number | string>): void {
+  const text = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`[multi-tab] ${label}: ${text}`);
+  test.info().annotations.push({ type: 'multi-tab', description: `${label}: ${text}` });
+}
+
+/** Samples the tracker's localStorage bytes through any open page until stopped; keeps the peak. */
+function watchStorage(context: BrowserContext): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const page = context.pages().find((p) => !p.isClosed());
+      if (page) {
+        try { peak = Math.max(peak, await trackerStorageBytes(page)); } catch { /* navigating */ }
+      }
+      await sleep(100);
+    }
+  })();
+  return { async stop() { running = false; await loop; return peak; } };
+}
+
+async function trackMany(page: Page, type: string, from: number, n: number): Promise<void> {
+  await page.evaluate(([t, a, b]) => {
+    for (let i = a; i < a + b; i++) window.tracker.track(t as string, { n: i, pad: 'x'.repeat(200) });
+  }, [type, from, n] as const);
+}
+
+/** The page's own storage still works next to the tracker's (segment#1261). */
+async function pageCanStillStore(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    try {
+      localStorage.setItem('host-site-key', 'y'.repeat(100_000));
+      localStorage.removeItem('host-site-key');
+      return true;
+    } catch { return false; }
+  });
+}
+
+for (const tabs of [2, 5]) {
+  test(`${tabs} tabs through a 4 s outage with a reload and a closed tab: every event once, one storage budget`, async ({ context, collector }) => {
+    test.setTimeout(90_000);
+    const pages: Page[] = [];
+    for (let i = 0; i < tabs; i++) {
+      const p = await context.newPage();
+      await p.goto(playground());
+      pages.push(p);
+    }
+    await collector.waitFor('page-view', tabs);
+    const storage = watchStorage(context);
+    await collector.faults({ fail_next: 1_000_000, status: 503 });
+    const outage = Date.now();
+    // 50 events per tab in bursts across the outage; the last tab reloads half-way, the first
+    // one closes before the outage ends.
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < tabs; i++) await trackMany(pages[i], `tab-${i}`, burst * 10, 10);
+      if (burst === 2) await pages[tabs - 1].reload();
+      await sleep(400);
+    }
+    await pages[0].close();
+    await sleep(Math.max(0, 4000 - (Date.now() - outage)));
+    await collector.clearFaults();
+    // Every event of every tab, the reload's page view too, without a new visit ...
+    const expected = tabs * 50 + tabs + 1;
+    const arrived = async () => (await collector.events()).events.length;
+    await expect.poll(arrived, { timeout: 30_000 }).toBeGreaterThanOrEqual(expected).catch(() => {});
+    const withoutNewVisit = await arrived();
+    // ... (a build without a leader needed a new visit for the closed tab's events: measured too)
+    if (withoutNewVisit < expected) {
+      await (await context.newPage()).goto(playground({ pageview: '0' }));
+      await expect.poll(arrived, { timeout: 30_000 }).toBeGreaterThanOrEqual(expected).catch(() => {});
+    }
+    await sleep(1500);  // anything still on its way would show up as a copy now
+    const peak = await storage.stop();
+    const c = await collector.copies(`multi-tab ${tabs} tabs, outage, reload, closed tab`);
+    const perEvent = (c.copies / c.events).toFixed(3);
+    report(`${tabs} tabs`, { events: c.events, copies: c.copies, extra: c.extra, copiesPerEvent: perEvent,
+      peakTrackerStorageBytes: peak, withoutNewVisit });
+    expect(withoutNewVisit, 'no new visit needed').toBe(expected);
+    expect(c.events).toBe(expected);
+    expect(c.extra, 'each accepted exactly once').toBe(0);
+    expect(peak, "the tracker's keys stay within the 1 MB budget").toBeLessThanOrEqual(MB);
+    const live = pages.find((p) => !p.isClosed())!;
+    expect(await pageCanStillStore(live)).toBe(true);
+    // Delivered: the leader's copy is empty again and no mailbox is left behind.
+    await expect.poll(() => live.evaluate((key) => Object.keys(localStorage)
+      .filter((k) => /^wasm-tracker:(v[12]|stub):/.test(k) && !k.endsWith(':lease'))
+      .map((k) => (k === key ? JSON.parse(localStorage.getItem(k) || '{}').events?.length ?? 0 : k)),
+    QUEUE_KEY)).toEqual([0]);
+  });
+}
+
+test('the leader tab closed mid-outage: another open tab delivers its events within 10 s, no new visit', async ({ context, collector }) => {
+  test.setTimeout(60_000);
+  const a = await context.newPage();
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await expect.poll(() => a.evaluate(() => window.tracker.stats?.()?.leader)).toBe(true);
+  expect(await b.evaluate(() => window.tracker.stats?.()?.leader)).toBe(false);
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await trackMany(a, 'leader-tab', 0, 20);
+  await trackMany(b, 'follower-tab', 0, 20);
+  await sleep(1500);
+  await a.close();  // the leader goes away holding the queue of both tabs
+  await expect.poll(() => b.evaluate(() => window.tracker.stats?.()?.leader), { timeout: 5000 }).toBe(true);
+  await collector.clearFaults();
+  const ended = Date.now();
+  await collector.waitFor('leader-tab', 20, 10_000);
+  await collector.waitFor('follower-tab', 20, Math.max(1000, 10_000 - (Date.now() - ended)));
+  expect(Date.now() - ended).toBeLessThan(10_000 + 1000);
+  const c = await collector.copies('multi-tab leader closed mid-outage');
+  report('leader closed', { events: c.events, extra: c.extra, deliveredMs: Date.now() - ended });
+  expect(c.extra).toBe(0);
+});
+
+test('a tab idle past the session timeout while another tab is active joins the active session', async ({ context, collector }) => {
+  // Tab A's wall clock is moved 31 minutes forward (idle past the 30-minute session); tab B keeps
+  // the cookie alive. Tracardi's tracker re-reads the cookie per event: A must follow it.
+  const a = await context.newPage();
+  await a.addInitScript(() => {
+    const realNow = Date.now.bind(Date);
+    (window as unknown as { __shift: number }).__shift = 0;
+    Date.now = () => realNow() + (window as unknown as { __shift: number }).__shift;
+  });
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await b.evaluate(() => window.tracker.track('active-tab', {}, { fire: true }));
+  await a.evaluate(() => { (window as unknown as { __shift: number }).__shift = 31 * 60 * 1000; });
+  await a.evaluate(() => window.tracker.track('idle-tab', {}, { fire: true }));
+  const [active] = await collector.waitFor('active-tab');
+  const [idle] = await collector.waitFor('idle-tab');
+  report('session', { sameSession: String(active.session === idle.session) });
+  expect(active.session).toBeTruthy();
+  expect(idle.session).toBe(active.session);
+
+  // With the cookie gone (every tab idle), the idle tab's own timer rotates the session.
+  await context.clearCookies();
+  await a.evaluate(() => { (window as unknown as { __shift: number }).__shift = 62 * 60 * 1000; });
+  await a.evaluate(() => window.tracker.track('idle-again', {}, { fire: true }));
+  const [again] = await collector.waitFor('idle-again');
+  expect(again.session).not.toBe(active.session);
+});
+
+test('a bounce before the wasm arrives: the page\'s calls are delivered by the next visit, with their page', async ({ page, collector }) => {
+  // The core never arrives on the first page: its calls live only in the loader stub.
+  // Held for the first page only (never answered: releasing it would let the first page's core
+  // start just as it leaves, which is a different race); the next page's request goes through.
+  let hold = true;
+  await page.route('**/tracker-core.wasm', (route) => (hold ? undefined : route.continue()));
+  await page.goto(playground({ visit: 'bounced' }));
+  await page.evaluate(() => {
+    window.tracker.track('bounce', { n: 1 });
+    window.tracker.track('bounce', { n: 2 }, { fire: true });
+  });
+  hold = false;
+  await page.goto(playground({ pageview: '0', visit: 'next' }));  // pagehide of the bounced page
+  const stored = await collector.waitFor('bounce', 2);
+  const [pv] = await collector.waitFor('page-view', 1);
+  expect(stored.map((e) => (e.properties as { n: number }).n).sort()).toEqual([1, 2]);
+  // Replayed with the page they were tracked on, not the page that delivered them.
+  expect(String((pv.context as { page?: { url?: string } }).page?.url)).toContain('visit=bounced');
+  expect(String((stored[0].context as { page?: { url?: string } }).page?.url)).toContain('visit=bounced');
+  expect(await page.evaluate(() => localStorage.getItem('wasm-tracker:stub:v1'))).toBeNull();
+  expect((await collector.copies('bounce before the wasm')).extra).toBe(0);
+});
+
+test('localStorage near its quota: the tracker keeps its last good copy and writes again once there is room', async ({ page, collector, logs }) => {
+  test.setTimeout(60_000);
+  await page.goto(playground());
+  await collector.waitFor('page-view');
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await page.evaluate(() => window.tracker.track('before-full', { n: 1 }));
+  await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY)).toContain('before-full');
+  // The site fills the origin's quota with its own data.
+  const filled = await page.evaluate(() => {
+    const chunk = 'z'.repeat(256 * 1024);
+    let n = 0;
+    for (let size = chunk.length; size >= 16; size = Math.floor(size / 2)) {
+      try { for (;;) { localStorage.setItem(`site-fill-${n}`, chunk.slice(0, size)); n++; } } catch { /* full at this size */ }
+    }
+    return n;
+  });
+  expect(filled).toBeGreaterThan(0);
+  await page.evaluate(() => window.tracker.track('while-full', { pad: 'p'.repeat(2000) }));
+  await sleep(300);
+  const kept = await page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY);
+  expect(kept, 'the last good copy is kept').toContain('before-full');
+  expect(kept).not.toContain('while-full');
+  expect(logs.tracker('warning').filter((m) => /localStorage write failed/.test(m))).toHaveLength(1);
+  // The site frees its data: the next change is written.
+  await page.evaluate(() => { for (const k of Object.keys(localStorage)) if (k.startsWith('site-fill-')) localStorage.removeItem(k); });
+  await page.evaluate(() => window.tracker.track('after-free', {}));
+  await expect.poll(() => page.evaluate((k) => localStorage.getItem(k) || '', QUEUE_KEY)).toContain('while-full');
+  await collector.clearFaults();
+  await collector.waitFor('while-full', 1, 20_000);
+  await collector.waitFor('before-full', 1, 20_000);
+  expect((await collector.copies('quota')).extra).toBe(0);
+});

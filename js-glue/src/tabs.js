@@ -1,0 +1,151 @@
+// One sender per browser (docs/design.md "Persistence across tabs"): elects the leader tab for a
+// source and carries hand-overs between tabs. Facts only (this tab leads or not, another tab
+// handed events over); what a core does with them is the core's decision.
+//
+// Election: the Web Locks API (the tab granted the lock leads until it goes away); without it a
+// lease in localStorage; without either the tab leads itself (no shared storage: nothing to
+// merge, nothing to copy). Messages: BroadcastChannel; without it, and on pagehide, a hand-over
+// is written to a mailbox key (one key per hand-over, written once) that the leader takes in on
+// its `storage` event or on election.
+import { LEASE_MS, LEASE_RENEW_MS, HANDOVER_RESEND_MS } from './limits.js';
+
+export function tabId(env) {
+  const words = new Uint32Array(2);
+  try { env.crypto.getRandomValues(words); } catch { words[0] = Math.random() * 2 ** 32; words[1] = Date.now(); }
+  return words[0].toString(36) + words[1].toString(36);
+}
+
+// base: the storage/lock name of this source. on: {role(leader), handover(snapshotText)}.
+export function createTabs(env, base, on) {
+  const w = env.window || {};
+  const nav = env.navigator;
+  const tab = tabId(env);
+  const mailbox = base + ':mailbox:';
+  const leaseKey = base + ':lease';
+  const pending = new Map();  // n -> snapshot text not yet adopted by a leader
+  const adopted = new Set();  // `${from}:${n}` this leader took in over the channel
+  let n = 0;
+  let leader = false;
+  let stopped = false;
+  let leaving = false;
+  let release = null;
+  let timer = null;
+  let resend = null;
+  const abort = env.AbortController ? new env.AbortController() : null;
+  let channel = null;
+  try { channel = new w.BroadcastChannel(base); } catch { /* none: mailbox keys only */ }
+
+  function become(v) {
+    if (v === leader || stopped) return;
+    leader = v;
+    on.role(v);
+    // What this tab handed over before it was elected is its own to keep now.
+    if (v) for (const [k, text] of pending) { pending.delete(k); on.handover(text); }
+  }
+
+  function post(k) {
+    try { channel.postMessage({ h: pending.get(k), f: tab, n: k }); } catch { /* closed */ }
+  }
+
+  function repost() {
+    resend = null;
+    if (stopped || leader || !pending.size) return;
+    for (const k of pending.keys()) post(k);
+    resend = env.setTimeout(repost, HANDOVER_RESEND_MS);
+  }
+
+  function toMailbox(k, text) {
+    try { env.localStorage().setItem(mailbox + tab + ':' + k, text); return true; } catch { return false; }
+  }
+
+  // The leader takes in a hand-over once: over the channel, or from a mailbox key.
+  function take(key, text) {
+    if (!adopted.has(key.slice(mailbox.length))) on.handover(text);
+    try { env.localStorage().removeItem(key); } catch { /* best effort */ }
+  }
+
+  if (channel) {
+    channel.onmessage = (e) => {
+      const m = e.data;
+      if (!m || stopped) return;
+      if (m.h && leader) {
+        // A re-post whose first copy this leader took (its reply crossed it) is not taken again.
+        const k = m.f + ':' + m.n;
+        if (!adopted.has(k)) on.handover(m.h);
+        adopted.add(k);
+        channel.postMessage({ a: m.n, t: m.f });
+      } else if (m.t === tab) {
+        pending.delete(m.a);
+      }
+    };
+  }
+  const onStorage = (e) => {
+    if (leader && e.key && e.newValue && e.key.startsWith(mailbox)) take(e.key, e.newValue);
+  };
+  if (w.addEventListener) w.addEventListener('storage', onStorage);
+
+  function lease() {
+    timer = null;
+    if (stopped) return;
+    const ls = env.localStorage();
+    const now = Date.now();
+    let cur = null;
+    try { cur = JSON.parse(ls.getItem(leaseKey)); } catch { /* unreadable: treat as free */ }
+    const mine = !!cur && cur.tab === tab;
+    if (mine || !cur || !(cur.until > now)) {
+      try { ls.setItem(leaseKey, JSON.stringify({ tab, until: now + LEASE_MS })); } catch { /* full */ }
+    }
+    // Leads only once a renewal finds its own earlier write still there: two tabs taking an
+    // expired lease at once both write, and only the last write survives to be read back.
+    become(mine && cur.until > now);
+    timer = env.setTimeout(lease, LEASE_RENEW_MS);
+  }
+
+  function fallback() {
+    if (env.localStorage()) lease();
+    else become(true);
+  }
+
+  if (nav && nav.locks && typeof nav.locks.request === 'function') {
+    nav.locks.request(base, abort ? { signal: abort.signal } : {}, () => new Promise((r) => {
+      release = r;
+      if (stopped) r(); else become(true);
+    })).catch(() => { if (!stopped && !release) fallback(); });
+  } else {
+    env.queueMicrotask(fallback);
+  }
+
+  return {
+    get leader() { return leader; },
+    mailbox,
+    adopted,
+    // A follower's handover effect: posted until a leader says it adopted it.
+    handOver(text) {
+      const k = ++n;
+      if (leader) { on.handover(text); return; }
+      if (!channel || leaving) { if (toMailbox(k, text)) return; }
+      pending.set(k, text);
+      if (channel && !leaving) post(k);
+      if (!resend) resend = env.setTimeout(repost, HANDOVER_RESEND_MS);
+    },
+    // pagehide: un-adopted hand-overs (and any made from now on) go to mailbox keys, once.
+    leave() {
+      leaving = true;
+      for (const [k, text] of pending) if (toMailbox(k, text)) pending.delete(k);
+      if (leader && timer !== null) {
+        // A lease leader gives the lease up so the next tab need not wait for it to expire.
+        try { env.localStorage().removeItem(leaseKey); } catch { /* best effort */ }
+      }
+    },
+    show() { leaving = false; },
+    destroy() {
+      stopped = true;
+      if (release) release();
+      if (abort) try { abort.abort(); } catch { /* already settled */ }
+      if (timer !== null) env.clearTimeout(timer);
+      if (resend !== null) env.clearTimeout(resend);
+      if (w.removeEventListener) w.removeEventListener('storage', onStorage);
+      try { channel.close(); } catch { /* none */ }
+    },
+  };
+}

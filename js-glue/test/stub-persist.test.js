@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { installStub, persistCalls, STUB_KEY, MARK } from '../src/stub.js';
+import { FakeStorage, FakeEventTarget } from '../test-support/fakes.js';
+
+function win(href = 'https://shop.example/a?x=1') {
+  const w = new FakeEventTarget();
+  w.localStorage = new FakeStorage();
+  w.location = { href };
+  w.document = { title: 'Page A', referrer: 'https://ref.example/' };
+  return w;
+}
+
+test('stub: calls no core took are persisted on pagehide with their time and page', () => {
+  const w = win();
+  const con = { error() {}, warn() {} };
+  installStub(w, con);
+  w.tracker.track('page-view', { a: 1 });
+  w.tracker.track('fn-arg', { f: () => 1 });  // functions are left out of JSON, as JSON.stringify does
+  w.dispatch('pagehide');
+  const pages = JSON.parse(w.localStorage.getItem(STUB_KEY));
+  assert.equal(pages.length, 1);
+  assert.equal(pages[0].u, 'https://shop.example/a?x=1');
+  assert.equal(pages[0].t, 'Page A');
+  assert.deepEqual(pages[0].c.map((c) => c[0][0]), ['page-view', 'fn-arg']);
+  assert.equal(typeof pages[0].c[0][1], 'number');
+  assert.equal(w.tracker[MARK].queue.length, 0, 'taken: a runtime arriving later does not replay them too');
+  w.dispatch('pagehide');  // nothing left: nothing written again
+  assert.equal(JSON.parse(w.localStorage.getItem(STUB_KEY)).length, 1);
+});
+
+test('stub: the bound is counted, across pages too; cyclic arguments are counted as dropped', () => {
+  const w = win();
+  installStub(w, { error() {}, warn() {} });
+  for (let i = 0; i < 1005; i++) w.tracker.track('e', { i });
+  assert.equal(w.tracker[MARK].dropped, 5);
+  w.dispatch('pagehide');
+  const cyc = {};
+  cyc.self = cyc;
+  const w2 = win('https://shop.example/b');
+  w2.localStorage = w.localStorage;
+  persistCalls(w2, [[['x', {}], 1], [['cyc', cyc], 2]], 0);
+  const pages = JSON.parse(w.localStorage.getItem(STUB_KEY));
+  const total = pages.reduce((n, p) => n + p.c.length, 0);
+  assert.equal(total, 1000);
+  const dropped = pages.reduce((n, p) => n + p.d, 0);
+  assert.equal(dropped, 5 + 1 + 1, 'the first page\'s 5, the cyclic call, one pushed out by the bound');
+  assert.equal(pages.at(-1).u, 'https://shop.example/b');
+});
+
+test('runtime: a previous page\'s kept calls are replayed first, with their time and page; stats count them', async () => {
+  const { boot } = await import('../src/tracker-runtime.js');
+  const { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } = await import('../test-support/fakes.js');
+  const f = fakeEnv();
+  f.window.options = structuredClone(OPTIONS);
+  f.storage.setItem(STUB_KEY, JSON.stringify([{ u: 'https://shop.example/old?q=1', t: 'Old page', r: '', d: 3,
+    c: [[['bounced', { a: 1 }], 12345], [['bounced-fire', {}, { fire: true }], 12346]] }]));
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
+  f.window.tracker.track('this-page', {});
+  await tick();
+  await tick();
+  const core = FakeCore.instances[0];
+  const tracks = core.named('track');
+  assert.deepEqual(tracks.map((c) => c[1]), ['bounced', 'bounced-fire', 'this-page']);
+  assert.equal(tracks[0][6], 12345);
+  const ctxCalls = core.calls.filter((c) => c[0] === 'setPageContext' || c[0] === 'track').map((c) =>
+    c[0] === 'track' ? c[1] : JSON.parse(c[1] || '{}').page?.url);
+  const i = ctxCalls.indexOf('bounced');
+  assert.equal(ctxCalls[i - 1], 'https://shop.example/old?q=1', 'replayed with the page it was tracked on');
+  assert.equal(ctxCalls[ctxCalls.indexOf('this-page') - 1], 'https://shop.example/p/1?x=1#top');
+  assert.equal(f.storage.getItem(STUB_KEY), null);
+  const st = f.window.tracker.stats();
+  assert.equal(st.stubReplayed, 2);
+  assert.equal(st.stubDropped, 3);
+});

@@ -1,0 +1,154 @@
+// One browser, many tabs: the follower role, hand-over to the leader, one session across tabs.
+#include <set>
+
+#include "scenario_harness.hpp"
+#include "tracker/policy.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::ok_body;
+using testing_support::Page;
+
+std::size_t events_in(const std::string& snapshot) {
+  return testing_support::json::parse(snapshot)["events"].size();
+}
+
+TEST(Tabs, FollowerSendsItsLoadBatchAndFiresAndHandsOverTheRest) {
+  Page p;
+  p.role(Role::follower);
+  p.start();
+  p.track("page-view");
+  p.track("fired", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 1u);  // the fire, alone, at once
+  p.respond_last(200, ok_body());
+  p.load();
+  ASSERT_EQ(p.sent.size(), 2u);  // this page's load batch: its answer is this page's
+  EXPECT_EQ(Page::types(p.sent[1]), std::vector<std::string>{"page-view"});
+  EXPECT_TRUE(p.handovers.empty());
+  p.respond_last(200, ok_body());
+  p.track("later");  // deferred: the leader's to batch
+  ASSERT_EQ(p.handovers.size(), 1u);
+  EXPECT_EQ(events_in(p.handovers[0]), 1u);
+  EXPECT_NE(p.handovers[0].find("\"later\""), std::string::npos);
+  p.advance(60000);
+  EXPECT_EQ(p.sent.size(), 2u);  // never sent by the follower
+  const Stats s = p.core.stats();
+  EXPECT_EQ(s.transferred, 1u);
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.acked, 2u);
+  EXPECT_EQ(p.persists, 0) << "a follower never asks for its queue to be persisted";
+}
+
+TEST(Tabs, FollowersFailedAttemptIsRetriedByTheLeaderExactlyOnce) {
+  Page follower;
+  follower.role(Role::follower);
+  follower.start();
+  for (int i = 0; i < 3; ++i) follower.track("pv");
+  follower.load();
+  ASSERT_EQ(follower.sent.size(), 1u);
+  follower.respond_last(503);
+  ASSERT_EQ(follower.handovers.size(), 1u);
+  EXPECT_EQ(follower.core.stats().queued, 0u);
+  EXPECT_EQ(follower.core.stats().transferred, 3u);
+  follower.advance(120000);
+  EXPECT_EQ(follower.sent.size(), 1u) << "the follower never retries";
+
+  Page leader;
+  leader.start();
+  leader.load();
+  leader.adopt(follower.handovers[0]);
+  leader.adopt(follower.handovers[0]);  // a re-posted hand-over: deduplicated by id
+  EXPECT_EQ(leader.core.stats().restored, 3u);
+  leader.advance(10000);
+  ASSERT_EQ(leader.sent.size(), 1u);
+  EXPECT_EQ(Page::ids(leader.sent[0]), Page::ids(follower.sent[0]));
+  leader.respond_last(200, ok_body());
+  EXPECT_EQ(leader.core.stats().acked, 3u);
+  EXPECT_GT(leader.persists, 0);
+}
+
+TEST(Tabs, AttemptsTravelWithTheHandOver) {
+  Page follower;
+  follower.role(Role::follower);
+  follower.start();
+  follower.track("pv");
+  follower.load();
+  follower.respond_last(500);  // a bare 500 costs 3 of the 10 units
+  ASSERT_EQ(follower.handovers.size(), 1u);
+  EXPECT_NE(follower.handovers[0].find("\"a\":3"), std::string::npos);
+}
+
+TEST(Tabs, HiddenFollowerHandsOverWhatWaitsForBackoff) {
+  Page p;
+  p.role(Role::follower);
+  p.start();
+  p.load();
+  p.track("f1", "{}", R"({"fire":true})");
+  p.respond_last(503);  // backoff: the next fire waits
+  p.track("f2", "{}", R"({"fire":true})");
+  EXPECT_EQ(p.sent.size(), 1u);
+  EXPECT_EQ(p.core.stats().queued, 1u);  // f2: still this page's first attempt
+  p.hide();
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  EXPECT_EQ(p.handed_over_events, 2u);
+}
+
+TEST(Tabs, PageLeaveHandsOverAPlainFetchThatDiesWithThePage) {
+  Page p;
+  p.role(Role::follower);
+  p.start();
+  p.load();
+  p.track("f1", "{}", R"({"fire":true})");
+  p.respond_last(503);  // in backoff: the leave sends nothing
+  p.advance(60000);  // backoff over
+  p.track("f2", "{}", R"({"fire":true})");  // on a plain fetch
+  ASSERT_EQ(p.sent.back().transport, Transport::fetch);
+  p.respond(p.sent.back(), 503);
+  p.track("f3", "{}", R"({"fire":true})");  // waits for the backoff
+  p.leave();
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  EXPECT_EQ(p.handed_over_events, 3u);
+}
+
+TEST(Tabs, DemotionHandsOverEverythingPendingAndPromotionPersists) {
+  Page p;
+  p.start();
+  for (int i = 0; i < 5; ++i) p.track("e");
+  const int persists = p.persists;
+  p.role(Role::follower);
+  ASSERT_EQ(p.handovers.size(), 1u);
+  EXPECT_EQ(events_in(p.handovers[0]), 5u);
+  EXPECT_EQ(p.core.stats().queued, 0u);
+  p.role(Role::leader);
+  EXPECT_GT(p.persists, persists);
+}
+
+TEST(Tabs, AnotherTabsSessionIsAdoptedAndKeepsAnIdleTabInIt) {
+  Page a;
+  a.start(R"({"session":"11111111-1111-4111-8111-111111111111"})");
+  a.load();
+  a.advance(policy::session_ttl_ms + 60000);  // idle past the session's life ...
+  a.core.observe_session("22222222-2222-4222-8222-222222222222", a.clock());  // ... but B kept it
+  a.track("e");
+  ASSERT_TRUE(a.identity);
+  EXPECT_EQ(a.identity->session_id, "22222222-2222-4222-8222-222222222222");
+  a.flush();
+  EXPECT_EQ(Page::body(a.sent.back())["session"]["id"], "22222222-2222-4222-8222-222222222222");
+}
+
+TEST(Tabs, SessionIsMintedOnlyWhenTheCookieIsGoneAndTheTabIdle) {
+  Page a;
+  a.start(R"({"session":"11111111-1111-4111-8111-111111111111"})");
+  a.core.observe_session("", a.clock());
+  a.track("e");
+  EXPECT_EQ(a.identity->session_id, "11111111-1111-4111-8111-111111111111");
+  a.advance(policy::session_ttl_ms + 1000);
+  a.core.observe_session("", a.clock());
+  a.core.observe_session("not a valid id\"", a.clock());
+  a.track("e");
+  EXPECT_NE(a.identity->session_id, "11111111-1111-4111-8111-111111111111");
+}
+
+}  // namespace
+}  // namespace tracker

@@ -25,7 +25,12 @@ const haveCore = existsSync(GLUE) && existsSync(WASM);
 // factory carries the fallback and load-core picks it.
 const CORES = [
   { name: 'wasm core', skip: !haveCore && 'wasm core not built', env: {},
-    module: async () => (await import(GLUE)).default({ wasmBinary: readFileSync(WASM) }),
+    module: async () => (await import(GLUE)).default({
+      // The wasm core's only instantiation contract (minimal runtime, minimal-runtime-shims.js).
+      instantiateWasm(imports, done) {
+        WebAssembly.instantiate(readFileSync(WASM), imports).then((r) => done(r.instance, r.module));
+      },
+    }),
     bootFactory: async () => (await import(GLUE)).default },
   { name: 'JavaScript fallback core', skip: !(haveCore && existsSync(JS_CORE)) && 'fallback core not built',
     env: { WebAssembly: null },

@@ -212,3 +212,36 @@ test('localStorage near its quota: the tracker keeps its last good copy and writ
   await collector.waitFor('before-full', 1, 20_000);
   expect((await collector.copies('quota')).extra).toBe(0);
 });
+
+test('without Web Locks (the lease in localStorage): two tabs through an outage, the leader closed: every event once, no new visit', async ({ context, collector }) => {
+  // Plain-http sites on another host than localhost have no navigator.locks (secure contexts
+  // only): the lease must still give one sender, never "every tab sends everything".
+  test.setTimeout(60_000);
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+  });
+  const a = await context.newPage();
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  expect(await a.evaluate(() => 'locks' in navigator && navigator.locks !== undefined)).toBe(false);
+  await expect.poll(() => a.evaluate(() => window.tracker.stats?.()?.leader), { timeout: 8000 }).toBe(true);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  await sleep(2500);  // b has read a's lease at least twice: it stays a follower
+  expect(await b.evaluate(() => window.tracker.stats?.()?.leader)).toBe(false);
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await trackMany(a, 'lease-leader', 0, 20);
+  await trackMany(b, 'lease-follower', 0, 20);
+  await sleep(1500);
+  await a.close();  // gives the lease up on pagehide
+  await expect.poll(() => b.evaluate(() => window.tracker.stats?.()?.leader), { timeout: 8000 }).toBe(true);
+  await collector.clearFaults();
+  const ended = Date.now();
+  await collector.waitFor('lease-leader', 20, 10_000);
+  await collector.waitFor('lease-follower', 20, Math.max(1000, 10_000 - (Date.now() - ended)));
+  await sleep(1500);  // a second sender would show up as copies now
+  const c = await collector.copies('multi-tab lease, leader closed mid-outage');
+  report('lease, leader closed', { events: c.events, extra: c.extra, deliveredMs: Date.now() - ended });
+  expect(c.extra, 'each accepted exactly once').toBe(0);
+});

@@ -250,8 +250,9 @@ class RandomRun {
     if (page_->core.role() == Role::follower) ASSERT_EQ(page_->persists, persists_before_) << "follower persisted";
     persists_before_ = page_->persists;
     for (; handovers_seen_ < page_->handovers.size(); ++handovers_seen_) {
-      for (const auto& e : testing_support::json::parse(page_->handovers[handovers_seen_])["events"])
-        handed_.insert(e["e"]["id"].get<std::string>());
+      // The document must outlive the loop: a range-for over a member of a temporary dangles.
+      const auto doc = testing_support::json::parse(page_->handovers[handovers_seen_]);
+      for (const auto& e : doc["events"]) handed_.insert(e["e"]["id"].get<std::string>());
     }
     ASSERT_LE(s.queued, policy::max_queued_events);
     ASSERT_LE(s.queued_bytes, policy::max_queued_bytes);

@@ -28,6 +28,36 @@ test('#22 wasm 404 and JavaScript core 404: track() still returns, exactly one c
   expect((await collector.requests()).length).toBe(0);
 });
 
+test('#22b both cores missing: the page\'s calls are kept and a later visit that loads a core delivers each once, with its page', async ({ page, collector }) => {
+  // Issue 11: a missing .wasm (and here the JavaScript core too) loses nothing: the buffered calls
+  // are persisted (not memory only) and the next page that can load a core sends them.
+  let missing = true;
+  const notFound = (route: import('@playwright/test').Route) => (missing
+    ? route.fulfill({ status: 404, body: 'not found' }) : route.continue());
+  await page.route('**/tracker/*.wasm', notFound);
+  await page.route('**/tracker/tracker-core-js.js', notFound);
+  await page.goto(playground({ visit: 'no-core' }));
+  await page.evaluate(() => window.tracker.ready);
+  await page.evaluate(() => {
+    window.tracker.track('kept', { n: 1 });
+    window.tracker.track('kept', { n: 2 }, { fire: true });
+  });
+  await sleep(500);
+  expect((await collector.requests()).length, 'nothing can be sent without a core').toBe(0);
+  missing = false;
+  await page.goto(playground({ pageview: '0', visit: 'with-core' }));
+  const kept = await collector.waitFor('kept', 2, 10_000);
+  expect(kept.map((e) => (e.properties as { n: number }).n).sort()).toEqual([1, 2]);
+  for (const e of kept) {
+    expect(String((e.context as { page?: { url?: string } }).page?.url)).toContain('visit=no-core');
+  }
+  // The first page's own page view, tracked while no core could load, arrives too.
+  const [pv] = await collector.waitFor('page-view', 1);
+  expect(String((pv.context as { page?: { url?: string } }).page?.url)).toContain('visit=no-core');
+  await sleep(1000);
+  expect((await collector.copies('both cores missing, next visit')).extra).toBe(0);
+});
+
 test('#23 strict CSP (script-src \'self\' \'wasm-unsafe-eval\'): no violation, events delivered', async ({ page, collector, logs }) => {
   await page.goto('/csp.html');
   const [pv] = await collector.waitFor('page-view');

@@ -7,6 +7,7 @@ import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
 import { createTabs } from './tabs.js';
 import { buildContext, buildPageContext } from './context.js';
 import { createDegraded } from './degraded.js';
+import { persistCalls } from './stub.js';
 import { MAX_TIMER_MS } from './limits.js';
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
@@ -67,6 +68,7 @@ export function createHost(deps) {
   let payloadOptionsText = '{}';
   let pageHref = null;
   let fallback = null;   // set when the core died: track() then buffers
+  let unsent = [];       // [[args, time]] of a crossing the core died in: the buffer's first calls
   let tabs = null;       // the leader election (tabs.js), when storage is shared with other tabs
   let stubReplayed = 0;  // calls an earlier page's stub kept (it left before a core ran)
   let stubDropped = 0;   // calls a stub had to drop past its bound
@@ -128,7 +130,7 @@ export function createHost(deps) {
   function crash(e) {
     if (fallback) return;
     settleAll();
-    fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`);
+    fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`, unsent.splice(0));
     if (wakeTimer !== null) env.clearTimeout(wakeTimer);
     wakeTimer = null;
   }
@@ -331,6 +333,8 @@ export function createHost(deps) {
       rows = core.trackBatch(batch).split(RS);
     } catch (e) {
       for (const w of waits) settle(w);
+      // The calls of the crossing that killed the core go to the degraded buffer (crash()).
+      for (let i = 0; i + 2 < args.length; i += 3) unsent.push([[args[i], args[i + 1], args[i + 2]], Date.now()]);
       throw e;
     }
     let effects = false;
@@ -495,6 +499,9 @@ export function createHost(deps) {
     onPageLeave() {
       hidden = true;
       if (tabs) tabs.leave();
+      // A core that died mid-page: what the page tracked since is kept for the next page's core,
+      // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
+      if (fallback) persistCalls(env.window, fallback.take(), fallback.dropped);
       leaving('onPageLeave');
     },
     stats() {

@@ -54,7 +54,7 @@ test('track never throws: bad args, BigInt, cycles, throwing core', async () => 
   assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1);
   assert.doesNotThrow(() => host.track('after', {}));
   assert.equal(logs.warn.filter((a) => /core failed/.test(a[0])).length, 1, 'one warning only');
-  assert.equal(host.degraded.buffered, 1);
+  assert.equal(host.degraded.buffered, 2, 'boom (the crossing the core died in) and after');
 });
 
 test('rejected track logs lastError via console.error', async () => {
@@ -399,4 +399,20 @@ test('fire answer: rejected, unencodable, not sent now, or core failure resolve 
   assert.deepEqual(await host.track('boom', {}, { fire: true }), none);
   assert.deepEqual(await host.track('after', {}, { fire: true }), none);  // degraded
   assert.equal(fetchCalls.length, 0);
+});
+
+test('a core that dies mid-page: the calls of that crossing and those after it are kept for the next page on pagehide', async () => {
+  const { host, core, storage, window: win, env, document: doc } = setup();
+  Object.assign(win, { localStorage: storage, location: env.location, document: doc });
+  core.throwOn = 'track';
+  host.track('boom', { n: 1 });
+  await tick();  // the crossing throws: the core is gone
+  host.track('after', { n: 2 });
+  assert.equal(host.degraded.buffered, 2, 'the call the core died in is buffered too');
+  host.onPageLeave();
+  const pages = JSON.parse(storage.getItem('wasm-tracker:stub:v1'));
+  assert.equal(pages.length, 1);
+  assert.deepEqual(pages[0].c.map((c) => c[0][0]), ['boom', 'after']);
+  assert.equal(pages[0].u, env.location.href);
+  assert.equal(host.degraded.buffered, 0, 'handed to storage, not kept twice');
 });

@@ -245,3 +245,34 @@ test('without Web Locks (the lease in localStorage): two tabs through an outage,
   report('lease, leader closed', { events: c.events, extra: c.extra, deliveredMs: Date.now() - ended });
   expect(c.extra, 'each accepted exactly once').toBe(0);
 });
+
+test('without BroadcastChannel (hand-overs through mailbox keys): a follower\'s deferred events and retries are delivered once by the leader', async ({ context, collector }) => {
+  test.setTimeout(60_000);
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'BroadcastChannel', { value: undefined, configurable: true, writable: true });
+  });
+  const a = await context.newPage();
+  await a.goto(playground());
+  await collector.waitFor('page-view', 1);
+  await expect.poll(() => a.evaluate(() => window.tracker.stats?.()?.leader)).toBe(true);
+  const b = await context.newPage();
+  await b.goto(playground());
+  await collector.waitFor('page-view', 2);
+  expect(await b.evaluate(() => typeof BroadcastChannel)).toBe('undefined');
+  expect(await b.evaluate(() => window.tracker.stats?.()?.leader)).toBe(false);
+  await collector.faults({ fail_next: 1_000_000, status: 503 });
+  await trackMany(b, 'mailbox-follower', 0, 20);  // deferred: handed over to the leader at once
+  await b.evaluate(() => window.tracker.track('mailbox-fire', {}, { fire: true }));  // fails: a retry, handed over
+  await sleep(1500);
+  // The follower sent none of them itself past its fire's first attempt: it handed them over.
+  expect(await b.evaluate(() => window.tracker.stats?.()?.transferred)).toBeGreaterThanOrEqual(21);
+  await collector.clearFaults();
+  await collector.waitFor('mailbox-follower', 20, 15_000);
+  await collector.waitFor('mailbox-fire', 1, 15_000);
+  await sleep(1500);
+  const c = await collector.copies('multi-tab without BroadcastChannel');
+  report('no BroadcastChannel', { events: c.events, extra: c.extra });
+  expect(c.extra, 'each accepted exactly once').toBe(0);
+  // Taken in and removed: no mailbox key is left.
+  expect(await a.evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':mailbox:')))).toEqual([]);
+});

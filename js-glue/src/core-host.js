@@ -93,6 +93,9 @@ export function createHost(deps) {
     fn.call(con, '[Tracker] ' + msg);
   }
 
+  // This tab owns delivery and the shared queue (alone, it leads itself).
+  const isLeader = () => (tabs ? tabs.leader : true);
+
   // The session cookie as it is now: another tab may have rotated or kept it (Tracardi's tracker
   // re-reads it for every event). The core decides whether to adopt it.
   function observeSession() {
@@ -509,14 +512,14 @@ export function createHost(deps) {
       try {
         if (fallback) return null;
         const st = JSON.parse(core.stats());
-        st.leader = tabs ? tabs.leader : true;  // this tab owns delivery and the shared queue
+        st.leader = isLeader();
         if (stubReplayed || stubDropped) Object.assign(st, { stubReplayed, stubDropped });
         return st;
       } catch { return null; }
     },
     get identity() { return identity.current; },
     get degraded() { return fallback; },
-    get leader() { return tabs ? tabs.leader : true; },
+    get leader() { return isLeader(); },
     destroy() {
       if (destroyed) return;
       guard(() => drain(false));

@@ -8,10 +8,15 @@ export function queueKey(sourceId) {
   return `wasm-tracker:v2:${sourceId}:queue`;
 }
 
+// Followers' one-time hand-over keys (tabs.js writes them, a new leader reads them here).
+export function mailboxPrefix(base) {
+  return base + ':mailbox:';
+}
+
 export function createStorage(env, sourceId) {
   const base = `wasm-tracker:v2:${sourceId}`;
-  const key = base + ':queue';
-  const mailbox = base + ':mailbox:';
+  const key = queueKey(sourceId);
+  const mailbox = mailboxPrefix(base);
   const legacy = `wasm-tracker:v1:${sourceId}:queue`;
   let warned = false;
 

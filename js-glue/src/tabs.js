@@ -8,6 +8,7 @@
 // is written to a mailbox key (one key per hand-over, written once) that the leader takes in on
 // its `storage` event or on election.
 import { LEASE_MS, LEASE_RENEW_MS, HANDOVER_RESEND_MS } from './limits.js';
+import { mailboxPrefix } from './storage.js';
 
 export function tabId(env) {
   const words = new Uint32Array(2);
@@ -20,7 +21,7 @@ export function createTabs(env, base, on) {
   const w = env.window || {};
   const nav = env.navigator;
   const tab = tabId(env);
-  const mailbox = base + ':mailbox:';
+  const mailbox = mailboxPrefix(base);
   const leaseKey = base + ':lease';
   const pending = new Map();  // n -> snapshot text not yet adopted by a leader
   const adopted = new Set();  // `${from}:${n}` this leader took in over the channel

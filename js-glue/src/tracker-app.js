@@ -3,6 +3,7 @@
 // liliput.min.js runtime and the npm entry.
 import { loadCore, errorText } from './load-core.js';
 import { createHost } from './core-host.js';
+import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
 import { STUB_KEY, persistCalls } from './stub.js';
@@ -73,7 +74,7 @@ export function startTracker(deps) {
         'tracker disabled.');
       return null;
     }
-    const core = new M.TrackerCore(optionsJson);
+    const core = openCore(M, optionsJson);
     const err = core.configError();
     if (err) {
       core.delete();

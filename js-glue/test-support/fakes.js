@@ -305,10 +305,29 @@ export class FakeCore {
 }
 FakeCore.instances = [];
 
+// A module shaped like the binding's (wasm/bindings/embind.cpp): free functions taking the
+// core's address first, create/destroy for its life; each address maps to a CoreClass instance.
+export function fakeModule(CoreClass = FakeCore) {
+  const cores = new Map();
+  let next = 8;
+  const M = {
+    ...CONTRACT,
+    create(optionsJson) { cores.set(next += 8, new CoreClass(optionsJson)); return next; },
+    destroy(self) { cores.get(self).delete(); cores.delete(self); },
+  };
+  for (let p = CoreClass.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor' || name === 'delete' || name in M) continue;
+      M[name] = (self, ...args) => cores.get(self)[name](...args);
+    }
+  }
+  return M;
+}
+
 export function fakeFactory({ fail } = {}) {
   return async () => {
     if (fail) throw fail;
-    return { TrackerCore: FakeCore, ...CONTRACT };
+    return fakeModule(FakeCore);
   };
 }
 

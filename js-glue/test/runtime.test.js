@@ -4,7 +4,7 @@ import { boot } from '../src/tracker-runtime.js';
 import { runLoader } from '../src/loader-snippet.js';
 import { scriptUrl, readPageOptions } from '../src/page-options.js';
 import { DEGRADED_BUFFER_LIMIT } from '../src/limits.js';
-import { FakeCore, fakeEnv, fakeFactory, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
+import { FakeCore, fakeEnv, fakeFactory, fakeModule, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
 
 const SRC = 'https://cdn.example/tracker/liliput.min.js';
 
@@ -48,7 +48,7 @@ test('the wasm is located next to the script; options JSON carries only `tracker
   f.window.options.listeners = { onInit() {} };
   let moduleArg;
   FakeCore.instances.length = 0;
-  boot({ env: f.env, factory: async (m) => { moduleArg = m; return { TrackerCore: FakeCore }; }, scriptSrc: SRC });
+  boot({ env: f.env, factory: async (m) => { moduleArg = m; return fakeModule(FakeCore); }, scriptSrc: SRC });
   await tick();
   assert.equal(moduleArg.locateFile('tracker-core.wasm', ''), 'https://cdn.example/tracker/tracker-core.wasm');
   assert.equal(typeof moduleArg.instantiateWasm, 'function');
@@ -115,7 +115,7 @@ test('Do Not Track respected by the loader and the runtime', async () => {
   assert.deepEqual(f.logs.log.at(-1), ['[Tracker] Respecting Do Not Track; tracker disabled.']);
   assert.equal(f.document.head.children.length, 0);
   let loaded = false;
-  boot({ env: f.env, factory: async () => { loaded = true; return { TrackerCore: FakeCore }; }, scriptSrc: SRC });
+  boot({ env: f.env, factory: async () => { loaded = true; return fakeModule(FakeCore); }, scriptSrc: SRC });
   await tick();
   assert.equal(loaded, false);
   assert.doesNotThrow(() => f.window.tracker.track('x', {}));
@@ -179,7 +179,7 @@ test('degraded mode: no WebAssembly / CSP CompileError in instantiation', async 
 test('config error from the core: one console.error naming the field, tracker disabled', async () => {
   const f = page();
   FakeCore.instances.length = 0;
-  const factory = async () => ({ TrackerCore: class extends FakeCore { configError() { return 'options.tracker.source.id must be a string, got missing'; } } });
+  const factory = async () => fakeModule(class extends FakeCore { configError() { return 'options.tracker.source.id must be a string, got missing'; } });
   boot({ env: f.env, factory, scriptSrc: SRC });
   await tick();
   assert.equal(f.logs.error.length, 1);

@@ -2,6 +2,7 @@
 // docs/design.md "Binding contract"). The only file that includes Emscripten headers.
 #include <emscripten/bind.h>
 
+#include <cstdint>
 #include <string>
 
 #include "tracker/batch.hpp"
@@ -75,6 +76,29 @@ class TrackerCore {
   tracker::Tracker core_;
 };
 
+
+// Free functions over a core's address, not an Embind class: Embind's class support (handles,
+// pointer types, upcasts, finalizers) was 2.3 KB gzip of its 5.8 KB JS runtime, and the glue needs
+// none of it (js-glue/src/core-handle.js gives it an object with the methods again). create()
+// returns the address (wasm32: it fits an unsigned int), destroy() frees it; the glue never
+// passes an address after destroy (core-handle.js throws instead).
+unsigned create(const std::string& options) { return reinterpret_cast<std::uintptr_t>(new TrackerCore(options)); }
+void destroy(unsigned self) { delete reinterpret_cast<TrackerCore*>(self); }
+
+// method<&TrackerCore::f>: a free function (unsigned self, args...) calling f on that core.
+template <typename> struct Method;
+template <typename R, typename... A> struct Method<R (TrackerCore::*)(A...)> {
+  template <R (TrackerCore::*F)(A...)> static R call(unsigned self, A... a) {
+    return (reinterpret_cast<TrackerCore*>(self)->*F)(a...);
+  }
+};
+template <typename R, typename... A> struct Method<R (TrackerCore::*)(A...) const> {
+  template <R (TrackerCore::*F)(A...) const> static R call(unsigned self, A... a) {
+    return (reinterpret_cast<const TrackerCore*>(self)->*F)(a...);
+  }
+};
+template <auto F> constexpr auto method = &Method<decltype(F)>::template call<F>;
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(tracker_core) {
@@ -90,27 +114,27 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   // glue before it crosses into wasm memory, which never shrinks again.
   emscripten::constant("MAX_EVENT_BYTES", static_cast<double>(tracker::policy::max_event_bytes));
 
-  emscripten::class_<TrackerCore>("TrackerCore")
-      .constructor<const std::string&>()
-      .function("configError", &TrackerCore::configError)
-      .function("start", &TrackerCore::start)
-      .function("restore", &TrackerCore::restore)
-      .function("setRole", &TrackerCore::setRole)
-      .function("observeSession", &TrackerCore::observeSession)
-      .function("setContext", &TrackerCore::setContext)
-      .function("setPageContext", &TrackerCore::setPageContext)
-      .function("setPayloadOptions", &TrackerCore::setPayloadOptions)
-      .function("trackBatch", &TrackerCore::trackBatch)
-      .function("lastError", &TrackerCore::lastError)
-      .function("onLoad", &TrackerCore::onLoad)
-      .function("onHidden", &TrackerCore::onHidden)
-      .function("onPageLeave", &TrackerCore::onPageLeave)
-      .function("onVisible", &TrackerCore::onVisible)
-      .function("setOnline", &TrackerCore::setOnline)
-      .function("flush", &TrackerCore::flush)
-      .function("onWake", &TrackerCore::onWake)
-      .function("onResponse", &TrackerCore::onResponse)
-      .function("takeEffects", &TrackerCore::takeEffects)
-      .function("snapshot", &TrackerCore::snapshot)
-      .function("stats", &TrackerCore::stats);
+  emscripten::function("create", &create);
+  emscripten::function("destroy", &destroy);
+  emscripten::function("configError", method<&TrackerCore::configError>);
+  emscripten::function("start", method<&TrackerCore::start>);
+  emscripten::function("restore", method<&TrackerCore::restore>);
+  emscripten::function("setRole", method<&TrackerCore::setRole>);
+  emscripten::function("observeSession", method<&TrackerCore::observeSession>);
+  emscripten::function("setContext", method<&TrackerCore::setContext>);
+  emscripten::function("setPageContext", method<&TrackerCore::setPageContext>);
+  emscripten::function("setPayloadOptions", method<&TrackerCore::setPayloadOptions>);
+  emscripten::function("trackBatch", method<&TrackerCore::trackBatch>);
+  emscripten::function("lastError", method<&TrackerCore::lastError>);
+  emscripten::function("onLoad", method<&TrackerCore::onLoad>);
+  emscripten::function("onHidden", method<&TrackerCore::onHidden>);
+  emscripten::function("onPageLeave", method<&TrackerCore::onPageLeave>);
+  emscripten::function("onVisible", method<&TrackerCore::onVisible>);
+  emscripten::function("setOnline", method<&TrackerCore::setOnline>);
+  emscripten::function("flush", method<&TrackerCore::flush>);
+  emscripten::function("onWake", method<&TrackerCore::onWake>);
+  emscripten::function("onResponse", method<&TrackerCore::onResponse>);
+  emscripten::function("takeEffects", method<&TrackerCore::takeEffects>);
+  emscripten::function("snapshot", method<&TrackerCore::snapshot>);
+  emscripten::function("stats", method<&TrackerCore::stats>);
 }

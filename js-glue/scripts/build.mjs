@@ -3,7 +3,8 @@
 // (browser, node). Prints raw and gzip -9 sizes. Fails when the fallback core contains eval or
 // the Function constructor (it must run under a CSP without 'unsafe-eval').
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { minify } from 'terser';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -43,6 +44,17 @@ const common = {
   logOverride: { 'empty-import-meta': 'silent' },
 };
 
+// The shipped scripts are minified twice: esbuild's output through terser (two compress passes,
+// default-safe options only) is 5-6 % smaller gzipped than esbuild's alone (liliput.min.js
+// 15,343 -> 14,494 bytes gzip -9 on 2026-12-01): terser's renaming and reordering compress better.
+async function terse(file, module = false) {
+  const out = await minify(readFileSync(file, 'utf8'), {
+    ecma: 2020, module, compress: { passes: 2 }, mangle: true,
+    format: { comments: false },
+  });
+  writeFileSync(file, out.code);
+}
+
 // The tracker script: IIFE with the Emscripten glue bundled in.
 await build({
   ...common,
@@ -52,6 +64,7 @@ await build({
   alias: { 'tracker-core-glue': join(dist, 'tracker-core.mjs') },
   outfile: join(dist, 'liliput.min.js'),
 });
+await terse(join(dist, 'liliput.min.js'));
 // Served under both names: liliput.min.js for drop-in Tracardi use, wasm-tracker.js otherwise.
 copyFileSync(join(dist, 'liliput.min.js'), join(dist, 'wasm-tracker.js'));
 
@@ -62,16 +75,21 @@ await build({
   minify: true,
   outfile: join(dist, 'loader.min.js'),
 });
+await terse(join(dist, 'loader.min.js'));
 
 // npm entry: ESM, the glue stays a separate module next to it (dynamic import, code-split by
-// the consumer's bundler), the .wasm resolved with new URL(..., import.meta.url).
+// the consumer's bundler), the .wasm resolved with new URL(..., import.meta.url). Shipped
+// minified like the script: a bundler minifies it again, but not every app's build does, and the
+// bytes a page gets should not depend on it (types/ documents the API).
 await build({
   ...common,
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
+  minify: true,
   external: ['./tracker-core.mjs', './tracker-core-js.js', './tracker-extras.js'],
   outfile: join(dist, 'index.js'),
 });
+await terse(join(dist, 'index.js'), true);
 
 // The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
 // (import() next to itself) and the npm entry (import('./tracker-extras.js')) load on first use.
@@ -82,6 +100,7 @@ await build({
   minify: true,
   outfile: join(dist, 'tracker-extras.js'),
 });
+await terse(join(dist, 'tracker-extras.js'), true);
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
 await build({

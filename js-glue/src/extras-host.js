@@ -1,5 +1,5 @@
-// Loads the extras chunk (entries/extras.js: UX widgets, auto.triggers, the GPU probe) once, the
-// first time a page needs it, and runs what needs it. loadExtras() -> Promise of the chunk: an
+// Loads the extras chunk (entries/extras.js: UX widgets, auto.triggers, the GPU probe, SPA page
+// views, external link decoration) once, the first time a page needs it, and runs what needs it. loadExtras() -> Promise of the chunk: an
 // import() of dist/tracker-extras.js next to the tracker script, or the npm entry's own import().
 import { readContextSources, needsLater } from './context-sources.js';
 
@@ -7,17 +7,23 @@ export function createExtras(env, options, loadExtras) {
   const t = (options && options.tracker) || {};
   let chunk = null;
   let injector = null;
-  let off = null;
+  const offs = [];  // unwire functions of what the chunk wired
   let stopped = false;
   const load = () => chunk || (chunk = (loadExtras ? Promise.resolve().then(loadExtras)
     : Promise.reject(new Error('no extras loader'))).catch((e) => {
     env.console.warn('[Tracker] The tracker extras (tracker-extras.js next to the tracker ' +
-      'script) could not be loaded; UX widgets and auto.triggers are off:', e && e.message);
+      'script) could not be loaded; UX widgets, auto.triggers, settings.pageViews and ' +
+      'settings.trackExternalLinks are off:', e && e.message);
     throw e;
   }));
   const contextExtra = readContextSources(env, options);
+  // wire(name, ...args): the chunk's m[name](env, ...args) once it arrives; stop() unwires it.
+  const wire = (name, ...args) => load().then((m) => {
+    if (!stopped) offs.push(m[name](env, ...args));
+  }).catch(() => { /* warned once */ });
   return {
     contextExtra,
+    wire,
     // Response `ux` widgets (core effects).
     onUx(items) {
       load().then((m) => {
@@ -35,15 +41,13 @@ export function createExtras(env, options, loadExtras) {
       const triggers = t.auto && t.auto.triggers;
       if (!Array.isArray(triggers) || triggers.length === 0) return;
       const doc = env.document;
-      const wire = () => load().then((m) => {
-        if (!stopped) off = m.wireAutoTriggers(env, triggers, track);
-      }).catch(() => { /* warned once */ });
-      if (doc && doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', wire, { once: true });
-      else wire();
+      const wireTriggers = () => wire('wireAutoTriggers', triggers, track);
+      if (doc && doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', wireTriggers, { once: true });
+      else wireTriggers();
     },
     stop() {
       stopped = true;
-      if (off) off();
+      while (offs.length) offs.pop()();
     },
   };
 }

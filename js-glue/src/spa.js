@@ -23,15 +23,15 @@ function noop() {}
 
 // track(type, properties): the tracker's never-throwing track. Returns a function that removes
 // every wrapper and listener it added. Never throws (a hostile settings object included).
-export function wirePageViews(env, settings, track) {
+export function wirePageViews(env, settings, track, startHref) {
   try {
-    return wire(env, settings, track);
+    return wire(env, settings, track, startHref);
   } catch {
     return noop;
   }
 }
 
-function wire(env, settings, track) {
+function wire(env, settings, track, startHref) {
   const mode = settings && typeof settings === 'object' ? settings.pageViews : undefined;
   if (mode === undefined || mode === null || mode === false) return noop;
   const con = env.console;
@@ -46,7 +46,8 @@ function wire(env, settings, track) {
   if (!hist || !loc || typeof w.addEventListener !== 'function') return noop;
 
   let active = true;
-  let last = String(loc.href);
+  // startHref: the URL when the tracker started (this code arrives later, in the extras chunk).
+  let last = String(startHref || loc.href);
   let timer = null;
   const settle = () => {
     timer = null;
@@ -91,6 +92,7 @@ function wire(env, settings, track) {
     w.addEventListener(type, check);
     restore.push(() => w.removeEventListener(type, check));
   }
+  check();  // a navigation since startHref (before this code arrived) is a page view too
 
   return function unwire() {
     active = false;

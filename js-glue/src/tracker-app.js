@@ -9,8 +9,6 @@ import { createDegraded } from './degraded.js';
 import { STUB_KEY, persistCalls } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
-import { wireExternalLinks } from './links.js';
-import { wirePageViews } from './spa.js';
 import { staticProfileId } from './util.js';
 import { createExtras } from './extras-host.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
@@ -31,10 +29,10 @@ export function startTracker(deps) {
   let degraded = null;
   let disabled = false;
   let unwire = null;
-  let unwireLinks = null;
   let destroyed = false;
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
-  let extras = null;
+  // The extras chunk: loaded only when something below or a response needs it.
+  const extras = createExtras(env, deps.options, deps.loadExtras);
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
@@ -59,10 +57,13 @@ export function startTracker(deps) {
     }
   }
 
-  // settings.pageViews (spa.js), wired at once: navigations while the core loads are queued too.
+  // settings.pageViews (spa.js, in the extras chunk), asked for at once: a navigation before the
+  // chunk arrives is seen when it does (the URL at this moment is the first page's).
   const t0 = deps.options && deps.options.tracker;
-  const unwirePageViews = deps.lifecycle === false ? () => {}
-    : wirePageViews(env, t0 && typeof t0 === 'object' ? t0.settings : undefined, track);
+  const s0 = t0 && typeof t0 === 'object' && t0.settings;
+  if (deps.lifecycle !== false && s0 && typeof s0 === 'object' && s0.pageViews != null && s0.pageViews !== false) {
+    extras.wire('wirePageViews', s0, track, env.location ? String(env.location.href) : '');
+  }
 
   function configure(M) {
     let optionsJson;
@@ -90,11 +91,10 @@ export function startTracker(deps) {
     if (!core) {
       disabled = true;
       pending.splice(0, pending.length).forEach(settlePending);
-      unwirePageViews();
+      extras.stop();
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
-    extras = createExtras(env, deps.options, deps.loadExtras);
     const hadProfile = hadStoredProfile(env);  // Tracardi's __tr_pid (first) or __tr_id (later)
     host = createHost({
       env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
@@ -134,10 +134,13 @@ export function startTracker(deps) {
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
       const staticId = staticProfileId(t);
-      unwireLinks = wireExternalLinks(env, t.settings && t.settings.trackExternalLinks, () => ({
-        profile: staticId || (host && host.identity && host.identity.profile) || null,
-        source: sourceId,
-      }));
+      const domains = t.settings && t.settings.trackExternalLinks;
+      if (Array.isArray(domains) && domains.length) {
+        extras.wire('wireExternalLinks', domains, () => ({
+          profile: staticId || (host && host.identity && host.identity.profile) || null,
+          source: sourceId,
+        }));
+      }
     }
     return !host.degraded;
   }).catch((e) => {
@@ -164,10 +167,8 @@ export function startTracker(deps) {
       if (destroyed) return;
       destroyed = true;
       pending.splice(0, pending.length).forEach(settlePending);
-      unwirePageViews();
       if (unwire) unwire();
-      if (unwireLinks) unwireLinks();
-      if (extras) extras.stop();
+      extras.stop();
       if (host) host.destroy();
       host = null;
     },

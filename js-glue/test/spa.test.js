@@ -159,10 +159,13 @@ test('createTracker with settings.pageViews: navigations reach the core with the
   f.window.history = history;
   FakeCore.instances.length = 0;
   const options = { tracker: { ...OPTIONS.tracker, settings: { pageViews: 'history' } } };
-  const t = createTracker(options, { env: f.env, factory: fakeFactory(), wasmUrl: 'https://x/w.wasm' });
-  history.pushState({}, '', '/while-loading');  // before the core is ready: queued
-  await settle();
+  const t = createTracker(options, { env: f.env, factory: fakeFactory(), wasmUrl: 'https://x/w.wasm',
+    loadExtras: () => import('../src/entries/extras.js') });
+  history.pushState({}, '', '/while-loading');  // before the core and the extras chunk are there
   assert.equal(await t.ready, true);
+  // spa.js arrives with the extras chunk (an import()); it wraps pushState when it does.
+  for (let i = 0; i < 200 && !Object.prototype.hasOwnProperty.call(history, 'pushState'); i++) await settle();
+  await settle();
   const core = FakeCore.instances[0];
   history.pushState({}, '', '/cart');
   await settle();

@@ -66,7 +66,7 @@ export function createHost(deps) {
   let snapshotDirty = false;
   let readyFired = false;
   let payloadOptionsText = '{}';
-  let pageHref = null;
+  let pageKey = null;    // the page the core's page context was built from (see pageOf)
   let fallback = null;   // set when the core died: track() then buffers
   let unsent = [];       // [[args, time]] of a crossing the core died in: the buffer's first calls
   let tabs = null;       // the leader election (tabs.js), when storage is shared with other tabs
@@ -281,13 +281,23 @@ export function createHost(deps) {
     }
   }
 
-  // SPA navigations change the URL without a reload; re-read the page context when it moved.
-  function syncPageContext(force) {
-    const href = env.location ? env.location.href : '';
-    if (!force && href === pageHref) return;
-    pageHref = href;
-    const page = buildPageContext(env, trackerOptions);
-    core.setPageContext(page ? contextJson(page) : '');
+  // The page a call was made on: `page` {u, t, r} (URL, title, referrer) when it was recorded at
+  // the call (calls made before the core ran, here or on an earlier page), else the page as it is
+  // now. The key changes when the page does (a recorded page's key has newlines, a live URL never).
+  const pageOf = (page) => (page ? page.u + '\n' + page.t + '\n' + page.r
+    : env.location ? String(env.location.href) : '');
+
+  // Builds the page context again for that page (SPA navigations change the URL without a reload).
+  function syncPageContext(page) {
+    pageKey = pageOf(page);
+    let e = env;
+    if (page) {
+      try {
+        e = { ...env, location: new URL(page.u), document: { title: page.t, referrer: page.r || '' } };
+      } catch { /* no usable URL: this page's context */ }
+    }
+    const ctx = buildPageContext(e, trackerOptions);
+    core.setPageContext(ctx ? contextJson(ctx) : '');
   }
 
   function lifecycle(method, arg) {
@@ -376,21 +386,22 @@ export function createHost(deps) {
 
   // Returns a Promise of the answer {status, ok, data} for a fire event, else undefined (Tracardi's
   // track() returned nothing for queued events). Never throws, never rejects.
-  function track(type, properties, options, createdMs) {
+  // createdMs, page: the call's own time and page when it was recorded earlier (see pageOf).
+  function track(type, properties, options, createdMs, page) {
     let fire = false;
     try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
     if (!fire) {
-      enqueue(type, properties, options, createdMs, null);
+      enqueue(type, properties, options, createdMs, null, page);
       return undefined;
     }
     let resolve;
     const answer = new Promise((r) => { resolve = r; });
-    if (!enqueue(type, properties, options, createdMs, resolve)) settle(resolve);
+    if (!enqueue(type, properties, options, createdMs, resolve, page)) settle(resolve);
     return answer;
   }
 
   // Queues one call for the core; false when it never will reach it.
-  function enqueue(type, properties, options, createdMs, resolve) {
+  function enqueue(type, properties, options, createdMs, resolve, page) {
     try {
       if (destroyed) return false;
       if (fallback) { fallback.track(type, properties, options); return false; }
@@ -405,12 +416,12 @@ export function createHost(deps) {
           `be encoded as JSON: ${describeJsonError(e)}.`);
         return false;
       }
-      // A new page URL (SPA navigation) or a fire that reads window.response.context applies from
-      // this call on: hand the calls before it to the core first, so each sees what it saw.
-      const href = env.location ? env.location.href : '';
-      if (href !== pageHref) {
+      // A new page (SPA navigation, or a recorded call's own page) or a fire that reads
+      // window.response.context applies from this call on: hand the calls before it to the core
+      // first, so each sees what it saw.
+      if (pageOf(page) !== pageKey) {
         drain(true);
-        syncPageContext(true);
+        syncPageContext(page);
       }
       if (options && typeof options === 'object' && (options.fire === true || options.asBeacon === true)) {
         drain(true);
@@ -445,7 +456,7 @@ export function createHost(deps) {
     start() {
       guard(() => {
         core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)));
-        syncPageContext(true);
+        syncPageContext();
         syncPayloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
@@ -465,19 +476,13 @@ export function createHost(deps) {
     replay(pages) {
       guard(() => {
         for (const p of pages) {
-          drain(false);
           stubDropped += +p.d || 0;
-          let loc = null;
-          try { loc = new URL(p.u); } catch { /* no page: this one's context */ }
-          const page = loc && buildPageContext({ ...env, location: loc,
-            document: { title: p.t, referrer: p.r || '' } }, trackerOptions);
-          if (page) core.setPageContext(contextJson(page));
+          const page = { u: String(p.u), t: p.t, r: p.r };
           for (const [args, ts] of p.c || []) {
-            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null)) stubReplayed++;
+            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null, page)) stubReplayed++;
           }
-          drain(false);
         }
-        syncPageContext(true);
+        drain(false);
       });
     },
     noteStubDrops(n) { stubDropped += n; },
@@ -486,7 +491,7 @@ export function createHost(deps) {
     // analytics cookies are there): events from then on carry complete navigation timing.
     onLoad() {
       lifecycle('onLoad');
-      env.setTimeout(() => guard(() => { drain(false); syncPageContext(true); }), 0);
+      env.setTimeout(() => guard(() => { drain(false); syncPageContext(); }), 0);
     },
     // A context part arrived later (context-sources.js): bodies built from now on carry it.
     refreshContext() { guard(() => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)))); },

@@ -24,6 +24,15 @@ function settlePending(entry) {
 
 export function startTracker(deps) {
   const { env } = deps;
+  // The page a call is made on while the core loads (an SPA may navigate meanwhile): its events
+  // carry that page's URL, title and referrer (core-host.js pageOf). The loader stub's own calls,
+  // made before this script ran, get the page as it is when the core starts.
+  const pageNow = () => {
+    try {
+      const d = env.document || {};
+      return { u: String(env.location.href), t: d.title, r: d.referrer };
+    } catch { return undefined; }
+  };
   const pending = deps.pending || [];
   let host = null;
   let degraded = null;
@@ -49,7 +58,7 @@ export function startTracker(deps) {
         return answer;
       }
       if (pending.length >= DEGRADED_BUFFER_LIMIT) { settlePending(pending.shift()); droppedLoading++; }
-      pending.push([[type, properties, options], Date.now(), resolve]);
+      pending.push([[type, properties, options], Date.now(), resolve, pageNow()]);
       return answer;
     } catch {
       /* track() never throws into the page */
@@ -119,8 +128,8 @@ export function startTracker(deps) {
     extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0, pending.length);
-    for (const [args, ts, resolve] of calls) {
-      const answer = host.track(args[0], args[1], args[2], ts);
+    for (const [args, ts, resolve, page] of calls) {
+      const answer = host.track(args[0], args[1], args[2], ts, page);
       if (typeof resolve === 'function') {
         if (answer) answer.then(resolve); else resolve(noAnswer());
       }

@@ -177,3 +177,31 @@ test('createTracker with settings.pageViews: navigations reach the core with the
   assert.equal(Object.prototype.hasOwnProperty.call(history, 'pushState'), false);
   assert.equal(f.window.count('popstate'), 0);
 });
+
+test('calls made while the core loads keep the page they were made on (URL, title)', async () => {
+  const f = fakeEnv({ href: 'https://shop.example/a' });
+  const history = new FakeHistory(f.env.location);
+  f.window.history = history;
+  f.document.title = 'Page A';
+  FakeCore.instances.length = 0;
+  const t = createTracker(OPTIONS, { env: f.env, factory: fakeFactory(), wasmUrl: 'https://x/w.wasm' });
+  t.track('seen-on-a', {});
+  history.pushState({}, '', '/b');  // an SPA navigation before the core is ready
+  f.document.title = 'Page B';
+  t.track('seen-on-b', {});
+  assert.equal(await t.ready, true);
+  await settle();
+  const core = FakeCore.instances[0];
+  // The page context the core held when it took each call.
+  let page = null;
+  const seen = {};
+  for (const c of core.calls) {
+    if (c[0] === 'setPageContext') page = c[1] ? JSON.parse(c[1]).page : null;
+    if (c[0] === 'track') seen[c[1]] = page && { path: page.path, title: page.title };
+  }
+  assert.deepEqual(seen['seen-on-a'], { path: '/a', title: 'Page A' });
+  assert.deepEqual(seen['seen-on-b'], { path: '/b', title: 'Page B' });
+  t.track('after', {});
+  await settle();
+  assert.deepEqual(page && { path: page.path, title: page.title }, { path: '/b', title: 'Page B' });
+});

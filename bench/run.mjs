@@ -442,7 +442,10 @@ function nativeBench() {
 
 async function collectorLoad() {
   const coll = await startCollector('load');
-  const args = ['--url', coll.base, '--clients', '8', '--requests', '200', '--events-per-request', '10', '--dup-rate', '0.05'];
+  // Throughput of valid traffic only: hostile bodies (malformed, 150,000-deep) are the collector's
+  // robustness tests' and fuzzer's business, and mixing them in skewed the latency figures.
+  const args = ['--url', coll.base, '--clients', '8', '--requests', '200', '--events-per-request', '10', '--dup-rate', '0.05',
+    '--malformed-rate', '0', '--deep-rate', '0'];
   let out;
   let code = 0;
   try {

@@ -18,8 +18,9 @@ using scan_lexer = lexer<nlohmann::json, iterator_input_adapter<const char*>>;
 // The lexer converts every non-integer number with strtod only so that the parser can reject
 // the ones that overflow (the core keeps numbers as text). musl's strtod pulls ~15 KB of 128-bit
 // soft float into the wasm; deciding the overflow on the digits gives the same accept/reject
-// (checked against json::accept by wasm/fuzz/json_accept_fuzz.cpp). The value itself is a close
-// approximation, never read by the scanner.
+// (checked against json::accept by wasm/fuzz/json_accept_fuzz.cpp). The scanner reads only
+// whether the value is finite, never the value itself, so a finite number reads as 0 (reading it
+// would bring the decimal parser's scaling code into every JSON read for nothing).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmissing-attributes"  // the original's nonnull: str is never null here
 #endif
@@ -27,13 +28,7 @@ template <>
 void scan_lexer::strtof(double& f, const char* str, char** endptr) noexcept {
   const std::string_view text(str);
   *endptr = const_cast<char*>(str + text.size());  // the token holds exactly one valid number
-  if (tracker::detail::json_number_overflows(text)) {
-    f = text.front() == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-  } else {
-    f = tracker::detail::read_decimal(text);
-    // read_decimal scales huge exponents in doubles and may reach infinity a few ulp early.
-    if (!std::isfinite(f)) f = text.front() == '-' ? -std::numeric_limits<double>::max() : std::numeric_limits<double>::max();
-  }
+  f = tracker::detail::json_number_overflows(text) ? std::numeric_limits<double>::infinity() : 0;
 }
 
 }  // namespace detail

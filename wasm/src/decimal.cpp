@@ -2,13 +2,15 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace tracker {
 namespace detail {
 namespace {
 
-// 128-bit integers keep the scaling exact; clang lowers them to a few small compiler-rt calls.
+// 128-bit integers keep the rounding check exact. Only multiplications and shifts: clang lowers
+// them to one small compiler-rt call, while a 128-bit division would bring __udivti3 (~0.75 KB).
 __extension__ typedef unsigned __int128 u128;
 
 // A decimal number split into its first (up to 19) significant digits and a power of ten:
@@ -75,58 +77,71 @@ Decimal split(std::string_view t) {
   return d;
 }
 
-int bit_length(u128 v) {
-  int n = 0;
-  while (v) {
-    v >>= 1;
-    ++n;
-  }
-  return n;
+// In [-exact_exp, exact_exp] 5^|exp10| fits 64 bits, so the rounding check below is exact.
+constexpr long exact_exp = 27;
+
+std::uint64_t bits_of(double v) {
+  std::uint64_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
 }
 
-// q * 2^exp2, rounded to nearest (ties to even) into 53 bits; `sticky` says the true value is a
-// little above q. Exact for results in the normal range.
-double round_to_double(u128 q, bool sticky, int exp2) {
-  if (q == 0) return 0;
-  const int len = bit_length(q);
-  if (len > 53) {
-    const int shift = len - 53;
-    const u128 rest = q & ((u128{1} << shift) - 1);
-    const u128 half = u128{1} << (shift - 1);
-    q >>= shift;
-    exp2 += shift;
-    if (rest > half || (rest == half && (sticky || (q & 1)))) ++q;  // may carry to 2^53: still exact
-  }
-  return std::ldexp(static_cast<double>(static_cast<std::uint64_t>(q)), exp2);
+double from_bits(std::uint64_t b) {
+  double v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
 }
 
-u128 pow10(int n) {
-  u128 p = 1;
-  while (n-- > 0) p *= 10;
-  return p;
+// Compares a * 2^ea with b * 2^eb. Callers pass values within a few ulp of each other, so
+// aligning them never shifts bits out of 128.
+int compare_scaled(u128 a, int ea, u128 b, int eb) {
+  if (ea >= eb) a <<= (ea - eb);
+  else b <<= (eb - ea);
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+// digits * 10^exp10 (|exp10| <= exact_exp) against the double r * 2^e2 (r odd: a midpoint).
+int compare_with(const Decimal& d, u128 r, int e2) {
+  u128 five = 1;
+  for (long i = d.exp10 < 0 ? -d.exp10 : d.exp10; i > 0; --i) five *= 5;
+  // 10^n = 5^n * 2^n: the power of two joins the binary exponent.
+  if (d.exp10 >= 0) return compare_scaled(u128{d.digits} * five, static_cast<int>(d.exp10), r, e2);
+  return compare_scaled(u128{d.digits}, 0, r * five, e2 - static_cast<int>(d.exp10));
 }
 
 double magnitude(const Decimal& d) {
   if (d.digits == 0) return 0;
-  if (d.exp10 >= 0) {
-    if (d.exp10 <= 19) return round_to_double(u128{d.digits} * pow10(static_cast<int>(d.exp10)), d.inexact, 0);
-    // Past 1e38: no clock or count is this large; scaled in doubles (a few ulp at most).
-    double v = round_to_double(u128{d.digits} * pow10(19), d.inexact, 0);
-    for (long e = d.exp10 - 19; e > 0 && std::isfinite(v); --e) v *= 10;
-    return v;
+  // A first guess in doubles: within a few ulp (10^n is exact up to 10^22, one rounding beyond).
+  double v = static_cast<double>(d.digits);
+  long e = d.exp10;
+  for (; e > 22; e -= 22) v *= 1e22;
+  for (; e < -22; e += 22) v /= 1e22;
+  double p = 1;
+  for (long i = e < 0 ? -e : e; i > 0; --i) p *= 10;
+  v = e < 0 ? v / p : v * p;
+  // Past 10^+-27 (no clock or count is; a snapshot or record never holds one) the guess stands.
+  if (d.exp10 > exact_exp || d.exp10 < -exact_exp) return v;
+  // Otherwise step to the correctly rounded double: the guess is normal (at least 1e-27), so
+  // v = m * 2^e2 with m in [2^52, 2^53), and its neighbours are one step of the bit pattern away.
+  for (int guard = 0; guard < 64; ++guard) {
+    const std::uint64_t b = bits_of(v);
+    const u128 m = (b & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52);
+    const int e2 = static_cast<int>(b >> 52) - 1075;
+    // Above the midpoint to the next double (or on it, when m is odd or digits were dropped).
+    const int up = compare_with(d, 2 * m + 1, e2 - 1);
+    if (up > 0 || (up == 0 && (d.inexact || (m & 1)))) {
+      v = from_bits(b + 1);
+      continue;
+    }
+    // Below the midpoint to the previous double, whose step is half as large at a power of two.
+    const bool power = m == (u128{1} << 52);
+    const int down = power ? compare_with(d, 4 * m - 1, e2 - 2) : compare_with(d, 2 * m - 1, e2 - 1);
+    if (down < 0 || (down == 0 && !d.inexact && (m & 1))) {
+      v = from_bits(b - 1);
+      continue;
+    }
+    break;
   }
-  const long k = -d.exp10;
-  // digits / 10^k: shift the digits up so the quotient keeps well over 54 bits, then round once.
-  const int shift = 127 - bit_length(d.digits);
-  const u128 num = u128{d.digits} << shift;
-  if (k <= 19) {
-    const u128 den = pow10(static_cast<int>(k));
-    return round_to_double(num / den, d.inexact || num % den != 0, -shift);
-  }
-  // Below 1e-19 (never a clock or count): scaled in doubles.
-  const u128 den = pow10(19);
-  double v = round_to_double(num / den, true, -shift);
-  for (long e = k - 19; e > 0 && v != 0; --e) v /= 10;
   return v;
 }
 

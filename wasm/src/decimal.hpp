@@ -10,11 +10,11 @@ namespace tracker {
 namespace detail {
 
 // Reads what JS String(number) produces: [-]digits[.digits][e[+-]digits], "NaN", "Infinity",
-// "-Infinity". Correctly rounded (the same double as strtod) for up to 19 significant digits of
-// which the last is at most 19 places after the point, in magnitude below 1e38: that covers every
-// number JS prints for a clock, a uint32 or a count (17 digits down to 0.001). Outside that range
-// the result is within a few ulp. Like strtod it reads the longest numeric prefix, and text with
-// no number reads as 0.
+// "-Infinity". Correctly rounded (the same double as strtod) for up to 19 significant digits
+// whose last digit has a decimal exponent within +-27 (at most 27 places after the point, and
+// below 1e46): that covers every number JS prints for a clock, a uint32 or a count (17 digits
+// down to 1e-10). Outside that range the result is within a few ulp (scaled in doubles). Like
+// strtod it reads the longest numeric prefix, and text with no number reads as 0.
 double read_decimal(std::string_view text);
 
 // For a number that is valid JSON grammar: true when strtod would overflow it to +-infinity,

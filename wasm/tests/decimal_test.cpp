@@ -100,6 +100,34 @@ TEST(Decimal, RoundsLongDigitStringsLikeStrtod) {
   }
 }
 
+// The whole exact range: 19 digits with the last one's decimal exponent anywhere in [-27, 27].
+TEST(Decimal, RoundsLikeStrtodAcrossTheExactExponentRange) {
+  std::mt19937_64 rng(29);
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t digits = rng() % 10000000000000000000ull >> (rng() % 64);
+    const std::string t = std::to_string(digits) + "e" + std::to_string(static_cast<int>(rng() % 55) - 27);
+    expect_same_as_strtod(t);
+  }
+}
+
+// Integers exactly halfway between two doubles (ties to even) and one unit either side of them.
+TEST(Decimal, RoundsHalfwayIntegersToEven) {
+  std::mt19937_64 rng(31);
+  for (int i = 0; i < 100000; ++i) {
+    const std::uint64_t odd = (rng() >> 11) | (std::uint64_t{1} << 53) | 1;  // 54 bits: a midpoint
+    const std::uint64_t mid = odd << (rng() % 10);                           // below 2^63 < 10^19
+    for (const std::uint64_t v : {mid - 1, mid, mid + 1}) expect_same_as_strtod(std::to_string(v));
+    // Midpoints with a fraction: odd * 2^-j = odd * 5^j * 10^-j, where the first guess (two
+    // roundings) often lands on the wrong side and the tie must still go to even.
+    std::uint64_t scaled = odd;
+    const int j = static_cast<int>(rng() % 4);
+    for (int k = 0; k < j; ++k) scaled *= 5;  // below 2^54 * 125 < 10^19
+    for (const std::uint64_t v : {scaled - 1, scaled, scaled + 1}) {
+      expect_same_as_strtod(std::to_string(v) + "e-" + std::to_string(j));
+    }
+  }
+}
+
 bool strtod_overflows(const std::string& text) { return std::isinf(std::strtod(text.c_str(), nullptr)); }
 
 TEST(Decimal, DecidesOverflowExactlyAtTheLimit) {

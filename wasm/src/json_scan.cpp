@@ -46,14 +46,9 @@ class ScanSax {
 
   bool null() { return scalar(JsonKind::null, "null"); }
   bool boolean(bool v) { return scalar(JsonKind::boolean, v ? "true" : "false"); }
-  // Integers are formatted only when someone looks (validation-only scans stay cheap).
-  bool number_integer(json::number_integer_t v) {
-    return scalar(JsonKind::number, wants_text() ? std::to_string(v) : std::string());
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
-    return scalar(JsonKind::number, wants_text() ? std::to_string(v) : std::string());
-  }
-  bool number_float(json::number_float_t, const json::string_t& raw) { return scalar(JsonKind::number, raw); }
+  // A number as written (the lexer's token text). Integer text is what its value would print as,
+  // except "-0": it reads as integer 0, and "0" is what the core has always written for it.
+  bool number(const json::string_t& raw) { return scalar(JsonKind::number, raw == "-0" ? "0" : raw); }
   bool string(json::string_t& v) { return scalar(JsonKind::string, v); }
 
   bool start_object(std::size_t) { return open(JsonKind::object, '{', ""); }
@@ -73,7 +68,6 @@ class ScanSax {
 
  private:
   bool capturing() const { return capture_level_ >= 0; }
-  bool wants_text() const { return s_.on_value || s_.capture || capturing(); }
 
   void comma() {
     if (after_key_) {
@@ -200,13 +194,10 @@ class Grammar {
       case token::literal_true: return sax_.boolean(true);
       case token::literal_false: return sax_.boolean(false);
       case token::value_string: return sax_.string(lexer_.get_string());
-      case token::value_integer: return sax_.number_integer(lexer_.get_number_integer());
-      case token::value_unsigned: return sax_.number_unsigned(lexer_.get_number_unsigned());
-      case token::value_float: {
-        // As nlohmann's parser: a number that overflows a double is not valid JSON here.
-        const double v = lexer_.get_number_float();
-        return std::isfinite(v) && sax_.number_float(v, lexer_.get_string());
-      }
+      case token::value_integer:
+      case token::value_unsigned: return sax_.number(lexer_.get_string());
+      // As nlohmann's parser: a number that overflows a double is not valid JSON here.
+      case token::value_float: return std::isfinite(lexer_.get_number_float()) && sax_.number(lexer_.get_string());
       default: return false;  // a lexer error, or a token that cannot start a value
     }
   }

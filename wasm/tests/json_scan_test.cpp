@@ -49,6 +49,25 @@ TEST(JsonScan, CaptureRoundTripsUnicodeAndNumbers) {
   EXPECT_EQ(nlohmann::json::parse(captured), nlohmann::json::parse(doc)["e"]);
 }
 
+// Numbers are kept as written, integer -0 as 0 (its integer value), float -0.0 as written.
+TEST(JsonScan, KeepsNumberTextIntegerMinusZeroAsZero) {
+  std::vector<std::string> seen;
+  JsonScanner s;
+  s.on_value = [&seen](const JsonPath&, JsonKind kind, std::string_view text) {
+    if (kind == JsonKind::number) seen.emplace_back(text);
+  };
+  ASSERT_TRUE(s.scan("[-0,0,-0.0,-0e0,18446744073709551615,18446744073709551616,-9223372036854775808,"
+                     "-9223372036854775809,1E+2]"));
+  EXPECT_EQ(seen, (std::vector<std::string>{"0", "0", "-0.0", "-0e0", "18446744073709551615", "18446744073709551616",
+                                            "-9223372036854775808", "-9223372036854775809", "1E+2"}));
+  std::string captured;
+  s.on_value = {};
+  s.capture = [](const JsonPath& path) { return path.empty(); };
+  s.on_captured = [&captured](const JsonPath&, std::string&& text) { captured = std::move(text); };
+  ASSERT_TRUE(s.scan("{\"a\": -0, \"b\": [ -0 , 12 ]}"));
+  EXPECT_EQ(captured, "{\"a\":0,\"b\":[0,12]}");
+}
+
 TEST(JsonScan, RejectsInvalidInput) {
   JsonScanner s;
   for (const std::string& bad : {std::string(""), std::string("{"), std::string("{} x"), std::string("{\"a\":}"),

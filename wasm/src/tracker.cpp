@@ -122,12 +122,13 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
   // policy::max_queued_events ids), so std::sort's code stays out of the wasm too.
   std::vector<std::string> known;
   for (const detail::QueuedEvent& e : queue_->events()) {
-    known.insert(std::lower_bound(known.begin(), known.end(), e.id), e.id);
+    const auto at = std::lower_bound(known.begin(), known.end(), e.id);
+    insert_at(known, static_cast<std::size_t>(at - known.begin()), std::string(e.id));
   }
   for (detail::QueuedEvent& e : restored.events) {
     auto at = std::lower_bound(known.begin(), known.end(), e.id);
     if (at != known.end() && *at == e.id) continue;
-    known.insert(at, e.id);
+    insert_at(known, static_cast<std::size_t>(at - known.begin()), std::string(e.id));
     e.seen_mono = now.mono_ms;
     e.age_at_seen = std::max(0.0, now.wall_ms - e.enqueued_ms);
     ++stats_.restored;

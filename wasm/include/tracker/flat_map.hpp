@@ -11,6 +11,15 @@
 
 namespace tracker {
 
+// Inserts `value` at `pos` by appending it and swapping it down into place. vector::insert and
+// emplace at a position are instantiated per element type (~0.8 KB of wasm each, for a shift
+// that these few-element vectors never need to be fast); push_back and swap cost a fraction.
+template <class T>
+void insert_at(std::vector<T>& items, std::size_t pos, T&& value) {
+  items.push_back(std::move(value));
+  for (std::size_t i = items.size() - 1; i > pos; --i) std::swap(items[i], items[i - 1]);
+}
+
 template <class K, class V>
 class FlatMap {
  public:
@@ -38,8 +47,9 @@ class FlatMap {
   template <class Key>
   V& operator[](const Key& key) {
     auto it = lower(key);
-    if (it == items_.end() || key < it->first) it = items_.emplace(it, K(key), V());
-    return it->second;
+    const auto pos = static_cast<std::size_t>(it - items_.begin());
+    if (it == items_.end() || key < it->first) insert_at(items_, pos, value_type(K(key), V()));
+    return items_[pos].second;
   }
   // For keys known to be present (tests); a missing key is a bug, and exceptions are off.
   template <class Key>
@@ -50,7 +60,9 @@ class FlatMap {
   }
   void emplace(K key, V value) {
     auto it = lower(key);
-    if (it == items_.end() || key < it->first) items_.emplace(it, std::move(key), std::move(value));
+    if (it == items_.end() || key < it->first) {
+      insert_at(items_, static_cast<std::size_t>(it - items_.begin()), value_type(std::move(key), std::move(value)));
+    }
   }
   template <class Key>
   std::size_t erase(const Key& key) {

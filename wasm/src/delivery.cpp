@@ -40,7 +40,7 @@ void Tracker::expire_old(const Clock& now) {
   }
   for (std::uint64_t seq : old) drop_event(seq, "expired");
   if (!old.empty()) {
-    log(LogLevel::warn, "dropped " + std::to_string(old.size()) +
+    log(LogLevel::warn, "dropped " + detail::decimal(old.size()) +
                             " event(s) older than 24 h that could not be delivered");
   }
 }
@@ -281,13 +281,13 @@ void Tracker::note_failure(const Request& req, int status, std::string_view retr
     if (!paused_) {
       paused_ = true;
       log(LogLevel::warn, "collector unreachable (offline, blocked or CORS); " +
-                              std::to_string(queue_->size()) + " event(s) kept for the next page");
+                              detail::decimal(queue_->size()) + " event(s) kept for the next page");
     }
   } else if (!paused_) {
     log(LogLevel::warn, (status >= 300 && status < 400
                              ? "the collector answered with a redirect (HTTP " +
-                                   std::to_string(status) + "): point url.api at the final URL"
-                             : "delivery failed (HTTP " + std::to_string(status) + ")") +
+                                   detail::decimal(status) + "): point url.api at the final URL"
+                             : "delivery failed (HTTP " + detail::decimal(status) + ")") +
                             "; will retry");
   }
 }
@@ -306,13 +306,13 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   if (outcome == policy::Outcome::drop ||
       (outcome == policy::Outcome::split && owned.size() <= 1)) {
     const std::string reason = outcome == policy::Outcome::split ? "too_large"
-                                                                 : "rejected_" + std::to_string(status);
+                                                                 : "rejected_" + detail::decimal(status);
     for (std::uint64_t seq : owned) drop_event(seq, reason);
     // Tracardi says why in `detail` (unknown source, validation failure): without it the
     // developer only sees a status code.
     const std::string detail = detail::refusal_detail(body, policy::max_logged_detail_bytes);
-    log(LogLevel::error, "collector refused " + std::to_string(owned.size()) +
-                             " event(s) with HTTP " + std::to_string(status) + "; they were dropped" +
+    log(LogLevel::error, "collector refused " + detail::decimal(owned.size()) +
+                             " event(s) with HTTP " + detail::decimal(status) + "; they were dropped" +
                              (detail.empty() ? std::string() : ": " + detail));
     return;
   }
@@ -338,9 +338,9 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   }
   for (std::uint64_t seq : exhausted) drop_event(seq, "max_attempts");
   if (!exhausted.empty()) {
-    log(LogLevel::error, "gave up on " + std::to_string(exhausted.size()) +
+    log(LogLevel::error, "gave up on " + detail::decimal(exhausted.size()) +
                              " event(s) after their retry budget was used (last answer HTTP " +
-                             std::to_string(status) + ")");
+                             detail::decimal(status) + ")");
   }
   note_failure(req, status, retry_after, now, entropy);
 }

@@ -39,9 +39,9 @@ std::string effects_to_json(const Effects& fx) {
     for (std::size_t i = 0; i < fx.sends.size(); ++i) {
       const SendEffect& s = fx.sends[i];
       if (i) out += ',';
-      out += "{\"id\":" + std::to_string(s.request_id) + ",\"url\":" + json_quote(s.url) +
+      out += "{\"id\":" + detail::decimal(s.request_id) + ",\"url\":" + json_quote(s.url) +
              ",\"transport\":\"" + to_string(s.transport) + "\",\"events\":" +
-             std::to_string(s.event_count) + ",\"body\":" + json_quote(s.body) + "}";
+             detail::decimal(s.event_count) + ",\"body\":" + json_quote(s.body) + "}";
     }
     out += ']';
   }
@@ -50,7 +50,7 @@ std::string effects_to_json(const Effects& fx) {
     out += "\"abort\":[";
     for (std::size_t i = 0; i < fx.aborts.size(); ++i) {
       if (i) out += ',';
-      out += std::to_string(fx.aborts[i]);
+      out += detail::decimal(fx.aborts[i]);
     }
     out += ']';
   }
@@ -58,13 +58,13 @@ std::string effects_to_json(const Effects& fx) {
     sep();
     out += "\"wake\":";
     // Whole milliseconds, rounded up so the host never wakes before the deadline.
-    out += fx.wake_at_ms ? std::to_string(static_cast<long long>(std::ceil(
+    out += fx.wake_at_ms ? detail::decimal(static_cast<long long>(std::ceil(
                                *fx.wake_at_ms >= 0 && *fx.wake_at_ms < 9e15 ? *fx.wake_at_ms : 0)))
                          : "null";
   }
   if (!fx.handover.empty()) {
     sep();
-    out += "\"handover\":{\"events\":" + std::to_string(fx.handover_events) +
+    out += "\"handover\":{\"events\":" + detail::decimal(fx.handover_events) +
            ",\"snapshot\":" + json_quote(fx.handover) + "}";
   }
   if (fx.persist) {
@@ -88,7 +88,7 @@ std::string effects_to_json(const Effects& fx) {
     out += "\"identity\":{\"session\":" + json_quote(id.session_id) +
            ",\"profile\":" + (id.profile_id ? json_quote(*id.profile_id) : std::string("null")) +
            ",\"device\":" + json_quote(id.device_id) +
-           ",\"sessionTtlS\":" + std::to_string(static_cast<long>(policy::session_ttl_ms / 1000)) + "}";
+           ",\"sessionTtlS\":" + detail::decimal(static_cast<long>(policy::session_ttl_ms / 1000)) + "}";
   }
   if (!fx.ux_items.empty()) {
     sep();

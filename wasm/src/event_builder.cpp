@@ -27,7 +27,7 @@ std::string check_object_arg(std::string& text, const char* what) {
     case JsonCheck::ok: return {};
     case JsonCheck::not_object: return std::string(what) + " must be an object";
     case JsonCheck::too_deep:
-      return std::string(what) + " is nested deeper than " + std::to_string(policy::max_property_depth) +
+      return std::string(what) + " is nested deeper than " + detail::decimal(policy::max_property_depth) +
              " levels";
     case JsonCheck::invalid: break;
   }
@@ -78,14 +78,14 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
     return r;
   }
   if (t.size() > policy::max_type_length) {
-    r.error = "track(type): event type is longer than " + std::to_string(policy::max_type_length) +
+    r.error = "track(type): event type is longer than " + detail::decimal(policy::max_type_length) +
               " characters";
     return r;
   }
 
   // Reject oversized input before parsing it: a 10 MB string must cost nothing.
   if (props_json.size() + options_json.size() > policy::max_event_bytes) {
-    r.error = "track(properties): event is over the " + std::to_string(policy::max_event_bytes) +
+    r.error = "track(properties): event is over the " + detail::decimal(policy::max_event_bytes) +
               "-byte limit";
     return r;
   }
@@ -135,8 +135,8 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
   out += iso_utc(created_ms);
   out += "\"}}";
   if (out.size() > policy::max_event_bytes) {
-    r.error = "track(properties): event is " + std::to_string(out.size()) + " bytes, over the " +
-              std::to_string(policy::max_event_bytes) + "-byte limit";
+    r.error = "track(properties): event is " + detail::decimal(out.size()) + " bytes, over the " +
+              detail::decimal(policy::max_event_bytes) + "-byte limit";
     r.event = BuiltEvent{};
     return r;
   }

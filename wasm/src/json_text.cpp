@@ -152,6 +152,17 @@ std::string json_quote(std::string_view s) {
   return out;
 }
 
+std::string decimal_digits(std::uint64_t magnitude, bool negative) {
+  char buf[21];  // 20 digits of 2^64 - 1 and a sign
+  char* p = buf + sizeof buf;
+  do {
+    *--p = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude);
+  if (negative) *--p = '-';
+  return std::string(p, buf + sizeof buf);
+}
+
 std::string iso_utc(double epoch_ms) {
   if (!std::isfinite(epoch_ms) || epoch_ms < 0 || epoch_ms > 253402300799999.0) epoch_ms = 0;
   const auto total_ms = static_cast<long long>(epoch_ms);

@@ -2,8 +2,10 @@
 // and splices text instead of building DOM trees.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tracker {
 namespace detail {
@@ -23,6 +25,18 @@ std::string_view trim(std::string_view s);
 
 // Encodes `s` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
 std::string json_quote(std::string_view s);
+
+// The decimal text of an integer, as std::to_string writes it. One digit loop for every integer
+// type: libc++'s to_string brings a to_chars routine per width and a wrapper per overload.
+std::string decimal_digits(std::uint64_t magnitude, bool negative);
+template <class Int>
+std::string decimal(Int v) {
+  static_assert(std::is_integral_v<Int>);
+  if constexpr (std::is_signed_v<Int>) {
+    if (v < 0) return decimal_digits(0 - static_cast<std::uint64_t>(v), true);
+  }
+  return decimal_digits(static_cast<std::uint64_t>(v), false);
+}
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" for epoch milliseconds (what Tracardi's tracker sends).
 std::string iso_utc(double epoch_ms);

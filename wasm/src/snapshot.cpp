@@ -3,6 +3,7 @@
 #include <cmath>
 #include "decimal.hpp"
 #include "json_scan.hpp"
+#include "json_text.hpp"
 #include "tracker/policy.hpp"
 
 namespace tracker {
@@ -11,7 +12,7 @@ namespace {
 
 std::string number_text(double v) {
   // Clamped before the cast: a double outside long long's range would be undefined behaviour.
-  return std::to_string(static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
+  return detail::decimal(static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
 }
 
 // The integer part of a JSON number's text ("3", "-1", "2.5" -> 2, "1e2" -> 1: what strtoll
@@ -32,7 +33,7 @@ std::string write_snapshot(const EventQueue& queue) {
   std::string out;
   out.reserve(queue.bytes() + queue.size() * 40 + 32);
   out += "{\"v\":";
-  out += std::to_string(policy::snapshot_version);
+  out += detail::decimal(policy::snapshot_version);
   out += ",\"events\":[";
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
@@ -41,7 +42,7 @@ std::string write_snapshot(const EventQueue& queue) {
     if (!first) out += ',';
     first = false;
     out += "{\"a\":";
-    out += std::to_string(e.attempts);
+    out += detail::decimal(e.attempts);
     out += ",\"t\":";
     out += number_text(e.enqueued_ms);
     out += ",\"e\":";
@@ -82,7 +83,7 @@ RestoredQueue read_snapshot(std::string_view text) {
     r.warning = "stored queue is corrupt; starting with an empty queue";
     return r;
   }
-  if (version != std::to_string(policy::snapshot_version)) {
+  if (version != detail::decimal(policy::snapshot_version)) {
     r.warning = "stored queue has an unknown format version; starting with an empty queue";
     return r;
   }
@@ -107,7 +108,7 @@ RestoredQueue read_snapshot(std::string_view text) {
     r.events.push_back(std::move(q));
   }
   if (skipped > 0) {
-    r.warning = "stored queue had " + std::to_string(skipped) + " unreadable entries; they were discarded";
+    r.warning = "stored queue had " + detail::decimal(skipped) + " unreadable entries; they were discarded";
   }
   return r;
 }

@@ -220,7 +220,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
     stats_.dropped["queue_full"] += dropped;
     // One warning per overflow episode, not one per event: a burst must not flood the console.
     if (!overflowing_) {
-      log(LogLevel::warn, "queue full (" + std::to_string(policy::max_queued_events) +
+      log(LogLevel::warn, "queue full (" + detail::decimal(policy::max_queued_events) +
                               " events): dropping the oldest unsent events; see stats() for the count");
     }
   }
@@ -333,18 +333,18 @@ Stats Tracker::stats() const {
 }
 
 std::string stats_to_json(const Stats& s) {
-  std::string out = "{\"queued\":" + std::to_string(s.queued) + ",\"inflight\":" +
-                    std::to_string(s.inflight_requests) + ",\"inflightEvents\":" +
-                    std::to_string(s.inflight_events) + ",\"accepted\":" + std::to_string(s.accepted) +
-                    ",\"restored\":" + std::to_string(s.restored) + ",\"acked\":" +
-                    std::to_string(s.acked) + ",\"handedOff\":" + std::to_string(s.handed_off) +
-                    ",\"transferred\":" + std::to_string(s.transferred) +
-                    ",\"requests\":" + std::to_string(s.requests) + ",\"dropped\":{";
+  std::string out = "{\"queued\":" + detail::decimal(s.queued) + ",\"inflight\":" +
+                    detail::decimal(s.inflight_requests) + ",\"inflightEvents\":" +
+                    detail::decimal(s.inflight_events) + ",\"accepted\":" + detail::decimal(s.accepted) +
+                    ",\"restored\":" + detail::decimal(s.restored) + ",\"acked\":" +
+                    detail::decimal(s.acked) + ",\"handedOff\":" + detail::decimal(s.handed_off) +
+                    ",\"transferred\":" + detail::decimal(s.transferred) +
+                    ",\"requests\":" + detail::decimal(s.requests) + ",\"dropped\":{";
   bool first = true;
   for (const auto& [reason, n] : s.dropped) {
     if (!first) out += ',';
     first = false;
-    out += detail::json_quote(reason) + ":" + std::to_string(n);
+    out += detail::json_quote(reason) + ":" + detail::decimal(n);
   }
   out += "}}";
   return out;

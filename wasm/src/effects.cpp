@@ -27,72 +27,85 @@ const char* to_string(LogLevel l) {
 }
 
 std::string effects_to_json(const Effects& fx) {
-  using detail::json_quote;
-  // Bodies and ux items are already JSON text; splice them instead of re-encoding.
+  using detail::append_decimal;
+  using detail::append_quoted;
+  // Written piece by piece into one string (no temporaries); bodies and ux items are already
+  // JSON text and are spliced instead of re-encoded.
   std::string out = "{";
-  auto sep = [&out] {
+  // A member's name, after the separator when it is not the first.
+  auto key = [&out](const char* member) {
     if (out.size() > 1) out += ',';
+    out += member;
   };
   if (!fx.sends.empty()) {
-    sep();
-    out += "\"send\":[";
+    key("\"send\":[");
     for (std::size_t i = 0; i < fx.sends.size(); ++i) {
       const SendEffect& s = fx.sends[i];
-      if (i) out += ',';
-      out += "{\"id\":" + detail::decimal(s.request_id) + ",\"url\":" + json_quote(s.url) +
-             ",\"transport\":\"" + to_string(s.transport) + "\",\"events\":" +
-             detail::decimal(s.event_count) + ",\"body\":" + json_quote(s.body) + "}";
+      out += i ? ",{\"id\":" : "{\"id\":";
+      append_decimal(out, s.request_id);
+      out += ",\"url\":";
+      append_quoted(out, s.url);
+      out += ",\"transport\":\"";
+      out += to_string(s.transport);
+      out += "\",\"events\":";
+      append_decimal(out, s.event_count);
+      out += ",\"body\":";
+      append_quoted(out, s.body);
+      out += '}';
     }
     out += ']';
   }
   if (!fx.aborts.empty()) {
-    sep();
-    out += "\"abort\":[";
+    key("\"abort\":[");
     for (std::size_t i = 0; i < fx.aborts.size(); ++i) {
       if (i) out += ',';
-      out += detail::decimal(fx.aborts[i]);
+      append_decimal(out, fx.aborts[i]);
     }
     out += ']';
   }
   if (fx.wake_changed) {
-    sep();
-    out += "\"wake\":";
+    key("\"wake\":");
     // Whole milliseconds, rounded up so the host never wakes before the deadline.
-    out += fx.wake_at_ms ? detail::decimal(static_cast<long long>(std::ceil(
-                               *fx.wake_at_ms >= 0 && *fx.wake_at_ms < 9e15 ? *fx.wake_at_ms : 0)))
-                         : "null";
+    if (fx.wake_at_ms) {
+      append_decimal(out, static_cast<long long>(std::ceil(*fx.wake_at_ms >= 0 && *fx.wake_at_ms < 9e15 ? *fx.wake_at_ms : 0)));
+    } else {
+      out += "null";
+    }
   }
   if (!fx.handover.empty()) {
-    sep();
-    out += "\"handover\":{\"events\":" + detail::decimal(fx.handover_events) +
-           ",\"snapshot\":" + json_quote(fx.handover) + "}";
+    key("\"handover\":{\"events\":");
+    append_decimal(out, fx.handover_events);
+    out += ",\"snapshot\":";
+    append_quoted(out, fx.handover);
+    out += '}';
   }
-  if (fx.persist) {
-    sep();
-    out += "\"persist\":true";
-  }
+  if (fx.persist) key("\"persist\":true");
   if (!fx.logs.empty()) {
-    sep();
-    out += "\"log\":[";
+    key("\"log\":[");
     for (std::size_t i = 0; i < fx.logs.size(); ++i) {
-      if (i) out += ',';
-      out += "{\"level\":\"";
+      out += i ? ",{\"level\":\"" : "{\"level\":\"";
       out += to_string(fx.logs[i].level);
-      out += "\",\"msg\":" + json_quote(fx.logs[i].message) + "}";
+      out += "\",\"msg\":";
+      append_quoted(out, fx.logs[i].message);
+      out += '}';
     }
     out += ']';
   }
   if (fx.identity) {
-    sep();
     const IdentityEffect& id = *fx.identity;
-    out += "\"identity\":{\"session\":" + json_quote(id.session_id) +
-           ",\"profile\":" + (id.profile_id ? json_quote(*id.profile_id) : std::string("null")) +
-           ",\"device\":" + json_quote(id.device_id) +
-           ",\"sessionTtlS\":" + detail::decimal(static_cast<long>(policy::session_ttl_ms / 1000)) + "}";
+    key("\"identity\":{\"session\":");
+    append_quoted(out, id.session_id);
+    out += ",\"profile\":";
+    if (id.profile_id) append_quoted(out, *id.profile_id);
+    else out += "null";
+    out += ",\"device\":";
+    append_quoted(out, id.device_id);
+    out += ",\"sessionTtlS\":";
+    append_decimal(out, static_cast<long>(policy::session_ttl_ms / 1000));
+    out += '}';
   }
   if (!fx.ux_items.empty()) {
-    sep();
-    out += "\"ux\":[";
+    key("\"ux\":[");
     for (std::size_t i = 0; i < fx.ux_items.size(); ++i) {
       if (i) out += ',';
       out += fx.ux_items[i];
@@ -100,8 +113,9 @@ std::string effects_to_json(const Effects& fx) {
     out += ']';
   }
   if (fx.ready_context) {
-    sep();
-    out += "\"ready\":{\"context\":" + *fx.ready_context + "}";
+    key("\"ready\":{\"context\":");
+    out += *fx.ready_context;
+    out += '}';
   }
   out += '}';
   return out;

@@ -110,9 +110,14 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 }  // namespace
 
 std::string json_quote(std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(s.size() + 2);
+  append_quoted(out, s);
+  return out;
+}
+
+void append_quoted(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
     const char c = s[i];
@@ -149,10 +154,9 @@ std::string json_quote(std::string_view s) {
     }
   }
   out += '"';
-  return out;
 }
 
-std::string decimal_digits(std::uint64_t magnitude, bool negative) {
+void append_digits(std::string& out, std::uint64_t magnitude, bool negative) {
   char buf[21];  // 20 digits of 2^64 - 1 and a sign
   char* p = buf + sizeof buf;
   do {
@@ -160,7 +164,13 @@ std::string decimal_digits(std::uint64_t magnitude, bool negative) {
     magnitude /= 10;
   } while (magnitude);
   if (negative) *--p = '-';
-  return std::string(p, buf + sizeof buf);
+  out.append(p, static_cast<std::size_t>(buf + sizeof buf - p));
+}
+
+std::string decimal_digits(std::uint64_t magnitude, bool negative) {
+  std::string out;
+  append_digits(out, magnitude, negative);
+  return out;
 }
 
 std::string iso_utc(double epoch_ms) {

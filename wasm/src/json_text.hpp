@@ -23,11 +23,14 @@ bool repair_lone_surrogate_escapes(std::string& text);
 // `s` without leading and trailing spaces, tabs, CR and LF.
 std::string_view trim(std::string_view s);
 
-// Encodes `s` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
+// Encodes `s` as a JSON string literal; invalid UTF-8 becomes U+FFFD. The append_ forms write
+// into `out` directly: no temporary string per piece when a document is built member by member.
 std::string json_quote(std::string_view s);
+void append_quoted(std::string& out, std::string_view s);
 
 // The decimal text of an integer, as std::to_string writes it. One digit loop for every integer
 // type: libc++'s to_string brings a to_chars routine per width and a wrapper per overload.
+void append_digits(std::string& out, std::uint64_t magnitude, bool negative);
 std::string decimal_digits(std::uint64_t magnitude, bool negative);
 template <class Int>
 std::string decimal(Int v) {
@@ -36,6 +39,14 @@ std::string decimal(Int v) {
     if (v < 0) return decimal_digits(0 - static_cast<std::uint64_t>(v), true);
   }
   return decimal_digits(static_cast<std::uint64_t>(v), false);
+}
+template <class Int>
+void append_decimal(std::string& out, Int v) {
+  static_assert(std::is_integral_v<Int>);
+  if constexpr (std::is_signed_v<Int>) {
+    if (v < 0) return append_digits(out, 0 - static_cast<std::uint64_t>(v), true);
+  }
+  append_digits(out, static_cast<std::uint64_t>(v), false);
 }
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" for epoch milliseconds (what Tracardi's tracker sends).

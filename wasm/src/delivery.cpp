@@ -40,8 +40,8 @@ void Tracker::expire_old(const Clock& now) {
   }
   for (std::uint64_t seq : old) drop_event(seq, "expired");
   if (!old.empty()) {
-    log(LogLevel::warn, "dropped " + detail::decimal(old.size()) +
-                            " event(s) older than 24 h that could not be delivered");
+    log(LogLevel::warn, detail::Cat() << "dropped " << old.size()
+                                      << " event(s) older than 24 h that could not be delivered");
   }
 }
 
@@ -61,15 +61,26 @@ void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
 }
 
 std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
-  using detail::json_quote;
+  using detail::append_quoted;
   const Config& c = *config_;
   const std::optional<std::string>& profile = c.static_profile_id ? c.static_profile_id : profile_id_;
   std::string body;
   body.reserve(512 + context_json_.size() + seqs.size() * 256);
-  body += "{\"source\":{\"id\":" + json_quote(c.source_id) + "},\"session\":{\"id\":" +
-          json_quote(session_id_) + "},\"profile\":";
-  body += profile ? "{\"id\":" + json_quote(*profile) + "}" : std::string("null");
-  body += ",\"device\":{\"id\":" + json_quote(device_id_) + "},\"context\":";
+  body += "{\"source\":{\"id\":";
+  append_quoted(body, c.source_id);
+  body += "},\"session\":{\"id\":";
+  append_quoted(body, session_id_);
+  body += "},\"profile\":";
+  if (profile) {
+    body += "{\"id\":";
+    append_quoted(body, *profile);
+    body += '}';
+  } else {
+    body += "null";
+  }
+  body += ",\"device\":{\"id\":";
+  append_quoted(body, device_id_);
+  body += "},\"context\":";
   body += context_json_;
   body += ",\"options\":";
   body += payload_options_json_;
@@ -280,15 +291,15 @@ void Tracker::note_failure(const Request& req, int status, std::string_view retr
   if (status == status_no_answer && network_failures_ >= policy::max_network_failures_per_page) {
     if (!paused_) {
       paused_ = true;
-      log(LogLevel::warn, "collector unreachable (offline, blocked or CORS); " +
-                              detail::decimal(queue_->size()) + " event(s) kept for the next page");
+      log(LogLevel::warn, detail::Cat() << "collector unreachable (offline, blocked or CORS); " << queue_->size()
+                                        << " event(s) kept for the next page");
     }
   } else if (!paused_) {
-    log(LogLevel::warn, (status >= 300 && status < 400
-                             ? "the collector answered with a redirect (HTTP " +
-                                   detail::decimal(status) + "): point url.api at the final URL"
-                             : "delivery failed (HTTP " + detail::decimal(status) + ")") +
-                            "; will retry");
+    const bool redirect = status >= 300 && status < 400;
+    log(LogLevel::warn, detail::Cat() << (redirect ? "the collector answered with a redirect (HTTP "
+                                                   : "delivery failed (HTTP ")
+                                      << status << (redirect ? "): point url.api at the final URL" : ")")
+                                      << "; will retry");
   }
 }
 
@@ -305,15 +316,14 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
 
   if (outcome == policy::Outcome::drop ||
       (outcome == policy::Outcome::split && owned.size() <= 1)) {
-    const std::string reason = outcome == policy::Outcome::split ? "too_large"
-                                                                 : "rejected_" + detail::decimal(status);
+    const std::string reason = outcome == policy::Outcome::split ? std::string("too_large")
+                                                                 : detail::Cat() << "rejected_" << status;
     for (std::uint64_t seq : owned) drop_event(seq, reason);
     // Tracardi says why in `detail` (unknown source, validation failure): without it the
     // developer only sees a status code.
     const std::string detail = detail::refusal_detail(body, policy::max_logged_detail_bytes);
-    log(LogLevel::error, "collector refused " + detail::decimal(owned.size()) +
-                             " event(s) with HTTP " + detail::decimal(status) + "; they were dropped" +
-                             (detail.empty() ? std::string() : ": " + detail));
+    log(LogLevel::error, detail::Cat() << "collector refused " << owned.size() << " event(s) with HTTP " << status
+                                       << "; they were dropped" << (detail.empty() ? "" : ": ") << detail);
     return;
   }
   for (std::uint64_t seq : owned) {
@@ -338,9 +348,9 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   }
   for (std::uint64_t seq : exhausted) drop_event(seq, "max_attempts");
   if (!exhausted.empty()) {
-    log(LogLevel::error, "gave up on " + detail::decimal(exhausted.size()) +
-                             " event(s) after their retry budget was used (last answer HTTP " +
-                             detail::decimal(status) + ")");
+    log(LogLevel::error, detail::Cat() << "gave up on " << exhausted.size()
+                                       << " event(s) after their retry budget was used (last answer HTTP "
+                                       << status << ')');
   }
   note_failure(req, status, retry_after, now, entropy);
 }

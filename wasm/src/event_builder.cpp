@@ -25,13 +25,12 @@ std::string check_object_arg(std::string& text, const char* what) {
   }
   switch (c) {
     case JsonCheck::ok: return {};
-    case JsonCheck::not_object: return std::string(what) + " must be an object";
+    case JsonCheck::not_object: return Cat() << what << " must be an object";
     case JsonCheck::too_deep:
-      return std::string(what) + " is nested deeper than " + detail::decimal(policy::max_property_depth) +
-             " levels";
+      return Cat() << what << " is nested deeper than " << policy::max_property_depth << " levels";
     case JsonCheck::invalid: break;
   }
-  return std::string(what) + " is not valid JSON";
+  return Cat() << what << " is not valid JSON";
 }
 
 // Members of a JSON object text, as (key, value text) pairs in order.
@@ -78,15 +77,13 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
     return r;
   }
   if (t.size() > policy::max_type_length) {
-    r.error = "track(type): event type is longer than " + detail::decimal(policy::max_type_length) +
-              " characters";
+    r.error = Cat() << "track(type): event type is longer than " << policy::max_type_length << " characters";
     return r;
   }
 
   // Reject oversized input before parsing it: a 10 MB string must cost nothing.
   if (props_json.size() + options_json.size() > policy::max_event_bytes) {
-    r.error = "track(properties): event is over the " + detail::decimal(policy::max_event_bytes) +
-              "-byte limit";
+    r.error = Cat() << "track(properties): event is over the " << policy::max_event_bytes << "-byte limit";
     return r;
   }
   std::string props = is_blank(props_json) ? std::string("{}") : std::string(props_json);
@@ -135,8 +132,8 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
   out += iso_utc(created_ms);
   out += "\"}}";
   if (out.size() > policy::max_event_bytes) {
-    r.error = "track(properties): event is " + detail::decimal(out.size()) + " bytes, over the " +
-              detail::decimal(policy::max_event_bytes) + "-byte limit";
+    r.error = Cat() << "track(properties): event is " << out.size() << " bytes, over the "
+                    << policy::max_event_bytes << "-byte limit";
     r.event = BuiltEvent{};
     return r;
   }

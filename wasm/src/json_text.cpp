@@ -173,6 +173,16 @@ std::string decimal_digits(std::uint64_t magnitude, bool negative) {
   return out;
 }
 
+Cat& Cat::operator<<(std::string_view s) {
+  text_.append(s.data(), s.size());
+  return *this;
+}
+
+Cat& Cat::operator<<(char c) {
+  text_ += c;
+  return *this;
+}
+
 std::string iso_utc(double epoch_ms) {
   if (!std::isfinite(epoch_ms) || epoch_ms < 0 || epoch_ms > 253402300799999.0) epoch_ms = 0;
   const auto total_ms = static_cast<long long>(epoch_ms);

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace tracker {
 namespace detail {
@@ -48,6 +49,25 @@ void append_decimal(std::string& out, Int v) {
   }
   append_digits(out, static_cast<std::uint64_t>(v), false);
 }
+
+// Builds a message piece by piece: Cat() << "dropped " << n << " event(s)". Each piece is one
+// out-of-line append to one string; a chain of std::string operator+ makes, moves and destroys a
+// temporary per step, all of it inlined at every call site.
+class Cat {
+ public:
+  Cat& operator<<(std::string_view s);
+  Cat& operator<<(char c);
+  template <class Int, class = std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>>>
+  Cat& operator<<(Int v) {
+    append_decimal(text_, v);
+    return *this;
+  }
+  // Moves the text out: a Cat is built for one message and converted once, at its end.
+  operator std::string() { return std::move(text_); }  // NOLINT(google-explicit-constructor)
+
+ private:
+  std::string text_;
+};
 
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" for epoch milliseconds (what Tracardi's tracker sends).
 std::string iso_utc(double epoch_ms);

@@ -23,13 +23,22 @@ std::optional<std::string> clean_ux_item(std::string_view item) {
       has_content = true;
     } else if (path.size() == 2 && path[0] == "props" &&
                (kind == JsonKind::string || kind == JsonKind::number || kind == JsonKind::boolean)) {
-      props += props.empty() ? "" : ",";
-      props += json_quote(path[1]) + ":" + json_quote(text);
+      if (!props.empty()) props += ',';
+      append_quoted(props, path[1]);
+      props += ':';
+      append_quoted(props, text);
     }
   };
   if (!scanner.scan(item) || scanner.root != JsonKind::object || tag.empty()) return std::nullopt;
-  std::string out = "{\"tag\":" + json_quote(tag) + ",\"props\":{" + props + "}";
-  if (has_content) out += ",\"content\":" + json_quote(content);
+  std::string out = "{\"tag\":";
+  append_quoted(out, tag);
+  out += ",\"props\":{";
+  out += props;
+  out += '}';
+  if (has_content) {
+    out += ",\"content\":";
+    append_quoted(out, content);
+  }
   out += '}';
   return out;
 }
@@ -73,7 +82,7 @@ std::string refusal_detail(std::string_view body, std::size_t max_bytes) {
   // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
   while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;
   detail.resize(cut);
-  return detail + "...";
+  return detail += "...";
 }
 
 }  // namespace detail

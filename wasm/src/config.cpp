@@ -15,13 +15,6 @@ struct Field {
   std::string text;
 };
 
-// The options paths the core reads; everything else in the object is the glue's business.
-bool interesting(const detail::JsonPath& path) {
-  return !path.empty() && path.size() <= 3 && path[0] == "tracker" &&
-         (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
-          path[1] == "settings");
-}
-
 // Every key of options.tracker (and of its sections) that the tracker honours, core or glue, as
 // " section.key " tokens (one search each: a table of strings costs the wasm far less than code).
 // Anything else is named in one warning at start: a typo or an option of another Tracardi version
@@ -50,21 +43,33 @@ class Fields {
   bool read(std::string_view text) {
     detail::JsonScanner scanner;
     scanner.on_value = [this](const detail::JsonPath& path, JsonKind kind, std::string_view v) {
-      if (path.size() >= 2 && path.size() <= 3 && path[0] == "tracker" &&
-          (path.size() == 2 || (listed(kCheckedSections, path[1]) && path[2] != "[]"))) {
-        const std::string key = path[1] + (path.size() == 3 ? "." + path[2] : "");
-        if (!listed(kKnownKeys, key)) {
-          unknown_ += ", options.tracker." + key;
-        } else if ((key == "context.cookies" || key == "context.storage") && kind == JsonKind::boolean && v == "true") {
+      if (path.empty() || path.size() > 3 || path[0] != "tracker") return;  // the glue's business
+      // "tracker.section.key": the dotted path is both the field's name and, after "tracker.",
+      // the token looked up in kKnownKeys.
+      std::string key = path[0];
+      for (std::size_t i = 1; i < path.size(); ++i) {
+        key += '.';
+        key += path[i];
+      }
+      if (path.size() >= 2 && (path.size() == 2 || (listed(kCheckedSections, path[1]) && path[2] != "[]"))) {
+        const std::string_view name = std::string_view(key).substr(8);  // after "tracker."
+        if (!listed(kKnownKeys, name)) {
+          unknown_ += ", options.";
+          unknown_ += key;
+        } else if ((name == "context.cookies" || name == "context.storage") && kind == JsonKind::boolean &&
+                   v == "true") {
           // liliput's dumps of every cookie and localStorage item (field explosion, and they
           // carry other scripts' secrets); off is their default, so only `true` is named.
-          unknown_ += ", options.tracker." + key + " (not supported: privacy)";
+          unknown_ += ", options.";
+          unknown_ += key;
+          unknown_ += " (not supported: privacy)";
         }
       }
-      if (!interesting(path)) return;
-      std::string key;
-      for (const std::string& p : path) key += (key.empty() ? "" : ".") + p;
-      fields_[key] = Field{kind, std::string(v)};
+      // The options paths the core reads; everything else in the object is the glue's business.
+      if (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
+          path[1] == "settings") {
+        fields_[key] = Field{kind, std::string(v)};
+      }
     };
     return scanner.scan(text) && scanner.root == JsonKind::object;
   }
@@ -93,7 +98,7 @@ ConfigResult parse_config(std::string_view options_json) {
   auto expect = [&r, &f](const char* key, JsonKind kind, const char* what) -> const Field* {
     const Field* v = f.get(key);
     if (v == nullptr || v->kind != kind) {
-      r.error = std::string("options.") + key + " must be " + what + ", got " + Fields::type_name(v);
+      r.error = detail::Cat() << "options." << key << " must be " << what << ", got " << Fields::type_name(v);
       return nullptr;
     }
     return v;

@@ -25,12 +25,13 @@ std::string check_object_arg(std::string& text, const char* what) {
   }
   switch (c) {
     case JsonCheck::ok: return {};
-    case JsonCheck::not_object: return Cat() << what << " must be an object";
+    case JsonCheck::not_object: return std::string(what) + " must be an object";
     case JsonCheck::too_deep:
-      return Cat() << what << " is nested deeper than " << policy::max_property_depth << " levels";
+      return std::string(what) + " is nested deeper than " + detail::decimal(policy::max_property_depth) +
+             " levels";
     case JsonCheck::invalid: break;
   }
-  return Cat() << what << " is not valid JSON";
+  return std::string(what) + " is not valid JSON";
 }
 
 // Members of a JSON object text, as (key, value text) pairs in order.

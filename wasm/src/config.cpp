@@ -1,8 +1,10 @@
 #include "tracker/config.hpp"
 
+#include <utility>
+#include <vector>
+
 #include "json_scan.hpp"
 #include "json_text.hpp"
-#include "tracker/flat_map.hpp"
 #include "tracker/uuid.hpp"
 
 namespace tracker {
@@ -68,21 +70,32 @@ class Fields {
       // The options paths the core reads; everything else in the object is the glue's business.
       if (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
           path[1] == "settings") {
-        fields_[key] = Field{kind, std::string(v)};
+        // A repeated key: the last value counts, as in JSON.parse.
+        for (auto& [name, field] : fields_) {
+          if (name == key) {
+            field = Field{kind, std::string(v)};
+            return;
+          }
+        }
+        fields_.emplace_back(std::move(key), Field{kind, std::string(v)});
       }
     };
     return scanner.scan(text) && scanner.root == JsonKind::object;
   }
-  const Field* get(const char* key) const {
-    auto it = fields_.find(key);
-    return it == fields_.end() ? nullptr : &it->second;
+  const Field* get(std::string_view key) const {
+    for (const auto& [name, field] : fields_) {
+      if (name == key) return &field;
+    }
+    return nullptr;
   }
   static const char* type_name(const Field* f) { return f ? detail::kind_name(f->kind) : "missing"; }
   // ", key, key" of the keys nobody reads, or empty.
   const std::string& unknown() const { return unknown_; }
 
  private:
-  FlatMap<std::string, Field> fields_;
+  // The few option fields read, in document order: a linear search over a dozen entries is
+  // smaller wasm than a sorted map's insertion.
+  std::vector<std::pair<std::string, Field>> fields_;
   std::string unknown_;
 };
 

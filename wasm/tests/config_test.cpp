@@ -50,6 +50,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"settings":{"transport":"ws"}}})",
                 "options.tracker.settings.transport"}));
 
+// A key given twice: the last value counts (as JSON.parse in the glue reads the same text).
+TEST(Config, RepeatedKeyTakesTheLastValue) {
+  const ConfigResult r = parse_config(
+      R"({"tracker":{"url":{"api":"http://a.test"},"source":{"id":"x"},"source":{"id":"y"},)"
+      R"("settings":{"logDeferred":true,"logDeferred":false}}})");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->source_id, "y");
+  EXPECT_FALSE(r.config->log_deferred);
+}
+
 TEST(Config, StaticProfileIdThatIsNotUuid4IsAcceptedWithAWarning) {
   ConfigResult r = parse_config(
       R"({"tracker":{"url":{"api":"http://a"},"source":{"id":"s"},"profile":{"id":"user-1"}}})");

@@ -16,7 +16,7 @@ void Tracker::mark_all_due() {
   for (detail::QueuedEvent& e : queue_->events()) e.due = true;
 }
 
-void Tracker::drop_event(std::uint64_t seq, const std::string& reason) {
+void Tracker::drop_event(std::uint64_t seq, std::string_view reason) {
   if (queue_->erase(seq)) {
     ++stats_.dropped[reason];
     effects_.persist = true;

@@ -134,7 +134,7 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
     ++stats_.restored;
     const std::size_t dropped =
         queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
-    if (dropped) stats_.dropped["queue_full"] += dropped;
+    if (dropped) stats_.dropped[std::string_view("queue_full")] += dropped;
     effects_.persist = true;
   }
   expire_old(now);
@@ -217,7 +217,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   const std::size_t dropped =
       queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
   if (dropped) {
-    stats_.dropped["queue_full"] += dropped;
+    stats_.dropped[std::string_view("queue_full")] += dropped;
     // One warning per overflow episode, not one per event: a burst must not flood the console.
     if (!overflowing_) {
       log(LogLevel::warn, "queue full (" + detail::decimal(policy::max_queued_events) +

@@ -16,10 +16,12 @@ void Tracker::mark_all_due() {
   for (detail::QueuedEvent& e : queue_->events()) e.due = true;
 }
 
-void Tracker::drop_event(std::uint64_t seq, std::string_view reason) {
-  if (queue_->erase(seq)) {
-    ++stats_.dropped[reason];
-    effects_.persist = true;
+void Tracker::drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason) {
+  for (std::uint64_t seq : seqs) {
+    if (queue_->erase(seq)) {
+      ++stats_.dropped[reason];
+      effects_.persist = true;
+    }
   }
 }
 
@@ -38,7 +40,7 @@ void Tracker::expire_old(const Clock& now) {
     // One on the wire is settled by its answer.
     if (e.owner == 0 && age_ms(e, now) > policy::max_event_age_ms) old.push_back(e.seq);
   }
-  for (std::uint64_t seq : old) drop_event(seq, "expired");
+  drop_events(old, "expired");
   if (!old.empty()) {
     log(LogLevel::warn, detail::Cat() << "dropped " << old.size()
                                       << " event(s) older than 24 h that could not be delivered");
@@ -318,7 +320,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
       (outcome == policy::Outcome::split && owned.size() <= 1)) {
     const std::string reason = outcome == policy::Outcome::split ? std::string("too_large")
                                                                  : detail::Cat() << "rejected_" << status;
-    for (std::uint64_t seq : owned) drop_event(seq, reason);
+    drop_events(owned, reason);
     // Tracardi says why in `detail` (unknown source, validation failure): without it the
     // developer only sees a status code.
     const std::string detail = detail::refusal_detail(body, policy::max_logged_detail_bytes);
@@ -346,7 +348,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
     e->attempts = std::min(policy::max_attempts, e->attempts + cost);
     if (cost > 0 && e->attempts >= policy::max_attempts) exhausted.push_back(seq);
   }
-  for (std::uint64_t seq : exhausted) drop_event(seq, "max_attempts");
+  drop_events(exhausted, "max_attempts");
   if (!exhausted.empty()) {
     log(LogLevel::error, detail::Cat() << "gave up on " << exhausted.size()
                                        << " event(s) after their retry budget was used (last answer HTTP "

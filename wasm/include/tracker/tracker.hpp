@@ -136,7 +136,7 @@ class Tracker {
   void log(LogLevel level, std::string message);
   void emit_identity();
   void touch_session(const Clock& now, const Entropy& entropy);
-  void drop_event(std::uint64_t seq, std::string_view reason);
+  void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason);
   void mark_all_due();
   double age_ms(const detail::QueuedEvent& e, const Clock& now) const;
   void expire_old(const Clock& now);

@@ -1,7 +1,6 @@
 #include "retry.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 
 #include "json_text.hpp"
@@ -30,22 +29,24 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-// "Sun, 06 Nov 1994 08:49:37 GMT" -> epoch ms.
+// "Sun, 06 Nov 1994 08:49:37 GMT" -> epoch ms. Table-driven: one loop over the numeric fields
+// and one search of the month names instead of five parse calls and twelve comparisons inlined.
 std::optional<double> parse_imf_fixdate(std::string_view s) {
-  static constexpr std::array<const char*, 12> months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  // Offset and width of day, year, hour, minute, second.
+  static constexpr unsigned char fields[5][2] = {{5, 2}, {12, 4}, {17, 2}, {20, 2}, {23, 2}};
+  // A match elsewhere than at a multiple of 3 ("anF") is no month.
+  constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
   if (s.size() != 29 || s[3] != ',' || s.substr(26) != "GMT") return std::nullopt;
-  long long day, year, hh, mm, ss;
-  if (!parse_uint(s.substr(5, 2), day) || !parse_uint(s.substr(12, 4), year) ||
-      !parse_uint(s.substr(17, 2), hh) || !parse_uint(s.substr(20, 2), mm) ||
-      !parse_uint(s.substr(23, 2), ss)) {
+  long long v[5];
+  for (int i = 0; i < 5; ++i) {
+    if (!parse_uint(s.substr(fields[i][0], fields[i][1]), v[i])) return std::nullopt;
+  }
+  const long long day = v[0], year = v[1], hh = v[2], mm = v[3], ss = v[4];
+  const std::size_t at = months.find(s.substr(8, 3));
+  if (at == std::string_view::npos || at % 3 != 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) {
     return std::nullopt;
   }
-  unsigned month = 0;
-  for (unsigned i = 0; i < months.size(); ++i) {
-    if (s.substr(8, 3) == months[i]) month = i + 1;
-  }
-  if (month == 0 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  const unsigned month = static_cast<unsigned>(at / 3 + 1);
   const long long days = days_from_civil(year, month, static_cast<unsigned>(day));
   return static_cast<double>(((days * 24 + hh) * 60 + mm) * 60 + ss) * 1000.0;
 }

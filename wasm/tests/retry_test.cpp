@@ -32,6 +32,13 @@ TEST(Retry, ParsesRetryAfterSecondsAndDates) {
   EXPECT_FALSE(parse_retry_after_ms("-1", 0));
   EXPECT_FALSE(parse_retry_after_ms("soon", 0));
   EXPECT_FALSE(parse_retry_after_ms("1.5", 0));
+  // Every month name is found at its place in the table, and nothing between two names is one.
+  EXPECT_EQ(parse_retry_after_ms("Thu, 01 Jan 2026 00:00:00 GMT", 1767225600000.0 - 7000), 7000);
+  EXPECT_EQ(parse_retry_after_ms("Thu, 31 Dec 2026 00:00:00 GMT", 1798675200000.0 - 7000), 7000);
+  EXPECT_FALSE(parse_retry_after_ms("Thu, 01 anF 2026 00:00:00 GMT", 0));
+  EXPECT_FALSE(parse_retry_after_ms("Thu, 01 ecX 2026 00:00:00 GMT", 0));
+  EXPECT_FALSE(parse_retry_after_ms("Thu, 01 jan 2026 00:00:00 GMT", 0));
+  EXPECT_FALSE(parse_retry_after_ms("Thu, 01 Jan 2026 00:0x:00 GMT", 0));
 }
 
 TEST(Retry, StatusTable) {

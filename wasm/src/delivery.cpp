@@ -57,7 +57,7 @@ void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
     // No answer: the host cuts the request (no late answer can ack or fail it twice) and its
     // events are retried like after a network error.
     effects_.aborts.push_back(id);
-    const Request req = requests_[id];
+    const Request req = requests_.find(id)->second;
     fail_request(id, req, status_no_answer, "", now, entropy);
   }
 }
@@ -125,7 +125,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   req.before_load = !loaded_;
   req.seqs = std::move(seqs);
   if (transport != Transport::fetch) keepalive_bytes_ += req.bytes;
-  requests_.emplace(id, std::move(req));
+  requests_.append(id, std::move(req));  // ids only grow, but for a wrap
   ++stats_.requests;
   effects_.sends.push_back(std::move(s));
   return id;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
+#include "tracker/flat_map.hpp"
+
 namespace tracker {
 namespace detail {
 namespace {
@@ -74,6 +78,32 @@ TEST(EventQueue, NeverDropsEventsThatAreInFlight) {
   q.find(4)->owner = 7;
   EXPECT_EQ(q.push(ev("e"), 3, 1000), 0u);  // nothing left to drop but the new one: kept
   EXPECT_EQ(q.size(), 4u);
+}
+
+// requests_ appends ids from a counter: ascending, except once the 32-bit counter wraps.
+TEST(FlatMap, AppendKeepsKeysSortedAcrossAWrap) {
+  FlatMap<std::uint32_t, std::string> m;
+  m.append(0xFFFFFFFEu, "a");
+  m.append(0xFFFFFFFFu, "b");
+  m.append(0u, "c");
+  m.append(1u, "d");
+  std::string order;
+  std::uint32_t last = 0;
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) {
+      EXPECT_LT(last, k);
+    }
+    first = false;
+    last = k;
+    order += v;
+  }
+  EXPECT_EQ(order, "cdab");
+  EXPECT_EQ(m.at(0xFFFFFFFFu), "b");
+  EXPECT_EQ(m.at(1u), "d");
+  EXPECT_EQ(m.erase(0u), 1u);
+  EXPECT_EQ(m.at(0xFFFFFFFEu), "a");
+  EXPECT_EQ(m.size(), 3u);
 }
 
 }  // namespace

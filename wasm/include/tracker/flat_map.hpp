@@ -64,6 +64,14 @@ class FlatMap {
       insert_at(items_, static_cast<std::size_t>(it - items_.begin()), value_type(std::move(key), std::move(value)));
     }
   }
+  // For keys that arrive in ascending order (request ids from a counter): no search, and a shift
+  // only for a key below the last one (the counter wrapped). A present key is not looked for.
+  void append(K key, V value) {
+    items_.emplace_back(std::move(key), std::move(value));
+    for (std::size_t i = items_.size() - 1; i > 0 && items_[i].first < items_[i - 1].first; --i) {
+      std::swap(items_[i], items_[i - 1]);
+    }
+  }
   template <class Key>
   std::size_t erase(const Key& key) {
     auto it = find(key);

@@ -120,15 +120,17 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
   // A sorted id list rather than a hash set: this runs once per page and a hash table's code
   // would cost the wasm ~5 KB. Kept sorted by inserting in place (at most
   // policy::max_queued_events ids), so std::sort's code stays out of the wasm too.
+  // One search-and-insert for both loops; false when the id was known.
   std::vector<std::string> known;
-  for (const detail::QueuedEvent& e : queue_->events()) {
-    const auto at = std::lower_bound(known.begin(), known.end(), e.id);
-    insert_at(known, static_cast<std::size_t>(at - known.begin()), std::string(e.id));
-  }
+  auto add = [&known](const std::string& id) {
+    const auto at = std::lower_bound(known.begin(), known.end(), id);
+    if (at != known.end() && *at == id) return false;
+    insert_at(known, static_cast<std::size_t>(at - known.begin()), std::string(id));
+    return true;
+  };
+  for (const detail::QueuedEvent& e : queue_->events()) add(e.id);
   for (detail::QueuedEvent& e : restored.events) {
-    auto at = std::lower_bound(known.begin(), known.end(), e.id);
-    if (at != known.end() && *at == e.id) continue;
-    insert_at(known, static_cast<std::size_t>(at - known.begin()), std::string(e.id));
+    if (!add(e.id)) continue;
     e.seen_mono = now.mono_ms;
     e.age_at_seen = std::max(0.0, now.wall_ms - e.enqueued_ms);
     ++stats_.restored;

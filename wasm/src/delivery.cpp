@@ -101,6 +101,8 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
 
 std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                             bool batch, const Clock& now) {
+  // Ids wrap after 2^32 - 1 requests; 0 is skipped (an owner of 0 means pending).
+  if (next_request_id_ == 0) next_request_id_ = 1;
   const std::uint32_t id = next_request_id_++;
   for (std::uint64_t seq : seqs) {
     if (detail::QueuedEvent* e = queue_->find(seq)) {

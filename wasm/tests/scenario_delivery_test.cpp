@@ -316,3 +316,36 @@ TEST(Delivery, IdsFromTheServerAreCheckedLikeStoredIds) {
 
 }  // namespace
 }  // namespace tracker
+
+namespace tracker {
+// What a test cannot reach through the public calls in its time: 2^32 requests.
+struct TrackerTestAccess {
+  static void set_next_request_id(Tracker& t, std::uint32_t id) { t.next_request_id_ = id; }
+};
+
+namespace {
+
+// Request ids wrap after 2^32 - 1 requests. Owner 0 means "pending" to the queue, so a request
+// numbered 0 would leave its events looking unsent while they are on the wire (sent again by the
+// next batch: a copy) and its answer would acknowledge nothing.
+TEST(Delivery, RequestIdsSkipZeroWhenTheCounterWraps) {
+  testing_support::Page p;
+  p.start();
+  p.load();
+  TrackerTestAccess::set_next_request_id(p.core, 0xFFFFFFFFu);
+  p.track("a", "{}", R"({"fire":true})");
+  p.track("b", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[0].request_id, 0xFFFFFFFFu);
+  EXPECT_NE(p.sent[1].request_id, 0u);
+  EXPECT_EQ(p.core.stats().inflight_events, 2u);
+  p.flush();
+  EXPECT_EQ(p.sent.size(), 2u) << "an event of a request numbered 0 was sent again";
+  p.respond(p.sent[0], 200, testing_support::ok_body());
+  p.respond(p.sent[1], 200, testing_support::ok_body());
+  EXPECT_EQ(p.core.stats().acked, 2u);
+  EXPECT_EQ(p.core.stats().queued, 0u);
+}
+
+}  // namespace
+}  // namespace tracker

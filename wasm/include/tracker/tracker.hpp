@@ -168,7 +168,8 @@ class Tracker {
   std::vector<std::string> config_warnings_;
   std::unique_ptr<detail::EventQueue> queue_;
   FlatMap<std::uint32_t, Request> requests_;
-  std::uint32_t next_request_id_ = 1;
+  std::uint32_t next_request_id_ = 1;  // 0 is never an id: an event's owner 0 means pending
+  friend struct TrackerTestAccess;     // tests only: state no public call can reach in a test's time
   std::size_t keepalive_bytes_ = 0;
 
   bool started_ = false, loaded_ = false, hidden_ = false, leaving_ = false, online_ = true;

@@ -2,7 +2,7 @@
 """Per-function code size of a .wasm built with --profiling-funcs (names section kept).
 
 Usage: wasm-sizes.py FILE.wasm [TOP]  -> section sizes, then the TOP largest functions and a
-grouping by origin (nlohmann, libc++, libc, embind, tracker core).
+grouping by origin (binding, nlohmann, libc++, libc, embind, tracker core).
 """
 import sys
 
@@ -84,7 +84,11 @@ def main():
     groups = {}
     for idx, size in bodies:
         n = names.get(idx, f"f{idx}")
-        g = ("nlohmann" if "nlohmann" in n else "tracker core" if "tracker" in n
+        # The binding's functions (wasm/bindings/embind.cpp) carry the core inlined into them.
+        binding = "TrackerCore" in n or n.startswith("(anonymous namespace)::create(") \
+            or n.startswith("(anonymous namespace)::destroy(")
+        g = ("binding (core inlined)" if binding else "nlohmann" if "nlohmann" in n
+             else "tracker core" if "tracker" in n
              else "embind" if ("emscripten" in n or "embind" in n or "EmBind" in n) else
              "libc++" if ("std::" in n or "__2" in n) else "libc/other")
         groups[g] = groups.get(g, 0) + size

@@ -35,6 +35,9 @@ test('a page on another origin reads Retry-After and the status of a /track answ
 test('a cross-site page cannot reset the collector or inject faults (no-cors POST, CORS with the header)', async ({ page, collector }) => {
   await page.goto(playground());
   await collector.waitFor('page-view');
+  // The page must have the answer too before it is left: a request still unanswered at the page
+  // leave is re-sent on keepalive (the documented lost-answer copy), which a loaded machine hit.
+  await expect.poll(() => page.evaluate(() => window.tracker.stats()?.inflight), { timeout: 8000 }).toBe(0);
   const before = await collector.requests();
   await page.goto(`${OTHER_ORIGIN}/index.html`);
   const outcome = await page.evaluate(async (api) => {

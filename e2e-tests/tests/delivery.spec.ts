@@ -103,9 +103,14 @@ test('#4 tab closed right after track(): the next visit delivers the event with 
     await collector.waitFor('page-view');
     // From here on nothing leaves this tab: the event can only survive through storage.
     await page.route('**/track', (route) => route.abort('blockedbyclient'));
+    // The tab writes the shared queue once it is elected (Web Locks, asynchronous), and then in the
+    // task after each change: waited for, not assumed to be done by the next CDP call (a loaded
+    // machine once read no key at all here).
+    await expect.poll(() => page.evaluate(() => window.tracker.stats()?.leader), { timeout: 8000 }).toBe(true);
     await page.evaluate(() => window.tracker.track('tab-closed', { nonce: 'n-4' }));
+    await expect.poll(() => persistedQueue(page), { message: 'write-through: the queue is persisted at once', timeout: 4000 })
+      .toContain('tab-closed');
     const snapshot = await persistedQueue(page);
-    expect(snapshot, 'write-through: the queue is persisted at once').toContain('tab-closed');
     await ctx.close();
 
     ctx = await chromium.launchPersistentContext(dir, { ...launch, baseURL: API });

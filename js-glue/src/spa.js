@@ -21,6 +21,13 @@ const METHODS = ['pushState', 'replaceState'];
 
 function noop() {}
 
+// True when the options ask for page views at all (a wrong value too: spa.js warns about it). The
+// tracker loads spa.js (the extras chunk) only then; this check stays in the tracker script.
+export function pageViewsAsked(settings) {
+  const mode = settings && typeof settings === 'object' ? settings.pageViews : undefined;
+  return mode !== undefined && mode !== null && mode !== false;
+}
+
 // track(type, properties): the tracker's never-throwing track. Returns a function that removes
 // every wrapper and listener it added. Never throws (a hostile settings object included).
 export function wirePageViews(env, settings, track, startHref) {
@@ -33,7 +40,7 @@ export function wirePageViews(env, settings, track, startHref) {
 
 function wire(env, settings, track, startHref) {
   const mode = settings && typeof settings === 'object' ? settings.pageViews : undefined;
-  if (mode === undefined || mode === null || mode === false) return noop;
+  if (!pageViewsAsked(settings)) return noop;
   const con = env.console;
   if (mode !== MODE) {
     con.warn(`[Tracker] options.tracker.settings.pageViews must be "${MODE}" (or absent); ` +

@@ -10,6 +10,12 @@ export const MARK = '__wasmTracker';
 // per page, bounded over all pages like the buffer itself (oldest calls go first, counted).
 export const STUB_KEY = 'wasm-tracker:stub:v1';
 
+// The page a call was made on, as core-host.js pageOf reads it: {u: URL, t: title, r: referrer}.
+export function pageRecord(loc, doc) {
+  const d = doc || {};
+  return { u: String(loc.href), t: d.title, r: d.referrer };
+}
+
 export function persistCalls(w, calls, dropped) {
   if (!calls.length) return;
   try {
@@ -21,8 +27,7 @@ export function persistCalls(w, calls, dropped) {
     for (const call of calls) {
       try { c.push(JSON.parse(JSON.stringify([call[0], call[1]]))); } catch { dropped++; }
     }
-    const doc = w.document || {};
-    pages.push({ u: String(w.location.href), t: doc.title, r: doc.referrer, d: dropped, c });
+    pages.push({ ...pageRecord(w.location, w.document), d: dropped, c });
     let n = 0;
     for (const p of pages) n += p.c.length;
     for (let p = pages[0]; n > DEGRADED_BUFFER_LIMIT; n--) {

@@ -6,11 +6,12 @@ import { createHost } from './core-host.js';
 import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
-import { STUB_KEY, persistCalls } from './stub.js';
+import { STUB_KEY, persistCalls, pageRecord } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId } from './util.js';
 import { createExtras } from './extras-host.js';
+import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
@@ -28,10 +29,7 @@ export function startTracker(deps) {
   // carry that page's URL, title and referrer (core-host.js pageOf). The loader stub's own calls,
   // made before this script ran, get the page as it is when the core starts.
   const pageNow = () => {
-    try {
-      const d = env.document || {};
-      return { u: String(env.location.href), t: d.title, r: d.referrer };
-    } catch { return undefined; }
+    try { return pageRecord(env.location, env.document); } catch { return undefined; }
   };
   const pending = deps.pending || [];
   let host = null;
@@ -69,8 +67,8 @@ export function startTracker(deps) {
   // settings.pageViews (spa.js, in the extras chunk), asked for at once: a navigation before the
   // chunk arrives is seen when it does (the URL at this moment is the first page's).
   const t0 = deps.options && deps.options.tracker;
-  const s0 = t0 && typeof t0 === 'object' && t0.settings;
-  if (deps.lifecycle !== false && s0 && typeof s0 === 'object' && s0.pageViews != null && s0.pageViews !== false) {
+  const s0 = t0 && typeof t0 === 'object' ? t0.settings : undefined;
+  if (deps.lifecycle !== false && pageViewsAsked(s0)) {
     extras.wire('wirePageViews', s0, track, env.location ? String(env.location.href) : '');
   }
 

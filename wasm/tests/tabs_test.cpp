@@ -14,6 +14,15 @@ std::size_t events_in(const std::string& snapshot) {
   return testing_support::json::parse(snapshot)["events"].size();
 }
 
+// A loaded follower whose fire f1 failed with a 503: in backoff, f1 handed over to the leader.
+void follower_in_backoff(Page& p) {
+  p.role(Role::follower);
+  p.start();
+  p.load();
+  p.track("f1", "{}", R"({"fire":true})");
+  p.respond_last(503);
+}
+
 TEST(Tabs, FollowerSendsItsLoadBatchAndFiresAndHandsOverTheRest) {
   Page p;
   p.role(Role::follower);
@@ -81,11 +90,7 @@ TEST(Tabs, AttemptsTravelWithTheHandOver) {
 
 TEST(Tabs, HiddenFollowerHandsOverWhatWaitsForBackoff) {
   Page p;
-  p.role(Role::follower);
-  p.start();
-  p.load();
-  p.track("f1", "{}", R"({"fire":true})");
-  p.respond_last(503);  // backoff: the next fire waits
+  follower_in_backoff(p);  // the next fire waits
   p.track("f2", "{}", R"({"fire":true})");
   EXPECT_EQ(p.sent.size(), 1u);
   EXPECT_EQ(p.core.stats().queued, 1u);  // f2: still this page's first attempt
@@ -96,11 +101,7 @@ TEST(Tabs, HiddenFollowerHandsOverWhatWaitsForBackoff) {
 
 TEST(Tabs, PageLeaveHandsOverAPlainFetchThatDiesWithThePage) {
   Page p;
-  p.role(Role::follower);
-  p.start();
-  p.load();
-  p.track("f1", "{}", R"({"fire":true})");
-  p.respond_last(503);  // in backoff: the leave sends nothing
+  follower_in_backoff(p);  // the leave sends nothing
   p.advance(60000);  // backoff over
   p.track("f2", "{}", R"({"fire":true})");  // on a plain fetch
   ASSERT_EQ(p.sent.back().transport, Transport::fetch);

@@ -1,7 +1,7 @@
 // Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
 // contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
 import { wallMs, monoMs } from './env.js';
-import { createEntropy, userJson, contextJson, wellFormed, describeJsonError, staticProfileId } from './util.js';
+import { createEntropy, userJson, contextJson, wellFormed, staticProfileId } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
 import { createTabs } from './tabs.js';
@@ -412,8 +412,8 @@ export function createHost(deps) {
         props = userJson(properties);
         opts = userJson(options);
       } catch (e) {
-        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: its properties/options cannot ` +
-          `be encoded as JSON: ${describeJsonError(e)}.`);
+        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: make its properties/options ` +
+          `JSON-encodable (${e && e.message}).`);
         return false;
       }
       // A new page (SPA navigation, or a recorded call's own page) or a fire that reads
@@ -430,8 +430,7 @@ export function createHost(deps) {
       // Input that is certainly over the core's limit never crosses into wasm memory (which
       // never shrinks): a UTF-16 length over the byte limit means at least as many UTF-8 bytes.
       if (props.length + opts.length > C.MAX_EVENT_BYTES) {
-        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: the event is larger than the ` +
-          `${C.MAX_EVENT_BYTES}-byte limit.`);
+        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: larger than the ${C.MAX_EVENT_BYTES}-byte limit.`);
         return false;
       }
       records.push(JSON.stringify(t) + US + props + US + opts + US + wall() + US + mono() + US +

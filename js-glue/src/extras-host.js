@@ -11,9 +11,8 @@ export function createExtras(env, options, loadExtras) {
   let stopped = false;
   const load = () => chunk || (chunk = (loadExtras ? Promise.resolve().then(loadExtras)
     : Promise.reject(new Error('no extras loader'))).catch((e) => {
-    env.console.warn('[Tracker] The tracker extras (tracker-extras.js next to the tracker ' +
-      'script) could not be loaded; UX widgets, auto.triggers, settings.pageViews and ' +
-      'settings.trackExternalLinks are off:', e && e.message);
+    env.console.warn('[Tracker] tracker-extras.js (next to the tracker script) did not load; ' +
+      'UX widgets, auto.triggers, pageViews and trackExternalLinks are off:', e && e.message);
     throw e;
   }));
   const contextExtra = readContextSources(env, options);

@@ -54,8 +54,8 @@ export function createStorage(env, sourceId) {
         if (!warned) {
           warned = true;
           env.console.warn('[Tracker] ' + (ls ? `localStorage write failed (${e && e.name}); the last ` +
-            'saved queue is kept and the write is retried with the next change.'
-            : 'localStorage is not usable (unavailable); unsent events are kept in memory for this page only.'));
+            'saved queue is kept, the write retried on the next change.'
+            : 'localStorage unavailable; unsent events are kept for this page only.'));
         }
         return !ls;  // no storage at all: nothing to retry
       }

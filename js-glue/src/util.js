@@ -35,14 +35,6 @@ export function contextJson(value) {
     : typeof v === 'string' ? wellFormed(v) : v));
 }
 
-// Names the problem in a JSON.stringify failure in words a page author understands.
-export function describeJsonError(e) {
-  const m = String(e && e.message || e);
-  if (/bigint/i.test(m)) return 'it contains a BigInt (convert it to a Number or String)';
-  if (/circular|cyclic/i.test(m)) return 'it contains a circular reference';
-  return m;
-}
-
 // A pool of random uint32 words so the core's 4-word entropy costs one getRandomValues call per
 // 64 track() calls rather than one each.
 export function createEntropy(crypto) {

@@ -221,7 +221,7 @@ test('dist/liliput.min.js as a classic script: `const options`, currentScript, r
     assert.equal(posts[0].body.source.id, 'demo-source');
     assert.deepEqual(posts[0].body.events.map((e) => e.type), ['page-view']);
     assert.deepEqual(logs.filter((l) => l[0] !== 'log'), [
-      ['warn', '[Tracker] localStorage is not usable (unavailable); unsent events are kept in memory for this page only.'],
+      ['warn', '[Tracker] localStorage unavailable; unsent events are kept for this page only.'],
     ]);
     win.tracker.__wasmTracker.app.destroy();
   });

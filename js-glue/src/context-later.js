@@ -2,10 +2,9 @@
 // location hook, external answers not cached yet, the first GPU probe of a browser.
 import { GPU_CACHE_KEY, isObject } from './context-sources.js';
 import { probeGpu } from './gpu-probe.js';
+import { lsSet } from './env.js';
 
-function store(env, key, value) {
-  try { const ls = env.localStorage(); if (ls) ls.setItem(key, JSON.stringify(value)); } catch { /* quota */ }
-}
+const store = (env, key, value) => lsSet(env, key, JSON.stringify(value));
 
 // Starts what arrives later; refresh() hands the context to the core again.
 export function startContextSources(env, options, extra, refresh) {

@@ -12,20 +12,16 @@
 // rest (context-later.js, in the lazily loaded extras chunk) arrives later and hands the context
 // to the core again.
 import { readCookie } from './identity.js';
+import { lsGet } from './env.js';
+import { parseOr } from './util.js';
 
 export const GPU_CACHE_KEY = 'wasm-tracker:gpu';
 export const isObject = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function storedJson(env, key) {
-  try {
-    const ls = env.localStorage();
-    const text = ls && ls.getItem(key);
-    if (!text) return undefined;
-    let v = JSON.parse(text);
-    // Tracardi's tracker stored these JSON-encoded twice (storage-utils encodes a string again).
-    if (typeof v === 'string') { try { v = JSON.parse(v); } catch { /* a plain string value */ } }
-    return v;
-  } catch { return undefined; }
+  const v = parseOr(lsGet(env, key) || 'x', undefined);
+  // Tracardi's tracker stored these JSON-encoded twice (storage-utils encodes a string again).
+  return typeof v === 'string' ? parseOr(v, v) : v;
 }
 
 // The parts known at once: {device?, location?, external: {key: value}}.
@@ -43,10 +39,8 @@ export function readContextSources(env, options) {
   const loc = flags.location;
   if (isObject(loc) && !('url' in loc) && !('data' in loc)) extra.location = loc;
   else if (loc === true || isObject(loc)) {
-    try {
-      const geo = JSON.parse(readCookie(env.document, '__tr_geo') || 'null');
-      if (isObject(geo)) extra.location = geo;
-    } catch { /* not JSON */ }
+    const geo = parseOr(readCookie(env.document, '__tr_geo'));
+    if (isObject(geo)) extra.location = geo;
   }
   if (Array.isArray(t.external)) {
     for (const x of t.external) {

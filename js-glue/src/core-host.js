@@ -1,7 +1,7 @@
 // Owns one core instance and performs the I/O its effects ask for (docs/design.md "Binding
 // contract"). Holds no policy: when to send, retry, persist or drop is the core's decision.
 import { wallMs, monoMs } from './env.js';
-import { createEntropy, userJson, contextJson, wellFormed, staticProfileId } from './util.js';
+import { createEntropy, userJson, contextJson, wellFormed, staticProfileId, parseOr, noAnswer, isFire } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
 import { createTabs } from './tabs.js';
@@ -12,32 +12,18 @@ import { MAX_TIMER_MS } from './limits.js';
 
 const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
 
-// What a fire event's promise resolves with when no answer concerns it (rejected, queued for
-// later, no network): never a rejection, the page's code needs no catch.
-const noAnswer = () => ({ status: 0, ok: false, data: null });
-
 function settle(resolve, value = noAnswer()) {
   if (resolve) resolve(value);
 }
 
 // The ids of the events a send effect's body carries.
 function bodyEventIds(body) {
-  try {
-    const events = JSON.parse(body).events;
-    return Array.isArray(events) ? events.map((e) => e && e.id) : [];
-  } catch { return []; }
+  const events = (parseOr(body) || {}).events;
+  return Array.isArray(events) ? events.map((e) => e && e.id) : [];
 }
 
 // Body text as an object for the console (expandable), or as it came when it is not JSON.
-function parseOr(text) {
-  if (!text) return null;
-  try { return JSON.parse(text); } catch { return text; }
-}
-
-function parseJson(text) {
-  if (!text) return null;
-  try { return JSON.parse(text); } catch { return null; }
-}
+const forConsole = (text) => (text ? parseOr(text, text) : null);
 
 // deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
@@ -161,8 +147,8 @@ export function createHost(deps) {
 
   function applyEffects(text) {
     if (!text || text === '{}') return;
-    let fx;
-    try { fx = JSON.parse(text); } catch { return; }
+    const fx = parseOr(text);
+    if (!fx) return;
     if (fx.log) for (const l of fx.log) log(l.level, l.msg);
     if (fx.identity) {
       identity.update(fx.identity);
@@ -188,7 +174,7 @@ export function createHost(deps) {
   }
 
   function dispatch(s) {
-    if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, parseOr(s.body));
+    if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, forConsole(s.body));
     let waiting = null;
     if (awaiting.size) {
       for (const id of bodyEventIds(s.body)) {
@@ -202,7 +188,7 @@ export function createHost(deps) {
       // Even when the core died meanwhile: the page still gets this request's answer.
       if (waiting) {
         const status = r.status > 0 ? r.status : 0;  // a handed-off beacon has no answer either
-        const data = status ? parseJson(r.body) : null;
+        const data = status ? parseOr(r.body) : null;
         for (const resolve of waiting) settle(resolve, { status, ok: status >= 200 && status < 300, data });
       }
       onAnswer(s, r);
@@ -211,7 +197,7 @@ export function createHost(deps) {
 
   function onAnswer(s, r) {
     guard(() => {
-      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, parseOr(r.body));
+      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, forConsole(r.body));
       drain(false);
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
         rnd(), rnd(), rnd(), rnd()));
@@ -388,9 +374,7 @@ export function createHost(deps) {
   // track() returned nothing for queued events). Never throws, never rejects.
   // createdMs, page: the call's own time and page when it was recorded earlier (see pageOf).
   function track(type, properties, options, createdMs, page) {
-    let fire = false;
-    try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
-    if (!fire) {
+    if (!isFire(options)) {
       enqueue(type, properties, options, createdMs, null, page);
       return undefined;
     }

@@ -29,6 +29,20 @@ export function browserEnv(g = globalThis) {
   };
 }
 
+// localStorage access that never throws (storage missing, disabled, sandboxed, full): the item or
+// null; whether the write succeeded.
+export function lsGet(env, key) {
+  try { return env.localStorage().getItem(key); } catch { return null; }
+}
+
+export function lsSet(env, key, text) {
+  try { env.localStorage().setItem(key, text); return true; } catch { return false; }
+}
+
+export function lsRemove(env, key) {
+  try { env.localStorage().removeItem(key); } catch { /* best effort */ }
+}
+
 // The core's two clocks (docs/design.md "Clocks"): the wall clock for what is stored or sent
 // (timestamps, ages, the session's idle time), the page's monotonic clock for durations (backoff,
 // timers, timeouts). performance.now() stops while the device sleeps and ignores clock changes;

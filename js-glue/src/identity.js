@@ -2,6 +2,8 @@
 // cookie `tracardi-session-id` (sliding expiry) and localStorage `tracardi-profile-id` /
 // `tracardi-device-id` (JSON-encoded strings, as @analytics/storage-utils wrote them).
 import { COOKIE_REFRESH_MS } from './limits.js';
+import { lsGet, lsSet } from './env.js';
+import { parseOr } from './util.js';
 
 export const SESSION_COOKIE = 'tracardi-session-id';
 export const PROFILE_KEY = 'tracardi-profile-id';
@@ -20,17 +22,10 @@ export function readCookie(doc, name) {
 }
 
 // Stored by the old tracker as JSON ("\"<uuid>\""); accept a raw value too.
-function readStored(ls, key) {
-  if (!ls) return null;
-  let text;
-  try { text = ls.getItem(key); } catch { return null; }
-  if (text === null || text === undefined || text === '') return null;
-  try {
-    const v = JSON.parse(text);
-    return typeof v === 'string' && v ? v : null;
-  } catch {
-    return text;
-  }
+function readStored(env, key) {
+  const text = lsGet(env, key);
+  const v = text ? parseOr(text, text) : null;
+  return typeof v === 'string' && v ? v : null;
 }
 
 export function createIdentity(env) {
@@ -55,23 +50,17 @@ export function createIdentity(env) {
   }
 
   function writeStored(key, value, field) {
-    if (!value || written[field] === value) return;
-    const ls = env.localStorage();
-    if (!ls) return;
-    try {
-      ls.setItem(key, JSON.stringify(value));
-      written[field] = value;
-    } catch { /* quota: the id is resent from memory on this page and re-minted next time */ }
+    // A failed write (quota): the id is resent from memory on this page and re-minted next time.
+    if (value && written[field] !== value && lsSet(env, key, JSON.stringify(value))) written[field] = value;
   }
 
   return {
     // What the core's start() expects: ids as found, null when missing.
     read() {
-      const ls = env.localStorage();
       const found = {
         session: readCookie(env.document, SESSION_COOKIE),
-        profile: readStored(ls, PROFILE_KEY),
-        device: readStored(ls, DEVICE_KEY),
+        profile: readStored(env, PROFILE_KEY),
+        device: readStored(env, DEVICE_KEY),
       };
       written = { ...found };
       return found;

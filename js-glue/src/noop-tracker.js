@@ -1,6 +1,7 @@
 // The tracker handed out where there is no browser page: server-side rendering, Node tests and
 // scripts, workers without a DOM. Same shape as a real tracker, every call does nothing, so app
 // code that runs on both sides needs no `typeof window` checks. Reads no global until called.
+import { isFire, noAnswer } from './util.js';
 
 let noted = false;
 
@@ -17,9 +18,7 @@ export function createNoopTracker(con) {
   return {
     // Same shape as the real one: a fire event's call gets an answer, here never a server's.
     track(type, properties, options) {
-      let fire = false;
-      try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
-      return fire ? Promise.resolve({ status: 0, ok: false, data: null }) : undefined;
+      return isFire(options) ? Promise.resolve(noAnswer()) : undefined;
     },
     flush() {},
     ready: Promise.resolve(false),

@@ -3,6 +3,7 @@
 // leader takes in what other keys hold (mailboxes of followers that left, per-tab keys of the
 // build before this one) and removes them once its own copy holds their events. A failed write
 // (quota) keeps the last good copy in place and is tried again on the next persist.
+import { lsRemove } from './env.js';
 
 export function queueKey(sourceId) {
   return `wasm-tracker:v2:${sourceId}:queue`;
@@ -41,8 +42,7 @@ export function createStorage(env, sourceId) {
       return out;
     },
     release(keys) {
-      const ls = env.localStorage();
-      if (ls) for (const k of keys) if (k !== key) try { ls.removeItem(k); } catch { /* best effort */ }
+      for (const k of keys) if (k !== key) lsRemove(env, k);
     },
     // false when the write failed: the previous copy stays, the caller tries again later.
     write(text) {

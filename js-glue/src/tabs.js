@@ -9,6 +9,8 @@
 // its `storage` event or on election.
 import { LEASE_MS, LEASE_RENEW_MS, HANDOVER_RESEND_MS } from './limits.js';
 import { mailboxPrefix } from './storage.js';
+import { lsGet, lsSet, lsRemove } from './env.js';
+import { parseOr } from './util.js';
 
 export function tabId(env) {
   const words = new Uint32Array(2);
@@ -55,14 +57,12 @@ export function createTabs(env, base, on) {
     resend = env.setTimeout(repost, HANDOVER_RESEND_MS);
   }
 
-  function toMailbox(k, text) {
-    try { env.localStorage().setItem(mailbox + tab + ':' + k, text); return true; } catch { return false; }
-  }
+  const toMailbox = (k, text) => lsSet(env, mailbox + tab + ':' + k, text);
 
   // The leader takes in a hand-over once: over the channel, or from a mailbox key.
   function take(key, text) {
     if (!adopted.has(key.slice(mailbox.length))) on.handover(text);
-    try { env.localStorage().removeItem(key); } catch { /* best effort */ }
+    lsRemove(env, key);
   }
 
   if (channel) {
@@ -88,14 +88,10 @@ export function createTabs(env, base, on) {
   function lease() {
     timer = null;
     if (stopped) return;
-    const ls = env.localStorage();
     const now = Date.now();
-    let cur = null;
-    try { cur = JSON.parse(ls.getItem(leaseKey)); } catch { /* unreadable: treat as free */ }
+    const cur = parseOr(lsGet(env, leaseKey));  // unreadable: treated as free
     const mine = !!cur && cur.tab === tab;
-    if (mine || !cur || !(cur.until > now)) {
-      try { ls.setItem(leaseKey, JSON.stringify({ tab, until: now + LEASE_MS })); } catch { /* full */ }
-    }
+    if (mine || !cur || !(cur.until > now)) lsSet(env, leaseKey, JSON.stringify({ tab, until: now + LEASE_MS }));
     // Leads only once a renewal finds its own earlier write still there: two tabs taking an
     // expired lease at once both write, and only the last write survives to be read back.
     become(mine && cur.until > now);
@@ -135,7 +131,7 @@ export function createTabs(env, base, on) {
       for (const [k, text] of pending) if (toMailbox(k, text)) pending.delete(k);
       if (leader && timer !== null) {
         // A lease leader gives the lease up so the next tab need not wait for it to expire.
-        try { env.localStorage().removeItem(leaseKey); } catch { /* best effort */ }
+        lsRemove(env, leaseKey);
       }
     },
     show() { leaving = false; },

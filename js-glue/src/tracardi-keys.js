@@ -3,13 +3,11 @@
 // answer `__tr_pid` (localStorage, JSON-encoded, and a session cookie), on later pages `__tr_id`
 // (the latest profile id the server answered). tracardi-profile-id itself is identity.js's.
 import { PROFILE_KEY } from './identity.js';
+import { lsGet, lsSet } from './env.js';
 
 export function hadStoredProfile(env) {
-  try {
-    const ls = env.localStorage();
-    const v = ls && ls.getItem(PROFILE_KEY);
-    return !!v && v !== '""' && v !== 'null';
-  } catch { return false; }
+  const v = lsGet(env, PROFILE_KEY);
+  return !!v && v !== '""' && v !== 'null';
 }
 
 // context: the first batch answer (or null); hadProfile: a profile id was stored at start.
@@ -17,7 +15,7 @@ export function writeTracardiKeys(env, context, hadProfile) {
   const id = context && context.profile && context.profile.id;
   if (typeof id !== 'string' || !id) return;
   const key = hadProfile ? '__tr_id' : '__tr_pid';
-  try { const ls = env.localStorage(); if (ls) ls.setItem(key, JSON.stringify(id)); } catch { /* quota */ }
+  lsSet(env, key, JSON.stringify(id));
   try {
     const secure = env.location && env.location.protocol === 'https:' ? '; Secure' : '';
     // A session cookie, as Tracardi's tracker wrote it (ttl 0), with path=/ and SameSite=Lax.

@@ -9,14 +9,14 @@ import { createDegraded } from './degraded.js';
 import { STUB_KEY, persistCalls, pageRecord } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
-import { staticProfileId } from './util.js';
+import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
+import { lsGet, lsRemove } from './env.js';
 import { createExtras } from './extras-host.js';
 import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>}
-const noAnswer = () => ({ status: 0, ok: false, data: null });
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
 function settlePending(entry) {
@@ -44,8 +44,7 @@ export function startTracker(deps) {
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
   function track(type, properties, options) {
-    let fire = false;
-    try { fire = !!(options && typeof options === 'object' && options.fire === true); } catch { /* hostile getter */ }
+    const fire = isFire(options);
     try {
       if (host) return host.track(type, properties, options);
       let resolve = null;
@@ -113,15 +112,12 @@ export function startTracker(deps) {
     });
     host.start();
     // A previous page's calls its stub kept (that visitor left before the core ran) come first.
-    try {
-      const ls = env.localStorage();
-      const kept = ls && ls.getItem(STUB_KEY);
-      if (kept) {
-        const pages = JSON.parse(kept);
-        if (Array.isArray(pages)) host.replay(pages);
-        ls.removeItem(STUB_KEY);  // the core holds them now (persisted or handed over)
-      }
-    } catch { /* unreadable: nothing to replay */ }
+    const kept = lsGet(env, STUB_KEY);
+    if (kept) {
+      const pages = parseOr(kept);
+      if (Array.isArray(pages)) host.replay(pages);
+      lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
+    }
     host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
     extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.

@@ -35,6 +35,20 @@ export function contextJson(value) {
     : typeof v === 'string' ? wellFormed(v) : v));
 }
 
+// JSON.parse answering `otherwise` instead of throwing.
+export function parseOr(text, otherwise = null) {
+  try { return JSON.parse(text); } catch { return otherwise; }
+}
+
+// What a fire event's promise resolves with when no answer concerns it (rejected, queued for
+// later, no network, no core): never a rejection, the page's code needs no catch.
+export const noAnswer = () => ({ status: 0, ok: false, data: null });
+
+// options.fire === true (a hostile getter counts as false): such a call returns a Promise.
+export function isFire(options) {
+  try { return !!(options && typeof options === 'object' && options.fire === true); } catch { return false; }
+}
+
 // A pool of random uint32 words so the core's 4-word entropy costs one getRandomValues call per
 // 64 track() calls rather than one each.
 export function createEntropy(crypto) {

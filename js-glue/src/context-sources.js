@@ -24,7 +24,8 @@ function storedJson(env, key) {
   return typeof v === 'string' ? parseOr(v, v) : v;
 }
 
-// The parts known at once: {device?, location?, external: {key: value}}.
+// The parts known at once: {device?, location?, external: {key: value}, later?}; `later` when
+// something must still be fetched, called or probed (the extras chunk does it).
 export function readContextSources(env, options) {
   const t = (options && options.tracker) || {};
   const flags = isObject(t.context) ? t.context : {};
@@ -35,30 +36,22 @@ export function readContextSources(env, options) {
     const gpu = storedJson(env, GPU_CACHE_KEY);
     if (isObject(gpu)) extra.device = { gpu };
     else if (gpu === 'none') extra.noGpu = true;  // probed before: no WebGL here
+    else if (typeof (env.window || {}).WebGLRenderingContext === 'function') extra.later = true;
   }
   const loc = flags.location;
   if (isObject(loc) && !('url' in loc) && !('data' in loc)) extra.location = loc;
   else if (loc === true || isObject(loc)) {
+    extra.later = true;  // the chunk warns: no geolocation service is called
     const geo = parseOr(readCookie(env.document, '__tr_geo'));
     if (isObject(geo)) extra.location = geo;
-  }
+  } else if (typeof loc === 'function') extra.later = true;
   if (Array.isArray(t.external)) {
     for (const x of t.external) {
       if (!isObject(x) || typeof x.key !== 'string' || typeof x.storage !== 'string') continue;
       const v = storedJson(env, x.storage);
       if (v !== undefined && v !== null) extra.external[x.key] = v;
+      else extra.later = true;
     }
   }
   return extra;
-}
-
-// True when something must still be fetched, called or probed (the extras chunk does it).
-export function needsLater(env, options, extra) {
-  const t = (options && options.tracker) || {};
-  const flags = isObject(t.context) ? t.context : {};
-  const loc = flags.location;
-  const w = env.window || {};
-  return loc === true || typeof loc === 'function' || (isObject(loc) && ('url' in loc || 'data' in loc)) ||
-    (Array.isArray(t.external) && t.external.some((x) => isObject(x) && !(x.key in extra.external))) ||
-    (!extra.device && !extra.noGpu && flags.gpu !== false && typeof w.WebGLRenderingContext === 'function');
 }

@@ -1,7 +1,7 @@
 // Loads the extras chunk (entries/extras.js: UX widgets, auto.triggers, the GPU probe, SPA page
 // views, external link decoration) once, the first time a page needs it, and runs what needs it. loadExtras() -> Promise of the chunk: an
 // import() of dist/tracker-extras.js next to the tracker script, or the npm entry's own import().
-import { readContextSources, needsLater } from './context-sources.js';
+import { readContextSources } from './context-sources.js';
 
 export function createExtras(env, options, loadExtras) {
   const t = (options && options.tracker) || {};
@@ -33,7 +33,7 @@ export function createExtras(env, options, loadExtras) {
     },
     // After the core started: late context parts, and auto.triggers once the DOM is parsed.
     start(refresh, track) {
-      if (needsLater(env, options, contextExtra)) {
+      if (contextExtra.later) {
         load().then((m) => { if (!stopped) m.startContextSources(env, options, contextExtra, refresh); })
           .catch(() => { /* warned once */ });
       }

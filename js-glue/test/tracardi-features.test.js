@@ -161,6 +161,8 @@ test('context parts: device from Tracardi loader or the GPU cache, location from
   f.document.jar.set('__tr_geo', encodeURIComponent('{"city":"Berlin"}'));
   extra = readContextSources(f.env, { tracker: lookup });
   assert.deepEqual(buildContext(f.env, lookup, extra).location, { city: 'Berlin' });
+  assert.equal(extra.later, true, 'the extras chunk warns about location: true');
+  assert.equal(readContextSources(f.env, { tracker: here2 }).later, undefined, 'nothing left to fetch or probe');
   startContextSources(f.env, { tracker: lookup }, extra, () => {});
   assert.equal(f.fetchCalls.length, 0, 'no geolocation service is called');
   assert.match(f.logs.warn[0][0], /never calls a geolocation service/);
@@ -182,6 +184,7 @@ test('external: a cached answer at once, else one fetch of the site URL, cached,
   f.storage.setItem('other-cache', JSON.stringify({ k: 1 }));
   const extra = readContextSources(f.env, opts);
   assert.deepEqual(extra.external, { other: { k: 1 } });
+  assert.equal(extra.later, true, 'two answers are not cached yet');
   let refreshed = 0;
   startContextSources(f.env, opts, extra, () => { refreshed++; });
   await until(() => refreshed === 2);

@@ -9,6 +9,15 @@ export const SESSION_COOKIE = 'tracardi-session-id';
 export const PROFILE_KEY = 'tracardi-profile-id';
 export const DEVICE_KEY = 'tracardi-device-id';
 
+// A first-party cookie as Tracardi's tracker wrote it: path=/, SameSite=Lax, Secure on https.
+// attrs: its lifetime ("max-age=...; expires=...; "), none for a session cookie.
+export function writeCookie(env, name, value, attrs = '') {
+  try {
+    env.document.cookie = `${name}=${encodeURIComponent(value)}; ${attrs}path=/; SameSite=Lax` +
+      (env.location && env.location.protocol === 'https:' ? '; Secure' : '');
+  } catch { /* cookies blocked */ }
+}
+
 export function readCookie(doc, name) {
   let all = '';
   try { all = (doc && doc.cookie) || ''; } catch { return null; }  // sandboxed documents throw
@@ -34,16 +43,12 @@ export function createIdentity(env) {
   let cookieWrittenAt = -Infinity;
   let activity = false;   // a track() happened since the last cookie write
 
-  function writeCookie(now) {
-    const doc = env.document;
-    if (!doc || !current || !current.session) return;
+  function refreshCookie(now) {
+    if (!env.document || !current || !current.session) return;
     const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
-    const secure = env.location && env.location.protocol === 'https:' ? '; Secure' : '';
-    const expires = new Date(Date.now() + ttl * 1000).toUTCString();
-    try {
-      doc.cookie = `${SESSION_COOKIE}=${encodeURIComponent(current.session)}; max-age=${ttl}; ` +
-        `expires=${expires}; path=/; SameSite=Lax${secure}`;
-    } catch { /* cookies blocked: the session lives in the core for this page */ }
+    // Blocked cookies: the session lives in the core for this page.
+    writeCookie(env, SESSION_COOKIE, current.session,
+      `max-age=${ttl}; expires=${new Date(Date.now() + ttl * 1000).toUTCString()}; `);
     written.session = current.session;
     cookieWrittenAt = now;
     activity = false;
@@ -76,7 +81,7 @@ export function createIdentity(env) {
       if (!current) return;
       if (current.session !== written.session
         || ((activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS)) {
-        writeCookie(now);
+        refreshCookie(now);
       }
       writeStored(PROFILE_KEY, current.profile, 'profile');
       writeStored(DEVICE_KEY, current.device, 'device');

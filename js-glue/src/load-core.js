@@ -5,6 +5,7 @@
 // When the WebAssembly core cannot run, the same C++ core compiled to JavaScript (wasm2js,
 // wasm/bindings/fallback-core.cmake) is loaded instead: fetched only on that path, with the same
 // factory contract, so every delivery rule still comes from the one core.
+import { resolveNear } from './util.js';
 
 // The fallback core's file, next to the .wasm (the script path serves both from one folder).
 // A .js name, not .mjs: servers without an .mjs MIME type would serve it as
@@ -55,10 +56,6 @@ export function withFallback(factory, fallback) {
   return f;
 }
 
-// The glue asks where its (here unused) binary would be while it starts; npm's chunk name is no URL.
-function resolveNear(file, base) {
-  try { return new URL(file, base).href; } catch { return file; }
-}
 
 function fallbackUrl(fallback, wasmUrl) {
   return fallback.url ? String(fallback.url) : resolveNear(FALLBACK_FILE, String(wasmUrl));

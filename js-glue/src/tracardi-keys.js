@@ -2,7 +2,7 @@
 // scripts of a site (and Tracardi's own signal.min.js era tooling) may read: on a browser's first
 // answer `__tr_pid` (localStorage, JSON-encoded, and a session cookie), on later pages `__tr_id`
 // (the latest profile id the server answered). tracardi-profile-id itself is identity.js's.
-import { PROFILE_KEY } from './identity.js';
+import { PROFILE_KEY, writeCookie } from './identity.js';
 import { lsGet, lsSet } from './env.js';
 
 export function hadStoredProfile(env) {
@@ -16,9 +16,5 @@ export function writeTracardiKeys(env, context, hadProfile) {
   if (typeof id !== 'string' || !id) return;
   const key = hadProfile ? '__tr_id' : '__tr_pid';
   lsSet(env, key, JSON.stringify(id));
-  try {
-    const secure = env.location && env.location.protocol === 'https:' ? '; Secure' : '';
-    // A session cookie, as Tracardi's tracker wrote it (ttl 0), with path=/ and SameSite=Lax.
-    env.document.cookie = `${key}=${encodeURIComponent(id)}; path=/; SameSite=Lax${secure}`;
-  } catch { /* cookies blocked */ }
+  writeCookie(env, key, id);  // a session cookie, as Tracardi's tracker wrote it (ttl 0)
 }

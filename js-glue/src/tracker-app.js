@@ -38,6 +38,7 @@ export function startTracker(deps) {
   let unwire = null;
   let destroyed = false;
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
+  const dropPending = () => pending.splice(0).forEach(settlePending);
   // The extras chunk: loaded only when something below or a response needs it.
   const extras = createExtras(env, deps.options, deps.loadExtras);
 
@@ -96,7 +97,7 @@ export function startTracker(deps) {
     const core = configure(M);
     if (!core) {
       disabled = true;
-      pending.splice(0, pending.length).forEach(settlePending);
+      dropPending();
       extras.stop();
       return false;
     }
@@ -121,7 +122,7 @@ export function startTracker(deps) {
     host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
     extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
-    const calls = pending.splice(0, pending.length);
+    const calls = pending.splice(0);
     for (const [args, ts, resolve, page] of calls) {
       const answer = host.track(args[0], args[1], args[2], ts, page);
       if (typeof resolve === 'function') {
@@ -148,7 +149,7 @@ export function startTracker(deps) {
     return !host.degraded;
   }).catch((e) => {
     if (destroyed) return false;
-    const calls = pending.splice(0, pending.length);
+    const calls = pending.splice(0);
     calls.forEach(settlePending);
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
       `(${errorText(e)})`, calls);
@@ -169,7 +170,7 @@ export function startTracker(deps) {
     destroy() {
       if (destroyed) return;
       destroyed = true;
-      pending.splice(0, pending.length).forEach(settlePending);
+      dropPending();
       if (unwire) unwire();
       extras.stop();
       if (host) host.destroy();

@@ -6,6 +6,7 @@ import { installStub, MARK } from './stub.js';
 import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_FILE, EXTRAS_FILE } from './page-options.js';
 import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
+import { resolveNear } from './util.js';
 
 
 // Sites that kept Tracardi's own pasted loader: it waits for this script's load event, checks
@@ -40,8 +41,7 @@ export function boot(deps) {
     mark.state = 'booting';
     tracardiLoaderShim(w, tracker);
     const base = scriptSrc || (doc && doc.baseURI) || (env.location && env.location.href) || '';
-    let wasmUrl;
-    try { wasmUrl = new URL(WASM_FILE, base).href; } catch { wasmUrl = WASM_FILE; }
+    const wasmUrl = resolveNear(WASM_FILE, base);
     // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
     const extrasUrl = wasmUrl.replace(/[^/]*$/, EXTRAS_FILE);
 

@@ -35,6 +35,11 @@ export function contextJson(value) {
     : typeof v === 'string' ? wellFormed(v) : v));
 }
 
+// file's URL next to base; the file name itself when base is no URL (an npm chunk name).
+export function resolveNear(file, base) {
+  try { return new URL(file, base).href; } catch { return file; }
+}
+
 // JSON.parse answering `otherwise` instead of throwing.
 export function parseOr(text, otherwise = null) {
   try { return JSON.parse(text); } catch { return otherwise; }

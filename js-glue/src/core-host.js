@@ -10,8 +10,6 @@ import { createDegraded } from './degraded.js';
 import { persistCalls } from './stub.js';
 import { MAX_TIMER_MS } from './limits.js';
 
-const LOG_LEVELS = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' };
-
 function settle(resolve, value = noAnswer()) {
   if (resolve) resolve(value);
 }
@@ -75,12 +73,12 @@ export function createHost(deps) {
   const mono = () => monoMs(env);
 
   function log(level, msg) {
-    const fn = con[LOG_LEVELS[level] || 'log'] || con.log;
+    const fn = (/^(debug|info|warn|error)$/.test(level) && con[level]) || con.log;
     fn.call(con, '[Tracker] ' + msg);
   }
 
-  // This tab owns delivery and the shared queue (alone, it leads itself).
-  const isLeader = () => (tabs ? tabs.leader : true);
+  // The core's calls that come with effects see the track() calls made before them first.
+  const drained = (fn) => guard(() => { drain(false); fn(); });
 
   // The session cookie as it is now: another tab may have rotated or kept it (Tracardi's tracker
   // re-reads it for every event). The core decides whether to adopt it.
@@ -92,8 +90,7 @@ export function createHost(deps) {
   // This tab was elected (or lost the lease): a new leader takes in every stored queue of the
   // source, writes the one copy, then removes the keys it consumed.
   function onRole(lead) {
-    guard(() => {
-      drain(false);
+    drained(() => {
       // Read before anything of ours is written: the shared key holds the last leader's queue.
       const stored = lead ? storage.readAll() : [];
       apply(core.setRole(lead, wall(), mono()));
@@ -107,8 +104,7 @@ export function createHost(deps) {
 
   // Another tab's hand-over: taken in and persisted before the leader confirms it.
   function adopt(text) {
-    guard(() => {
-      drain(false);
+    drained(() => {
       apply(core.restore(text, wall(), mono()));
       snapshotDirty = true;
       persistNow(false);
@@ -120,8 +116,7 @@ export function createHost(deps) {
     if (fallback) return;
     settleAll();
     fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`, unsent.splice(0));
-    if (wakeTimer !== null) env.clearTimeout(wakeTimer);
-    wakeTimer = null;
+    setWake();
   }
 
   function guard(fn) {
@@ -129,20 +124,21 @@ export function createHost(deps) {
     try { fn(); } catch (e) { crash(e); }
   }
 
-  function settleAll() {
+  function settleAwaiting() {
     for (const resolve of awaiting.values()) settle(resolve);
     awaiting.clear();
-    const waits = answers;
-    answers = [];
-    for (const w of waits) settle(w);
+  }
+
+  function settleAll() {
+    settleAwaiting();
+    answers.splice(0).forEach((w) => settle(w));
   }
 
   // Every core call that returns effects hands over all of them: a fire event the core sent is in
   // this batch of effects or was not sent now.
   function apply(text) {
     applyEffects(text);
-    for (const resolve of awaiting.values()) settle(resolve);
-    awaiting.clear();
+    settleAwaiting();
   }
 
   function applyEffects(text) {
@@ -196,9 +192,8 @@ export function createHost(deps) {
   }
 
   function onAnswer(s, r) {
-    guard(() => {
-      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, forConsole(r.body));
-      drain(false);
+    if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, forConsole(r.body));
+    drained(() => {
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
         rnd(), rnd(), rnd(), rnd()));
     });
@@ -215,12 +210,7 @@ export function createHost(deps) {
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - mono())));
     wakeTimer = env.setTimeout(() => {
       wakeTimer = null;
-      guard(() => {
-        drain(false);
-        syncPayloadOptions();
-        observeSession();
-        apply(core.onWake(wall(), mono(), rnd(), rnd(), rnd(), rnd()));
-      });
+      lifecycle('onWake');
     }, delay);
   }
 
@@ -286,12 +276,15 @@ export function createHost(deps) {
     core.setPageContext(ctx ? contextJson(ctx) : '');
   }
 
+  const setContext = () => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)));
+
+  // A fact about the page, or a wake-up (which takes entropy after the clocks).
   function lifecycle(method, arg) {
-    guard(() => {
-      drain(false);
+    drained(() => {
       syncPayloadOptions();
       observeSession();
-      apply(arg === undefined ? core[method](wall(), mono()) : core[method](arg, wall(), mono()));
+      apply(method === 'onWake' ? core.onWake(wall(), mono(), rnd(), rnd(), rnd(), rnd())
+        : arg === undefined ? core[method](wall(), mono()) : core[method](arg, wall(), mono()));
     });
   }
 
@@ -438,7 +431,7 @@ export function createHost(deps) {
   return {
     start() {
       guard(() => {
-        core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)));
+        setContext();
         syncPageContext();
         syncPayloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
@@ -456,7 +449,9 @@ export function createHost(deps) {
     track,
     // Calls a page made before its core ran, kept by its stub ({u, t, r, d, c} of stub.js): each
     // keeps its time and its page (URL, title, referrer); later calls get this page's context.
-    replay(pages) {
+    // dropped: calls the stubs and the loading tracker dropped past their bound.
+    replay(pages, dropped) {
+      stubDropped += dropped;
       guard(() => {
         for (const p of pages) {
           stubDropped += +p.d || 0;
@@ -468,16 +463,15 @@ export function createHost(deps) {
         drain(false);
       });
     },
-    noteStubDrops(n) { stubDropped += n; },
     flush() { lifecycle('flush'); },
     // Page context again once the load event is over (its timing end is set after its handlers,
     // analytics cookies are there): events from then on carry complete navigation timing.
     onLoad() {
       lifecycle('onLoad');
-      env.setTimeout(() => guard(() => { drain(false); syncPageContext(); }), 0);
+      env.setTimeout(() => drained(syncPageContext), 0);
     },
     // A context part arrived later (context-sources.js): bodies built from now on carry it.
-    refreshContext() { guard(() => core.setContext(contextJson(buildContext(env, trackerOptions, deps.contextExtra)))); },
+    refreshContext() { guard(setContext); },
     onVisible() {
       hidden = false;
       if (tabs) tabs.show();
@@ -496,27 +490,25 @@ export function createHost(deps) {
       leaving('onPageLeave');
     },
     stats() {
-      guard(() => drain(false));
+      drained(() => {});
       try {
         if (fallback) return null;
         const st = JSON.parse(core.stats());
-        st.leader = isLeader();
+        st.leader = tabs ? tabs.leader : true;  // alone, a tab leads itself
         if (stubReplayed || stubDropped) Object.assign(st, { stubReplayed, stubDropped });
         return st;
       } catch { return null; }
     },
     get identity() { return identity.current; },
     get degraded() { return fallback; },
-    get leader() { return isLeader(); },
     destroy() {
       if (destroyed) return;
-      guard(() => drain(false));
+      drained(() => {});
       settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
       destroyed = true;
       if (tabs) tabs.destroy();
-      if (wakeTimer !== null) env.clearTimeout(wakeTimer);
-      wakeTimer = null;
+      setWake();
       try { core.delete(); } catch { /* already gone */ }
     },
   };

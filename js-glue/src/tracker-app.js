@@ -114,12 +114,9 @@ export function startTracker(deps) {
     host.start();
     // A previous page's calls its stub kept (that visitor left before the core ran) come first.
     const kept = lsGet(env, STUB_KEY);
-    if (kept) {
-      const pages = parseOr(kept);
-      if (Array.isArray(pages)) host.replay(pages);
-      lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
-    }
-    host.noteStubDrops(droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
+    const pages = parseOr(kept);
+    host.replay(Array.isArray(pages) ? pages : [], droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
+    if (kept) lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
     extras.start(() => host && host.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);

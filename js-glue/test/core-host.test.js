@@ -162,6 +162,7 @@ test('one wake timer: rescheduled, cancelled, fires onWake', (t) => {
   assert.equal(core.named('onWake').length, 0);
   t.mock.timers.tick(1);
   assert.equal(core.named('onWake').length, 1);
+  assert.equal(core.named('onWake')[0].length, 7);  // name + wall, mono, r0..r3
   t.mock.timers.tick(10000);
   assert.equal(core.named('onWake').length, 1, 'the replaced 5 s timer never fires');
   core.extra = { wake: 1000 + 3000 };

@@ -34,10 +34,10 @@ export function createTracker(options, hooks = {}) {
   });
   return {
     // A fire event's call returns a Promise of its answer; others return undefined.
-    track(type, properties, opts) { return app.track(type, properties, opts); },
-    flush() { app.flush(); },
+    track: app.track,
+    flush: app.flush,
     ready: app.ready,
-    stats() { return app.host ? app.host.stats() : null; },
-    destroy() { app.destroy(); },
+    stats: app.stats,
+    destroy: app.destroy,
   };
 }

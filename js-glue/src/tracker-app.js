@@ -161,6 +161,7 @@ export function startTracker(deps) {
   return {
     track,
     flush() { try { if (host) host.flush(); } catch { /* never throws */ } },
+    stats: () => (host ? host.stats() : null),
     ready,
     get host() { return host; },
     get degraded() { return degraded || (host && host.degraded) || null; },

@@ -45,18 +45,20 @@ export function boot(deps) {
     // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
     const extrasUrl = wasmUrl.replace(/[^/]*$/, EXTRAS_FILE);
 
+    const disable = () => {
+      mark.state = 'disabled';
+      tracker.track = function track() {};
+    };
     const go = () => {
       const options = readPageOptions(w);
       if (!options || typeof options !== 'object') {
-        mark.state = 'disabled';
+        disable();
         con.error('[Tracker] No global `options` ({tracker: {url, source}}) found; tracker disabled.');
-        tracker.track = function track() {};
         return;
       }
       if (doNotTrack(options, env.navigator)) {
-        mark.state = 'disabled';
+        disable();
         con.log(DNT_MESSAGE);
-        tracker.track = function track() {};
         mark.queue.length = 0;
         return;
       }
@@ -99,12 +101,12 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
   });
   helpers = createHelpers(env, app.track);
   tracker.plugins = { tracardi: helpers };  // where Tracardi's tracker kept its helpers
-  tracker.track = function track(type, properties, opts) { return app.track(type, properties, opts); };
-  tracker.flush = function flush() { app.flush(); };
+  tracker.track = app.track;
+  tracker.flush = app.flush;
   tracker.helpers = helpers;
   // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).
   tracker.ready = app.ready;
-  tracker.stats = function stats() { return app.host ? app.host.stats() : null; };
+  tracker.stats = app.stats;
   mark.app = app;
   app.ready.then((ok) => {
     mark.state = ok ? 'running' : 'degraded';

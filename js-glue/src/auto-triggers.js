@@ -12,7 +12,7 @@ const isObject = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
 
 function selectedText(w) {
   try {
-    const s = w && typeof w.getSelection === 'function' ? w.getSelection() : null;
+    const s = typeof w?.getSelection === 'function' ? w.getSelection() : null;
     return s ? String(s.toString()) : '';
   } catch { return ''; }
 }
@@ -41,7 +41,7 @@ export function wireAutoTriggers(env, triggers, track) {
     const els = tagged.filter((el) => el.getAttribute('data-tracardi-tag') === t.tag);
     if (t.trigger === 'onVisible') {
       if (!observer) {
-        const IO = w && w.IntersectionObserver;
+        const IO = w?.IntersectionObserver;
         if (typeof IO !== 'function') continue;
         observer = new IO((entries) => {
           for (const entry of entries) {

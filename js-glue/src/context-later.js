@@ -8,7 +8,7 @@ const store = (env, key, value) => lsSet(env, key, JSON.stringify(value));
 
 // Starts what arrives later; refresh() hands the context to the core again.
 export function startContextSources(env, options, extra, refresh) {
-  const t = (options && options.tracker) || {};
+  const t = options?.tracker || {};
   const flags = isObject(t.context) ? t.context : {};
   const con = env.console;
   const loc = flags.location;
@@ -35,7 +35,7 @@ export function startContextSources(env, options, extra, refresh) {
         store(env, x.storage, data);
         extra.external[x.key] = data;
         refresh();
-      }).catch((e) => con.warn(`[Tracker] options.tracker.external ${x.url} failed:`, e && e.message));
+      }).catch((e) => con.warn(`[Tracker] options.tracker.external ${x.url} failed:`, e?.message));
     }
   }
   const w = env.window || {};

@@ -27,10 +27,10 @@ function storedJson(env, key) {
 // The parts known at once: {device?, location?, external: {key: value}, later?}; `later` when
 // something must still be fetched, called or probed (the extras chunk does it).
 export function readContextSources(env, options) {
-  const t = (options && options.tracker) || {};
+  const t = options?.tracker || {};
   const flags = isObject(t.context) ? t.context : {};
   const extra = { external: {} };
-  if (isObject(options && options.context)) {
+  if (isObject(options?.context)) {
     extra.device = options.context;  // Tracardi's loader: {gpu}
   } else if (flags.gpu !== false) {
     const gpu = storedJson(env, GPU_CACHE_KEY);

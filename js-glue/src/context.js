@@ -23,7 +23,7 @@ function searchParams(loc) {
 
 // extra: the parts context-sources.js gathers ({device, location, external}).
 export function buildContext(env, trackerOptions, extra) {
-  const flags = trackerOptions && trackerOptions.context;
+  const flags = trackerOptions?.context;
   const w = env.window || {};
   const nav = env.navigator || {};
   const ctx = {};
@@ -32,7 +32,7 @@ export function buildContext(env, trackerOptions, extra) {
   // (14-55 ms measured in Chromium 156), which would delay the tracker's start by as much.
   const T = env.Temporal;
   try {
-    tz = T && T.Now && typeof T.Now.timeZoneId === 'function' ? T.Now.timeZoneId()
+    tz = typeof T?.Now?.timeZoneId === 'function' ? T.Now.timeZoneId()
       : Intl.DateTimeFormat().resolvedOptions().timeZone;
   } catch { tz = undefined; }
   ctx.time = { local: new Date().toISOString(), tz };
@@ -56,7 +56,7 @@ export function buildContext(env, trackerOptions, extra) {
       local: {
         width: s.width, height: s.height, innerWidth: w.innerWidth, innerHeight: w.innerHeight,
         availWidth: s.availWidth, availHeight: s.availHeight, colorDepth: s.colorDepth,
-        pixelDepth: s.pixelDepth, orientation: s.orientation && s.orientation.type,
+        pixelDepth: s.pixelDepth, orientation: s.orientation?.type,
       },
     };
   }
@@ -84,7 +84,7 @@ export function buildContext(env, trackerOptions, extra) {
   if (ga) ctx.ids = { ga };
   if (extra) {
     if (extra.device) ctx.device = extra.device;
-    if (extra.location && flags && flags.location) ctx.location = extra.location;
+    if (extra.location && flags?.location) ctx.location = extra.location;
     // As in Tracardi's tracker, each external answer under its own key; never over ours.
     for (const k of Object.keys(extra.external || {})) if (!(k in ctx)) ctx[k] = extra.external[k];
   }
@@ -95,7 +95,7 @@ function referer(doc, loc) {
   let host = null;
   let query = null;
   try {
-    if (doc && doc.referrer) {
+    if (doc?.referrer) {
       const r = new URL(doc.referrer);
       if (!loc || r.host !== loc.host) {
         host = r.host;
@@ -125,12 +125,12 @@ function navigationTiming(env) {
 // Tracardi's tracker put it on every event) and `performance` when asked for; null when empty
 // (the core then uses {}).
 export function buildPageContext(env, trackerOptions) {
-  const flags = trackerOptions && trackerOptions.context;
+  const flags = trackerOptions?.context;
   const ctx = {};
   if (on(flags, 'page')) {
     const loc = env.location || {};
     const doc = env.document || {};
-    const hist = (env.window && env.window.history) || {};
+    const hist = env.window?.history || {};
     ctx.page = {
       url: loc.href, path: loc.pathname, hash: loc.hash, title: doc.title,
       referer: referer(doc, loc), history: { length: hist.length },
@@ -138,7 +138,7 @@ export function buildPageContext(env, trackerOptions) {
   }
   const ga = readCookie(env.document, '_ga');
   if (ga) ctx.ga = ga;
-  if (flags && flags.performance === true) {
+  if (flags?.performance === true) {
     const perf = navigationTiming(env);
     if (perf) ctx.performance = perf;
   }

@@ -11,13 +11,13 @@ import { persistCalls } from './stub.js';
 import { MAX_TIMER_MS } from './limits.js';
 
 function settle(resolve, value = noAnswer()) {
-  if (resolve) resolve(value);
+  resolve?.(value);
 }
 
 // The ids of the events a send effect's body carries.
 function bodyEventIds(body) {
   const events = (parseOr(body) || {}).events;
-  return Array.isArray(events) ? events.map((e) => e && e.id) : [];
+  return Array.isArray(events) ? events.map((e) => e?.id) : [];
 }
 
 // Body text as an object for the console (expandable), or as it came when it is not JSON.
@@ -34,7 +34,7 @@ export function createHost(deps) {
   const DEFERRED = C.TRACK_DEFERRED;
   const RS = String.fromCharCode(C.RECORD_SEPARATOR);
   const US = String.fromCharCode(C.FIELD_SEPARATOR);
-  const trackerOptions = (deps.options && deps.options.tracker) || {};
+  const trackerOptions = deps.options?.tracker || {};
   const con = env.console;
   const rnd = createEntropy(env.crypto);
   const send = deps.transport || createTransport(env, C);
@@ -42,7 +42,7 @@ export function createHost(deps) {
   const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
   const staticProfile = staticProfileId(trackerOptions);
   // settings.debug (Tracardi's tracker logged every payload and answer): only logging, no policy.
-  const debug = !!(trackerOptions.settings && trackerOptions.settings.debug === true);
+  const debug = trackerOptions.settings?.debug === true;
 
   let wakeTimer = null;
   let persistTimer = null;
@@ -115,7 +115,7 @@ export function createHost(deps) {
   function crash(e) {
     if (fallback) return;
     settleAll();
-    fallback = createDegraded(env, `the core failed (${e && e.message ? e.message : e})`, unsent.splice(0));
+    fallback = createDegraded(env, `the core failed (${e?.message ? e.message : e})`, unsent.splice(0));
     setWake();
   }
 
@@ -390,7 +390,7 @@ export function createHost(deps) {
         opts = userJson(options);
       } catch (e) {
         con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: make its properties/options ` +
-          `JSON-encodable (${e && e.message}).`);
+          `JSON-encodable (${e?.message}).`);
         return false;
       }
       // A new page (SPA navigation, or a recorded call's own page) or a fire that reads
@@ -436,10 +436,10 @@ export function createHost(deps) {
         syncPayloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
-          origin: env.location && env.location.origin ? String(env.location.origin) : '' });
+          origin: env.location?.origin ? String(env.location.origin) : '' });
         // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
         // "Persistence across tabs"). The election tells it when it leads.
-        const shared = storage && storage.base && deps.tabs !== false;
+        const shared = storage?.base && deps.tabs !== false;
         if (shared) apply(core.setRole(false, wall(), mono()));
         apply(core.start(wall(), mono(), ids, '', rnd(), rnd(), rnd(), rnd()));
         if (shared) tabs = createTabs(env, storage.base, { role: onRole, handover: adopt });

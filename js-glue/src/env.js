@@ -53,5 +53,5 @@ export function wallMs(env) {
 
 export function monoMs(env) {
   const p = env.performance;
-  return p && typeof p.now === 'function' ? p.now() : wallMs(env);
+  return typeof p?.now === 'function' ? p.now() : wallMs(env);
 }

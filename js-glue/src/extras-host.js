@@ -4,7 +4,7 @@
 import { readContextSources } from './context-sources.js';
 
 export function createExtras(env, options, loadExtras) {
-  const t = (options && options.tracker) || {};
+  const t = options?.tracker || {};
   let chunk = null;
   let injector = null;
   const offs = [];  // unwire functions of what the chunk wired
@@ -12,7 +12,7 @@ export function createExtras(env, options, loadExtras) {
   const load = () => chunk || (chunk = (loadExtras ? Promise.resolve().then(loadExtras)
     : Promise.reject(new Error('no extras loader'))).catch((e) => {
     env.console.warn('[Tracker] tracker-extras.js (next to the tracker script) did not load; ' +
-      'UX widgets, auto.triggers, pageViews and trackExternalLinks are off:', e && e.message);
+      'UX widgets, auto.triggers, pageViews and trackExternalLinks are off:', e?.message);
     throw e;
   }));
   const contextExtra = readContextSources(env, options);
@@ -37,11 +37,11 @@ export function createExtras(env, options, loadExtras) {
         load().then((m) => { if (!stopped) m.startContextSources(env, options, contextExtra, refresh); })
           .catch(() => { /* warned once */ });
       }
-      const triggers = t.auto && t.auto.triggers;
+      const triggers = t.auto?.triggers;
       if (!Array.isArray(triggers) || triggers.length === 0) return;
       const doc = env.document;
       const wireTriggers = () => wire('wireAutoTriggers', triggers, track);
-      if (doc && doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', wireTriggers, { once: true });
+      if (doc?.readyState === 'loading') doc.addEventListener('DOMContentLoaded', wireTriggers, { once: true });
       else wireTriggers();
     },
     stop() {

@@ -20,6 +20,6 @@ export function probeGpu(env) {
     return null;
   } finally {
     // Hand the GPU context back at once: pages have a small budget of live WebGL contexts.
-    try { const lose = gl && gl.getExtension('WEBGL_lose_context'); if (lose) lose.loseContext(); } catch { /* gone */ }
+    try { const lose = gl?.getExtension('WEBGL_lose_context'); if (lose) lose.loseContext(); } catch { /* gone */ }
   }
 }

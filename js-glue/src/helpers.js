@@ -4,7 +4,7 @@
 function targets(env, element) {
   if (typeof element === 'string') {
     const doc = env.document;
-    return doc && typeof doc.querySelectorAll === 'function' ? Array.from(doc.querySelectorAll(element)) : [];
+    return typeof doc?.querySelectorAll === 'function' ? Array.from(doc.querySelectorAll(element)) : [];
   }
   if (!element) return [];
   if (typeof element.addEventListener === 'function') return [element];
@@ -14,7 +14,7 @@ function targets(env, element) {
 
 export function createHelpers(env, track) {
   function addListener(element, eventName, fn) {
-    const list = targets(env, element).filter((el) => el && typeof el.addEventListener === 'function');
+    const list = targets(env, element).filter((el) => typeof el?.addEventListener === 'function');
     const types = String(eventName).split(/[\s,]+/).filter(Boolean);
     for (const el of list) for (const t of types) el.addEventListener(t, fn);
     return function remove() {

@@ -14,13 +14,13 @@ export const DEVICE_KEY = 'tracardi-device-id';
 export function writeCookie(env, name, value, attrs = '') {
   try {
     env.document.cookie = `${name}=${encodeURIComponent(value)}; ${attrs}path=/; SameSite=Lax` +
-      (env.location && env.location.protocol === 'https:' ? '; Secure' : '');
+      (env.location?.protocol === 'https:' ? '; Secure' : '');
   } catch { /* cookies blocked */ }
 }
 
 export function readCookie(doc, name) {
   let all = '';
-  try { all = (doc && doc.cookie) || ''; } catch { return null; }  // sandboxed documents throw
+  try { all = doc?.cookie || ''; } catch { return null; }  // sandboxed documents throw
   for (const part of all.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;

@@ -9,7 +9,7 @@ export function wireLifecycle(env, host) {
   const doc = env.document;
   const removers = [];
   const listen = (target, type, fn) => {
-    if (!target || typeof target.addEventListener !== 'function') return;
+    if (typeof target?.addEventListener !== 'function') return;
     target.addEventListener(type, fn);
     removers.push(() => target.removeEventListener(type, fn));
   };
@@ -34,11 +34,11 @@ export function wireLifecycle(env, host) {
   listen(w, 'pagehide', () => host.onPageLeave());
   listen(w, 'pageshow', (e) => {
     // Restored from the back/forward cache: the page is alive again.
-    if (e && e.persisted) host.onVisible();
+    if (e?.persisted) host.onVisible();
   });
   listen(w, 'online', () => host.setOnline(true));
   listen(w, 'offline', () => host.setOnline(false));
-  if (env.navigator && env.navigator.onLine === false) host.setOnline(false);
+  if (env.navigator?.onLine === false) host.setOnline(false);
 
   return function unwire() {
     while (removers.length) removers.pop()();

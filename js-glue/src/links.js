@@ -13,7 +13,7 @@ export function wireExternalLinks(env, domains, getIds) {
   if (!doc || !Array.isArray(domains) || domains.length === 0) return () => {};
   const handler = (e) => {
     try {
-      let el = e && e.target;
+      let el = e?.target;
       while (el && !(typeof el.tagName === 'string' && el.tagName.toUpperCase() === 'A')) el = el.parentNode;
       if (!el || !el.href) return;
       const u = new URL(el.href);

@@ -31,7 +31,7 @@ async function instantiate(env, url, imports) {
 function loadWasm(env, factory, wasmUrl) {
   return new Promise((resolve, reject) => {
     const WA = env.WebAssembly;
-    if (!WA || typeof WA.instantiate !== 'function') {
+    if (typeof WA?.instantiate !== 'function') {
       reject(new Error('this browser has no WebAssembly'));
       return;
     }
@@ -68,7 +68,7 @@ export function loadCore(env, factory, wasmUrl) {
     return Promise.reject(new Error('this browser has no fetch()'));
   }
   return loadWasm(env, factory, wasmUrl).catch((wasmError) => {
-    const fallback = factory && factory.fallback;
+    const fallback = factory?.fallback;
     if (!fallback) throw wasmError;
     const url = fallbackUrl(fallback, wasmUrl);
     const why = errorText(wasmError);

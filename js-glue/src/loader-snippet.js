@@ -26,7 +26,7 @@ export function runLoader(w, doc, nav, con) {
       s.async = true;
       s.src = scriptUrl(opts);
       const first = doc.getElementsByTagName('script')[0];
-      if (first && first.parentNode) first.parentNode.insertBefore(s, first);
+      if (first?.parentNode) first.parentNode.insertBefore(s, first);
       else (doc.head || doc.documentElement).appendChild(s);
       // The core is fetched by the script once it runs; starting its download now, in parallel
       // with the script's, saves a round trip. Same mode and credentials as that fetch, so the

@@ -13,7 +13,7 @@ export function readPageOptions(w) {
 // Tracardi's script URL rule: `http…` or `//…` names a folder holding liliput.min.js, another
 // string is the script's own URL, null/absent means "liliput.min.js" next to the page.
 export function scriptUrl(opts, file = 'liliput.min.js') {
-  const s = opts && opts.tracker && opts.tracker.url ? opts.tracker.url.script : null;
+  const s = opts?.tracker?.url?.script;
   if (typeof s !== 'string' || s === '') return file;
   if (s.startsWith('http') || s.startsWith('//')) return s.replace(/\/+$/, '') + '/' + file;
   return s;
@@ -26,8 +26,7 @@ export const WASM_FILE = 'tracker-core.wasm';
 export const EXTRAS_FILE = 'tracker-extras.js';
 
 export function doNotTrack(opts, nav) {
-  const settings = opts && opts.tracker && opts.tracker.settings;
-  return !!(settings && settings.respectDoNotTrack === true && nav && nav.doNotTrack === '1');
+  return opts?.tracker?.settings?.respectDoNotTrack === true && nav?.doNotTrack === '1';
 }
 
 export const DNT_MESSAGE = '[Tracker] Respecting Do Not Track; tracker disabled.';

@@ -49,7 +49,7 @@ function wire(env, settings, track, startHref) {
   }
   const w = env.window;
   const loc = env.location;
-  const hist = w && w.history;
+  const hist = w?.history;
   if (!hist || !loc || typeof w.addEventListener !== 'function') return noop;
 
   let active = true;

@@ -53,7 +53,7 @@ export function createStorage(env, sourceId) {
       } catch (e) {
         if (!warned) {
           warned = true;
-          env.console.warn('[Tracker] ' + (ls ? `localStorage write failed (${e && e.name}); the last ` +
+          env.console.warn('[Tracker] ' + (ls ? `localStorage write failed (${e?.name}); the last ` +
             'saved queue is kept, the write retried on the next change.'
             : 'localStorage unavailable; unsent events are kept for this page only.'));
         }

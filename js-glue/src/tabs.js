@@ -83,14 +83,14 @@ export function createTabs(env, base, on) {
   const onStorage = (e) => {
     if (leader && e.key && e.newValue && e.key.startsWith(mailbox)) take(e.key, e.newValue);
   };
-  if (w.addEventListener) w.addEventListener('storage', onStorage);
+  w.addEventListener?.('storage', onStorage);
 
   function lease() {
     timer = null;
     if (stopped) return;
     const now = Date.now();
     const cur = parseOr(lsGet(env, leaseKey));  // unreadable: treated as free
-    const mine = !!cur && cur.tab === tab;
+    const mine = cur?.tab === tab;
     if (mine || !cur || !(cur.until > now)) lsSet(env, leaseKey, JSON.stringify({ tab, until: now + LEASE_MS }));
     // Leads only once a renewal finds its own earlier write still there: two tabs taking an
     // expired lease at once both write, and only the last write survives to be read back.
@@ -103,7 +103,7 @@ export function createTabs(env, base, on) {
     else become(true);
   }
 
-  if (nav && nav.locks && typeof nav.locks.request === 'function') {
+  if (typeof nav?.locks?.request === 'function') {
     nav.locks.request(base, abort ? { signal: abort.signal } : {}, () => new Promise((r) => {
       release = r;
       if (stopped) r(); else become(true);
@@ -137,11 +137,11 @@ export function createTabs(env, base, on) {
     show() { leaving = false; },
     destroy() {
       stopped = true;
-      if (release) release();
+      release?.();
       if (abort) try { abort.abort(); } catch { /* already settled */ }
       if (timer !== null) env.clearTimeout(timer);
       if (resend !== null) env.clearTimeout(resend);
-      if (w.removeEventListener) w.removeEventListener('storage', onStorage);
+      w.removeEventListener?.('storage', onStorage);
       try { channel.close(); } catch { /* none */ }
     },
   };

@@ -12,7 +12,7 @@ export function hadStoredProfile(env) {
 
 // context: the first batch answer (or null); hadProfile: a profile id was stored at start.
 export function writeTracardiKeys(env, context, hadProfile) {
-  const id = context && context.profile && context.profile.id;
+  const id = context?.profile?.id;
   if (typeof id !== 'string' || !id) return;
   const key = hadProfile ? '__tr_id' : '__tr_pid';
   lsSet(env, key, JSON.stringify(id));

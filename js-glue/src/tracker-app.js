@@ -52,7 +52,7 @@ export function startTracker(deps) {
       const answer = fire ? new Promise((r) => { resolve = r; }) : undefined;
       if (degraded || disabled || destroyed) {
         if (degraded) degraded.track(type, properties, options);
-        if (resolve) resolve(noAnswer());
+        resolve?.(noAnswer());
         return answer;
       }
       if (pending.length >= DEGRADED_BUFFER_LIMIT) { settlePending(pending.shift()); droppedLoading++; }
@@ -66,7 +66,7 @@ export function startTracker(deps) {
 
   // settings.pageViews (spa.js, in the extras chunk), asked for at once: a navigation before the
   // chunk arrives is seen when it does (the URL at this moment is the first page's).
-  const t0 = deps.options && deps.options.tracker;
+  const t0 = deps.options?.tracker;
   const s0 = t0 && typeof t0 === 'object' ? t0.settings : undefined;
   if (deps.lifecycle !== false && pageViewsAsked(s0)) {
     extras.wire('wirePageViews', s0, track, env.location ? String(env.location.href) : '');
@@ -76,7 +76,7 @@ export function startTracker(deps) {
     let optionsJson;
     try {
       // Only `tracker` is configuration; `listeners` etc. hold functions and DOM objects.
-      optionsJson = JSON.stringify({ tracker: deps.options && deps.options.tracker });
+      optionsJson = JSON.stringify({ tracker: deps.options?.tracker });
     } catch (e) {
       env.console.error(`[Tracker] options.tracker cannot be encoded as JSON (${errorText(e)}); ` +
         'tracker disabled.');
@@ -108,7 +108,7 @@ export function startTracker(deps) {
       getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
       onReady: (context) => {
         writeTracardiKeys(env, context, hadProfile);
-        if (deps.onReady) deps.onReady(context);
+        deps.onReady?.(context);
       },
     });
     host.start();
@@ -117,7 +117,7 @@ export function startTracker(deps) {
     const pages = parseOr(kept);
     host.replay(Array.isArray(pages) ? pages : [], droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
     if (kept) lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
-    extras.start(() => host && host.refreshContext(), track);
+    extras.start(() => host?.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
     for (const [args, ts, resolve, page] of calls) {
@@ -128,17 +128,17 @@ export function startTracker(deps) {
     }
     // tracker.auto.events: [[type, properties], ...] join the page's first batch.
     const t = deps.options.tracker;
-    const auto = t.auto && t.auto.events;
+    const auto = t.auto?.events;
     if (Array.isArray(auto)) {
       for (const ev of auto) if (Array.isArray(ev)) host.track(ev[0], ev[1], ev[2]);
     }
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
       const staticId = staticProfileId(t);
-      const domains = t.settings && t.settings.trackExternalLinks;
+      const domains = t.settings?.trackExternalLinks;
       if (Array.isArray(domains) && domains.length) {
         extras.wire('wireExternalLinks', domains, () => ({
-          profile: staticId || (host && host.identity && host.identity.profile) || null,
+          profile: staticId || host?.identity?.profile || null,
           source: sourceId,
         }));
       }
@@ -152,7 +152,7 @@ export function startTracker(deps) {
       `(${errorText(e)})`, calls);
     // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
     const w = env.window;
-    if (w && w.addEventListener && deps.lifecycle !== false) {
+    if (w?.addEventListener && deps.lifecycle !== false) {
       w.addEventListener('pagehide', () => persistCalls(w, degraded.take(), degraded.dropped));
     }
     return false;
@@ -164,12 +164,12 @@ export function startTracker(deps) {
     stats: () => (host ? host.stats() : null),
     ready,
     get host() { return host; },
-    get degraded() { return degraded || (host && host.degraded) || null; },
+    get degraded() { return degraded || host?.degraded || null; },
     destroy() {
       if (destroyed) return;
       destroyed = true;
       dropPending();
-      if (unwire) unwire();
+      unwire?.();
       extras.stop();
       if (host) host.destroy();
       host = null;

@@ -30,7 +30,7 @@ export function boot(deps) {
   try {
     const doc = env.document;
     const scriptSrc = deps.scriptSrc !== undefined ? deps.scriptSrc
-      : (doc && doc.currentScript && doc.currentScript.src) || '';
+      : doc?.currentScript?.src || '';
     const { tracker } = installStub(w, con);
     const mark = tracker[MARK];
     if (mark.state !== 'stub') {
@@ -40,7 +40,7 @@ export function boot(deps) {
     }
     mark.state = 'booting';
     tracardiLoaderShim(w, tracker);
-    const base = scriptSrc || (doc && doc.baseURI) || (env.location && env.location.href) || '';
+    const base = scriptSrc || doc?.baseURI || env.location?.href || '';
     const wasmUrl = resolveNear(WASM_FILE, base);
     // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
     const extrasUrl = wasmUrl.replace(/[^/]*$/, EXTRAS_FILE);
@@ -66,7 +66,7 @@ export function boot(deps) {
         deps.loadExtras || (() => import(extrasUrl)));
     };
     // A plain script tag may run before the page's `options` script: wait for the DOM then.
-    if (readPageOptions(w) === undefined && doc && doc.readyState === 'loading') {
+    if (readPageOptions(w) === undefined && doc?.readyState === 'loading') {
       doc.addEventListener('DOMContentLoaded', go, { once: true });
     } else {
       go();
@@ -86,7 +86,7 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     env, factory, wasmUrl, options, loadExtras,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
     stubDropped: () => mark.dropped || 0,
-    getPayloadOptions: () => w.response && w.response.context,
+    getPayloadOptions: () => w.response?.context,
     onReady: (context) => {
       const params = { tracker: w.tracker, helpers, context, config: options };
       const hook = w.onTracardiReady;
@@ -115,15 +115,15 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     const listeners = options.listeners;
     // As Tracardi's tracker: with cookies off it calls onCookiesDisabled instead of onInit (and
     // keeps tracking: the session then lives for this page only).
-    if (env.navigator && env.navigator.cookieEnabled === false) {
+    if (env.navigator?.cookieEnabled === false) {
       con.error('[Tracker] Cookies disabled.');
-      if (listeners && typeof listeners.onCookiesDisabled === 'function') {
+      if (typeof listeners?.onCookiesDisabled === 'function') {
         try { listeners.onCookiesDisabled({ tracker, helpers }); } catch (e) {
           con.error('[Tracker] options.listeners.onCookiesDisabled failed:', e);
         }
       }
-    } else if (listeners && typeof listeners.onInit === 'function') {
-      const id = app.host && app.host.identity;
+    } else if (typeof listeners?.onInit === 'function') {
+      const id = app.host?.identity;
       try {
         listeners.onInit({ session: id ? { id: id.session } : null, tracker, helpers });
       } catch (e) {

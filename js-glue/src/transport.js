@@ -28,7 +28,7 @@ export function createTransport(env, C) {
       if (res.type === 'opaqueredirect') return { status: 300, retryAfter: '', body: '' };
       let body = '';
       try { body = await res.text(); } catch { /* body cut off: the status still counts */ }
-      const retryAfter = (res.headers && typeof res.headers.get === 'function'
+      const retryAfter = (typeof res.headers?.get === 'function'
         && res.headers.get('Retry-After')) || '';
       return { status: res.status | 0, retryAfter, body };
     } catch {
@@ -42,7 +42,7 @@ export function createTransport(env, C) {
   function viaBeacon(send) {
     try {
       const nav = env.navigator;
-      if (!nav || typeof nav.sendBeacon !== 'function' || typeof env.Blob !== 'function') {
+      if (typeof nav?.sendBeacon !== 'function' || typeof env.Blob !== 'function') {
         return noAnswer;
       }
       const queued = nav.sendBeacon(send.url, new env.Blob([send.body], { type: 'application/json' }));

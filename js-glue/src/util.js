@@ -59,7 +59,7 @@ export function isFire(options) {
 export function createEntropy(crypto) {
   const pool = new Uint32Array(ENTROPY_POOL_WORDS);
   let i = pool.length;
-  const fill = crypto && typeof crypto.getRandomValues === 'function'
+  const fill = typeof crypto?.getRandomValues === 'function'
     ? () => crypto.getRandomValues(pool)
     // No Web Crypto: ids are still unique enough for a page, but not unguessable.
     : () => { for (let k = 0; k < pool.length; k++) pool[k] = (Math.random() * 0x100000000) >>> 0; };
@@ -72,7 +72,7 @@ export function createEntropy(crypto) {
 // options.tracker.profile.id as the core uses it: trimmed, and a blank one is no static id (the
 // core warns about it once).
 export function staticProfileId(trackerOptions) {
-  const p = trackerOptions && trackerOptions.profile;
-  const id = p && typeof p.id === 'string' ? p.id.trim() : '';
+  const p = trackerOptions?.profile;
+  const id = typeof p?.id === 'string' ? p.id.trim() : '';
   return id || null;
 }

@@ -45,9 +45,9 @@ export function createUxInjector(env, trackerOptions) {
   const t = trackerOptions || {};
   const settings = t.settings || {};
   const doc = env.document;
-  const base = (doc && doc.baseURI) || (env.location && env.location.href) || undefined;
+  const base = doc?.baseURI || env.location?.href || undefined;
   const origins = new Set();
-  const api = originOf(t.url && t.url.api, base);
+  const api = originOf(t.url?.api, base);
   if (api) origins.add(api);
   if (Array.isArray(settings.uxOrigins)) {
     for (const o of settings.uxOrigins) {
@@ -120,7 +120,7 @@ export function createUxInjector(env, trackerOptions) {
         parent.appendChild(el);
         added++;
       } catch (e) {
-        warn('item could not be added: ' + (e && e.message));
+        warn('item could not be added: ' + e?.message);
       }
     }
     return added;

@@ -162,7 +162,7 @@ export function createHost(deps) {
     if (fx.ready && !readyFired) {
       readyFired = true;
       if (deps.onReady) {
-        try { deps.onReady(fx.ready.context === undefined ? null : fx.ready.context); } catch (e) {
+        try { deps.onReady(fx.ready.context ?? null); } catch (e) {
           con.error('[Tracker] onTracardiReady listener failed:', e);
         }
       }
@@ -202,7 +202,7 @@ export function createHost(deps) {
   // One timer for the whole tracker: the core says when (on the monotonic clock) it next wants to
   // be woken.
   function setWake(at) {
-    if (wakeTimer !== null) env.clearTimeout(wakeTimer);
+    env.clearTimeout(wakeTimer);
     wakeTimer = null;
     if (typeof at !== 'number' || !isFinite(at)) return;
     // Rounded up: a timer that fires before the deadline finds nothing due (the core re-arms it,
@@ -224,7 +224,8 @@ export function createHost(deps) {
   }
 
   function persistNow(force) {
-    if (persistTimer !== null) { env.clearTimeout(persistTimer); persistTimer = null; }
+    env.clearTimeout(persistTimer);
+    persistTimer = null;
     if (snapshotDirty && !fallback) {
       snapshotDirty = false;
       // A failed write leaves the last good copy; the next persist tries again.

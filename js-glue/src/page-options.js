@@ -7,7 +7,7 @@ export function readPageOptions(w) {
   } catch {
     // `const options` declared later in the same script: still in its temporal dead zone.
   }
-  return w ? w.options : undefined;
+  return w?.options;
 }
 
 // Tracardi's script URL rule: `http…` or `//…` names a folder holding liliput.min.js, another

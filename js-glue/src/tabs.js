@@ -139,8 +139,8 @@ export function createTabs(env, base, on) {
       stopped = true;
       release?.();
       if (abort) try { abort.abort(); } catch { /* already settled */ }
-      if (timer !== null) env.clearTimeout(timer);
-      if (resend !== null) env.clearTimeout(resend);
+      env.clearTimeout(timer);
+      env.clearTimeout(resend);
       w.removeEventListener?.('storage', onStorage);
       try { channel.close(); } catch { /* none */ }
     },

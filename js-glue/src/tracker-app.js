@@ -66,8 +66,7 @@ export function startTracker(deps) {
 
   // settings.pageViews (spa.js, in the extras chunk), asked for at once: a navigation before the
   // chunk arrives is seen when it does (the URL at this moment is the first page's).
-  const t0 = deps.options?.tracker;
-  const s0 = t0 && typeof t0 === 'object' ? t0.settings : undefined;
+  const s0 = deps.options?.tracker?.settings;
   if (deps.lifecycle !== false && pageViewsAsked(s0)) {
     extras.wire('wirePageViews', s0, track, env.location ? String(env.location.href) : '');
   }

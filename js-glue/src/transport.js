@@ -22,7 +22,7 @@ export function createTransport(env, C) {
         keepalive: send.transport === 'keepalive',
         // A redirect would turn the POST into a GET whose 200 acknowledges nothing: stop at it.
         redirect: 'manual',
-        signal: controller ? controller.signal : undefined,
+        signal: controller?.signal,
       });
       // fetch hides a redirect's status ('opaqueredirect', status 0): 300 stands for any redirect.
       if (res.type === 'opaqueredirect') return { status: 300, retryAfter: '', body: '' };

@@ -411,8 +411,8 @@ export function createHost(deps) {
         con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: larger than the ${C.MAX_EVENT_BYTES}-byte limit.`);
         return false;
       }
-      records.push(JSON.stringify(t) + US + props + US + opts + US + wall() + US + mono() + US +
-        (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() + RS);
+      records.push([JSON.stringify(t), props, opts, wall(), mono(), createdMs > 0 ? createdMs : 0,
+        rnd(), rnd(), rnd(), rnd()].join(US) + RS);
       callArgs.push(t, properties, options);
       answers.push(resolve);
       if (!drainQueued) {

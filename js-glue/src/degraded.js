@@ -18,7 +18,6 @@ export function createDegraded(env, reason, initial = []) {
     },
     get buffered() { return buffer.length; },
     get dropped() { return dropped; },
-    entries() { return buffer.slice(); },
     // Hands the buffered calls over (to be persisted): they are no longer this page's.
     take() { return buffer.splice(0); },
   };

@@ -3,19 +3,8 @@
 
 export function browserEnv(g = globalThis) {
   const w = g.window || g;
-  return {
+  const env = {
     window: w,
-    document: g.document,
-    navigator: g.navigator,
-    location: g.location,
-    console: g.console,
-    performance: g.performance,
-    crypto: g.crypto,
-    Blob: g.Blob,
-    WebAssembly: g.WebAssembly,
-    Temporal: g.Temporal,
-    AbortController: g.AbortController,
-    Date: g.Date,
     fetch: typeof g.fetch === 'function' ? g.fetch.bind(g) : undefined,
     setTimeout: g.setTimeout.bind(g),
     clearTimeout: g.clearTimeout.bind(g),
@@ -27,6 +16,9 @@ export function browserEnv(g = globalThis) {
       try { return w.localStorage || null; } catch { return null; }
     },
   };
+  for (const k of ['document', 'navigator', 'location', 'console', 'performance', 'crypto', 'Blob',
+    'WebAssembly', 'Temporal', 'AbortController', 'Date']) env[k] = g[k];
+  return env;
 }
 
 // localStorage access that never throws (storage missing, disabled, sandboxed, full): the item or

@@ -115,7 +115,6 @@ export function createTabs(env, base, on) {
   return {
     get leader() { return leader; },
     mailbox,
-    adopted,
     // A follower's handover effect: posted until a leader says it adopted it.
     handOver(text) {
       const k = ++n;

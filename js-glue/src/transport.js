@@ -3,7 +3,8 @@
 
 // C: the binding's contract constants (STATUS_NO_ANSWER, STATUS_HANDED_OFF).
 export function createTransport(env, C) {
-  const noAnswer = Object.freeze({ status: C.STATUS_NO_ANSWER, retryAfter: '', body: '' });
+  const answer = (status, body = '', retryAfter = '') => ({ status, retryAfter, body });
+  const noAnswer = answer(C.STATUS_NO_ANSWER);
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
 
   async function viaFetch(send) {
@@ -25,12 +26,12 @@ export function createTransport(env, C) {
         signal: controller?.signal,
       });
       // fetch hides a redirect's status ('opaqueredirect', status 0): 300 stands for any redirect.
-      if (res.type === 'opaqueredirect') return { status: 300, retryAfter: '', body: '' };
+      if (res.type === 'opaqueredirect') return answer(300);
       let body = '';
       try { body = await res.text(); } catch { /* body cut off: the status still counts */ }
       const retryAfter = (typeof res.headers?.get === 'function'
         && res.headers.get('Retry-After')) || '';
-      return { status: res.status | 0, retryAfter, body };
+      return answer(res.status | 0, body, retryAfter);
     } catch {
       // TypeError for offline, CORS, DNS, ad blockers; AbortError on navigation or our abort.
       return noAnswer;
@@ -47,7 +48,7 @@ export function createTransport(env, C) {
       }
       const queued = nav.sendBeacon(send.url, new env.Blob([send.body], { type: 'application/json' }));
       // A beacon has no response: "handed off" is all we know, never a 2xx.
-      return queued ? { status: C.STATUS_HANDED_OFF, retryAfter: '', body: '' } : noAnswer;
+      return queued ? answer(C.STATUS_HANDED_OFF) : noAnswer;
     } catch {
       return noAnswer;
     }

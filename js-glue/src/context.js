@@ -17,10 +17,6 @@ function browserName(ua) {
   return 'n/a';
 }
 
-function searchParams(loc) {
-  try { return new URL(loc.href).searchParams; } catch { return new URLSearchParams(''); }
-}
-
 // extra: the parts context-sources.js gathers ({device, location, external}).
 export function buildContext(env, trackerOptions, extra) {
   const flags = trackerOptions?.context;
@@ -60,7 +56,7 @@ export function buildContext(env, trackerOptions, extra) {
       },
     };
   }
-  const params = env.location ? searchParams(env.location) : new URLSearchParams('');
+  const params = new URLSearchParams(env.location?.search || '');
   if (on(flags, 'utm')) {
     const utm = {};
     for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {

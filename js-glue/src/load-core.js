@@ -56,36 +56,29 @@ export function withFallback(factory, fallback) {
   return f;
 }
 
-
-function fallbackUrl(fallback, wasmUrl) {
-  return fallback.url ? String(fallback.url) : resolveNear(FALLBACK_FILE, String(wasmUrl));
-}
-
 // factory: the Emscripten MODULARIZE factory (optionally withFallback); resolves to the Module
 // (with M.TrackerCore). Rejects with one reason naming both cores when neither loads.
 export function loadCore(env, factory, wasmUrl) {
   if (typeof env.fetch !== 'function') {
     return Promise.reject(new Error('this browser has no fetch()'));
   }
-  return loadWasm(env, factory, wasmUrl).catch((wasmError) => {
+  return loadWasm(env, factory, wasmUrl).catch(async (wasmError) => {
     const fallback = factory?.fallback;
     if (!fallback) throw wasmError;
-    const url = fallbackUrl(fallback, wasmUrl);
+    const url = fallback.url ? String(fallback.url) : resolveNear(FALLBACK_FILE, String(wasmUrl));
     const why = errorText(wasmError);
-    return Promise.resolve()
-      .then(() => fallback.load(url))
-      .then((m) => m.default({ locateFile: (file) => resolveNear(file, url) }))
-      .then((M) => {
-        // Once, and only when the fallback runs: if it fails too the caller reports both at once.
-        try {
-          env.console.warn(`[Tracker] The WebAssembly core ${wasmUrl} cannot be used (${why}); ` +
-            `using the JavaScript core from ${url}.`);
-        } catch { /* a page without console */ }
-        return M;
-      }, (e) => {
-        throw new Error(`${why}; the JavaScript core ${url} could not be loaded either ` +
-          `(${errorText(e)})`);
-      });
+    let M;
+    try {
+      M = await (await fallback.load(url)).default({ locateFile: (file) => resolveNear(file, url) });
+    } catch (e) {
+      throw new Error(`${why}; the JavaScript core ${url} could not be loaded either (${errorText(e)})`);
+    }
+    // Once, and only when the fallback runs: if it fails too the caller reports both at once.
+    try {
+      env.console.warn(`[Tracker] The WebAssembly core ${wasmUrl} cannot be used (${why}); ` +
+        `using the JavaScript core from ${url}.`);
+    } catch { /* a page without console */ }
+    return M;
   });
 }
 

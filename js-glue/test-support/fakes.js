@@ -157,7 +157,7 @@ export function fakeEnv(opts = {}) {
   // The loader snippet reads the window itself (no env): same WebAssembly as env.WebAssembly.
   win.WebAssembly = opts.WebAssembly === undefined ? WebAssembly : opts.WebAssembly;
   const u = new URL(href);
-  const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, hash: u.hash };
+  const location = { href, protocol: u.protocol, host: u.host, pathname: u.pathname, search: u.search, hash: u.hash };
   const storage = opts.localStorage === null ? null : (opts.localStorage || browser.storage);
   const fetchCalls = [];
   let clock = opts.clock ?? 1000;

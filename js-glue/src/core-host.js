@@ -7,7 +7,6 @@ import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
 import { createTabs } from './tabs.js';
 import { buildContext, buildPageContext } from './context.js';
 import { createDegraded } from './degraded.js';
-import { persistCalls } from './stub.js';
 import { MAX_TIMER_MS } from './limits.js';
 
 function settle(resolve, value = noAnswer()) {
@@ -487,7 +486,7 @@ export function createHost(deps) {
       if (tabs) tabs.leave();
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
-      if (fallback) persistCalls(env.window, fallback.take(), fallback.dropped);
+      fallback?.persist(env.window);
       leaving('onPageLeave');
     },
     stats() {

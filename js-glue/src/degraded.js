@@ -1,6 +1,7 @@
 // What track() does when there is no working core: keep the page's calls (bounded, oldest
 // dropped first) and explain once why nothing is sent. Mechanics only; no delivery policy.
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
+import { persistCalls } from './stub.js';
 
 export function createDegraded(env, reason, initial = []) {
   const buffer = initial.slice(-DEGRADED_BUFFER_LIMIT);
@@ -18,7 +19,7 @@ export function createDegraded(env, reason, initial = []) {
     },
     get buffered() { return buffer.length; },
     get dropped() { return dropped; },
-    // Hands the buffered calls over (to be persisted): they are no longer this page's.
-    take() { return buffer.splice(0); },
+    // pagehide: the buffered calls are kept for the next page's core (stub.js), no longer this page's.
+    persist(w) { persistCalls(w, buffer.splice(0), dropped); },
   };
 }

@@ -6,7 +6,7 @@ import { createHost } from './core-host.js';
 import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
-import { STUB_KEY, persistCalls, pageRecord } from './stub.js';
+import { STUB_KEY, pageRecord } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
@@ -28,9 +28,7 @@ export function startTracker(deps) {
   // The page a call is made on while the core loads (an SPA may navigate meanwhile): its events
   // carry that page's URL, title and referrer (core-host.js pageOf). The loader stub's own calls,
   // made before this script ran, get the page as it is when the core starts.
-  const pageNow = () => {
-    try { return pageRecord(env.location, env.document); } catch { return undefined; }
-  };
+  const pageNow = () => env.location && pageRecord(env.location, env.document);
   const pending = deps.pending || [];
   let host = null;
   let degraded = null;
@@ -152,7 +150,7 @@ export function startTracker(deps) {
     // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
     const w = env.window;
     if (w?.addEventListener && deps.lifecycle !== false) {
-      w.addEventListener('pagehide', () => persistCalls(w, degraded.take(), degraded.dropped));
+      w.addEventListener('pagehide', () => degraded.persist(w));
     }
     return false;
   });

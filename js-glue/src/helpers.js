@@ -1,20 +1,18 @@
 // The `helpers` object Tracardi passed to onTracardiReady listeners (and onInit): track that
 // always fires, plus small DOM listener helpers. Only calls back into the tracker's track().
 
+// A selector, an element or a list of them (NodeList, array): the elements that take listeners.
 function targets(env, element) {
-  if (typeof element === 'string') {
-    const doc = env.document;
-    return typeof doc?.querySelectorAll === 'function' ? Array.from(doc.querySelectorAll(element)) : [];
-  }
-  if (!element) return [];
-  if (typeof element.addEventListener === 'function') return [element];
-  if (typeof element.length === 'number') return Array.from(element);  // NodeList, array
-  return [];
+  try {
+    return Array.from(typeof element === 'string' ? env.document.querySelectorAll(element)
+      : typeof element?.addEventListener === 'function' ? [element] : element)
+      .filter((el) => typeof el?.addEventListener === 'function');
+  } catch { return []; }  // nothing usable (or a selector the browser refuses)
 }
 
 export function createHelpers(env, track) {
   function addListener(element, eventName, fn) {
-    const list = targets(env, element).filter((el) => typeof el?.addEventListener === 'function');
+    const list = targets(env, element);
     const types = String(eventName).split(/[\s,]+/).filter(Boolean);
     for (const el of list) for (const t of types) el.addEventListener(t, fn);
     return function remove() {

@@ -28,9 +28,6 @@ const forConsole = (text) => (text ? parseOr(text, text) : null);
 //        onReady?(context), onUx?(items), contextExtra?, transport?, identity?}
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
-  const EFFECTS_PENDING = C.TRACK_EFFECTS_PENDING;
-  const PERSIST_DUE = C.TRACK_PERSIST_DUE;
-  const DEFERRED = C.TRACK_DEFERRED;
   const RS = String.fromCharCode(C.RECORD_SEPARATOR);
   const US = String.fromCharCode(C.FIELD_SEPARATOR);
   const trackerOptions = deps.options?.tracker || {};
@@ -38,7 +35,6 @@ export function createHost(deps) {
   const rnd = createEntropy(env.crypto);
   const send = deps.transport || createTransport(env, C);
   const identity = deps.identity || createIdentity(env);
-  const getPayloadOptions = deps.getPayloadOptions || (() => undefined);
   const staticProfile = staticProfileId(trackerOptions);
   // settings.debug (Tracardi's tracker logged every payload and answer): only logging, no policy.
   const debug = trackerOptions.settings?.debug === true;
@@ -77,7 +73,7 @@ export function createHost(deps) {
   }
 
   // The core's calls that come with effects see the track() calls made before them first.
-  const drained = (fn) => guard(() => { drain(false); fn(); });
+  const drained = (fn) => guard(() => { drain(false); fn?.(); });
 
   // The session cookie as it is now: another tab may have rotated or kept it (Tracardi's tracker
   // re-reads it for every event). The core decides whether to adopt it.
@@ -93,28 +89,26 @@ export function createHost(deps) {
       // Read before anything of ours is written: the shared key holds the last leader's queue.
       const stored = lead ? storage.readAll() : [];
       apply(core.setRole(lead, wall(), mono()));
-      for (const s of stored) apply(core.restore(s.text, wall(), mono()));
-      if (!lead) return;
-      snapshotDirty = true;
-      persistNow(false);
-      if (!snapshotDirty) storage.release(stored.map((s) => s.key));
+      if (lead && restore(stored.map((s) => s.text))) storage.release(stored.map((s) => s.key));
     });
   }
 
-  // Another tab's hand-over: taken in and persisted before the leader confirms it.
-  function adopt(text) {
-    drained(() => {
-      apply(core.restore(text, wall(), mono()));
-      snapshotDirty = true;
-      persistNow(false);
-    });
+  // Takes stored queues or hand-overs in and writes the one copy; true once it is written.
+  function restore(texts) {
+    for (const text of texts) apply(core.restore(text, wall(), mono()));
+    snapshotDirty = true;
+    persistNow(false);
+    return !snapshotDirty;
   }
+
+  // Another tab's hand-over: taken in and persisted before the leader confirms it.
+  const adopt = (text) => drained(() => restore([text]));
 
   // Any exception out of the core means it aborted (a wasm trap kills the module for good).
   function crash(e) {
     if (fallback) return;
     settleAll();
-    fallback = createDegraded(env, `the core failed (${e?.message ? e.message : e})`, unsent.splice(0));
+    fallback = createDegraded(env, `the core failed (${e?.message || e})`, unsent.splice(0));
     setWake();
   }
 
@@ -246,7 +240,7 @@ export function createHost(deps) {
   function syncPayloadOptions() {
     let text;
     try {
-      const v = getPayloadOptions();
+      const v = deps.getPayloadOptions?.();
       text = v && typeof v === 'object' ? contextJson(v) : '{}';
     } catch {
       return;  // unserialisable page value: keep the previous one
@@ -345,9 +339,9 @@ export function createHost(deps) {
         const id = row.slice(sep + 1);
         if (id) { awaiting.set(id, waits[i]); mine.push(id); } else settle(waits[i]);
       }
-      if (r & EFFECTS_PENDING) effects = true;
-      if (r & PERSIST_DUE) persist = true;
-      if (r & DEFERRED) logDeferred(args[3 * i], args[3 * i + 1], args[3 * i + 2], row.slice(sep + 1));
+      if (r & C.TRACK_EFFECTS_PENDING) effects = true;
+      if (r & C.TRACK_PERSIST_DUE) persist = true;
+      if (r & C.TRACK_DEFERRED) logDeferred(args[3 * i], args[3 * i + 1], args[3 * i + 2], row.slice(sep + 1));
     }
     identity.noteActivity();
     if (persist) { snapshotDirty = true; schedulePersist(); }
@@ -490,7 +484,7 @@ export function createHost(deps) {
       leaving('onPageLeave');
     },
     stats() {
-      drained(() => {});
+      drained();
       try {
         if (fallback) return null;
         const st = JSON.parse(core.stats());
@@ -503,7 +497,7 @@ export function createHost(deps) {
     get degraded() { return fallback; },
     destroy() {
       if (destroyed) return;
-      drained(() => {});
+      drained();
       settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
       destroyed = true;

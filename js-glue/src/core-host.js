@@ -56,8 +56,7 @@ export function createHost(deps) {
   // track() calls of the current task, handed to the core in one crossing (trackBatch) from a
   // microtask, or earlier when anything else must see them first (lifecycle, context changes).
   let records = [];
-  let callArgs = [];
-  let answers = [];  // per queued call: the resolve of its promise (fire events), else null
+  let calls = [];  // per queued call: [its args, the resolve of its promise (fire events) or null]
   // Fire events whose answer the page awaits. The glue only correlates, it decides nothing: the
   // event id (trackBatch row) -> the request whose body carries it (send effect) -> its answer.
   // An id still here when the core's effects have been applied was not sent now: status 0.
@@ -124,7 +123,7 @@ export function createHost(deps) {
 
   function settleAll() {
     settleAwaiting();
-    answers.splice(0).forEach((w) => settle(w));
+    calls.splice(0).forEach((c) => settle(c[1]));
   }
 
   // Every core call that returns effects hands over all of them: a fire event the core sent is in
@@ -308,19 +307,16 @@ export function createHost(deps) {
   function drain(inTrack) {
     if (records.length === 0) return;
     const batch = records.join('');
-    const args = callArgs;
-    const waits = answers;
+    const queued = calls;
     records = [];
-    callArgs = [];
-    answers = [];
+    calls = [];
     let rows;
     try {
       observeSession();
       rows = core.trackBatch(batch).split(RS);
     } catch (e) {
-      for (const w of waits) settle(w);
       // The calls of the crossing that killed the core go to the degraded buffer (crash()).
-      for (let i = 0; i + 2 < args.length; i += 3) unsent.push([[args[i], args[i + 1], args[i + 2]], Date.now()]);
+      for (const [args, wait] of queued) { settle(wait); unsent.push([args, Date.now()]); }
       throw e;
     }
     let effects = false;
@@ -330,18 +326,19 @@ export function createHost(deps) {
       const row = rows[i];
       const sep = row.indexOf(US);
       const r = +row.slice(0, sep);
+      const text = row.slice(sep + 1);  // the error, else the event id
+      const [args, wait] = queued[i];
       if (r < 0) {
-        con.error('[Tracker] ' + row.slice(sep + 1));
-        settle(waits[i]);
+        con.error('[Tracker] ' + text);
+        settle(wait);
         continue;
       }
-      if (waits[i]) {
-        const id = row.slice(sep + 1);
-        if (id) { awaiting.set(id, waits[i]); mine.push(id); } else settle(waits[i]);
+      if (wait) {
+        if (text) { awaiting.set(text, wait); mine.push(text); } else settle(wait);
       }
       if (r & C.TRACK_EFFECTS_PENDING) effects = true;
       if (r & C.TRACK_PERSIST_DUE) persist = true;
-      if (r & C.TRACK_DEFERRED) logDeferred(args[3 * i], args[3 * i + 1], args[3 * i + 2], row.slice(sep + 1));
+      if (r & C.TRACK_DEFERRED) logDeferred(...args, text);
     }
     identity.noteActivity();
     if (persist) { snapshotDirty = true; schedulePersist(); }
@@ -361,12 +358,8 @@ export function createHost(deps) {
   // track() returned nothing for queued events). Never throws, never rejects.
   // createdMs, page: the call's own time and page when it was recorded earlier (see pageOf).
   function track(type, properties, options, createdMs, page) {
-    if (!isFire(options)) {
-      enqueue(type, properties, options, createdMs, null, page);
-      return undefined;
-    }
-    let resolve;
-    const answer = new Promise((r) => { resolve = r; });
+    let resolve = null;
+    const answer = isFire(options) ? new Promise((r) => { resolve = r; }) : undefined;
     if (!enqueue(type, properties, options, createdMs, resolve, page)) settle(resolve);
     return answer;
   }
@@ -394,7 +387,7 @@ export function createHost(deps) {
         drain(true);
         syncPageContext(page);
       }
-      if (options && typeof options === 'object' && (options.fire === true || options.asBeacon === true)) {
+      if (isFire(options) || options?.asBeacon === true) {
         drain(true);
         syncPayloadOptions();
       }
@@ -406,8 +399,7 @@ export function createHost(deps) {
       }
       records.push([JSON.stringify(t), props, opts, wall(), mono(), createdMs > 0 ? createdMs : 0,
         rnd(), rnd(), rnd(), rnd()].join(US) + RS);
-      callArgs.push(t, properties, options);
-      answers.push(resolve);
+      calls.push([[t, properties, options], resolve]);
       if (!drainQueued) {
         drainQueued = true;
         env.queueMicrotask(() => {

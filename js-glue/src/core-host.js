@@ -13,12 +13,6 @@ function settle(resolve, value = noAnswer()) {
   resolve?.(value);
 }
 
-// The ids of the events a send effect's body carries.
-function bodyEventIds(body) {
-  const events = (parseOr(body) || {}).events;
-  return Array.isArray(events) ? events.map((e) => e?.id) : [];
-}
-
 // Body text as an object for the console (expandable), or as it came when it is not JSON.
 const forConsole = (text) => (text ? parseOr(text, text) : null);
 
@@ -150,31 +144,27 @@ export function createHost(deps) {
       snapshotDirty = true;
       schedulePersist();
     }
-    if (fx.ux && deps.onUx) deps.onUx(fx.ux);  // widgets: the extras chunk (ux.js)
+    if (fx.ux) deps.onUx?.(fx.ux);  // widgets: the extras chunk (ux.js)
     if (fx.ready && !readyFired) {
       readyFired = true;
-      if (deps.onReady) {
-        try { deps.onReady(fx.ready.context ?? null); } catch (e) {
-          con.error('[Tracker] onTracardiReady listener failed:', e);
-        }
+      try { deps.onReady?.(fx.ready.context ?? null); } catch (e) {
+        con.error('[Tracker] onTracardiReady listener failed:', e);
       }
     }
   }
 
   function dispatch(s) {
     if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, forConsole(s.body));
-    let waiting = null;
-    if (awaiting.size) {
-      for (const id of bodyEventIds(s.body)) {
-        const resolve = awaiting.get(id);
-        if (!resolve) continue;
-        awaiting.delete(id);
-        (waiting || (waiting = [])).push(resolve);
-      }
-    }
+    // The fire events this body carries (by event id) get this request's answer.
+    const events = awaiting.size && parseOr(s.body)?.events;
+    const waiting = Array.isArray(events) ? events.map((e) => {
+      const resolve = awaiting.get(e?.id);
+      awaiting.delete(e?.id);
+      return resolve;
+    }).filter(Boolean) : [];
     send(s).then((r) => {
       // Even when the core died meanwhile: the page still gets this request's answer.
-      if (waiting) {
+      if (waiting.length) {
         const status = r.status > 0 ? r.status : 0;  // a handed-off beacon has no answer either
         const data = status ? parseOr(r.body) : null;
         for (const resolve of waiting) settle(resolve, { status, ok: status >= 200 && status < 300, data });

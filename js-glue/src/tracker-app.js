@@ -19,9 +19,7 @@ import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 //        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>}
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
-function settlePending(entry) {
-  if (entry && typeof entry[2] === 'function') entry[2](noAnswer());
-}
+const settlePending = (entry) => entry?.[2]?.(noAnswer());
 
 export function startTracker(deps) {
   const { env } = deps;
@@ -36,7 +34,11 @@ export function startTracker(deps) {
   let unwire = null;
   let destroyed = false;
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
-  const dropPending = () => pending.splice(0).forEach(settlePending);
+  const dropPending = () => {
+    const calls = pending.splice(0);
+    calls.forEach(settlePending);
+    return calls;
+  };
   // The extras chunk: loaded only when something below or a response needs it.
   const extras = createExtras(env, deps.options, deps.loadExtras);
 
@@ -49,7 +51,7 @@ export function startTracker(deps) {
       let resolve = null;
       const answer = fire ? new Promise((r) => { resolve = r; }) : undefined;
       if (degraded || disabled || destroyed) {
-        if (degraded) degraded.track(type, properties, options);
+        degraded?.track(type, properties, options);
         resolve?.(noAnswer());
         return answer;
       }
@@ -112,16 +114,14 @@ export function startTracker(deps) {
     // A previous page's calls its stub kept (that visitor left before the core ran) come first.
     const kept = lsGet(env, STUB_KEY);
     const pages = parseOr(kept);
-    host.replay(Array.isArray(pages) ? pages : [], droppedLoading + (deps.stubDropped ? deps.stubDropped() : 0));
+    host.replay(Array.isArray(pages) ? pages : [], droppedLoading + (deps.stubDropped?.() || 0));
     if (kept) lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
     extras.start(() => host?.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
     for (const [args, ts, resolve, page] of calls) {
       const answer = host.track(args[0], args[1], args[2], ts, page);
-      if (typeof resolve === 'function') {
-        if (answer) answer.then(resolve); else resolve(noAnswer());
-      }
+      if (resolve) answer ? answer.then(resolve) : resolve(noAnswer());
     }
     // tracker.auto.events: [[type, properties], ...] join the page's first batch.
     const t = deps.options.tracker;
@@ -143,10 +143,8 @@ export function startTracker(deps) {
     return !host.degraded;
   }).catch((e) => {
     if (destroyed) return false;
-    const calls = pending.splice(0);
-    calls.forEach(settlePending);
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
-      `(${errorText(e)})`, calls);
+      `(${errorText(e)})`, dropPending());
     // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
     const w = env.window;
     if (w?.addEventListener && deps.lifecycle !== false) {
@@ -157,8 +155,8 @@ export function startTracker(deps) {
 
   return {
     track,
-    flush() { try { if (host) host.flush(); } catch { /* never throws */ } },
-    stats: () => (host ? host.stats() : null),
+    flush() { try { host?.flush(); } catch { /* never throws */ } },
+    stats: () => host?.stats() ?? null,
     ready,
     get host() { return host; },
     get degraded() { return degraded || host?.degraded || null; },
@@ -168,7 +166,7 @@ export function startTracker(deps) {
       dropPending();
       unwire?.();
       extras.stop();
-      if (host) host.destroy();
+      host?.destroy();
       host = null;
     },
   };

@@ -43,22 +43,6 @@ export function createIdentity(env) {
   let cookieWrittenAt = -Infinity;
   let activity = false;   // a track() happened since the last cookie write
 
-  function refreshCookie(now) {
-    if (!env.document || !current || !current.session) return;
-    const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
-    // Blocked cookies: the session lives in the core for this page.
-    writeCookie(env, SESSION_COOKIE, current.session,
-      `max-age=${ttl}; expires=${new Date(Date.now() + ttl * 1000).toUTCString()}; `);
-    written.session = current.session;
-    cookieWrittenAt = now;
-    activity = false;
-  }
-
-  function writeStored(key, value, field) {
-    // A failed write (quota): the id is resent from memory on this page and re-minted next time.
-    if (value && written[field] !== value && lsSet(env, key, JSON.stringify(value))) written[field] = value;
-  }
-
   return {
     // What the core's start() expects: ids as found, null when missing.
     read() {
@@ -77,14 +61,25 @@ export function createIdentity(env) {
     noteActivity() { activity = true; },
     // Writes what changed; refreshes the sliding cookie at most once per COOKIE_REFRESH_MS
     // (`force` on page hide, so the expiry counts from the last moment the visitor was here).
-    flush(now, force = false) {
+    flush(now, force) {
       if (!current) return;
-      if (current.session !== written.session
-        || ((activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS)) {
-        refreshCookie(now);
+      const { session } = current;
+      if (session && env.document && (session !== written.session
+        || ((activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS))) {
+        const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
+        // Blocked cookies: the session lives in the core for this page.
+        writeCookie(env, SESSION_COOKIE, session,
+          `max-age=${ttl}; expires=${new Date(Date.now() + ttl * 1000).toUTCString()}; `);
+        written.session = session;
+        cookieWrittenAt = now;
+        activity = false;
       }
-      writeStored(PROFILE_KEY, current.profile, 'profile');
-      writeStored(DEVICE_KEY, current.device, 'device');
+      // PROFILE_KEY, DEVICE_KEY. A failed write (quota): the id is resent from memory on this page
+      // and re-minted next time.
+      for (const f of ['profile', 'device']) {
+        const v = current[f];
+        if (v && written[f] !== v && lsSet(env, `tracardi-${f}-id`, JSON.stringify(v))) written[f] = v;
+      }
     },
     get current() { return current; },
   };

@@ -59,12 +59,6 @@ export function createTabs(env, base, on) {
 
   const toMailbox = (k, text) => lsSet(env, mailbox + tab + ':' + k, text);
 
-  // The leader takes in a hand-over once: over the channel, or from a mailbox key.
-  function take(key, text) {
-    if (!adopted.has(key.slice(mailbox.length))) on.handover(text);
-    lsRemove(env, key);
-  }
-
   if (channel) {
     channel.onmessage = (e) => {
       const m = e.data;
@@ -80,8 +74,11 @@ export function createTabs(env, base, on) {
       }
     };
   }
-  const onStorage = (e) => {
-    if (leader && e.key && e.newValue && e.key.startsWith(mailbox)) take(e.key, e.newValue);
+  // The leader takes in a hand-over once: over the channel, or from a mailbox key.
+  const onStorage = ({ key, newValue }) => {
+    if (!leader || !newValue || !key?.startsWith(mailbox)) return;
+    if (!adopted.has(key.slice(mailbox.length))) on.handover(newValue);
+    lsRemove(env, key);
   };
   w.addEventListener?.('storage', onStorage);
 
@@ -98,13 +95,10 @@ export function createTabs(env, base, on) {
     timer = env.setTimeout(lease, LEASE_RENEW_MS);
   }
 
-  function fallback() {
-    if (env.localStorage()) lease();
-    else become(true);
-  }
+  const fallback = () => (env.localStorage() ? lease() : become(true));
 
   if (typeof nav?.locks?.request === 'function') {
-    nav.locks.request(base, abort ? { signal: abort.signal } : {}, () => new Promise((r) => {
+    nav.locks.request(base, { signal: abort?.signal }, () => new Promise((r) => {
       release = r;
       if (stopped) r(); else become(true);
     })).catch(() => { if (!stopped && !release) fallback(); });
@@ -137,7 +131,7 @@ export function createTabs(env, base, on) {
     destroy() {
       stopped = true;
       release?.();
-      if (abort) try { abort.abort(); } catch { /* already settled */ }
+      abort?.abort();
       env.clearTimeout(timer);
       env.clearTimeout(resend);
       w.removeEventListener?.('storage', onStorage);

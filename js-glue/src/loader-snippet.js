@@ -8,8 +8,7 @@ export function runLoader(w, doc, nav, con) {
   try {
     const { fresh } = installStub(w, con);
     if (!fresh) {
-      con.warn('[Tracker] The tracker snippet is included more than once; the copy after the ' +
-        'first one is ignored.');
+      con.warn('[Tracker] The tracker snippet is included more than once; only the first copy runs.');
       return;
     }
     const insert = () => {

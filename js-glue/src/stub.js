@@ -69,10 +69,10 @@ export function installStub(w, con) {
   const tracker = (existing && typeof existing === 'object') ? existing : {};
   const mark = tracker[MARK] = { state: 'stub', queue, dropped: 0 };
   // Records the call with its time and returns at once; never throws into the page.
-  tracker.track = function track() {
+  tracker.track = function track(...args) {
     try {
       if (queue.length >= DEGRADED_BUFFER_LIMIT) { queue.shift(); mark.dropped++; }  // oldest go first
-      queue.push([Array.prototype.slice.call(arguments), Date.now()]);
+      queue.push([args, Date.now()]);
     } catch { /* never throw */ }
   };
   w.tracker = tracker;

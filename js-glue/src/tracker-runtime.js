@@ -34,8 +34,7 @@ export function boot(deps) {
     const { tracker } = installStub(w, con);
     const mark = tracker[MARK];
     if (mark.state !== 'stub') {
-      con.warn('[Tracker] The tracker script is loaded more than once; the copy after the ' +
-        'first one is ignored.');
+      con.warn('[Tracker] The tracker script is loaded more than once; only the first copy runs.');
       return null;
     }
     mark.state = 'booting';

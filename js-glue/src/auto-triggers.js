@@ -17,8 +17,18 @@ function selectedText(w) {
   } catch { return ''; }
 }
 
-// Returns a function removing every listener and observer.
+// Returns a function removing every listener and observer. While the document is parsed, the
+// tagged elements may not exist yet: wired once DOMContentLoaded fired.
 export function wireAutoTriggers(env, triggers, track) {
+  const doc = env.document;
+  if (doc?.readyState !== 'loading') return wire(env, triggers, track);
+  let off = null;
+  const go = () => { off = wire(env, triggers, track); };
+  doc.addEventListener('DOMContentLoaded', go, { once: true });
+  return () => (off ? off() : doc.removeEventListener('DOMContentLoaded', go));
+}
+
+function wire(env, triggers, track) {
   const doc = env.document;
   const w = env.window;
   const offs = [];

@@ -38,11 +38,7 @@ export function createExtras(env, options, loadExtras) {
           .catch(() => { /* warned once */ });
       }
       const triggers = t.auto?.triggers;
-      if (!Array.isArray(triggers) || triggers.length === 0) return;
-      const doc = env.document;
-      const wireTriggers = () => wire('wireAutoTriggers', triggers, track);
-      if (doc?.readyState === 'loading') doc.addEventListener('DOMContentLoaded', wireTriggers, { once: true });
-      else wireTriggers();
+      if (Array.isArray(triggers) && triggers.length) wire('wireAutoTriggers', triggers, track);
     },
     stop() {
       stopped = true;

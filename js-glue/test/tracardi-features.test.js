@@ -141,6 +141,22 @@ test('auto.triggers: onVisible once per element; onTextSelect/onMouseOver send t
   assert.equal(sent.length, 3);
 });
 
+test('auto.triggers while the DOM is parsed: wired at DOMContentLoaded (the chunk waits itself); unwired before, never', () => {
+  const trigger = [{ tag: 'product', trigger: 'onVisible', data: { event: 'image-viewed' } }];
+  let { f, observers } = triggerDom();
+  f.document.readyState = 'loading';
+  wireAutoTriggers(f.env, trigger, () => {});
+  assert.equal(observers.length, 0, 'the tagged elements may not be parsed yet');
+  f.document.dispatch('DOMContentLoaded');
+  assert.equal(observers.length, 1);
+  ({ f, observers } = triggerDom());
+  f.document.readyState = 'loading';
+  wireAutoTriggers(f.env, trigger, () => {})();
+  f.document.dispatch('DOMContentLoaded');
+  assert.equal(observers.length, 0);
+  assert.equal(f.document.count('DOMContentLoaded'), 0);
+});
+
 test('context parts: device from Tracardi loader or the GPU cache, location from the page only, per-event ga', () => {
   const f = fakeEnv();
   f.document.jar.set('_ga', 'GA1.1.123');

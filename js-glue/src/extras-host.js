@@ -16,27 +16,18 @@ export function createExtras(env, options, loadExtras) {
     throw e;
   }));
   const contextExtra = readContextSources(env, options);
-  // wire(name, ...args): the chunk's m[name](env, ...args) once it arrives; stop() unwires it.
-  const wire = (name, ...args) => load().then((m) => {
-    if (!stopped) offs.push(m[name](env, ...args));
-  }).catch(() => { /* warned once */ });
+  // run(fn): fn(the chunk) once it arrives, unless stopped meanwhile.
+  const run = (fn) => load().then((m) => { if (!stopped) fn(m); }).catch(() => { /* warned once */ });
+  // wire(name, ...args): the chunk's m[name](env, ...args); stop() unwires it.
+  const wire = (name, ...args) => run((m) => offs.push(m[name](env, ...args)));
   return {
     contextExtra,
     wire,
     // Response `ux` widgets (core effects).
-    onUx(items) {
-      load().then((m) => {
-        if (stopped) return;
-        if (!injector) injector = m.createUxInjector(env, t);
-        injector(items);
-      }).catch(() => { /* warned once */ });
-    },
+    onUx(items) { run((m) => (injector || (injector = m.createUxInjector(env, t)))(items)); },
     // After the core started: late context parts, and auto.triggers once the DOM is parsed.
     start(refresh, track) {
-      if (contextExtra.later) {
-        load().then((m) => { if (!stopped) m.startContextSources(env, options, contextExtra, refresh); })
-          .catch(() => { /* warned once */ });
-      }
+      if (contextExtra.later) run((m) => m.startContextSources(env, options, contextExtra, refresh));
       const triggers = t.auto?.triggers;
       if (Array.isArray(triggers) && triggers.length) wire('wireAutoTriggers', triggers, track);
     },

@@ -412,7 +412,7 @@ export function createHost(deps) {
         syncPayloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
-          origin: env.location?.origin ? String(env.location.origin) : '' });
+          origin: String(env.location?.origin || '') });
         // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
         // "Persistence across tabs"). The election tells it when it leads.
         const shared = storage?.base && deps.tabs !== false;

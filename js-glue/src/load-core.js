@@ -29,16 +29,13 @@ async function instantiate(env, url, imports) {
 }
 
 function loadWasm(env, factory, wasmUrl) {
+  const url = String(wasmUrl);
   return new Promise((resolve, reject) => {
-    const WA = env.WebAssembly;
-    if (typeof WA?.instantiate !== 'function') {
-      reject(new Error('this browser has no WebAssembly'));
-      return;
-    }
+    if (typeof env.WebAssembly?.instantiate !== 'function') throw new Error('this browser has no WebAssembly');
     const moduleArg = {
-      locateFile: () => String(wasmUrl),
+      locateFile: () => url,
       instantiateWasm(imports, done) {
-        instantiate(env, String(wasmUrl), imports).then((r) => done(r.instance, r.module), reject);
+        instantiate(env, url, imports).then((r) => done(r.instance, r.module), reject);
         return {};  // exports arrive asynchronously through done()
       },
     };

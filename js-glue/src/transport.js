@@ -8,7 +8,6 @@ export function createTransport(env, C) {
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
 
   async function viaFetch(send) {
-    if (typeof env.fetch !== 'function') return noAnswer;
     const controller = typeof env.AbortController === 'function' ? new env.AbortController() : null;
     if (controller) controllers.set(send.id, controller);
     try {
@@ -33,7 +32,8 @@ export function createTransport(env, C) {
         && res.headers.get('Retry-After')) || '';
       return answer(res.status | 0, body, retryAfter);
     } catch {
-      // TypeError for offline, CORS, DNS, ad blockers; AbortError on navigation or our abort.
+      // TypeError for offline, CORS, DNS, ad blockers (or no fetch at all); AbortError on
+      // navigation or our abort.
       return noAnswer;
     } finally {
       controllers.delete(send.id);
@@ -41,14 +41,11 @@ export function createTransport(env, C) {
   }
 
   function viaBeacon(send) {
+    // A beacon has no response: "handed off" is all we know, never a 2xx. No sendBeacon (or Blob):
+    // the TypeError is no answer either.
     try {
-      const nav = env.navigator;
-      if (typeof nav?.sendBeacon !== 'function' || typeof env.Blob !== 'function') {
-        return noAnswer;
-      }
-      const queued = nav.sendBeacon(send.url, new env.Blob([send.body], { type: 'application/json' }));
-      // A beacon has no response: "handed off" is all we know, never a 2xx.
-      return queued ? answer(C.STATUS_HANDED_OFF) : noAnswer;
+      return env.navigator.sendBeacon(send.url, new env.Blob([send.body], { type: 'application/json' }))
+        ? answer(C.STATUS_HANDED_OFF) : noAnswer;
     } catch {
       return noAnswer;
     }

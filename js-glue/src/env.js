@@ -8,9 +8,8 @@ export function browserEnv(g = globalThis) {
     fetch: typeof g.fetch === 'function' ? g.fetch.bind(g) : undefined,
     setTimeout: g.setTimeout.bind(g),
     clearTimeout: g.clearTimeout.bind(g),
-    queueMicrotask: typeof g.queueMicrotask === 'function'
-      ? g.queueMicrotask.bind(g)
-      : (fn) => Promise.resolve().then(fn),
+    // Every browser that parses this script (ES2020) has it.
+    queueMicrotask: g.queueMicrotask.bind(g),
     // Accessing window.localStorage itself throws in sandboxed iframes and with storage disabled.
     localStorage() {
       try { return w.localStorage || null; } catch { return null; }

@@ -59,10 +59,12 @@ export function isFire(options) {
 export function createEntropy(crypto) {
   const pool = new Uint32Array(ENTROPY_POOL_WORDS);
   let i = pool.length;
-  const fill = typeof crypto?.getRandomValues === 'function'
-    ? () => crypto.getRandomValues(pool)
-    // No Web Crypto: ids are still unique enough for a page, but not unguessable.
-    : () => { for (let k = 0; k < pool.length; k++) pool[k] = (Math.random() * 0x100000000) >>> 0; };
+  const fill = () => {
+    try { crypto.getRandomValues(pool); } catch {
+      // No Web Crypto: ids are still unique enough for a page, but not unguessable.
+      for (let k = 0; k < pool.length; k++) pool[k] = (Math.random() * 0x100000000) >>> 0;
+    }
+  };
   return function next() {
     if (i >= pool.length) { fill(); i = 0; }
     return pool[i++];

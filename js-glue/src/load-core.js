@@ -16,14 +16,12 @@ async function instantiate(env, url, imports) {
   const WA = env.WebAssembly;
   const res = await env.fetch(url, { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  if (typeof WA.instantiateStreaming === 'function') {
-    try {
-      return await WA.instantiateStreaming(res.clone(), imports);
-    } catch (e) {
-      // TypeError = served without application/wasm: compile from bytes instead. Anything else
-      // (CompileError from a CSP, LinkError) would fail the same way again.
-      if (!e || e.name !== 'TypeError') throw e;
-    }
+  try {
+    return await WA.instantiateStreaming(res.clone(), imports);
+  } catch (e) {
+    // TypeError = served without application/wasm (or no instantiateStreaming): compile from bytes
+    // instead. Anything else (CompileError from a CSP, LinkError) would fail the same way again.
+    if (e?.name !== 'TypeError') throw e;
   }
   return WA.instantiate(await res.arrayBuffer(), imports);
 }

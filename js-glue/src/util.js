@@ -51,7 +51,7 @@ export const noAnswer = () => ({ status: 0, ok: false, data: null });
 
 // options.fire === true (a hostile getter counts as false): such a call returns a Promise.
 export function isFire(options) {
-  try { return !!(options && typeof options === 'object' && options.fire === true); } catch { return false; }
+  try { return options?.fire === true; } catch { return false; }
 }
 
 // A pool of random uint32 words so the core's 4-word entropy costs one getRandomValues call per

@@ -111,23 +111,17 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     mark.state = ok ? 'running' : 'degraded';
     if (!ok) return;
     try { env.performance.mark('wasm-tracker:ready'); } catch { /* no User Timing */ }
-    const listeners = options.listeners;
     // As Tracardi's tracker: with cookies off it calls onCookiesDisabled instead of onInit (and
     // keeps tracking: the session then lives for this page only).
-    if (env.navigator?.cookieEnabled === false) {
-      con.error('[Tracker] Cookies disabled.');
-      if (typeof listeners?.onCookiesDisabled === 'function') {
-        try { listeners.onCookiesDisabled({ tracker, helpers }); } catch (e) {
-          con.error('[Tracker] options.listeners.onCookiesDisabled failed:', e);
-        }
-      }
-    } else if (typeof listeners?.onInit === 'function') {
-      const id = app.host?.identity;
-      try {
-        listeners.onInit({ session: id ? { id: id.session } : null, tracker, helpers });
-      } catch (e) {
-        con.error('[Tracker] options.listeners.onInit failed:', e);
-      }
+    const off = env.navigator?.cookieEnabled === false;
+    if (off) con.error('[Tracker] Cookies disabled.');
+    const name = off ? 'onCookiesDisabled' : 'onInit';
+    const id = app.host?.identity;
+    try {
+      options.listeners?.[name]?.(off ? { tracker, helpers }
+        : { session: id ? { id: id.session } : null, tracker, helpers });
+    } catch (e) {
+      con.error(`[Tracker] options.listeners.${name} failed:`, e);
     }
   });
 }

@@ -104,14 +104,9 @@ function referer(doc, loc) {
 // tracker): the PerformanceNavigationTiming entry's numbers and strings, as of the event.
 function navigationTiming(env) {
   try {
-    const entry = env.performance.getEntriesByType('navigation')[0];
-    if (!entry) return null;
-    const all = entry.toJSON();
-    const out = {};
-    for (const k of Object.keys(all)) {
-      if (typeof all[k] === 'number' || typeof all[k] === 'string') out[k] = all[k];
-    }
-    return out;
+    // Its own members only: arrays (serverTiming) and objects are left out.
+    return JSON.parse(JSON.stringify(env.performance.getEntriesByType('navigation')[0],
+      (k, v) => (k && v && typeof v === 'object' ? undefined : v))) || null;
   } catch { return null; }
 }
 

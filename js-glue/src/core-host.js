@@ -123,14 +123,12 @@ export function createHost(deps) {
   // Every core call that returns effects hands over all of them: a fire event the core sent is in
   // this batch of effects or was not sent now.
   function apply(text) {
-    applyEffects(text);
+    const fx = text && text !== '{}' && parseOr(text);
+    if (fx) applyEffects(fx);
     settleAwaiting();
   }
 
-  function applyEffects(text) {
-    if (!text || text === '{}') return;
-    const fx = parseOr(text);
-    if (!fx) return;
+  function applyEffects(fx) {
     if (fx.log) for (const l of fx.log) log(l.level, l.msg);
     if (fx.identity) {
       identity.update(fx.identity);
@@ -216,14 +214,6 @@ export function createHost(deps) {
     identity.flush(wall(), force);
   }
 
-  function takeEffectsSoon() {
-    if (effectsQueued) return;
-    effectsQueued = true;
-    env.queueMicrotask(() => {
-      effectsQueued = false;
-      guard(() => apply(core.takeEffects()));
-    });
-  }
 
   // window.response.context becomes the payload's `options`; pushed only when it changed.
   function syncPayloadOptions() {
@@ -333,8 +323,14 @@ export function createHost(deps) {
     identity.noteActivity();
     if (persist) { snapshotDirty = true; schedulePersist(); }
     if (effects) {
-      if (inTrack) takeEffectsSoon();
-      else apply(core.takeEffects());
+      if (!inTrack) apply(core.takeEffects());
+      else if (!effectsQueued) {
+        effectsQueued = true;
+        env.queueMicrotask(() => {
+          effectsQueued = false;
+          guard(() => apply(core.takeEffects()));
+        });
+      }
     } else {
       // No effects: the core sent none of them now (queued behind a backoff, the fire cap, ...).
       for (const id of mine) { settle(awaiting.get(id)); awaiting.delete(id); }

@@ -233,8 +233,7 @@ export function createHost(deps) {
   // The page a call was made on: `page` {u, t, r} (URL, title, referrer) when it was recorded at
   // the call (calls made before the core ran, here or on an earlier page), else the page as it is
   // now. The key changes when the page does (a recorded page's key has newlines, a live URL never).
-  const pageOf = (page) => (page ? page.u + '\n' + page.t + '\n' + page.r
-    : env.location ? String(env.location.href) : '');
+  const pageOf = (page) => (page ? `${page.u}\n${page.t}\n${page.r}` : String(env.location?.href ?? ''));
 
   // Builds the page context again for that page (SPA navigations change the URL without a reload).
   function syncPageContext(page) {

@@ -84,7 +84,7 @@ export function installStub(w, con) {
   if (!w.response.context) w.response.context = {};
   const hook = w.onTracardiReady;
   // A {bind, call} hook from Tracardi's own loader is kept: listeners bound to it stay bound.
-  if (!hook || typeof hook !== 'object' || typeof hook.bind !== 'function' || typeof hook.call !== 'function') {
+  if (typeof hook !== 'object' || typeof hook?.bind !== 'function' || typeof hook.call !== 'function') {
     if (typeof hook === 'function') {
       con.error('[Tracker] Incorrect window.onTracardiReady. Please use ' +
         'window.onTracardiReady.bind(fn); do not assign a value to window.onTracardiReady.');

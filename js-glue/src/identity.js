@@ -39,7 +39,7 @@ function readStored(env, key) {
 
 export function createIdentity(env) {
   let current = null;     // last identity effect {session, profile, device, sessionTtlS}
-  let written = { session: null, profile: null, device: null };
+  let written = {};      // the ids as last found or written
   let cookieWrittenAt = -Infinity;
   let activity = false;   // a track() happened since the last cookie write
 

@@ -56,9 +56,6 @@ export function createTransport(env, C) {
     return viaFetch(effect);
   }
   // The core gave up waiting for this request: cut it, so no late answer arrives.
-  send.abort = (id) => {
-    const c = controllers.get(id);
-    if (c) c.abort();
-  };
+  send.abort = (id) => controllers.get(id)?.abort();
   return send;
 }

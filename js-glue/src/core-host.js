@@ -60,10 +60,8 @@ export function createHost(deps) {
   const wall = () => wallMs(env);
   const mono = () => monoMs(env);
 
-  function log(level, msg) {
-    const fn = (/^(debug|info|warn|error)$/.test(level) && con[level]) || con.log;
-    fn.call(con, '[Tracker] ' + msg);
-  }
+  // level: debug, info, warn or error (the core's).
+  const log = (level, msg) => (con[level] || con.log).call(con, '[Tracker] ' + msg);
 
   // The core's calls that come with effects see the track() calls made before them first.
   const drained = (fn) => guard(() => { drain(false); fn?.(); });
@@ -137,7 +135,7 @@ export function createHost(deps) {
     if ('wake' in fx) setWake(fx.wake);
     if (fx.abort) for (const id of fx.abort) send.abort(id);
     if (fx.send) for (const s of fx.send) dispatch(s);
-    if (fx.handover && tabs) tabs.handOver(fx.handover.snapshot);
+    if (fx.handover) tabs?.handOver(fx.handover.snapshot);
     if (fx.persist) {
       snapshotDirty = true;
       schedulePersist();

@@ -100,16 +100,6 @@ function referer(doc, loc) {
   return { host, query };
 }
 
-// Navigation timing (tracker.context.performance: true, off by default as in Tracardi's
-// tracker): the PerformanceNavigationTiming entry's numbers and strings, as of the event.
-function navigationTiming(env) {
-  try {
-    // Its own members only: arrays (serverTiming) and objects are left out.
-    return JSON.parse(JSON.stringify(env.performance.getEntriesByType('navigation')[0],
-      (k, v) => (k && v && typeof v === 'object' ? undefined : v))) || null;
-  } catch { return null; }
-}
-
 // Per-event context: `page` (unless tracker.context.page is false), `ga` (the _ga cookie, as
 // Tracardi's tracker put it on every event) and `performance` when asked for; null when empty
 // (the core then uses {}).
@@ -127,9 +117,14 @@ export function buildPageContext(env, trackerOptions) {
   }
   const ga = readCookie(env.document, '_ga');
   if (ga) ctx.ga = ga;
+  // Navigation timing (tracker.context.performance: true, off by default as in Tracardi's
+  // tracker): the PerformanceNavigationTiming entry's own members as of the event; arrays
+  // (serverTiming) and objects left out. No entry: none (JSON.parse(undefined) throws).
   if (flags?.performance === true) {
-    const perf = navigationTiming(env);
-    if (perf) ctx.performance = perf;
+    try {
+      ctx.performance = JSON.parse(JSON.stringify(env.performance.getEntriesByType('navigation')[0],
+        (k, v) => (k && v && typeof v === 'object' ? undefined : v)));
+    } catch { /* no navigation entry */ }
   }
   return Object.keys(ctx).length ? ctx : null;
 }

@@ -182,7 +182,7 @@ export function createHost(deps) {
   function setWake(at) {
     env.clearTimeout(wakeTimer);
     wakeTimer = null;
-    if (typeof at !== 'number' || !isFinite(at)) return;
+    if (!Number.isFinite(at)) return;  // null: no wake-up wanted
     // Rounded up: a timer that fires before the deadline finds nothing due (the core re-arms it,
     // but that is a wasted wake-up).
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - mono())));

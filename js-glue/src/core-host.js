@@ -274,7 +274,7 @@ export function createHost(deps) {
     const id = identity.current;
     con.log('[Tracker] Event track', {
       type: 'track', event: type, properties: properties || {}, options: options || {},
-      userId: null, anonymousId: staticProfile || (id && (id.profile || id.device)) || null,
+      userId: null, anonymousId: staticProfile || id?.profile || id?.device || null,
       meta: { id: eventId, ts: Date.now() },
     });
   }
@@ -353,13 +353,14 @@ export function createHost(deps) {
       if (destroyed) return false;
       if (fallback) { fallback.track(type, properties, options); return false; }
       const t = typeof type === 'string' ? wellFormed(type) : '';
+      const name = JSON.stringify(t);
       let props;
       let opts;
       try {
         props = userJson(properties);
         opts = userJson(options);
       } catch (e) {
-        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: make its properties/options ` +
+        con.error(`[Tracker] track(${name}) not sent: make its properties/options ` +
           `JSON-encodable (${e?.message}).`);
         return false;
       }
@@ -377,10 +378,10 @@ export function createHost(deps) {
       // Input that is certainly over the core's limit never crosses into wasm memory (which
       // never shrinks): a UTF-16 length over the byte limit means at least as many UTF-8 bytes.
       if (props.length + opts.length > C.MAX_EVENT_BYTES) {
-        con.error(`[Tracker] track(${JSON.stringify(t)}) not sent: larger than the ${C.MAX_EVENT_BYTES}-byte limit.`);
+        con.error(`[Tracker] track(${name}) not sent: larger than the ${C.MAX_EVENT_BYTES}-byte limit.`);
         return false;
       }
-      records.push([JSON.stringify(t), props, opts, wall(), mono(), createdMs > 0 ? createdMs : 0,
+      records.push([name, props, opts, wall(), mono(), createdMs > 0 ? createdMs : 0,
         rnd(), rnd(), rnd(), rnd()].join(US) + RS);
       calls.push([[t, properties, options], resolve]);
       if (!drainQueued) {

@@ -444,7 +444,7 @@ export function createHost(deps) {
     refreshContext() { guard(setContext); },
     onVisible() {
       hidden = false;
-      if (tabs) tabs.show();
+      tabs?.show();
       lifecycle('onVisible');
     },
     setOnline(online) { lifecycle('setOnline', !!online); },
@@ -453,7 +453,7 @@ export function createHost(deps) {
     onHidden() { hidden = true; leaving('onHidden'); },
     onPageLeave() {
       hidden = true;
-      if (tabs) tabs.leave();
+      tabs?.leave();
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
       fallback?.persist(env.window);
@@ -477,7 +477,7 @@ export function createHost(deps) {
       settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
       destroyed = true;
-      if (tabs) tabs.destroy();
+      tabs?.destroy();
       setWake();
       try { core.delete(); } catch { /* already gone */ }
     },

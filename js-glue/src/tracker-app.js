@@ -30,9 +30,8 @@ export function startTracker(deps) {
   const pending = deps.pending || [];
   let host = null;
   let degraded = null;
-  let disabled = false;
   let unwire = null;
-  let destroyed = false;
+  let destroyed = false;  // by destroy(), or a configuration the core refused: calls are dropped
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
   const dropPending = () => {
     const calls = pending.splice(0);
@@ -50,7 +49,7 @@ export function startTracker(deps) {
       if (host) return host.track(type, properties, options);
       let resolve = null;
       const answer = fire ? new Promise((r) => { resolve = r; }) : undefined;
-      if (degraded || disabled || destroyed) {
+      if (degraded || destroyed) {
         degraded?.track(type, properties, options);
         resolve?.(noAnswer());
         return answer;
@@ -95,7 +94,7 @@ export function startTracker(deps) {
     if (destroyed) return false;
     const core = configure(M);
     if (!core) {
-      disabled = true;
+      destroyed = true;
       dropPending();
       extras.stop();
       return false;

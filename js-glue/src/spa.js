@@ -24,8 +24,8 @@ function noop() {}
 // True when the options ask for page views at all (a wrong value too: spa.js warns about it). The
 // tracker loads spa.js (the extras chunk) only then; this check stays in the tracker script.
 export function pageViewsAsked(settings) {
-  const mode = settings && typeof settings === 'object' ? settings.pageViews : undefined;
-  return mode !== undefined && mode !== null && mode !== false;
+  const mode = settings?.pageViews;
+  return mode != null && mode !== false;
 }
 
 // track(type, properties): the tracker's never-throwing track. Returns a function that removes
@@ -39,7 +39,7 @@ export function wirePageViews(env, settings, track, startHref) {
 }
 
 function wire(env, settings, track, startHref) {
-  const mode = settings && typeof settings === 'object' ? settings.pageViews : undefined;
+  const mode = settings?.pageViews;
   if (!pageViewsAsked(settings)) return noop;
   const con = env.console;
   if (mode !== MODE) {

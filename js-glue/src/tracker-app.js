@@ -67,7 +67,7 @@ export function startTracker(deps) {
   // chunk arrives is seen when it does (the URL at this moment is the first page's).
   const s0 = deps.options?.tracker?.settings;
   if (deps.lifecycle !== false && pageViewsAsked(s0)) {
-    extras.wire('wirePageViews', s0, track, String(env.location?.href ?? ''));
+    extras.wire('wirePageViews', s0, track, env.location?.href);
   }
 
   function configure(M) {

@@ -29,8 +29,7 @@ export function boot(deps) {
   const con = env.console;
   try {
     const doc = env.document;
-    const scriptSrc = deps.scriptSrc !== undefined ? deps.scriptSrc
-      : doc?.currentScript?.src || '';
+    const scriptSrc = deps.scriptSrc ?? doc?.currentScript?.src;
     const { tracker } = installStub(w, con);
     const mark = tracker[MARK];
     if (mark.state !== 'stub') {

@@ -425,9 +425,9 @@ export function createHost(deps) {
       guard(() => {
         for (const p of pages) {
           stubDropped += +p.d || 0;
-          const page = { u: String(p.u), t: p.t, r: p.r };
+          // p is the page record itself ({u, t, r}: pageOf, syncPageContext).
           for (const [args, ts] of p.c || []) {
-            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null, page)) stubReplayed++;
+            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null, p)) stubReplayed++;
           }
         }
         drain(false);

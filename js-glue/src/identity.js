@@ -31,7 +31,7 @@ export function readCookie(doc, name) {
 }
 
 // Stored by the old tracker as JSON ("\"<uuid>\""); accept a raw value too.
-function readStored(env, key) {
+export function readStored(env, key) {
   const text = lsGet(env, key);
   const v = text ? parseOr(text, text) : null;
   return typeof v === 'string' && v ? v : null;

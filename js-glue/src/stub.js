@@ -12,8 +12,7 @@ export const STUB_KEY = 'wasm-tracker:stub:v1';
 
 // The page a call was made on, as core-host.js pageOf reads it: {u: URL, t: title, r: referrer}.
 export function pageRecord(loc, doc) {
-  const d = doc || {};
-  return { u: String(loc.href), t: d.title, r: d.referrer };
+  return { u: String(loc.href), t: doc?.title, r: doc?.referrer };
 }
 
 export function persistCalls(w, calls, dropped) {

@@ -2,13 +2,11 @@
 // scripts of a site (and Tracardi's own signal.min.js era tooling) may read: on a browser's first
 // answer `__tr_pid` (localStorage, JSON-encoded, and a session cookie), on later pages `__tr_id`
 // (the latest profile id the server answered). tracardi-profile-id itself is identity.js's.
-import { PROFILE_KEY, writeCookie } from './identity.js';
-import { lsGet, lsSet } from './env.js';
+import { PROFILE_KEY, writeCookie, readStored } from './identity.js';
+import { lsSet } from './env.js';
 
-export function hadStoredProfile(env) {
-  const v = lsGet(env, PROFILE_KEY);
-  return !!v && v !== '""' && v !== 'null';
-}
+// A profile id was stored before this page (identity.js reads it the same way).
+export const hadStoredProfile = (env) => !!readStored(env, PROFILE_KEY);
 
 // context: the first batch answer (or null); hadProfile: a profile id was stored at start.
 export function writeTracardiKeys(env, context, hadProfile) {

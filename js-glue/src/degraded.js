@@ -7,8 +7,7 @@ export function createDegraded(env, reason, initial = []) {
   const buffer = initial.slice(-DEGRADED_BUFFER_LIMIT);
   let dropped = Math.max(0, initial.length - DEGRADED_BUFFER_LIMIT);
   try {
-    env.console.warn(`[Tracker] Tracker disabled: ${reason}. Events are kept for the next page ` +
-      `(up to ${DEGRADED_BUFFER_LIMIT}).`);
+    env.console.warn(`[Tracker] Tracker disabled: ${reason}. Events are kept for the next page.`);
   } catch { /* a page without console */ }
   return {
     track(...args) {

@@ -22,9 +22,8 @@ function dropBlocked(key, value) {
 // blocked key is it encoded again without those keys. Lone surrogates stay as \uD8xx escapes:
 // the core repairs those itself. Throws what JSON.stringify throws (BigInt, cycles).
 export function userJson(value) {
-  if (value === undefined || value === null) return '';
-  const text = JSON.stringify(value);
-  if (text === undefined) return '';
+  if (value == null) return '';
+  const text = JSON.stringify(value) ?? '';  // undefined for a function or a symbol
   return BLOCKED_HINT.test(text) ? JSON.stringify(value, dropBlocked) : text;
 }
 

@@ -5,7 +5,7 @@ import { readCookie } from './identity.js';
 
 // tracker.context flags: absent or anything but `false` means on (old tracker's defaults).
 function on(flags, key) {
-  return !flags || typeof flags !== 'object' || flags[key] !== false;
+  return flags?.[key] !== false;
 }
 
 function browserName(ua) {

@@ -9,7 +9,7 @@ const store = (env, key, value) => lsSet(env, key, JSON.stringify(value));
 // Starts what arrives later; refresh() hands the context to the core again.
 export function startContextSources(env, options, extra, refresh) {
   const t = options?.tracker || {};
-  const flags = isObject(t.context) ? t.context : {};
+  const flags = t.context || {};  // its members are checked one by one
   const con = env.console;
   const loc = flags.location;
   if (loc === true || (isObject(loc) && ('url' in loc || 'data' in loc))) {

@@ -28,7 +28,7 @@ function storedJson(env, key) {
 // something must still be fetched, called or probed (the extras chunk does it).
 export function readContextSources(env, options) {
   const t = options?.tracker || {};
-  const flags = isObject(t.context) ? t.context : {};
+  const flags = t.context || {};  // its members are checked one by one
   const extra = { external: {} };
   if (isObject(options?.context)) {
     extra.device = options.context;  // Tracardi's loader: {gpu}

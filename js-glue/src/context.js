@@ -86,18 +86,11 @@ export function buildContext(env, trackerOptions, extra) {
 }
 
 function referer(doc, loc) {
-  let host = null;
-  let query = null;
   try {
-    if (doc?.referrer) {
-      const r = new URL(doc.referrer);
-      if (!loc || r.host !== loc.host) {
-        host = r.host;
-        query = r.searchParams.get('q') || r.searchParams.get('p');
-      }
-    }
-  } catch { /* malformed referrer */ }
-  return { host, query };
+    const r = new URL(doc.referrer);  // none ('') throws too
+    if (r.host !== loc.host) return { host: r.host, query: r.searchParams.get('q') || r.searchParams.get('p') };
+  } catch { /* no or a malformed referrer */ }
+  return { host: null, query: null };
 }
 
 // Per-event context: `page` (unless tracker.context.page is false), `ga` (the _ga cookie, as
@@ -109,10 +102,9 @@ export function buildPageContext(env, trackerOptions) {
   if (on(flags, 'page')) {
     const loc = env.location || {};
     const doc = env.document || {};
-    const hist = env.window?.history || {};
     ctx.page = {
       url: loc.href, path: loc.pathname, hash: loc.hash, title: doc.title,
-      referer: referer(doc, loc), history: { length: hist.length },
+      referer: referer(doc, loc), history: { length: env.window?.history?.length },
     };
   }
   const ga = readCookie(env.document, '_ga');

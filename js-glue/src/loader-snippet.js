@@ -21,12 +21,12 @@ export function runLoader(w, doc, nav, con) {
         con.log(DNT_MESSAGE);
         return;
       }
+      // Async: where it is inserted does not matter, only that a parent exists (head or not).
+      const parent = doc.head || doc.documentElement;
       const s = doc.createElement('script');
       s.async = true;
       s.src = scriptUrl(opts);
-      const first = doc.getElementsByTagName('script')[0];
-      if (first?.parentNode) first.parentNode.insertBefore(s, first);
-      else (doc.head || doc.documentElement).appendChild(s);
+      parent.appendChild(s);
       // The core is fetched by the script once it runs; starting its download now, in parallel
       // with the script's, saves a round trip. Same mode and credentials as that fetch, so the
       // browser hands the preloaded response over. A browser without WebAssembly gets the
@@ -37,7 +37,7 @@ export function runLoader(w, doc, nav, con) {
         link.as = 'fetch';
         link.crossOrigin = 'anonymous';
         link.href = new URL(WASM_FILE, new URL(s.src, doc.baseURI)).href;
-        (doc.head || doc.documentElement).appendChild(link);
+        parent.appendChild(link);
       } catch { /* no preload: the script fetches the core itself */ }
     };
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', insert, { once: true });

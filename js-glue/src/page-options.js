@@ -12,11 +12,10 @@ export function readPageOptions(w) {
 
 // Tracardi's script URL rule: `http…` or `//…` names a folder holding liliput.min.js, another
 // string is the script's own URL, null/absent means "liliput.min.js" next to the page.
-export function scriptUrl(opts, file = 'liliput.min.js') {
+export function scriptUrl(opts) {
   const s = opts?.tracker?.url?.script;
-  if (typeof s !== 'string' || s === '') return file;
-  if (s.startsWith('http') || s.startsWith('//')) return s.replace(/\/+$/, '') + '/' + file;
-  return s;
+  if (typeof s !== 'string' || !s) return 'liliput.min.js';
+  return /^(http|\/\/)/.test(s) ? s.replace(/\/+$/, '') + '/liliput.min.js' : s;
 }
 
 // The core's file, always next to the tracker script.

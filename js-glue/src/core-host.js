@@ -412,7 +412,7 @@ export function createHost(deps) {
         const shared = storage?.base && deps.tabs !== false;
         if (shared) apply(core.setRole(false, wall(), mono()));
         apply(core.start(wall(), mono(), ids, '', rnd(), rnd(), rnd(), rnd()));
-        if (shared) tabs = createTabs(env, storage.base, { role: onRole, handover: adopt });
+        if (shared) tabs = createTabs(env, storage.base, { role: onRole, handover: adopt }, rnd);
         else onRole(true);  // alone: it leads itself
       });
     },

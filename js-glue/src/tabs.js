@@ -12,17 +12,12 @@ import { mailboxPrefix } from './storage.js';
 import { lsGet, lsSet, lsRemove } from './env.js';
 import { parseOr } from './util.js';
 
-export function tabId(env) {
-  const words = new Uint32Array(2);
-  try { env.crypto.getRandomValues(words); } catch { words[0] = Math.random() * 2 ** 32; words[1] = Date.now(); }
-  return words[0].toString(36) + words[1].toString(36);
-}
-
 // base: the storage/lock name of this source. on: {role(leader), handover(snapshotText)}.
-export function createTabs(env, base, on) {
+// rnd: the host's entropy (util.js createEntropy), for this tab's id.
+export function createTabs(env, base, on, rnd) {
   const w = env.window || {};
   const nav = env.navigator;
-  const tab = tabId(env);
+  const tab = rnd().toString(36) + rnd().toString(36);
   const mailbox = mailboxPrefix(base);
   const leaseKey = base + ':lease';
   const pending = new Map();  // n -> snapshot text not yet adopted by a leader

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTabs } from '../src/tabs.js';
+import { createEntropy } from '../src/util.js';
 import { fakeEnv, fakeBrowser, tick } from '../test-support/fakes.js';
 
 function tab(browser, extra = {}) {
@@ -9,7 +10,7 @@ function tab(browser, extra = {}) {
   const tabs = createTabs(f.env, 'wasm-tracker:v2:s', {
     role: (v) => got.roles.push(v),
     handover: (text) => got.handovers.push(text),
-  });
+  }, createEntropy(f.env.crypto));
   return { f, tabs, got };
 }
 

@@ -41,7 +41,7 @@ export function boot(deps) {
     const base = scriptSrc || doc?.baseURI || env.location?.href || '';
     const wasmUrl = resolveNear(WASM_FILE, base);
     // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
-    const extrasUrl = wasmUrl.replace(/[^/]*$/, EXTRAS_FILE);
+    const extrasUrl = resolveNear(EXTRAS_FILE, base);
 
     const disable = () => {
       mark.state = 'disabled';

@@ -98,13 +98,15 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     },
   });
   helpers = createHelpers(env, app.track);
-  tracker.plugins = { tracardi: helpers };  // where Tracardi's tracker kept its helpers
-  tracker.track = app.track;
-  tracker.flush = app.flush;
-  tracker.helpers = helpers;
-  // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).
-  tracker.ready = app.ready;
-  tracker.stats = app.stats;
+  Object.assign(tracker, {
+    plugins: { tracardi: helpers },  // where Tracardi's tracker kept its helpers
+    track: app.track,
+    flush: app.flush,
+    helpers,
+    // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).
+    ready: app.ready,
+    stats: app.stats,
+  });
   mark.app = app;
   app.ready.then((ok) => {
     mark.state = ok ? 'running' : 'degraded';

@@ -22,8 +22,7 @@ export function createHelpers(env, track) {
   return {
     // Tracardi's helper forced fire:true: the event leaves at once in its own request.
     track(type, properties, options) {
-      const opts = options && typeof options === 'object' ? options : {};
-      return track(type, properties, { ...opts, fire: true });
+      return track(type, properties, { ...(typeof options === 'object' && options), fire: true });
     },
     onClick(element, fn) { return addListener(element, 'click', fn); },
     addListener,

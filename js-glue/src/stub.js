@@ -65,7 +65,7 @@ export function installStub(w, con) {
   const existing = w.tracker;
   if (existing && existing[MARK]) return { tracker: existing, fresh: false };
   const queue = [];
-  const tracker = (existing && typeof existing === 'object') ? existing : {};
+  const tracker = (typeof existing === 'object' && existing) || {};
   const mark = tracker[MARK] = { state: 'stub', queue, dropped: 0 };
   // Records the call with its time and returns at once; never throws into the page.
   tracker.track = function track(...args) {

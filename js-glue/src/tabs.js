@@ -29,7 +29,7 @@ export function createTabs(env, base, on, rnd) {
   let release = null;
   let timer = null;
   let resend = null;
-  const abort = env.AbortController ? new env.AbortController() : null;
+  const abort = new env.AbortController();
   let channel = null;
   try { channel = new w.BroadcastChannel(base); } catch { /* none: mailbox keys only */ }
 
@@ -93,7 +93,7 @@ export function createTabs(env, base, on, rnd) {
   const fallback = () => (env.localStorage() ? lease() : become(true));
 
   if (typeof nav?.locks?.request === 'function') {
-    nav.locks.request(base, { signal: abort?.signal }, () => new Promise((r) => {
+    nav.locks.request(base, { signal: abort.signal }, () => new Promise((r) => {
       release = r;
       if (stopped) r(); else become(true);
     })).catch(() => { if (!stopped && !release) fallback(); });
@@ -126,7 +126,7 @@ export function createTabs(env, base, on, rnd) {
     destroy() {
       stopped = true;
       release?.();
-      abort?.abort();
+      abort.abort();
       env.clearTimeout(timer);
       env.clearTimeout(resend);
       w.removeEventListener?.('storage', onStorage);

@@ -8,8 +8,8 @@ export function createTransport(env, C) {
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
 
   async function viaFetch(send) {
-    const controller = typeof env.AbortController === 'function' ? new env.AbortController() : null;
-    if (controller) controllers.set(send.id, controller);
+    const controller = new env.AbortController();  // every ES2020 browser has it
+    controllers.set(send.id, controller);
     try {
       const res = await env.fetch(send.url, {
         method: 'POST',
@@ -22,7 +22,7 @@ export function createTransport(env, C) {
         keepalive: send.transport === 'keepalive',
         // A redirect would turn the POST into a GET whose 200 acknowledges nothing: stop at it.
         redirect: 'manual',
-        signal: controller?.signal,
+        signal: controller.signal,
       });
       // fetch hides a redirect's status ('opaqueredirect', status 0): 300 stands for any redirect.
       if (res.type === 'opaqueredirect') return answer(300);

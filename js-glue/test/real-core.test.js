@@ -205,7 +205,7 @@ test('dist/liliput.min.js as a classic script: `const options`, currentScript, r
       document: doc, navigator: { userAgent: 'Chrome', onLine: true, cookieEnabled: true },
       location: { href: 'http://127.0.0.1:8686/shop.html', protocol: 'http:', host: '127.0.0.1:8686', pathname: '/shop.html', hash: '' },
       console: con, fetch: fetchFn, performance, crypto: webcrypto, WebAssembly, URL, URLSearchParams,
-      TextDecoder, TextEncoder, Blob, Response, setTimeout, clearTimeout, queueMicrotask, Intl,
+      TextDecoder, TextEncoder, Blob, Response, AbortController, setTimeout, clearTimeout, queueMicrotask, Intl,
       screen: {}, history: { length: 1 }, localStorage: null,
     });
     win.window = win;

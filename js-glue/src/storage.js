@@ -16,7 +16,7 @@ export function mailboxPrefix(base) {
 
 export function createStorage(env, sourceId) {
   const base = `wasm-tracker:v2:${sourceId}`;
-  const key = queueKey(sourceId);
+  const key = base + ':queue';  // queueKey(sourceId)
   const mailbox = mailboxPrefix(base);
   const legacy = `wasm-tracker:v1:${sourceId}:queue`;
   let warned = false;

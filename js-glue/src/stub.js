@@ -40,8 +40,7 @@ export function persistCalls(w, calls, dropped) {
 
 function readyHook(con) {
   const listeners = [];
-  let fired = false;
-  let params;
+  let params;  // set by the first call (an object)
   const run = (fn) => {
     try { fn(params); } catch (e) { con.error('[Tracker] onTracardiReady listener failed:', e); }
   };
@@ -50,10 +49,9 @@ function readyHook(con) {
     bind(fn) {
       if (typeof fn !== 'function') return;
       listeners.push(fn);
-      if (fired) run(fn);  // bound after the first response: still called, once
+      if (params) run(fn);  // bound after the first response: still called, once
     },
     call(p) {
-      fired = true;
       params = p;
       for (const fn of listeners.slice()) run(fn);
     },

@@ -425,11 +425,10 @@ void Tracker::hand_over(bool everything) {
     if (pending && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
   }
   for (std::uint64_t seq : seqs) {
-    detail::QueuedEvent* e = queue_->find(seq);
-    detail::QueuedEvent moved = std::move(*e);
+    detail::QueuedEvent moved;
+    queue_->erase(seq, &moved);
     moved.owner = 0;
     moved.seq = 0;
-    queue_->erase(seq);
     out.push(std::move(moved), policy::max_queued_events, policy::max_queued_bytes);
   }
   if (seqs.empty()) return;

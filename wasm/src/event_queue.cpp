@@ -53,10 +53,11 @@ QueuedEvent* EventQueue::find(std::uint64_t seq) {
   return (it != events_.end() && it->seq == seq) ? &*it : nullptr;
 }
 
-bool EventQueue::erase(std::uint64_t seq) {
+bool EventQueue::erase(std::uint64_t seq, QueuedEvent* out) {
   auto it = std::lower_bound(events_.begin() + static_cast<std::ptrdiff_t>(head_), events_.end(), seq, seq_less);
   if (it == events_.end() || it->seq != seq) return false;
   bytes_ -= it->json.size();
+  if (out) *out = std::move(*it);
   remove(static_cast<std::size_t>(it - events_.begin()));
   return true;
 }

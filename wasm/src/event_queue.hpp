@@ -49,7 +49,8 @@ class EventQueue {
   // Appends; returns how many of the oldest events were dropped to respect the bounds.
   std::size_t push(QueuedEvent e, std::size_t max_events, std::size_t max_bytes);
   QueuedEvent* find(std::uint64_t seq);
-  bool erase(std::uint64_t seq);
+  // Removes the event; moves it into `out` when given (its bytes leave the count before the move).
+  bool erase(std::uint64_t seq, QueuedEvent* out = nullptr);
   void clear();
 
   std::size_t size() const { return events_.size() - head_; }

@@ -49,6 +49,20 @@ TEST(Tabs, FollowerSendsItsLoadBatchAndFiresAndHandsOverTheRest) {
   EXPECT_EQ(p.persists, 0) << "a follower never asks for its queue to be persisted";
 }
 
+// Events handed over leave the follower's queue with their bytes: a count left behind would grow
+// with every hand-over until the byte bound made each new event push out the pending ones.
+TEST(Tabs, HandedOverEventsLeaveTheQueuesByteCount) {
+  Page p;
+  p.role(Role::follower);
+  p.start();
+  p.load();
+  p.track("later", R"({"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})");
+  ASSERT_EQ(p.handovers.size(), 1u);
+  const Stats s = p.core.stats();
+  EXPECT_EQ(s.queued, 0u);
+  EXPECT_EQ(s.queued_bytes, 0u);
+}
+
 TEST(Tabs, FollowersFailedAttemptIsRetriedByTheLeaderExactlyOnce) {
   Page follower;
   follower.role(Role::follower);

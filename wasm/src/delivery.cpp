@@ -12,10 +12,6 @@
 
 namespace tracker {
 
-void Tracker::mark_all_due() {
-  for (detail::QueuedEvent& e : queue_->events()) e.due = true;
-}
-
 void Tracker::drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason) {
   for (std::uint64_t seq : seqs) {
     if (queue_->erase(seq)) {
@@ -106,9 +102,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   const std::uint32_t id = next_request_id_++;
   for (std::uint64_t seq : seqs) {
     if (detail::QueuedEvent* e = queue_->find(seq)) {
-      e->owner = id;
-      e->due = false;
-      e->urgent = false;
+      queue_->set_owner(*e, id);
       e->local = false;  // attempted: a retry is the leader's business
       e->outliving = transport != Transport::fetch;
     }
@@ -167,7 +161,8 @@ Transport Tracker::unload_transport(std::size_t body_bytes) const {
 // fire/asBeacon events that have not been attempted yet: alone, at once, up to the cap.
 void Tracker::send_fires(const Clock& now) {
   std::vector<std::uint64_t> singles;
-  std::size_t slots = policy::max_fire_in_flight - std::min(policy::max_fire_in_flight, fires_in_flight());
+  // The walk ends at the last urgent event it can send: none when there is none.
+  const std::size_t slots = std::min(policy::max_fire_in_flight - fires_in_flight(), queue_->urgent());
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (singles.size() >= slots) break;
     if (e.owner == 0 && e.urgent) singles.push_back(e.seq);
@@ -213,6 +208,38 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   ship();
 }
 
+// The send conditions, stated once: pump() asks whether it may send now, update_wake() when it
+// next may. Apart from backoff (a time): not at all while offline, paused, leaving (the page-leave
+// flush has had the last word), or while a probe after a failure is on the wire (retries do not
+// fan out into parallel requests into the same outage; fires ride in the probe).
+bool Tracker::may_send() const {
+  return online_ && !paused_ && !leaving_ && !(failures_ > 0 && !requests_.empty());
+}
+
+// Fires go alone, at once, up to the cap; not while probing (they ride in the probe batch).
+bool Tracker::fire_slot_free() const {
+  return failures_ == 0 && fires_in_flight() < policy::max_fire_in_flight;
+}
+
+// Whether a batch may go once due. A probe carries urgent events at once; otherwise, before the
+// load event only a drain (load itself, or an explicit flush) sends a batch (a hidden tab may never
+// see its load event, so it does not wait for it), one batch at a time, and not while the page's
+// first fire is unanswered.
+bool Tracker::batch_allowed(Trigger trigger) const {
+  if (failures_ > 0 && queue_->urgent() > 0) return true;
+  return (loaded_ || hidden_ || trigger == Trigger::drain) && !batch_in_flight() &&
+         (hidden_ || !early_fire_in_flight());
+}
+
+// When the pending events are due as a batch (monotonic): at once when forced (load, flush,
+// online, retry, hidden tab), when one is due or urgent or a batch is full; otherwise when the
+// oldest has waited the flush interval.
+double Tracker::batch_due_at(Trigger trigger) const {
+  if (trigger == Trigger::drain || hidden_ || queue_->ready() > 0 || queue_->pending() >= policy::max_batch_events)
+    return -1e300;
+  return queue_->oldest_pending_mono() + policy::flush_interval_ms;
+}
+
 void Tracker::pump(const Clock& now, Trigger trigger) {
   // A follower only ever sends its page's first attempts; the rest is the leader's.
   if (role_ == Role::follower) hand_over(false);
@@ -222,33 +249,9 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
     flush_unload_safe(now, true);
     return;
   }
-  if (in_backoff(now)) return;
-  // After a failure, one request probes the server until one succeeds: retries do not fan out
-  // into parallel requests into the same outage, and fires ride in that one request.
-  const bool probing = failures_ > 0;
-  if (probing && !requests_.empty()) return;
-  if (!probing) send_fires(now);
-  bool urgent = false;
-  for (const detail::QueuedEvent& e : queue_->events()) urgent |= e.owner == 0 && e.urgent;
-  if (!(probing && urgent)) {
-    // Before the load event only a drain (load itself, or an explicit flush) sends a batch; a
-    // hidden tab may never see its load event, so it does not wait for it.
-    if (!loaded_ && trigger != Trigger::drain && !hidden_) return;
-    if (batch_in_flight()) return;
-    if (early_fire_in_flight() && !hidden_) return;
-  }
-  // Decide whether the pending events are due: forced (load, flush, online, retry, hidden tab), a
-  // full batch, or the oldest one has waited the flush interval.
-  std::size_t pending = 0;
-  bool due = trigger == Trigger::drain || hidden_;
-  for (const detail::QueuedEvent& e : queue_->events()) {
-    if (e.owner != 0) continue;
-    ++pending;
-    if (e.due || e.urgent || now.mono_ms >= e.seen_mono + policy::flush_interval_ms) due = true;
-  }
-  if (pending == 0) return;
-  if (pending >= policy::max_batch_events) due = true;
-  if (!due) return;
+  if (in_backoff(now) || !may_send()) return;
+  if (fire_slot_free()) send_fires(now);
+  if (queue_->pending() == 0 || !batch_allowed(trigger) || now.mono_ms < batch_due_at(trigger)) return;
 
   const std::size_t cap = split_cap_ ? split_cap_ : policy::max_batch_events;
   std::vector<std::uint64_t> seqs;
@@ -261,9 +264,7 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
   }
   // Everything that was pending when the batch was cut stays due, so a queue larger than one
   // batch drains batch after batch without waiting for the interval.
-  for (detail::QueuedEvent& e : queue_->events()) {
-    if (e.owner == 0) e.due = true;
-  }
+  queue_->mark_due();
   std::string body = build_body(seqs);
   const Transport t = hidden_ ? unload_transport(body.size()) : Transport::fetch;
   send(std::move(seqs), std::move(body), t, true, now);
@@ -332,9 +333,8 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   }
   for (std::uint64_t seq : owned) {
     detail::QueuedEvent* e = queue_->find(seq);
-    e->owner = 0;
+    queue_->set_owner(*e, 0);  // due: retried together in a batch, not as singles
     e->outliving = false;
-    e->due = true;  // retried together in a batch, not as singles
   }
   effects_.persist = true;
   if (outcome == policy::Outcome::split) {
@@ -453,21 +453,12 @@ void Tracker::update_wake(const Clock& now) {
     if (!next || t < *next) next = t;
   };
   for (const auto& [id, req] : requests_) consider(req.sent_mono + policy::request_timeout_ms);
-  // Only schedule what pump() would act on; anything else is woken by an answer or a timeout.
-  const bool probing = failures_ > 0;
-  if (online_ && !paused_ && !leaving_ && !(probing && !requests_.empty())) {
-    // Mirrors pump(): a probe goes alone (fires ride in it); otherwise fires have their slots.
-    const bool fire_slot = probing || fires_in_flight() < policy::max_fire_in_flight;
-    const bool batch_ok = (loaded_ || hidden_) && !batch_in_flight() && (hidden_ || !early_fire_in_flight());
+  // Only what pump() would act on, by its own conditions; anything else is woken by an answer
+  // or a timeout.
+  if (may_send()) {
     const double floor = std::max(now.mono_ms, backoff_until_);
-    for (const detail::QueuedEvent& e : queue_->events()) {
-      if (e.owner != 0) continue;
-      if (e.urgent && fire_slot) consider(floor);
-      if (batch_ok) {
-        consider(e.due || e.urgent || hidden_ ? floor
-                                              : std::max(e.seen_mono + policy::flush_interval_ms, floor));
-      }
-    }
+    if (queue_->urgent() > 0 && fire_slot_free()) consider(floor);
+    if (queue_->pending() > 0 && batch_allowed(Trigger::tick)) consider(std::max(batch_due_at(Trigger::tick), floor));
   }
   if (next != wake_at_) {
     wake_at_ = next;

@@ -15,6 +15,7 @@ std::size_t EventQueue::push(QueuedEvent e, std::size_t max_events, std::size_t 
   if (e.seq == 0) e.seq = next_seq_;
   next_seq_ = std::max(next_seq_, e.seq + 1);
   bytes_ += e.json.size();
+  tally(e, 1);
   events_.push_back(std::move(e));
   std::size_t dropped = 0;
   // Drop-oldest keeps the newest events, which are the ones a user is most likely to care about.
@@ -32,7 +33,55 @@ std::size_t EventQueue::push(QueuedEvent e, std::size_t max_events, std::size_t 
   return dropped;
 }
 
+void EventQueue::tally(const QueuedEvent& e, int sign) {
+  if (e.owner != 0) return;
+  const auto n = static_cast<std::size_t>(sign);  // 1 or, wrapping, -1
+  pending_ += n;
+  ready_ += (e.due || e.urgent) ? n : 0;
+  urgent_ += e.urgent ? n : 0;
+  if (sign > 0) oldest_ = std::min(oldest_, e.seen_mono);
+  else if (e.seen_mono <= oldest_) oldest_stale_ = true;  // it may have been the oldest
+}
+
+void EventQueue::set_owner(QueuedEvent& e, std::uint32_t owner) {
+  tally(e, -1);
+  e.owner = owner;
+  e.due = owner == 0;
+  e.urgent = false;  // attempted: a retry goes in a batch
+  tally(e, 1);
+}
+
+void EventQueue::mark_due() {
+  for (QueuedEvent& e : events()) e.due |= e.owner == 0;
+  ready_ = pending_;
+}
+
+double EventQueue::oldest_pending_mono() const {
+  if (oldest_stale_) {
+    oldest_stale_ = false;
+    oldest_ = 1e300;
+    for (const QueuedEvent& e : events()) {
+      if (e.owner == 0) oldest_ = std::min(oldest_, e.seen_mono);
+    }
+  }
+  return oldest_;
+}
+
+bool EventQueue::counts_match() const {
+  std::size_t pending = 0, ready = 0, urgent = 0;
+  double oldest = 1e300;
+  for (const QueuedEvent& e : events()) {
+    if (e.owner != 0) continue;
+    ++pending;
+    ready += e.due || e.urgent;
+    urgent += e.urgent;
+    oldest = std::min(oldest, e.seen_mono);
+  }
+  return pending == pending_ && ready == ready_ && urgent == urgent_ && oldest == oldest_pending_mono();
+}
+
 void EventQueue::remove(std::size_t index) {
+  tally(events_[index], -1);
   if (index == head_) {
     events_[head_++] = QueuedEvent{};  // frees its strings now
     if (head_ == events_.size()) {
@@ -57,7 +106,7 @@ bool EventQueue::erase(std::uint64_t seq, QueuedEvent* out) {
   auto it = std::lower_bound(events_.begin() + static_cast<std::ptrdiff_t>(head_), events_.end(), seq, seq_less);
   if (it == events_.end() || it->seq != seq) return false;
   bytes_ -= it->json.size();
-  if (out) *out = std::move(*it);
+  if (out) *out = std::move(*it);  // its flags and times stay behind (scalars): remove() tallies them
   remove(static_cast<std::size_t>(it - events_.begin()));
   return true;
 }
@@ -66,6 +115,9 @@ void EventQueue::clear() {
   events_.clear();
   head_ = 0;
   bytes_ = 0;
+  pending_ = ready_ = urgent_ = 0;
+  oldest_ = 1e300;
+  oldest_stale_ = false;
 }
 
 }  // namespace detail

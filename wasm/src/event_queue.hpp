@@ -53,6 +53,24 @@ class EventQueue {
   bool erase(std::uint64_t seq, QueuedEvent* out = nullptr);
   void clear();
 
+  // Delivery state changes go through the queue, which keeps the pending counts below exact.
+  // owner != 0: the event is on that request (neither due nor urgent any more); 0: it is pending
+  // again, due (a returned event goes with the next batch).
+  void set_owner(QueuedEvent& e, std::uint32_t owner);
+  // Every pending event goes with the next batch without waiting for the flush interval.
+  void mark_due();
+
+  // Pending events (owner 0): how many, how many go without waiting for the flush interval (due
+  // or urgent), how many are urgent, and the earliest seen_mono among them (+inf when none). The
+  // tracker decides on every call whether to send: a walk of up to 1,000 events each time was
+  // O(n) per track().
+  std::size_t pending() const { return pending_; }
+  std::size_t ready() const { return ready_; }
+  std::size_t urgent() const { return urgent_; }
+  double oldest_pending_mono() const;
+  // Tests: the counts above against a full recount.
+  bool counts_match() const;
+
   std::size_t size() const { return events_.size() - head_; }
   std::size_t bytes() const { return bytes_; }
   bool empty() const { return size() == 0; }
@@ -71,7 +89,15 @@ class EventQueue {
   std::vector<QueuedEvent> events_;
   std::size_t head_ = 0;
   void remove(std::size_t index);
+  // Adds (sign 1) or takes out (-1) an event's share of the pending counts.
+  void tally(const QueuedEvent& e, int sign);
   std::size_t bytes_ = 0;
+  std::size_t pending_ = 0, ready_ = 0, urgent_ = 0;
+  // The oldest pending time only grows when that event stops being pending; it is then found
+  // again by a walk, only when asked for (a due or urgent event, or a full batch, makes the
+  // question moot, so the walk is rare and short).
+  mutable double oldest_ = 1e300;
+  mutable bool oldest_stale_ = false;
   std::uint64_t next_seq_ = 1;
 };
 

@@ -242,7 +242,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
 void Tracker::on_load(const Clock& now) {
   if (!config_ || loaded_) return;
   loaded_ = true;
-  mark_all_due();  // everything tracked before load leaves now, as one request
+  queue_->mark_due();  // everything tracked before load leaves now, as one request
   if (queue_->empty() && !ready_emitted_) {
     ready_emitted_ = true;
     effects_.ready_context = "null";
@@ -290,7 +290,7 @@ void Tracker::set_online(bool online, const Clock& now) {
     paused_ = false;
     network_failures_ = 0;
     if (last_failure_network_) backoff_until_ = 0;
-    mark_all_due();
+    queue_->mark_due();
     pump(now, Trigger::tick);
   }
   update_wake(now);
@@ -298,7 +298,7 @@ void Tracker::set_online(bool online, const Clock& now) {
 
 void Tracker::flush(const Clock& now) {
   if (!config_) return;
-  mark_all_due();
+  queue_->mark_due();
   pump(now, Trigger::drain);  // before load too: an explicit flush sends the queue now
   update_wake(now);
 }
@@ -329,7 +329,7 @@ Stats Tracker::stats() const {
   s.queued = queue_->size();
   s.queued_bytes = queue_->bytes();
   s.inflight_requests = requests_.size();
-  for (const detail::QueuedEvent& e : queue_->events()) s.inflight_events += e.owner != 0;
+  s.inflight_events = queue_->size() - queue_->pending();
   s.backoff_until_ms = backoff_until_;
   return s;
 }

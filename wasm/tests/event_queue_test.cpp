@@ -68,16 +68,18 @@ TEST(EventQueue, NeverDropsEventsThatAreInFlight) {
   EventQueue q;
   q.push(ev("a"), 3, 1000);
   q.push(ev("b"), 3, 1000);
-  q.find(1)->owner = 7;  // "a" is on the wire
+  q.set_owner(*q.find(1), 7);  // "a" is on the wire
   q.push(ev("c"), 3, 1000);
   EXPECT_EQ(q.push(ev("d"), 3, 1000), 1u);
   ASSERT_EQ(q.size(), 3u);
   EXPECT_EQ(q.events()[0].id, "a");
   EXPECT_EQ(q.events()[1].id, "c");
-  q.find(3)->owner = 7;
-  q.find(4)->owner = 7;
+  q.set_owner(*q.find(3), 7);
+  q.set_owner(*q.find(4), 7);
   EXPECT_EQ(q.push(ev("e"), 3, 1000), 0u);  // nothing left to drop but the new one: kept
   EXPECT_EQ(q.size(), 4u);
+  EXPECT_EQ(q.pending(), 1u);
+  EXPECT_TRUE(q.counts_match());
 }
 
 // requests_ appends ids from a counter: ascending, except once the 32-bit counter wraps.

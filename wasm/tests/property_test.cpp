@@ -8,7 +8,8 @@
 //      coming back legitimately ended it in that very step);
 //   4. no event in two requests at once (this core never re-sends what is on the wire);
 //   5. no event sent again after its ack (or after a beacon took it), nor after it was handed over;
-//   6. a follower (random role changes) never asks for its queue to be persisted.
+//   6. a follower (random role changes) never asks for its queue to be persisted;
+//   7. the queue's running counts of pending events equal a full recount.
 // TwoTabs: a leader and a follower core exchanging hand-overs late, twice or out of order: when
 // every answer arrives, every accepted event is acknowledged exactly once.
 // Seeds: TRACKER_PROPERTY_SEEDS (default 100) x TRACKER_PROPERTY_OPS (default 2,000) operations.
@@ -257,6 +258,7 @@ class RandomRun {
     ASSERT_LE(s.queued, policy::max_queued_events);
     ASSERT_LE(s.queued_bytes, policy::max_queued_bytes);
     ASSERT_EQ(s.inflight_requests, open_.size()) << "the harness and the core disagree on requests";
+    ASSERT_TRUE(TrackerTestAccess::queue_counts_match(page_->core)) << "the queue's pending counts drifted";
     page_->check_backoff = !page_->leaving;
   }
 
@@ -355,6 +357,7 @@ TEST(Property, TwoTabsDeliverEveryEventExactlyOnce) {
           mail.erase(mail.begin() + at);
         }
       }
+      for (const Page& t : tabs) ASSERT_TRUE(TrackerTestAccess::queue_counts_match(t.core)) << "counts drifted";
       if (::testing::Test::HasFatalFailure()) return;
     }
     // Healthy from here on: every hand-over arrives, every request is answered.

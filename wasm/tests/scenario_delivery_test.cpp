@@ -318,11 +318,6 @@ TEST(Delivery, IdsFromTheServerAreCheckedLikeStoredIds) {
 }  // namespace tracker
 
 namespace tracker {
-// What a test cannot reach through the public calls in its time: 2^32 requests.
-struct TrackerTestAccess {
-  static void set_next_request_id(Tracker& t, std::uint32_t id) { t.next_request_id_ = id; }
-};
-
 namespace {
 
 // Request ids wrap after 2^32 - 1 requests. Owner 0 means "pending" to the queue, so a request

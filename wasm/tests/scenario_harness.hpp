@@ -8,9 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "event_queue.hpp"
 #include "tracker/tracker.hpp"
 
 namespace tracker {
+
+// What a test cannot reach through the public calls in its time: 2^32 requests, and the queue's
+// running counts (checked against a full recount after every step of the property runs).
+struct TrackerTestAccess {
+  static void set_next_request_id(Tracker& t, std::uint32_t id) { t.next_request_id_ = id; }
+  static bool queue_counts_match(const Tracker& t) { return t.queue_->counts_match(); }
+};
+
 namespace testing_support {
 
 using json = nlohmann::json;

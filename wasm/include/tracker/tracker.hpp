@@ -137,10 +137,13 @@ class Tracker {
   void emit_identity();
   void touch_session(const Clock& now, const Entropy& entropy);
   void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason);
-  void mark_all_due();
   double age_ms(const detail::QueuedEvent& e, const Clock& now) const;
   void expire_old(const Clock& now);
   void time_out_requests(const Clock& now, const Entropy& entropy);
+  bool may_send() const;
+  bool fire_slot_free() const;
+  bool batch_allowed(Trigger trigger) const;
+  double batch_due_at(Trigger trigger) const;
   void pump(const Clock& now, Trigger trigger);
   void send_fires(const Clock& now);
   void flush_unload_safe(const Clock& now, bool leaving);

@@ -108,7 +108,7 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
       if (path[0] == "fire") r.event.fire = text == "true";
       if (path[0] == "asBeacon") r.event.as_beacon = text == "true";
     };
-    scanner.capture = [](const JsonPath& path) { return path_is(path, {"context"}); };
+    scanner.capture = [](const JsonPath& path) { return path_is(path, "context"); };
     scanner.on_captured = [&extra_context](const JsonPath&, std::string&& text) {
       if (!text.empty() && text.front() == '{') extra_context = std::move(text);
     };

@@ -1,5 +1,6 @@
 #include "json_scan.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -220,13 +221,15 @@ const char* kind_name(JsonKind k) {
   return "value";
 }
 
-bool path_is(const JsonPath& path, std::initializer_list<std::string_view> keys) {
-  if (path.size() != keys.size()) return false;
-  auto it = keys.begin();
+bool path_is(const JsonPath& path, std::string_view dotted) {
+  std::size_t at = 0;  // where the next key of `dotted` starts; past its end once all are used
   for (const std::string& p : path) {
-    if (p != *it++) return false;
+    if (at > dotted.size()) return false;  // a longer path
+    const std::size_t end = std::min(dotted.find('.', at), dotted.size());
+    if (dotted.substr(at, end - at) != p) return false;
+    at = end + 1;
   }
-  return true;
+  return at > dotted.size();  // every key used
 }
 
 bool JsonScanner::scan(std::string_view text) const {

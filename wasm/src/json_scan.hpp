@@ -69,8 +69,10 @@ struct JsonScanner {
   bool scan(std::string_view text) const;
 };
 
-// True when `path` equals the given keys ("[]" matches array elements).
-bool path_is(const JsonPath& path, std::initializer_list<std::string_view> keys);
+// True when `path` equals the keys of `dotted`, separated by '.' ("events.[].e": "[]" matches
+// array elements). One string per call site: an initializer list of keys is built in memory at
+// every call, which costs the wasm more than the search. A key holding a '.' never matches.
+bool path_is(const JsonPath& path, std::string_view dotted);
 
 }  // namespace detail
 }  // namespace tracker

@@ -16,9 +16,9 @@ std::optional<std::string> clean_ux_item(std::string_view item) {
   bool has_content = false;
   JsonScanner scanner;
   scanner.on_value = [&](const JsonPath& path, JsonKind kind, std::string_view text) {
-    if (path_is(path, {"tag"}) && kind == JsonKind::string) {
+    if (path_is(path, "tag") && kind == JsonKind::string) {
       tag = std::string(text);
-    } else if (path_is(path, {"content"}) && kind == JsonKind::string) {
+    } else if (path_is(path, "content") && kind == JsonKind::string) {
       content = std::string(text);
       has_content = true;
     } else if (path.size() == 2 && path[0] == "props" &&
@@ -50,15 +50,15 @@ TrackResponse parse_track_response(std::string_view body) {
   std::vector<std::string> raw_ux;
   JsonScanner scanner;
   scanner.on_value = [&r](const JsonPath& path, JsonKind kind, std::string_view text) {
-    if (path_is(path, {"detail"}) && kind != JsonKind::object && kind != JsonKind::array && kind != JsonKind::null)
+    if (path_is(path, "detail") && kind != JsonKind::object && kind != JsonKind::array && kind != JsonKind::null)
       r.detail = std::string(text);
     // The same rule as ids read from storage: this one is stored in a cookie next.
     if (kind != JsonKind::string || !is_sane_id(text)) return;
-    if (path_is(path, {"profile", "id"})) r.profile_id = std::string(text);
-    if (path_is(path, {"session", "id"})) r.session_id = std::string(text);
+    if (path_is(path, "profile.id")) r.profile_id = std::string(text);
+    if (path_is(path, "session.id")) r.session_id = std::string(text);
   };
   // One scanner for answers and refusals (each scanner callback type costs the wasm code size).
-  scanner.capture = [](const JsonPath& path) { return path_is(path, {"ux", "[]"}) || path_is(path, {"detail"}); };
+  scanner.capture = [](const JsonPath& path) { return path_is(path, "ux.[]") || path_is(path, "detail"); };
   scanner.on_captured = [&raw_ux, &r](const JsonPath& path, std::string&& text) {
     if (path.size() == 1) {
       // A pydantic validation failure is a list of {loc, msg, type}: kept as its JSON text.

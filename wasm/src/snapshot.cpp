@@ -66,16 +66,16 @@ RestoredQueue read_snapshot(std::string_view text) {
   bool events_is_array = false;
   JsonScanner scanner;
   scanner.on_value = [&](const JsonPath& path, JsonKind kind, std::string_view v) {
-    if (path_is(path, {"v"}) && kind == JsonKind::number) version = std::string(v);
-    else if (path_is(path, {"events"})) events_is_array = kind == JsonKind::array;
-    else if (path_is(path, {"events", "[]"})) entries.push_back(Entry{kind == JsonKind::object, {}, {}, {}, {}, {}});
+    if (path_is(path, "v") && kind == JsonKind::number) version = std::string(v);
+    else if (path_is(path, "events")) events_is_array = kind == JsonKind::array;
+    else if (path_is(path, "events.[]")) entries.push_back(Entry{kind == JsonKind::object, {}, {}, {}, {}, {}});
     else if (entries.empty() || !events_is_array) return;
-    else if (path_is(path, {"events", "[]", "a"}) && kind == JsonKind::number) entries.back().attempts = std::string(v);
-    else if (path_is(path, {"events", "[]", "t"}) && kind == JsonKind::number) entries.back().time = std::string(v);
-    else if (path_is(path, {"events", "[]", "e", "id"}) && kind == JsonKind::string) entries.back().id = std::string(v);
-    else if (path_is(path, {"events", "[]", "e", "type"}) && kind == JsonKind::string) entries.back().type = std::string(v);
+    else if (path_is(path, "events.[].a") && kind == JsonKind::number) entries.back().attempts = std::string(v);
+    else if (path_is(path, "events.[].t") && kind == JsonKind::number) entries.back().time = std::string(v);
+    else if (path_is(path, "events.[].e.id") && kind == JsonKind::string) entries.back().id = std::string(v);
+    else if (path_is(path, "events.[].e.type") && kind == JsonKind::string) entries.back().type = std::string(v);
   };
-  scanner.capture = [](const JsonPath& path) { return path_is(path, {"events", "[]", "e"}); };
+  scanner.capture = [](const JsonPath& path) { return path_is(path, "events.[].e"); };
   scanner.on_captured = [&entries](const JsonPath&, std::string&& json) {
     if (!entries.empty() && !json.empty() && json.front() == '{') entries.back().json = std::move(json);
   };

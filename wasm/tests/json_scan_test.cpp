@@ -24,11 +24,24 @@ TEST(JsonScan, ReportsValuesByPathInOrder) {
   EXPECT_EQ(s.deepest, 2);
 }
 
+TEST(JsonScan, PathIsMatchesWholeKeysInOrder) {
+  EXPECT_TRUE(path_is({"events", "[]", "e"}, "events.[].e"));
+  EXPECT_TRUE(path_is({"v"}, "v"));
+  EXPECT_TRUE(path_is({""}, ""));
+  EXPECT_FALSE(path_is({}, "v"));
+  EXPECT_FALSE(path_is({"events", "[]"}, "events.[].e"));       // shorter
+  EXPECT_FALSE(path_is({"events", "[]", "e", "id"}, "events.[].e"));  // longer
+  EXPECT_FALSE(path_is({"events.[]"}, "events.[]"));            // one key holding a '.'
+  EXPECT_FALSE(path_is({"event", "[]"}, "events.[]"));
+  EXPECT_FALSE(path_is({"eventsx", "[]"}, "events.[]"));
+  EXPECT_FALSE(path_is({"events", ""}, "events"));
+}
+
 TEST(JsonScan, CapturesSubtreesAsCompactEquivalentJson) {
   const std::string doc = R"({"x": [ {"k" : "v\"q", "n": [1, {"z": null}]}, 7, "s" ], "y": {}})";
   std::vector<std::string> captured;
   JsonScanner s;
-  s.capture = [](const JsonPath& path) { return path_is(path, {"x", "[]"}) || path_is(path, {"y"}); };
+  s.capture = [](const JsonPath& path) { return path_is(path, "x.[]") || path_is(path, "y"); };
   s.on_captured = [&captured](const JsonPath&, std::string&& text) { captured.push_back(std::move(text)); };
   ASSERT_TRUE(s.scan(doc));
   ASSERT_EQ(captured.size(), 4u);
@@ -43,7 +56,7 @@ TEST(JsonScan, CaptureRoundTripsUnicodeAndNumbers) {
   const std::string doc = R"({"e":{"s":"\u00e9\ud83d\ude00\u2028","f":1.5e300,"i":-9007199254740993,"u":18446744073709551615}})";
   std::string captured;
   JsonScanner s;
-  s.capture = [](const JsonPath& path) { return path_is(path, {"e"}); };
+  s.capture = [](const JsonPath& path) { return path_is(path, "e"); };
   s.on_captured = [&captured](const JsonPath&, std::string&& text) { captured = std::move(text); };
   ASSERT_TRUE(s.scan(doc));
   EXPECT_EQ(nlohmann::json::parse(captured), nlohmann::json::parse(doc)["e"]);

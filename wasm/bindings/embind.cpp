@@ -68,7 +68,7 @@ class TrackerCore {
     core_.on_response(id, status, retry_after, body, clock(wall, mono), entropy(r0, r1, r2, r3));
     return takeEffects();
   }
-  std::string takeEffects() { return tracker::effects_to_json(core_.take_effects()); }
+  std::string takeEffects() { return core_.take_effects_json(); }
   std::string snapshot() const { return core_.snapshot(); }
   std::string stats() const { return tracker::stats_to_json(core_.stats()); }
 

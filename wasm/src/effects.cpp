@@ -26,6 +26,20 @@ const char* to_string(LogLevel l) {
   return "info";
 }
 
+void Effects::clear() {
+  sends.clear();
+  aborts.clear();
+  logs.clear();
+  identity.reset();
+  ux_items.clear();
+  ready_context.reset();
+  handover.clear();
+  handover_events = 0;
+  persist = false;
+  wake_changed = false;
+  wake_at_ms.reset();
+}
+
 std::string effects_to_json(const Effects& fx) {
   using detail::append_decimal;
   using detail::append_quoted;

@@ -316,9 +316,16 @@ void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
 
 Effects Tracker::take_effects() {
   Effects out = std::move(effects_);
-  effects_ = Effects{};
+  effects_.clear();  // the reset take_effects_json() uses: every test run goes through it
   // Only the leader writes the one persisted queue; a follower's events are the leader's to keep.
   if (role_ == Role::follower) out.persist = false;
+  return out;
+}
+
+std::string Tracker::take_effects_json() {
+  if (role_ == Role::follower) effects_.persist = false;
+  std::string out = effects_to_json(effects_);
+  effects_.clear();
   return out;
 }
 

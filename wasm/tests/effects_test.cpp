@@ -36,6 +36,26 @@ TEST(Effects, SerializesEveryKind) {
   EXPECT_EQ(j["ready"]["context"]["profile"]["id"], "p");
 }
 
+TEST(Effects, ClearLeavesNone) {
+  Effects fx;
+  fx.sends.push_back({7, "http://a/track", Transport::keepalive, "{}", 2});
+  fx.aborts.push_back(3);
+  fx.logs.push_back({LogLevel::warn, "w"});
+  fx.identity = IdentityEffect{"s", std::nullopt, "d"};
+  fx.ux_items.push_back("{}");
+  fx.ready_context = "null";
+  fx.handover = R"({"v":1,"events":[]})";
+  fx.handover_events = 1;
+  fx.persist = true;
+  fx.wake_changed = true;
+  fx.wake_at_ms = 5;
+  fx.clear();
+  EXPECT_TRUE(fx.empty());
+  EXPECT_EQ(fx.handover_events, 0u);
+  EXPECT_FALSE(fx.wake_at_ms);
+  EXPECT_EQ(effects_to_json(fx), "{}");
+}
+
 TEST(Effects, WakeCancelIsNull) {
   Effects fx;
   fx.wake_changed = true;

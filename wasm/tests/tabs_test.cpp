@@ -49,6 +49,24 @@ TEST(Tabs, FollowerSendsItsLoadBatchAndFiresAndHandsOverTheRest) {
   EXPECT_EQ(p.persists, 0) << "a follower never asks for its queue to be persisted";
 }
 
+// The binding's JSON form of take_effects(): the same effects, and a follower's never persist.
+TEST(Tabs, EffectsJsonIsTheTakenEffectsWrittenOut) {
+  Page leader, follower;
+  follower.role(Role::follower);
+  for (Page* p : {&leader, &follower}) {
+    p->start();
+    p->core.track("e", "{}", "", p->clock(), 0, Entropy{{1, 2, 3, 4}});
+  }
+  Page twin;  // the leader again, read through take_effects()
+  twin.start();
+  twin.core.track("e", "{}", "", twin.clock(), 0, Entropy{{1, 2, 3, 4}});
+  const std::string json = leader.core.take_effects_json();
+  EXPECT_NE(json.find("\"persist\":true"), std::string::npos);
+  EXPECT_EQ(json, effects_to_json(twin.core.take_effects()));
+  EXPECT_EQ(follower.core.take_effects_json().find("persist"), std::string::npos);
+  EXPECT_EQ(leader.core.take_effects_json(), "{}");
+}
+
 // Events handed over leave the follower's queue with their bytes: a count left behind would grow
 // with every hand-over until the byte bound made each new event push out the pending ones.
 TEST(Tabs, HandedOverEventsLeaveTheQueuesByteCount) {

@@ -50,6 +50,7 @@ struct Effects {
   bool wake_changed = false;
   std::optional<double> wake_at_ms;  // meaningful when wake_changed; nullopt = cancel
 
+  void clear();  // back to none, keeping the buffers
   bool empty() const {
     return sends.empty() && aborts.empty() && logs.empty() && !identity && ux_items.empty() && !ready_context &&
            handover.empty() && !persist && !wake_changed;

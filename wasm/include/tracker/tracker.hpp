@@ -119,6 +119,9 @@ class Tracker {
                    std::string_view body, const Clock& now, const Entropy& entropy);
 
   Effects take_effects();
+  // The same, as the JSON text of effects_to_json: the effects are written where they are and
+  // cleared, not moved out (the binding's path; a move of Effects costs the wasm ~0.5 KB).
+  std::string take_effects_json();
   std::string snapshot() const;
   Stats stats() const;
 

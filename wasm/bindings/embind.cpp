@@ -70,7 +70,7 @@ class TrackerCore {
   }
   std::string takeEffects() { return core_.take_effects_json(); }
   std::string snapshot() const { return core_.snapshot(); }
-  std::string stats() const { return tracker::stats_to_json(core_.stats()); }
+  std::string stats() { return tracker::stats_to_json(core_.current_stats()); }
 
  private:
   tracker::Tracker core_;

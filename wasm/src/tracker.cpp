@@ -331,13 +331,22 @@ std::string Tracker::take_effects_json() {
 
 std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_); }
 
-Stats Tracker::stats() const {
-  Stats s = stats_;
+void Tracker::derive_stats(Stats& s) const {
   s.queued = queue_->size();
   s.queued_bytes = queue_->bytes();
   s.inflight_requests = requests_.size();
   s.inflight_events = queue_->size() - queue_->pending();
   s.backoff_until_ms = backoff_until_;
+}
+
+const Stats& Tracker::current_stats() {
+  derive_stats(stats_);
+  return stats_;
+}
+
+Stats Tracker::stats() const {
+  Stats s = stats_;
+  derive_stats(s);
   return s;
 }
 

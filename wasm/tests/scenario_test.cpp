@@ -387,5 +387,19 @@ TEST(Scenario, SnapshotsOfSeveralTabsMergeWithoutDuplicates) {
   EXPECT_EQ(testing_support::Page::types(c.sent[0]), (std::vector<std::string>{"a1", "shared", "b1"}));
 }
 
+// The binding writes stats() from the live counters (current_stats): the same numbers and JSON.
+TEST(Scenario, StatsJsonFromTheLiveCountersMatchesACopy) {
+  testing_support::Page p;
+  p.start();
+  p.load();
+  p.track("a");
+  p.track("b", "{}", R"({"fire":true})");
+  p.respond_last(400);
+  const std::string json = stats_to_json(p.core.stats());
+  EXPECT_NE(json.find("\"rejected_400\":1"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"inflightEvents\":0,"), std::string::npos) << json;
+  EXPECT_EQ(stats_to_json(p.core.current_stats()), json);
+}
+
 }  // namespace
 }  // namespace tracker

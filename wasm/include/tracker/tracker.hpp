@@ -124,6 +124,9 @@ class Tracker {
   std::string take_effects_json();
   std::string snapshot() const;
   Stats stats() const;
+  // The same counters in place, the derived ones brought up to date (the binding's path: a copy
+  // of Stats, drop reasons and all, costs the wasm its copy code).
+  const Stats& current_stats();
 
  private:
   struct Request {
@@ -165,6 +168,7 @@ class Tracker {
   void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,
                     const Entropy& entropy);
   void update_wake(const Clock& now);
+  void derive_stats(Stats& s) const;  // the counts the queue and requests hold
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
   // pending events and those on a plain fetch that dies with a leaving page).
   void hand_over(bool everything);

@@ -53,8 +53,7 @@ void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
     // No answer: the host cuts the request (no late answer can ack or fail it twice) and its
     // events are retried like after a network error.
     effects_.aborts.push_back(id);
-    const Request req = requests_.find(id)->second;
-    fail_request(id, req, status_no_answer, "", now, entropy);
+    fail_request(id, take_request(id), status_no_answer, "", now, entropy);
   }
 }
 
@@ -270,9 +269,11 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
   send(std::move(seqs), std::move(body), t, true, now);
 }
 
-void Tracker::release_request(std::uint32_t id, const Request& req) {
+Tracker::Request Tracker::take_request(std::uint32_t id) {
+  Request req = std::move(requests_.find(id)->second);
   requests_.erase(id);
   if (req.transport != Transport::fetch) keepalive_bytes_ -= std::min(keepalive_bytes_, req.bytes);
+  return req;
 }
 
 // Backoff after a retryable failure. One outage is one step: a request that was already on the
@@ -311,7 +312,6 @@ void Tracker::note_failure(const Request& req, int status, std::string_view retr
 void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
                            std::string_view retry_after, const Clock& now, const Entropy& entropy,
                            std::string_view body) {
-  release_request(id, req);
   const policy::Outcome outcome = policy::classify_status(status);
   std::vector<std::uint64_t> owned;
   for (std::uint64_t seq : req.seqs) {
@@ -363,13 +363,12 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
                           std::string_view body, const Clock& now, const Entropy& entropy) {
   auto it = requests_.find(request_id);
   if (!config_ || it == requests_.end()) return;  // unknown, or timed out and aborted
-  const Request req = std::move(it->second);
+  const Request req = take_request(request_id);
   const bool first_batch_answer = req.batch && !ready_emitted_;
 
   if (status == status_handed_off) {
     // sendBeacon accepted the body: it will not tell us more. Not an ack and not a failure; the
     // events leave the queue (a re-send would be a copy whenever the beacon arrived).
-    release_request(request_id, req);
     for (std::uint64_t seq : req.seqs) {
       const detail::QueuedEvent* e = queue_->find(seq);
       if (e != nullptr && e->owner == request_id && queue_->erase(seq)) ++stats_.handed_off;
@@ -382,7 +381,6 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
       effects_.ready_context = "null";
     }
   } else {
-    release_request(request_id, req);
     // A 2xx acknowledges every event the request carried.
     for (std::uint64_t seq : req.seqs) {
       if (queue_->erase(seq)) ++stats_.acked;

@@ -161,8 +161,10 @@ class Tracker {
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;
-  void release_request(std::uint32_t id, const Request& req);
-  // body: the answer's body (its `detail` is quoted when the batch is refused); "" for no answer.
+  // Moves a request (present) out of requests_, and its bytes out of the keepalive budget.
+  Request take_request(std::uint32_t id);
+  // `req`, taken out of requests_ already. body: the answer's body (its `detail` is quoted when
+  // the batch is refused); "" for no answer.
   void fail_request(std::uint32_t id, const Request& req, int status, std::string_view retry_after,
                     const Clock& now, const Entropy& entropy, std::string_view body = {});
   void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,

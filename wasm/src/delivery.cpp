@@ -59,7 +59,7 @@ void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
 
 std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   using detail::append_quoted;
-  const Config& c = *config_;
+  const Config& c = *setup_.config;
   const std::optional<std::string>& profile = c.static_profile_id ? c.static_profile_id : profile_id_;
   std::string body;
   body.reserve(512 + context_json_.size() + seqs.size() * 256);
@@ -108,7 +108,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   }
   SendEffect s;
   s.request_id = id;
-  s.url = config_->track_url;
+  s.url = setup_.config->track_url;
   s.transport = transport;
   s.body = std::move(body);
   s.event_count = seqs.size();
@@ -362,7 +362,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
 void Tracker::on_response(std::uint32_t request_id, int status, std::string_view retry_after,
                           std::string_view body, const Clock& now, const Entropy& entropy) {
   auto it = requests_.find(request_id);
-  if (!config_ || it == requests_.end()) return;  // unknown, or timed out and aborted
+  if (!setup_.config || it == requests_.end()) return;  // unknown, or timed out and aborted
   const Request req = take_request(request_id);
   const bool first_batch_answer = req.batch && !ready_emitted_;
 
@@ -394,7 +394,7 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
 
     detail::TrackResponse r = detail::parse_track_response(body);
     bool identity_changed = false;
-    if (r.profile_id && r.profile_id != profile_id_ && !config_->static_profile_id) {
+    if (r.profile_id && r.profile_id != profile_id_ && !setup_.config->static_profile_id) {
       profile_id_ = r.profile_id;  // the server's id replaces a stale or merged one
       identity_changed = true;
     }

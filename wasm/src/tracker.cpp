@@ -64,12 +64,9 @@ bool valid_object_text(std::string_view text) {
 
 }  // namespace
 
-Tracker::Tracker(std::string_view options_json) : queue_(std::make_unique<detail::EventQueue>()) {
-  ConfigResult r = parse_config(options_json);
-  config_ = std::move(r.config);
-  config_error_ = std::move(r.error);
-  config_warnings_ = std::move(r.warnings);
-}
+// The parse result is kept as it comes (no member-by-member moves out of it).
+Tracker::Tracker(std::string_view options_json)
+    : setup_(parse_config(options_json)), queue_(std::make_unique<detail::EventQueue>()) {}
 
 Tracker::~Tracker() = default;
 
@@ -83,10 +80,10 @@ void Tracker::emit_identity() {
 
 void Tracker::start(const Clock& now, std::string_view identity_json, std::string_view snapshot,
                     const Entropy& entropy) {
-  if (!config_ || started_) return;
+  if (!setup_.config || started_) return;
   started_ = true;
-  for (std::string& w : config_warnings_) log(LogLevel::warn, std::move(w));
-  config_warnings_.clear();
+  for (std::string& w : setup_.warnings) log(LogLevel::warn, std::move(w));
+  setup_.warnings.clear();
 
   StoredIdentity ids = read_identity(identity_json);
   session_id_ = ids.session ? std::move(*ids.session) : make_uuid4(derive(entropy, 1));
@@ -97,11 +94,11 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
 
   // Chromium preflights a JSON beacon to another origin and then never sends it
   // (reliability.md): a beacon is only used where it arrives.
-  beacon_ = config_->beacon_transport;
-  if (beacon_ && !ids.origin.empty() && origin_of(config_->track_url) != origin_of(ids.origin)) {
+  beacon_ = setup_.config->beacon_transport;
+  if (beacon_ && !ids.origin.empty() && origin_of(setup_.config->track_url) != origin_of(ids.origin)) {
     beacon_ = false;
     log(LogLevel::error, "options.tracker.settings.transport \"beacon\" refused: the API (" +
-                             origin_of(config_->track_url) + ") is not on the page's origin (" +
+                             origin_of(setup_.config->track_url) + ") is not on the page's origin (" +
                              origin_of(ids.origin) +
                              ") and a cross-origin JSON beacon never arrives; using keepalive fetch");
   }
@@ -110,7 +107,7 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
 }
 
 void Tracker::restore(std::string_view snapshot, const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (!restored.warning.empty()) {
     log(LogLevel::warn, restored.warning);
@@ -147,7 +144,7 @@ void Tracker::restore(std::string_view snapshot, const Clock& now) {
 void Tracker::set_role(Role role, const Clock& now) {
   if (role == role_) return;
   role_ = role;
-  if (!config_ || !started_) return;
+  if (!setup_.config || !started_) return;
   // A new leader persists what it holds now (the host then writes the one shared copy); a demoted
   // one hands everything pending over (update_wake runs hand_over for a follower).
   if (role == Role::leader) effects_.persist = true;
@@ -157,7 +154,7 @@ void Tracker::set_role(Role role, const Clock& now) {
 }
 
 void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
-  if (!config_ || !is_sane_id(cookie_value)) return;  // gone or tampered: our own timer decides
+  if (!setup_.config || !is_sane_id(cookie_value)) return;  // gone or tampered: our own timer decides
   // The cookie lives while some tab of this browser was active within the session's life, so its
   // presence restarts our idle timer, and its id is the session (Tracardi re-reads it per event).
   last_activity_wall_ = std::max(last_activity_wall_, now.wall_ms);
@@ -192,8 +189,8 @@ void Tracker::touch_session(const Clock& now, const Entropy& entropy) {
 
 int Tracker::track(std::string_view type, std::string_view props_json, std::string_view options_json,
                    const Clock& now, double created_ms, const Entropy& entropy) {
-  if (!config_) {
-    last_error_ = "tracker is not configured: " + config_error_;
+  if (!setup_.config) {
+    last_error_ = "tracker is not configured: " + setup_.error;
     return -1;
   }
   if (!started_) start(now, "{}", "", entropy);
@@ -230,7 +227,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   effects_.persist = true;
 
   int flags = role_ == Role::leader ? track_persist_due : 0;
-  if (loaded_ && !single && !leaving_ && config_->log_deferred) flags |= track_deferred;
+  if (loaded_ && !single && !leaving_ && setup_.config->log_deferred) flags |= track_deferred;
   pump(now, Trigger::tick);
   update_wake(now);
   if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity ||
@@ -240,7 +237,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
 }
 
 void Tracker::on_load(const Clock& now) {
-  if (!config_ || loaded_) return;
+  if (!setup_.config || loaded_) return;
   loaded_ = true;
   queue_->mark_due();  // everything tracked before load leaves now, as one request
   if (queue_->empty() && !ready_emitted_) {
@@ -252,7 +249,7 @@ void Tracker::on_load(const Clock& now) {
 }
 
 void Tracker::on_hidden(const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   hidden_ = true;
   expire_old(now);
   flush_unload_safe(now, false);
@@ -263,7 +260,7 @@ void Tracker::on_hidden(const Clock& now) {
 }
 
 void Tracker::on_page_leave(const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   hidden_ = true;
   leaving_ = true;
   expire_old(now);
@@ -274,7 +271,7 @@ void Tracker::on_page_leave(const Clock& now) {
 }
 
 void Tracker::on_visible(const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   hidden_ = false;
   leaving_ = false;  // back from the back/forward cache: an ordinary page again
   pump(now, Trigger::tick);
@@ -282,7 +279,7 @@ void Tracker::on_visible(const Clock& now) {
 }
 
 void Tracker::set_online(bool online, const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   online_ = online;
   if (online) {
     // The browser says the network is back: what failed for want of a network is tried at once.
@@ -297,14 +294,14 @@ void Tracker::set_online(bool online, const Clock& now) {
 }
 
 void Tracker::flush(const Clock& now) {
-  if (!config_) return;
+  if (!setup_.config) return;
   queue_->mark_due();
   pump(now, Trigger::drain);  // before load too: an explicit flush sends the queue now
   update_wake(now);
 }
 
 void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
-  if (!config_) return;
+  if (!setup_.config) return;
   // The host's timer has fired, so it holds none now: whatever is due next must be announced
   // again even if it equals the old deadline (a timer may fire a fraction of a ms early).
   wake_at_.reset();

@@ -70,7 +70,7 @@ class Tracker {
   Tracker(const Tracker&) = delete;
   Tracker& operator=(const Tracker&) = delete;
 
-  const std::string& config_error() const { return config_error_; }
+  const std::string& config_error() const { return setup_.error; }
 
   // identity_json: {"session":str|null,"profile":str|null,"device":str|null} as stored by the host.
   // identity_json may also carry "origin": the page's origin (a beacon must be same-origin).
@@ -175,9 +175,7 @@ class Tracker {
   // pending events and those on a plain fetch that dies with a leaving page).
   void hand_over(bool everything);
 
-  std::optional<Config> config_;
-  std::string config_error_;
-  std::vector<std::string> config_warnings_;
+  ConfigResult setup_;  // config (set when valid), error, warnings (logged at start)
   std::unique_ptr<detail::EventQueue> queue_;
   FlatMap<std::uint32_t, Request> requests_;
   std::uint32_t next_request_id_ = 1;  // 0 is never an id: an event's owner 0 means pending

@@ -11,7 +11,7 @@ auto seq_less = [](const QueuedEvent& e, std::uint64_t seq) { return e.seq < seq
 
 }  // namespace
 
-std::size_t EventQueue::push(QueuedEvent e, std::size_t max_events, std::size_t max_bytes) {
+std::size_t EventQueue::push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes) {
   if (e.seq == 0) e.seq = next_seq_;
   next_seq_ = std::max(next_seq_, e.seq + 1);
   bytes_ += e.json.size();

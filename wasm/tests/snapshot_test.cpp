@@ -15,7 +15,7 @@ TEST(Snapshot, RoundTrips) {
   a.json = R"({"id":"id-a","type":"t","properties":{"x":"\u2028"}})";
   a.attempts = 3;
   a.enqueued_ms = 1700000000123.0;
-  q.push(a, 10, 100000);
+  q.push(QueuedEvent(a), 10, 100000);
   const std::string text = write_snapshot(q);
   RestoredQueue r = read_snapshot(text);
   EXPECT_TRUE(r.warning.empty());
@@ -58,7 +58,7 @@ TEST(Snapshot, CorruptTruncatedOrUnknownVersionStartsEmptyWithWarning) {
   QueuedEvent a;
   a.id = "x";
   a.json = R"({"id":"x","type":"t"})";
-  q.push(a, 10, 1000);
+  q.push(QueuedEvent(a), 10, 1000);
   const std::string good = write_snapshot(q);
   for (const std::string& bad : {std::string("{not json"), good.substr(0, good.size() / 2),
                                  std::string(R"({"v":2,"events":[]})"), std::string(R"({"v":"1"})"),

@@ -106,23 +106,22 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
       e->outliving = transport != Transport::fetch;
     }
   }
-  SendEffect s;
+  // Both records are built where they are kept: no move of a filled SendEffect or Request.
+  Request& req = requests_.append(id);  // ids only grow, but for a wrap
+  req.transport = transport;
+  req.bytes = body.size();
+  req.sent_mono = now.mono_ms;
+  req.batch = batch;
+  req.before_load = !loaded_;
+  if (transport != Transport::fetch) keepalive_bytes_ += req.bytes;
+  SendEffect& s = effects_.sends.emplace_back();
   s.request_id = id;
   s.url = setup_.config->track_url;
   s.transport = transport;
   s.body = std::move(body);
   s.event_count = seqs.size();
-  Request req;
-  req.transport = transport;
-  req.bytes = s.body.size();
-  req.sent_mono = now.mono_ms;
-  req.batch = batch;
-  req.before_load = !loaded_;
   req.seqs = std::move(seqs);
-  if (transport != Transport::fetch) keepalive_bytes_ += req.bytes;
-  requests_.append(id, std::move(req));  // ids only grow, but for a wrap
   ++stats_.requests;
-  effects_.sends.push_back(std::move(s));
   return id;
 }
 

@@ -85,10 +85,10 @@ TEST(EventQueue, NeverDropsEventsThatAreInFlight) {
 // requests_ appends ids from a counter: ascending, except once the 32-bit counter wraps.
 TEST(FlatMap, AppendKeepsKeysSortedAcrossAWrap) {
   FlatMap<std::uint32_t, std::string> m;
-  m.append(0xFFFFFFFEu, "a");
-  m.append(0xFFFFFFFFu, "b");
-  m.append(0u, "c");
-  m.append(1u, "d");
+  m.append(0xFFFFFFFEu) = "a";
+  m.append(0xFFFFFFFFu) = "b";
+  m.append(0u) = "c";
+  m.append(1u) = "d";
   std::string order;
   std::uint32_t last = 0;
   bool first = true;

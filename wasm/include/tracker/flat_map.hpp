@@ -66,11 +66,12 @@ class FlatMap {
   }
   // For keys that arrive in ascending order (request ids from a counter): no search, and a shift
   // only for a key below the last one (the counter wrapped). A present key is not looked for.
-  void append(K key, V value) {
-    items_.emplace_back(std::move(key), std::move(value));
-    for (std::size_t i = items_.size() - 1; i > 0 && items_[i].first < items_[i - 1].first; --i) {
-      std::swap(items_[i], items_[i - 1]);
-    }
+  // Returns the new value, default-constructed, to be filled in place (no move of a filled one).
+  V& append(K key) {
+    items_.emplace_back(std::move(key), V());
+    std::size_t i = items_.size() - 1;
+    for (; i > 0 && items_[i].first < items_[i - 1].first; --i) std::swap(items_[i], items_[i - 1]);
+    return items_[i].second;
   }
   template <class Key>
   std::size_t erase(const Key& key) {

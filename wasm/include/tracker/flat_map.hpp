@@ -44,11 +44,13 @@ class FlatMap {
   const_iterator find(const Key& key) const {
     return const_cast<FlatMap*>(this)->find(key);
   }
+  // A linear search: the maps it serves hold a handful of keys, and a binary search's code per
+  // key type costs the wasm more than the scan.
   template <class Key>
   V& operator[](const Key& key) {
-    auto it = lower(key);
-    const auto pos = static_cast<std::size_t>(it - items_.begin());
-    if (it == items_.end() || key < it->first) insert_at(items_, pos, value_type(K(key), V()));
+    std::size_t pos = 0;
+    while (pos < items_.size() && items_[pos].first < key) ++pos;
+    if (pos == items_.size() || key < items_[pos].first) insert_at(items_, pos, value_type(K(key), V()));
     return items_[pos].second;
   }
   // For keys known to be present (tests); a missing key is a bug, and exceptions are off.

@@ -137,7 +137,7 @@ ConfigResult parse_config(std::string_view options_json) {
     return r;
   }
   if (c.source_id.front() == '@') {
-    r.error = "options.tracker.source.id must not start with '@' (internal sources are refused by /track)";
+    r.error = "options.tracker.source.id must not start with '@' (/track refuses internal sources)";
     return r;
   }
 
@@ -153,13 +153,11 @@ ConfigResult parse_config(std::string_view options_json) {
       // Sites render `profile: {id: "<%= user_id %>"}` and get "" for anonymous visitors. Refusing
       // the whole configuration would lose every event of those visitors; Tracardi would answer
       // 500 to a blank static id anyway, so the tracker sends the stored/server id instead.
-      r.warnings.push_back("options.tracker.profile.id is blank: no static profile id is used "
-                           "(the visitor's stored profile id is sent instead)");
+      r.warnings.push_back("options.tracker.profile.id is blank: the visitor's stored profile id is sent instead");
     } else {
       if (!is_uuid4(id)) {
         r.warnings.push_back("options.tracker.profile.id \"" + id.substr(0, 64) +
-                             "\" is not a UUIDv4: an easy-to-guess static profile id lets attackers "
-                             "write into that profile. Use a random UUID4.");
+                             "\" is not a UUIDv4: a guessable id lets anyone write into that profile");
       }
       c.static_profile_id = id;
     }
@@ -186,7 +184,7 @@ ConfigResult parse_config(std::string_view options_json) {
     }
   }
   if (!f.unknown().empty()) {
-    r.warnings.push_back("options.tracker has keys this tracker does not know or support; they are ignored: " +
+    r.warnings.push_back("options.tracker: unknown or unsupported keys ignored: " +
                          f.unknown().substr(2));
   }
   r.config = std::move(c);

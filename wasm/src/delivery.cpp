@@ -38,8 +38,7 @@ void Tracker::expire_old(const Clock& now) {
   }
   drop_events(old, "expired");
   if (!old.empty()) {
-    log(LogLevel::warn, detail::Cat() << "dropped " << old.size()
-                                      << " event(s) older than 24 h that could not be delivered");
+    log(LogLevel::warn, detail::Cat() << "dropped " << old.size() << " undelivered event(s) older than 24 h");
   }
 }
 
@@ -352,8 +351,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   drop_events(exhausted, "max_attempts");
   if (!exhausted.empty()) {
     log(LogLevel::error, detail::Cat() << "gave up on " << exhausted.size()
-                                       << " event(s) after their retry budget was used (last answer HTTP "
-                                       << status << ')');
+                                       << " event(s): retry budget used up (last answer HTTP " << status << ')');
   }
   note_failure(req, status, retry_after, now, entropy);
 }

@@ -108,7 +108,7 @@ RestoredQueue read_snapshot(std::string_view text) {
     r.events.push_back(std::move(q));
   }
   if (skipped > 0) {
-    r.warning = "stored queue had " + detail::decimal(skipped) + " unreadable entries; they were discarded";
+    r.warning = "stored queue: discarded " + detail::decimal(skipped) + " unreadable entries";
   }
   return r;
 }

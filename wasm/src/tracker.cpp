@@ -97,10 +97,9 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
   beacon_ = setup_.config->beacon_transport;
   if (beacon_ && !ids.origin.empty() && origin_of(setup_.config->track_url) != origin_of(ids.origin)) {
     beacon_ = false;
-    log(LogLevel::error, "options.tracker.settings.transport \"beacon\" refused: the API (" +
-                             origin_of(setup_.config->track_url) + ") is not on the page's origin (" +
-                             origin_of(ids.origin) +
-                             ") and a cross-origin JSON beacon never arrives; using keepalive fetch");
+    log(LogLevel::error, "options.tracker.settings.transport \"beacon\" refused: a JSON beacon to another origin (" +
+                             origin_of(setup_.config->track_url) + ", page " + origin_of(ids.origin) +
+                             ") never arrives; using keepalive fetch");
   }
 
   restore(snapshot, now);

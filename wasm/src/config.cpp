@@ -68,8 +68,7 @@ class Fields {
         }
       }
       // The options paths the core reads; everything else in the object is the glue's business.
-      if (path.size() < 3 || path[1] == "url" || path[1] == "source" || path[1] == "profile" ||
-          path[1] == "settings") {
+      if (path.size() < 3 || listed(" url source profile settings ", path[1])) {
         // A repeated key: the last value counts, as in JSON.parse.
         for (auto& [name, field] : fields_) {
           if (name == key) {

@@ -163,13 +163,8 @@ double read_decimal(std::string_view text) {
 }
 
 bool json_number_overflows(std::string_view text) {
-  // 2^1024 - 2^970, all 309 digits: the smallest magnitude strtod rounds to infinity.
-  static constexpr std::string_view limit =
-      "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977"
-      "587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845"
-      "817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559"
-      "699508093042880177904174497792";
-  static_assert(limit.size() == 309);
+  // The smallest magnitude strtod rounds to infinity, 2^1024 - 2^970, has 309 digits.
+  constexpr long limit_digits = 309;
   std::size_t i = text.empty() || text.front() != '-' ? 0 : 1;
   // The significant digits (no sign, point or leading zeros) and the decimal exponent of the first.
   std::string_view mantissa = text.substr(i);
@@ -199,16 +194,32 @@ bool json_number_overflows(std::string_view text) {
   }
   exp10 += neg_exp ? -e : e;
 
-  const long limit_exp = static_cast<long>(limit.size());
-  if (exp10 != limit_exp) return exp10 > limit_exp;
-  // Same order of magnitude: compare the digits with the limit's, the shorter padded with zeros.
-  std::size_t k = 0;
-  for (std::size_t p = lead; p < int_part.size() + frac_part.size(); ++p, ++k) {
-    const char c = p < int_part.size() ? int_part[p] : frac_part[p - int_part.size()];
-    const char l = k < limit.size() ? limit[k] : '0';
+  if (exp10 != limit_digits) return exp10 > limit_digits;
+  // Same order of magnitude (rare): the limit's digits, least significant first, computed as
+  // (2^54 - 1) doubled 970 times (309 digits as data cost the wasm more than this loop).
+  unsigned char limit[limit_digits] = {};
+  std::size_t n = 0;
+  for (std::uint64_t v = (std::uint64_t{1} << 54) - 1; v != 0; v /= 10) limit[n++] = static_cast<unsigned char>(v % 10);
+  for (int doubling = 0; doubling < 970; ++doubling) {
+    unsigned carry = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const unsigned x = limit[k] * 2u + carry;
+      limit[k] = static_cast<unsigned char>(x % 10);
+      carry = x / 10;
+    }
+    if (carry != 0) limit[n++] = static_cast<unsigned char>(carry);
+  }
+  // Compare the digits with the limit's from the most significant, the shorter padded with zeros.
+  long k = limit_digits - 1;  // the limit's digit compared next
+  for (std::size_t p = lead; p < int_part.size() + frac_part.size(); ++p, --k) {
+    const int c = (p < int_part.size() ? int_part[p] : frac_part[p - int_part.size()]) - '0';
+    const int l = k >= 0 ? limit[k] : 0;
     if (c != l) return c > l;
   }
-  return k >= limit.size() || limit.find_first_not_of('0', k) == std::string_view::npos;  // equal: overflows
+  for (; k >= 0; --k) {
+    if (limit[k] != 0) return false;  // below the limit
+  }
+  return true;  // equal: overflows
 }
 
 }  // namespace detail

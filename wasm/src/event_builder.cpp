@@ -58,7 +58,7 @@ std::string merge_objects(std::string_view base, std::string_view over) {
   std::string out = "{";
   for (const auto& [key, value] : merged) {
     if (out.size() > 1) out += ',';
-    out += json_quote(key);
+    append_quoted(out, key);
     out += ':';
     out += value;
   }
@@ -122,7 +122,7 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
   out += "{\"id\":\"";
   out += r.event.id;
   out += "\",\"type\":";
-  out += json_quote(t);
+  append_quoted(out, t);
   out += ",\"properties\":";
   out += props;
   out += ",\"options\":";

@@ -58,7 +58,7 @@ class ScanSax {
     path_.back() = k;
     if (capturing()) {
       comma();
-      buf_ += json_quote(k);
+      append_quoted(buf_, k);
       buf_ += ':';
       after_key_ = true;
     }
@@ -96,7 +96,7 @@ class ScanSax {
     const bool started = maybe_start_capture();
     if (capturing()) {
       if (!started) comma();
-      if (kind == JsonKind::string) buf_ += json_quote(text);
+      if (kind == JsonKind::string) append_quoted(buf_, text);
       else buf_ += text;
       if (capture_level_ == static_cast<int>(first_.size())) finish_capture();
     }

@@ -392,11 +392,11 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     detail::TrackResponse r = detail::parse_track_response(body);
     bool identity_changed = false;
     if (r.profile_id && r.profile_id != profile_id_ && !setup_.config->static_profile_id) {
-      profile_id_ = r.profile_id;  // the server's id replaces a stale or merged one
+      profile_id_ = std::move(r.profile_id);  // the server's id replaces a stale or merged one
       identity_changed = true;
     }
     if (r.session_id && *r.session_id != session_id_) {
-      session_id_ = *r.session_id;
+      session_id_ = std::move(*r.session_id);
       identity_changed = true;
     }
     if (identity_changed) emit_identity();

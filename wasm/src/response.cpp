@@ -67,7 +67,14 @@ TrackResponse parse_track_response(std::string_view body) {
       raw_ux.push_back(std::move(text));
     }
   };
-  if (!scanner.scan(body) || scanner.root != JsonKind::object) return TrackResponse{};
+  if (!scanner.scan(body) || scanner.root != JsonKind::object) {
+    // Empty again, in place: one object returned on every path is built in the caller's place
+    // (returning another would move this one, and instantiate the move).
+    r.profile_id.reset();
+    r.session_id.reset();
+    r.detail.clear();
+    return r;
+  }
   r.context = std::string(body);
   for (const std::string& item : raw_ux) {
     if (auto clean = clean_ux_item(item)) r.ux_items.push_back(std::move(*clean));

@@ -32,7 +32,13 @@ StoredIdentity read_identity(std::string_view text) {
     if (path[0] == "profile") ids.profile = std::string(v);
     if (path[0] == "device") ids.device = std::string(v);
   };
-  if (!scanner.scan(text)) return StoredIdentity{};
+  if (!scanner.scan(text)) {
+    // Empty again, in place: one object returned on every path needs no move.
+    ids.session.reset();
+    ids.profile.reset();
+    ids.device.reset();
+    ids.origin.clear();
+  }
   return ids;
 }
 

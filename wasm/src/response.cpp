@@ -89,7 +89,8 @@ std::string refusal_detail(std::string_view body, std::size_t max_bytes) {
   // Back off continuation bytes (10xxxxxx) so the cut never splits a character.
   while (cut > 0 && (static_cast<unsigned char>(detail[cut]) & 0xC0) == 0x80) --cut;
   detail.resize(cut);
-  return detail += "...";
+  detail += "...";
+  return detail;  // the variable itself (an expression would be copied out)
 }
 
 }  // namespace detail

@@ -100,12 +100,15 @@ class Fields {
 
 }  // namespace
 
-ConfigResult parse_config(std::string_view options_json) {
-  ConfigResult r;
+namespace {
+
+// parse_config's checks, filling `c` in place (inside r.config: no Config is moved into it).
+// Returns at the first error, with r.error set.
+void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
   Fields f;
   if (!f.read(options_json)) {
     r.error = "options must be an object ({tracker: {url: {api}, source: {id}}})";
-    return r;
+    return;
   }
   auto expect = [&r, &f](const char* key, JsonKind kind, const char* what) -> const Field* {
     const Field* v = f.get(key);
@@ -116,28 +119,27 @@ ConfigResult parse_config(std::string_view options_json) {
     return v;
   };
   if (!expect("tracker", JsonKind::object, "an object") || !expect("tracker.url", JsonKind::object, "an object"))
-    return r;
+    return;
   const Field* api = expect("tracker.url.api", JsonKind::string, "a string URL");
-  if (!api) return r;
-  Config c;
+  if (!api) return;
   c.api_url = std::string(detail::trim(api->text));
   while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
   if (c.api_url.empty()) {
     r.error = "options.tracker.url.api must not be empty";
-    return r;
+    return;
   }
   c.track_url = c.api_url + "/track";
 
   const Field* source_id = expect("tracker.source.id", JsonKind::string, "a string");
-  if (!source_id) return r;
+  if (!source_id) return;
   c.source_id = std::string(detail::trim(source_id->text));
   if (c.source_id.empty()) {
     r.error = "options.tracker.source.id must not be empty";
-    return r;
+    return;
   }
   if (c.source_id.front() == '@') {
     r.error = "options.tracker.source.id must not start with '@' (/track refuses internal sources)";
-    return r;
+    return;
   }
 
   if (const Field* profile = f.get("tracker.profile"); profile && profile->kind != JsonKind::null) {
@@ -145,7 +147,7 @@ ConfigResult parse_config(std::string_view options_json) {
     if (profile->kind != JsonKind::object || !pid || pid->kind != JsonKind::string) {
       r.error = std::string("options.tracker.profile.id must be a string, got ") +
                 Fields::type_name(profile->kind == JsonKind::object ? pid : profile);
-      return r;
+      return;
     }
     const std::string id(detail::trim(pid->text));
     if (id.empty()) {
@@ -165,19 +167,19 @@ ConfigResult parse_config(std::string_view options_json) {
   if (const Field* settings = f.get("tracker.settings"); settings) {
     if (settings->kind != JsonKind::object) {
       r.error = std::string("options.tracker.settings must be an object, got ") + Fields::type_name(settings);
-      return r;
+      return;
     }
     if (const Field* t = f.get("tracker.settings.transport"); t) {
       if (t->kind != JsonKind::string || (t->text != "fetch" && t->text != "beacon")) {
         r.error = "options.tracker.settings.transport must be \"fetch\" or \"beacon\"";
-        return r;
+        return;
       }
       c.beacon_transport = t->text == "beacon";
     }
     if (const Field* l = f.get("tracker.settings.logDeferred"); l) {
       if (l->kind != JsonKind::boolean) {
         r.error = "options.tracker.settings.logDeferred must be a boolean";
-        return r;
+        return;
       }
       c.log_deferred = l->text == "true";
     }
@@ -186,7 +188,14 @@ ConfigResult parse_config(std::string_view options_json) {
     r.warnings.push_back("options.tracker: unknown or unsupported keys ignored: " +
                          f.unknown().substr(2));
   }
-  r.config = std::move(c);
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view options_json) {
+  ConfigResult r;
+  read_config(options_json, r, r.config.emplace());
+  if (!r.error.empty()) r.config.reset();
   return r;
 }
 

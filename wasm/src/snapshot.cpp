@@ -10,9 +10,9 @@ namespace tracker {
 namespace detail {
 namespace {
 
-std::string number_text(double v) {
+void append_number(std::string& out, double v) {
   // Clamped before the cast: a double outside long long's range would be undefined behaviour.
-  return detail::decimal(static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
+  detail::append_decimal(out, static_cast<long long>(v >= 0 && v < 9e15 ? v : 0));
 }
 
 // The integer part of a JSON number's text ("3", "-1", "2.5" -> 2, "1e2" -> 1: what strtoll
@@ -33,7 +33,7 @@ std::string write_snapshot(const EventQueue& queue) {
   std::string out;
   out.reserve(queue.bytes() + queue.size() * 40 + 32);
   out += "{\"v\":";
-  out += detail::decimal(policy::snapshot_version);
+  detail::append_decimal(out, policy::snapshot_version);
   out += ",\"events\":[";
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
@@ -42,9 +42,9 @@ std::string write_snapshot(const EventQueue& queue) {
     if (!first) out += ',';
     first = false;
     out += "{\"a\":";
-    out += detail::decimal(e.attempts);
+    detail::append_decimal(out, e.attempts);
     out += ",\"t\":";
-    out += number_text(e.enqueued_ms);
+    append_number(out, e.enqueued_ms);
     out += ",\"e\":";
     out += e.json;
     out += '}';

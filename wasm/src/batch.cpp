@@ -57,9 +57,10 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
       const Entropy e{{word(f[6]), word(f[7]), word(f[8]), word(f[9])}};
       flags = tracker.track(unquote(f[0]), f[1], f[2], Clock{number(f[3]), number(f[4])}, number(f[5]), e);
     }
-    out += detail::decimal(flags);
+    detail::append_decimal(out, flags);
     out += field_separator;
-    if (flags < 0) out += n != f.size() ? std::string("track: malformed call record") : tracker.last_error();
+    if (n != f.size()) out += "track: malformed call record";
+    else if (flags < 0) out += tracker.last_error();
     else out += tracker.last_event_id();  // the host correlates fire events with their answer
     out += record_separator;
   }

@@ -56,57 +56,58 @@ std::string write_snapshot(const EventQueue& queue) {
 RestoredQueue read_snapshot(std::string_view text) {
   RestoredQueue r;
   if (text.empty()) return r;
-  struct Entry {
-    bool object = false;
-    std::string id, type, json;
-    std::string attempts, time;
-  };
-  std::vector<Entry> entries;
+  // Each entry is read straight into the event it becomes (a vector of another entry type would
+  // bring its own growth code into the wasm); `shape` marks, per entry, what a usable one needs.
+  constexpr char is_object = 1, has_type = 2;
+  std::vector<QueuedEvent>& events = r.events;
+  std::string shape;
   std::string version;
   bool events_is_array = false;
   JsonScanner scanner;
   scanner.on_value = [&](const JsonPath& path, JsonKind kind, std::string_view v) {
     if (path_is(path, "v") && kind == JsonKind::number) version = std::string(v);
     else if (path_is(path, "events")) events_is_array = kind == JsonKind::array;
-    else if (path_is(path, "events.[]")) entries.push_back(Entry{kind == JsonKind::object, {}, {}, {}, {}, {}});
-    else if (entries.empty() || !events_is_array) return;
-    else if (path_is(path, "events.[].a") && kind == JsonKind::number) entries.back().attempts = std::string(v);
-    else if (path_is(path, "events.[].t") && kind == JsonKind::number) entries.back().time = std::string(v);
-    else if (path_is(path, "events.[].e.id") && kind == JsonKind::string) entries.back().id = std::string(v);
-    else if (path_is(path, "events.[].e.type") && kind == JsonKind::string) entries.back().type = std::string(v);
+    else if (path_is(path, "events.[]")) {
+      events.push_back(QueuedEvent{});
+      events.back().due = true;  // restored events go out with the next batch
+      shape.push_back(kind == JsonKind::object ? is_object : 0);
+    } else if (events.empty() || !events_is_array) {
+      return;
+    } else if (path_is(path, "events.[].a") && kind == JsonKind::number) {
+      const long long attempts = leading_integer(v);
+      events.back().attempts =
+          attempts < 0 ? 0 : (attempts > policy::max_attempts ? policy::max_attempts : static_cast<int>(attempts));
+    } else if (path_is(path, "events.[].t") && kind == JsonKind::number) {
+      const double t = read_decimal(v);
+      events.back().enqueued_ms = std::isfinite(t) ? t : 0;
+    } else if (path_is(path, "events.[].e.id") && kind == JsonKind::string) {
+      events.back().id = std::string(v);
+    } else if (path_is(path, "events.[].e.type") && kind == JsonKind::string) {
+      // The last "type" decides, as the last value of a repeated key does.
+      shape.back() = static_cast<char>(v.empty() ? shape.back() & ~has_type : shape.back() | has_type);
+    }
   };
   scanner.capture = [](const JsonPath& path) { return path_is(path, "events.[].e"); };
-  scanner.on_captured = [&entries](const JsonPath&, std::string&& json) {
-    if (!entries.empty() && !json.empty() && json.front() == '{') entries.back().json = std::move(json);
+  scanner.on_captured = [&events](const JsonPath&, std::string&& json) {
+    if (!events.empty() && !json.empty() && json.front() == '{') events.back().json = std::move(json);
   };
-  if (!scanner.scan(text) || scanner.root != JsonKind::object) {
-    r.warning = "stored queue is corrupt; starting with an empty queue";
+  const char* broken = nullptr;
+  if (!scanner.scan(text) || scanner.root != JsonKind::object) broken = "is corrupt";
+  else if (version != detail::decimal(policy::snapshot_version)) broken = "has an unknown format version";
+  else if (!events_is_array) broken = "has no event list";
+  if (broken) {
+    events.clear();
+    r.warning = std::string("stored queue ") + broken + "; starting with an empty queue";
     return r;
   }
-  if (version != detail::decimal(policy::snapshot_version)) {
-    r.warning = "stored queue has an unknown format version; starting with an empty queue";
-    return r;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (shape[i] != (is_object | has_type) || events[i].id.empty() || events[i].json.empty()) continue;
+    if (kept != i) events[kept] = std::move(events[i]);
+    ++kept;
   }
-  if (!events_is_array) {
-    r.warning = "stored queue has no event list; starting with an empty queue";
-    return r;
-  }
-  std::size_t skipped = 0;
-  for (Entry& e : entries) {
-    if (!e.object || e.id.empty() || e.type.empty() || e.json.empty()) {
-      ++skipped;
-      continue;
-    }
-    QueuedEvent q;
-    q.id = std::move(e.id);
-    q.json = std::move(e.json);
-    const long long attempts = leading_integer(e.attempts);
-    q.attempts = attempts < 0 ? 0 : (attempts > policy::max_attempts ? policy::max_attempts : static_cast<int>(attempts));
-    const double t = read_decimal(e.time);
-    q.enqueued_ms = std::isfinite(t) ? t : 0;
-    q.due = true;  // restored events go out with the next batch
-    r.events.push_back(std::move(q));
-  }
+  const std::size_t skipped = events.size() - kept;
+  events.erase(events.begin() + static_cast<std::ptrdiff_t>(kept), events.end());
   if (skipped > 0) {
     r.warning = "stored queue: discarded " + detail::decimal(skipped) + " unreadable entries";
   }

@@ -77,6 +77,29 @@ TEST(Snapshot, SkipsInvalidEntriesKeepsValidOnes) {
   EXPECT_FALSE(r.warning.empty());
 }
 
+// Every way an entry can miss what an event needs, between valid ones that keep their order and
+// fields (the last of a repeated key counts); a document that breaks after valid entries keeps none.
+TEST(Snapshot, ReadsEachEntryIntoItsEventAndDropsTheUnusable) {
+  RestoredQueue r = read_snapshot(
+      R"({"v":1,"events":[{"a":2,"t":7,"e":{"id":"a","type":"t"}},)"
+      R"({"e":{"id":"b","type":""}},{"e":{"id":"c"}},{"e":{"id":"d","type":"t","type":""}},)"
+      R"({"e":{"id":"e","type":1}},{"e":{"type":"t"}},{"a":1,"e":"{}"},[1],"x",)"
+      R"({"a":1,"a":3,"t":9,"e":{"id":"f","type":"","type":"t"}}]})");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.events[0].id, "a");
+  EXPECT_EQ(r.events[0].attempts, 2);
+  EXPECT_EQ(r.events[0].enqueued_ms, 7);
+  EXPECT_EQ(r.events[0].json, R"({"id":"a","type":"t"})");
+  EXPECT_EQ(r.events[1].id, "f");
+  EXPECT_EQ(r.events[1].attempts, 3);
+  EXPECT_EQ(r.events[1].enqueued_ms, 9);
+  EXPECT_TRUE(r.events[1].due);
+  EXPECT_EQ(r.warning, "stored queue: discarded 8 unreadable entries");
+  const RestoredQueue broken = read_snapshot(R"({"v":1,"events":[{"e":{"id":"a","type":"t"}}],)");
+  EXPECT_TRUE(broken.events.empty());
+  EXPECT_EQ(broken.warning, "stored queue is corrupt; starting with an empty queue");
+}
+
 }  // namespace
 }  // namespace detail
 }  // namespace tracker

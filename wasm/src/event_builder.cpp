@@ -34,13 +34,15 @@ std::string check_object_arg(std::string& text, const char* what) {
   return std::string(what) + " is not valid JSON";
 }
 
-// Members of a JSON object text, as (key, value text) pairs in order.
-std::vector<std::pair<std::string, std::string>> members(std::string_view object_text) {
-  std::vector<std::pair<std::string, std::string>> out;
+// Members of a JSON object text in order, flat: key, value text, key, value text, ... (a vector of
+// pairs would bring its own growth code into the wasm; a vector of strings is there anyway).
+std::vector<std::string> members(std::string_view object_text) {
+  std::vector<std::string> out;
   JsonScanner scanner;
   scanner.capture = [](const JsonPath& path) { return path.size() == 1; };
   scanner.on_captured = [&out](const JsonPath& path, std::string&& text) {
-    out.emplace_back(path[0], std::move(text));
+    out.push_back(std::string(path[0]));
+    out.push_back(std::move(text));
   };
   scanner.scan(object_text);
   return out;
@@ -48,19 +50,24 @@ std::vector<std::pair<std::string, std::string>> members(std::string_view object
 
 // `over`'s members replace same-named members of `base` (per-event context over page context).
 std::string merge_objects(std::string_view base, std::string_view over) {
-  auto merged = members(base);
-  for (auto& member : members(over)) {
-    const std::string& key = member.first;
-    auto it = std::find_if(merged.begin(), merged.end(), [&key](const auto& m) { return m.first == key; });
-    if (it != merged.end()) it->second = std::move(member.second);
-    else merged.push_back(std::move(member));
+  std::vector<std::string> merged = members(base);
+  std::vector<std::string> extra = members(over);
+  for (std::size_t i = 0; i < extra.size(); i += 2) {
+    std::size_t at = 0;  // the first member of `base` with that key
+    while (at < merged.size() && merged[at] != extra[i]) at += 2;
+    if (at < merged.size()) {
+      merged[at + 1] = std::move(extra[i + 1]);
+    } else {
+      merged.push_back(std::move(extra[i]));
+      merged.push_back(std::move(extra[i + 1]));
+    }
   }
   std::string out = "{";
-  for (const auto& [key, value] : merged) {
-    if (out.size() > 1) out += ',';
-    append_quoted(out, key);
+  for (std::size_t i = 0; i < merged.size(); i += 2) {
+    if (i > 0) out += ',';
+    append_quoted(out, merged[i]);
     out += ':';
-    out += value;
+    out += merged[i + 1];
   }
   out += '}';
   return out;

@@ -43,6 +43,15 @@ TEST(EventBuilder, MergesOptionsContextOverPageContext) {
   EXPECT_EQ(ev["context"]["campaign"], "x");
 }
 
+// Same-named members are replaced where they stand; new ones follow in their order.
+TEST(EventBuilder, MergedContextKeepsPageOrderAndReplacesInPlace) {
+  BuildResult r = build_event("t", "{}", R"({"context":{"b":{"x":[1]},"c":3,"a":"z"}})",
+                              R"({"a":1,"b":2,"d":null})", 1, e);
+  ASSERT_TRUE(r.ok);
+  EXPECT_NE(r.event.json.find(R"("context":{"a":"z","b":{"x":[1]},"d":null,"c":3})"), std::string::npos)
+      << r.event.json;
+}
+
 TEST(EventBuilder, NullPropertiesBecomeEmptyObject) {
   for (const char* p : {"", "null", "undefined"}) {
     BuildResult r = build_event("t", p, "", "", 1, e);

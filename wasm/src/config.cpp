@@ -12,9 +12,16 @@ namespace {
 
 using detail::JsonKind;
 
-struct Field {
-  JsonKind kind = JsonKind::null;
-  std::string text;
+// A field as read: a view of its stored string, which holds its kind (one char) and its text.
+class Field {
+ public:
+  explicit Field(const std::string* stored = nullptr) : stored_(stored) {}
+  explicit operator bool() const { return stored_ != nullptr; }
+  JsonKind kind() const { return static_cast<JsonKind>((*stored_)[0]); }
+  std::string_view text() const { return std::string_view(*stored_).substr(1); }
+
+ private:
+  const std::string* stored_;
 };
 
 // Every key of options.tracker (and of its sections) that the tracker honours, core or glue, as
@@ -69,32 +76,37 @@ class Fields {
       }
       // The options paths the core reads; everything else in the object is the glue's business.
       if (path.size() < 3 || listed(" url source profile settings ", path[1])) {
+        std::string value;
+        value += static_cast<char>(kind);
+        value.append(v.data(), v.size());
         // A repeated key: the last value counts, as in JSON.parse.
-        for (auto& [name, field] : fields_) {
-          if (name == key) {
-            field = Field{kind, std::string(v)};
+        for (std::size_t i = 0; i < fields_.size(); i += 2) {
+          if (fields_[i] == key) {
+            fields_[i + 1] = std::move(value);
             return;
           }
         }
-        fields_.emplace_back(std::move(key), Field{kind, std::string(v)});
+        fields_.push_back(std::move(key));
+        fields_.push_back(std::move(value));
       }
     };
     return scanner.scan(text) && scanner.root == JsonKind::object;
   }
-  const Field* get(std::string_view key) const {
-    for (const auto& [name, field] : fields_) {
-      if (name == key) return &field;
+  Field get(std::string_view key) const {
+    for (std::size_t i = 0; i < fields_.size(); i += 2) {
+      if (fields_[i] == key) return Field(&fields_[i + 1]);
     }
-    return nullptr;
+    return Field();
   }
-  static const char* type_name(const Field* f) { return f ? detail::kind_name(f->kind) : "missing"; }
+  static const char* type_name(Field f) { return f ? detail::kind_name(f.kind()) : "missing"; }
   // ", key, key" of the keys nobody reads, or empty.
   const std::string& unknown() const { return unknown_; }
 
  private:
-  // The few option fields read, in document order: a linear search over a dozen entries is
-  // smaller wasm than a sorted map's insertion.
-  std::vector<std::pair<std::string, Field>> fields_;
+  // The few option fields read, in document order, flat: name, stored value (see Field), name,
+  // ... A linear search over a dozen entries is smaller wasm than a sorted map's insertion, and a
+  // vector of strings brings no growth code of its own (a vector of pairs would).
+  std::vector<std::string> fields_;
   std::string unknown_;
 };
 
@@ -110,19 +122,19 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
     r.error = "options must be an object ({tracker: {url: {api}, source: {id}}})";
     return;
   }
-  auto expect = [&r, &f](const char* key, JsonKind kind, const char* what) -> const Field* {
-    const Field* v = f.get(key);
-    if (v == nullptr || v->kind != kind) {
+  auto expect = [&r, &f](const char* key, JsonKind kind, const char* what) -> Field {
+    const Field v = f.get(key);
+    if (!v || v.kind() != kind) {
       r.error = detail::Cat() << "options." << key << " must be " << what << ", got " << Fields::type_name(v);
-      return nullptr;
+      return Field();
     }
     return v;
   };
   if (!expect("tracker", JsonKind::object, "an object") || !expect("tracker.url", JsonKind::object, "an object"))
     return;
-  const Field* api = expect("tracker.url.api", JsonKind::string, "a string URL");
+  const Field api = expect("tracker.url.api", JsonKind::string, "a string URL");
   if (!api) return;
-  c.api_url = std::string(detail::trim(api->text));
+  c.api_url = std::string(detail::trim(api.text()));
   while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
   if (c.api_url.empty()) {
     r.error = "options.tracker.url.api must not be empty";
@@ -130,9 +142,9 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
   }
   c.track_url = c.api_url + "/track";
 
-  const Field* source_id = expect("tracker.source.id", JsonKind::string, "a string");
+  const Field source_id = expect("tracker.source.id", JsonKind::string, "a string");
   if (!source_id) return;
-  c.source_id = std::string(detail::trim(source_id->text));
+  c.source_id = std::string(detail::trim(source_id.text()));
   if (c.source_id.empty()) {
     r.error = "options.tracker.source.id must not be empty";
     return;
@@ -142,14 +154,14 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
     return;
   }
 
-  if (const Field* profile = f.get("tracker.profile"); profile && profile->kind != JsonKind::null) {
-    const Field* pid = f.get("tracker.profile.id");
-    if (profile->kind != JsonKind::object || !pid || pid->kind != JsonKind::string) {
+  if (const Field profile = f.get("tracker.profile"); profile && profile.kind() != JsonKind::null) {
+    const Field pid = f.get("tracker.profile.id");
+    if (profile.kind() != JsonKind::object || !pid || pid.kind() != JsonKind::string) {
       r.error = std::string("options.tracker.profile.id must be a string, got ") +
-                Fields::type_name(profile->kind == JsonKind::object ? pid : profile);
+                Fields::type_name(profile.kind() == JsonKind::object ? pid : profile);
       return;
     }
-    const std::string id(detail::trim(pid->text));
+    const std::string id(detail::trim(pid.text()));
     if (id.empty()) {
       // Sites render `profile: {id: "<%= user_id %>"}` and get "" for anonymous visitors. Refusing
       // the whole configuration would lose every event of those visitors; Tracardi would answer
@@ -164,24 +176,24 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
     }
   }
 
-  if (const Field* settings = f.get("tracker.settings"); settings) {
-    if (settings->kind != JsonKind::object) {
+  if (const Field settings = f.get("tracker.settings"); settings) {
+    if (settings.kind() != JsonKind::object) {
       r.error = std::string("options.tracker.settings must be an object, got ") + Fields::type_name(settings);
       return;
     }
-    if (const Field* t = f.get("tracker.settings.transport"); t) {
-      if (t->kind != JsonKind::string || (t->text != "fetch" && t->text != "beacon")) {
+    if (const Field t = f.get("tracker.settings.transport"); t) {
+      if (t.kind() != JsonKind::string || (t.text() != "fetch" && t.text() != "beacon")) {
         r.error = "options.tracker.settings.transport must be \"fetch\" or \"beacon\"";
         return;
       }
-      c.beacon_transport = t->text == "beacon";
+      c.beacon_transport = t.text() == "beacon";
     }
-    if (const Field* l = f.get("tracker.settings.logDeferred"); l) {
-      if (l->kind != JsonKind::boolean) {
+    if (const Field l = f.get("tracker.settings.logDeferred"); l) {
+      if (l.kind() != JsonKind::boolean) {
         r.error = "options.tracker.settings.logDeferred must be a boolean";
         return;
       }
-      c.log_deferred = l->text == "true";
+      c.log_deferred = l.text() == "true";
     }
   }
   if (!f.unknown().empty()) {

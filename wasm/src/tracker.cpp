@@ -81,7 +81,11 @@ void Tracker::log(LogLevel level, std::string message) {
 }
 
 void Tracker::emit_identity() {
-  effects_.identity = IdentityEffect{session_id_, profile_id_, device_id_};
+  // Filled in place: a finished IdentityEffect assigned into the optional costs its move code.
+  IdentityEffect& id = effects_.identity.emplace();
+  id.session_id = session_id_;
+  id.profile_id = profile_id_;
+  id.device_id = device_id_;
 }
 
 void Tracker::start(const Clock& now, std::string_view identity_json, std::string_view snapshot,

@@ -17,21 +17,18 @@ bool is_blank(std::string_view s) {
 }
 
 // Validates an argument that must be a JSON object; may repair lone-surrogate escapes in place.
-// Returns an empty string when valid, else the reason.
-std::string check_object_arg(std::string& text, const char* what) {
+// Returns true when valid; else writes the reason into `error` (the result's, no temporary).
+bool check_object_arg(std::string& text, const char* what, std::string& error) {
   JsonCheck c = check_json_object(text, policy::max_property_depth);
   if (c == JsonCheck::invalid && repair_lone_surrogate_escapes(text)) {
     c = check_json_object(text, policy::max_property_depth);
   }
-  switch (c) {
-    case JsonCheck::ok: return {};
-    case JsonCheck::not_object: return std::string(what) + " must be an object";
-    case JsonCheck::too_deep:
-      return std::string(what) + " is nested deeper than " + detail::decimal(policy::max_property_depth) +
-             " levels";
-    case JsonCheck::invalid: break;
-  }
-  return std::string(what) + " is not valid JSON";
+  if (c == JsonCheck::ok) return true;
+  error = what;
+  if (c == JsonCheck::not_object) error += " must be an object";
+  else if (c == JsonCheck::too_deep) error += " is nested deeper than " + detail::decimal(policy::max_property_depth) + " levels";
+  else error += " is not valid JSON";
+  return false;
 }
 
 // Members of a JSON object text in order, flat: key, value text, key, value text, ... (a vector of
@@ -95,18 +92,12 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
     return r;
   }
   std::string props = is_blank(props_json) ? std::string("{}") : std::string(props_json);
-  if (std::string e = check_object_arg(props, "track(properties)"); !e.empty()) {
-    r.error = std::move(e);
-    return r;
-  }
+  if (!check_object_arg(props, "track(properties)", r.error)) return r;
 
   std::string options = is_blank(options_json) ? std::string("{}") : std::string(options_json);
   std::string context = page_context_json.empty() ? std::string("{}") : std::string(page_context_json);
   if (options != "{}") {
-    if (std::string e = check_object_arg(options, "track(options)"); !e.empty()) {
-      r.error = std::move(e);
-      return r;
-    }
+    if (!check_object_arg(options, "track(options)", r.error)) return r;
     // Flags are real booleans only, as Tracardi's is_on(); options.context is copied as text.
     std::string extra_context;
     JsonScanner scanner;

@@ -411,7 +411,6 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
 }
 
 void Tracker::hand_over(bool everything) {
-  detail::EventQueue out;
   std::vector<std::uint64_t> seqs;
   for (const detail::QueuedEvent& e : queue_->events()) {
     // On a page leave a plain fetch dies with the page (the leader model's lost-answer case);
@@ -419,25 +418,23 @@ void Tracker::hand_over(bool everything) {
     const bool pending = e.owner == 0 || (leaving_ && !e.outliving);
     if (pending && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
   }
-  for (std::uint64_t seq : seqs) {
-    detail::QueuedEvent moved;
-    queue_->erase(seq, &moved);
-    moved.owner = 0;
-    moved.seq = 0;
-    out.push(std::move(moved), policy::max_queued_events, policy::max_queued_bytes);
-  }
   if (seqs.empty()) return;
-  stats_.transferred += seqs.size();
-  std::string text = detail::write_snapshot(out);
-  if (effects_.handover.empty()) {
-    effects_.handover = std::move(text);
+  // Written into the effect entry by entry (snapshot format) as the events leave the queue. A
+  // second hand-over in one call (rare) continues the first one's list, in order.
+  std::string& text = effects_.handover;
+  if (text.empty()) {
+    detail::append_snapshot_head(text);
   } else {
-    // A second hand-over in one call (rare): splice its entries after the first one's, in order.
-    const std::size_t list = text.find('[') + 1;
-    effects_.handover.resize(effects_.handover.size() - 2);  // "]}"
-    effects_.handover += ',';
-    effects_.handover.append(text, list, std::string::npos);
+    text.resize(text.size() - 2);  // "]}"
+    text += ',';
   }
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    if (i > 0) text += ',';
+    detail::append_snapshot_entry(text, *queue_->find(seqs[i]));
+    queue_->erase(seqs[i]);
+  }
+  text += "]}";
+  stats_.transferred += seqs.size();
   effects_.handover_events += seqs.size();
 }
 

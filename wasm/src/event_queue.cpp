@@ -102,11 +102,10 @@ QueuedEvent* EventQueue::find(std::uint64_t seq) {
   return (it != events_.end() && it->seq == seq) ? &*it : nullptr;
 }
 
-bool EventQueue::erase(std::uint64_t seq, QueuedEvent* out) {
+bool EventQueue::erase(std::uint64_t seq) {
   auto it = std::lower_bound(events_.begin() + static_cast<std::ptrdiff_t>(head_), events_.end(), seq, seq_less);
   if (it == events_.end() || it->seq != seq) return false;
   bytes_ -= it->json.size();
-  if (out) *out = std::move(*it);  // its flags and times stay behind (scalars): remove() tallies them
   remove(static_cast<std::size_t>(it - events_.begin()));
   return true;
 }

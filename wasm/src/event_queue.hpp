@@ -49,8 +49,7 @@ class EventQueue {
   // Appends; returns how many of the oldest events were dropped to respect the bounds.
   std::size_t push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes);
   QueuedEvent* find(std::uint64_t seq);
-  // Removes the event; moves it into `out` when given (its bytes leave the count before the move).
-  bool erase(std::uint64_t seq, QueuedEvent* out = nullptr);
+  bool erase(std::uint64_t seq);
   void clear();
 
   // Delivery state changes go through the queue, which keeps the pending counts below exact.

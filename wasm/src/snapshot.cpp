@@ -28,26 +28,34 @@ long long leading_integer(std::string_view text) {
 
 }  // namespace
 
-std::string write_snapshot(const EventQueue& queue) {
-  // Events are kept serialized, so the snapshot is spliced, not re-encoded.
-  std::string out;
-  out.reserve(queue.bytes() + queue.size() * 40 + 32);
+void append_snapshot_head(std::string& out) {
   out += "{\"v\":";
   detail::append_decimal(out, policy::snapshot_version);
   out += ",\"events\":[";
+}
+
+void append_snapshot_entry(std::string& out, const QueuedEvent& e) {
+  // Events are kept serialized, so the snapshot is spliced, not re-encoded.
+  out += "{\"a\":";
+  detail::append_decimal(out, e.attempts);
+  out += ",\"t\":";
+  append_number(out, e.enqueued_ms);
+  out += ",\"e\":";
+  out += e.json;
+  out += '}';
+}
+
+std::string write_snapshot(const EventQueue& queue) {
+  std::string out;
+  out.reserve(queue.bytes() + queue.size() * 40 + 32);
+  append_snapshot_head(out);
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
     // On a request the browser finishes after the page is gone: not the next page's to send.
     if (e.owner != 0 && e.outliving) continue;
     if (!first) out += ',';
     first = false;
-    out += "{\"a\":";
-    detail::append_decimal(out, e.attempts);
-    out += ",\"t\":";
-    append_number(out, e.enqueued_ms);
-    out += ",\"e\":";
-    out += e.json;
-    out += '}';
+    append_snapshot_entry(out, e);
   }
   out += "]}";
   return out;

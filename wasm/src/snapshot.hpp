@@ -14,6 +14,10 @@ namespace detail {
 // Events on a keepalive/beacon request are left out: the browser delivers that request even after
 // the page is gone, so the next page re-sending them would only make copies.
 std::string write_snapshot(const EventQueue& queue);
+// The pieces of that text, for a snapshot written event by event (a hand-over): the head up to
+// the event list's '[', and one entry of the list; the list ends with "]}".
+void append_snapshot_head(std::string& out);
+void append_snapshot_entry(std::string& out, const QueuedEvent& e);
 
 struct RestoredQueue {
   std::vector<QueuedEvent> events;  // in saved order, owner = 0, seq = 0

@@ -18,6 +18,7 @@ namespace tracker {
 struct TrackerTestAccess {
   static void set_next_request_id(Tracker& t, std::uint32_t id) { t.next_request_id_ = id; }
   static bool queue_counts_match(const Tracker& t) { return t.queue_->counts_match(); }
+  static void hand_over(Tracker& t, bool everything) { t.hand_over(everything); }
 };
 
 namespace testing_support {

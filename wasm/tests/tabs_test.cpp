@@ -67,6 +67,29 @@ TEST(Tabs, EffectsJsonIsTheTakenEffectsWrittenOut) {
   EXPECT_EQ(leader.core.take_effects_json(), "{}");
 }
 
+// Two hand-overs before the host takes the effects: one snapshot, the second's entries after the
+// first's, each event once.
+TEST(Tabs, SecondHandOverInOneCallContinuesTheFirstsList) {
+  Page p;
+  p.role(Role::follower);
+  p.start();
+  const Entropy e{{1, 2, 3, 4}};
+  p.core.track("first", "{}", "", p.clock(), 0, e);  // before load: local, this page sends it
+  TrackerTestAccess::hand_over(p.core, true);
+  p.core.track("second", "{}", "", p.clock(), 0, Entropy{{5, 6, 7, 8}});
+  TrackerTestAccess::hand_over(p.core, true);
+  const Effects fx = p.core.take_effects();
+  EXPECT_EQ(fx.handover_events, 2u);
+  const auto doc = testing_support::json::parse(fx.handover);
+  ASSERT_EQ(doc["events"].size(), 2u);
+  EXPECT_EQ(doc["events"][0]["e"]["type"], "first");
+  EXPECT_EQ(doc["events"][1]["e"]["type"], "second");
+  Page leader;
+  leader.start();
+  leader.adopt(fx.handover);
+  EXPECT_EQ(leader.core.stats().restored, 2u);
+}
+
 // Events handed over leave the follower's queue with their bytes: a count left behind would grow
 // with every hand-over until the byte bound made each new event push out the pending ones.
 TEST(Tabs, HandedOverEventsLeaveTheQueuesByteCount) {

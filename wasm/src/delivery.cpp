@@ -187,8 +187,8 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
     std::string body = build_body(chunk);
     const Transport t = unload_transport(body.size());
     if (t == Transport::fetch) return false;  // no room left: the rest wait in the snapshot
-    send(chunk, std::move(body), t, true, now);
-    chunk.clear();
+    send(std::move(chunk), std::move(body), t, true, now);
+    chunk.clear();  // moved from: empty again, by the standard's word only after clear()
     chunk_bytes = 0;
     return true;
   };

@@ -197,7 +197,7 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
     }
   }
   if (!f.unknown().empty()) {
-    r.warnings.push_back("options.tracker: unknown or unsupported keys ignored: " +
+    r.warnings.push_back("options.tracker has keys it ignores (unknown or unsupported): " +
                          f.unknown().substr(2));
   }
 }

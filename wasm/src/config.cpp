@@ -161,7 +161,7 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
                 Fields::type_name(profile.kind() == JsonKind::object ? pid : profile);
       return;
     }
-    const std::string id(detail::trim(pid.text()));
+    std::string id(detail::trim(pid.text()));
     if (id.empty()) {
       // Sites render `profile: {id: "<%= user_id %>"}` and get "" for anonymous visitors. Refusing
       // the whole configuration would lose every event of those visitors; Tracardi would answer
@@ -172,7 +172,7 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
         r.warnings.push_back("options.tracker.profile.id \"" + id.substr(0, 64) +
                              "\" is not a UUIDv4: a guessable id lets anyone write into that profile");
       }
-      c.static_profile_id = id;
+      c.static_profile_id = std::move(id);
     }
   }
 

@@ -106,14 +106,18 @@ export class Collector {
       { message: `${count} stored "${type}" event(s)`, timeout }).toBe(count);
     return this.ofType(type);
   }
-  /** Assert that the number of /track requests stays `count` for `ms` milliseconds. */
-  async expectQuiet(count: number, ms: number, why: string): Promise<void> {
+  /**
+   * Assert that the number of /track requests stays `count` for `ms` milliseconds; with `where`,
+   * only the requests it keeps count (e.g. one session's).
+   */
+  async expectQuiet(count: number, ms: number, why: string,
+    where: (r: StoredRequest) => boolean = () => true): Promise<void> {
     const until = Date.now() + ms;
     while (Date.now() < until) {
-      expect((await this.requests()).length, why).toBe(count);
+      expect((await this.requests()).filter(where).length, why).toBe(count);
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect((await this.requests()).length, why).toBe(count);
+    expect((await this.requests()).filter(where).length, why).toBe(count);
   }
 }
 

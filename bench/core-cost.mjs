@@ -1,5 +1,5 @@
 // The two cores side by side in one run: the wasm core and the fallback core (the same C++ through
-// wasm2js, dist/tracker-core-js.js), each loaded by the real tracker script on bench/pages/wasm.html
+// wasm2js, dist/liliput.min.core.js), each loaded by the real tracker script on bench/pages/wasm.html
 // in headless Chromium; the fallback is reached as a browser without WebAssembly reaches it.
 // Prints file sizes (raw, gzip -9 as js-glue/scripts/package-gates.mjs counts), time to ready and
 // track() cost measured as bench/run.mjs does (10,000 calls in blocks of 100, console no-ops,
@@ -21,7 +21,7 @@ const DIST = join(ROOT, 'js-glue/dist');
 const RUNS = Math.max(1, +(process.env.BENCH_RUNS || 5));
 const CALLS = 10000;
 const BLOCK = 100;
-const CORES = { wasm: 'wasm core (tracker-core.wasm)', js: 'fallback core (tracker-core-js.js)' };
+const CORES = { wasm: 'wasm core (liliput.min.wasm)', js: 'fallback core (liliput.min.core.js)' };
 const CHROME_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +65,7 @@ async function measure(browser, port, core) {
   });
   const fetched = [];
   const page = await ctx.newPage();
-  page.on('response', (r) => { if (/tracker-core/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
+  page.on('response', (r) => { if (/liliput\.min\.(wasm|core\.js)/.test(r.url())) fetched.push(new URL(r.url()).pathname); });
   await page.goto(`http://localhost:${port}/wasm.html`, { waitUntil: 'load' });
   const readyMs = await page.evaluate(async () => {
     while (!(window.tracker && window.tracker.ready && window.tracker.ready.then)) await new Promise((r) => setTimeout(r, 5));
@@ -102,13 +102,13 @@ async function measure(browser, port, core) {
   }, { N: CALLS, B: BLOCK });
   const iso = await page.evaluate(() => window.crossOriginIsolated);
   await ctx.close();
-  const want = core === 'js' ? '/tracker/tracker-core-js.js' : '/tracker/tracker-core.wasm';
+  const want = core === 'js' ? '/tracker/liliput.min.core.js' : '/tracker/liliput.min.wasm';
   if (!fetched.includes(want) || fetched.length !== 1) throw new Error(`${core}: fetched ${fetched.join(', ')}`);
   return { readyMs, median: median(per), first1k: median(per.slice(0, 1000 / BLOCK)),
     withCore: median(perWithCore), iso };
 }
 
-const sizes = Object.fromEntries(['tracker-core.wasm', 'tracker-core-js.js', 'liliput.min.js'].map((f) => {
+const sizes = Object.fromEntries(['liliput.min.wasm', 'liliput.min.core.js', 'liliput.min.js'].map((f) => {
   const b = readFileSync(join(DIST, f));
   return [f, { raw: b.length, gz: gzipSync(b, { level: 9 }).length }];
 }));
@@ -134,7 +134,7 @@ console.log(`Chromium ${version}, ${RUNS} runs per core, alternating; load avera
 console.log('Medians over runs (min–max).\n');
 console.log('| | core file raw (bytes) | core file gzip -9 | time to ready (ms) | track() median (ns/call) | track(), calls 1–1,000 (ns/call) | track() + the core\'s batch crossing (ns/call) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const [core, file] of [['wasm', 'tracker-core.wasm'], ['js', 'tracker-core-js.js']]) {
+for (const [core, file] of [['wasm', 'liliput.min.wasm'], ['js', 'liliput.min.core.js']]) {
   const r = res[core];
   console.log(`| ${CORES[core]} | ${sizes[file].raw.toLocaleString('en-US')} | ${sizes[file].gz.toLocaleString('en-US')} | ` +
     `${range(r.map((x) => x.readyMs))} | ${range(r.map((x) => x.median))} | ${range(r.map((x) => x.first1k))} | ` +

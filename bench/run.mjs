@@ -142,7 +142,7 @@ let profDir = null;
 const pageUrl = (tr, q = {}) => `http://localhost:${site.port}/${tr === 'wasm' ? 'wasm' : 'baseline'}.html?${new URLSearchParams(q)}`;
 
 // noWasm: the page has no WebAssembly (as in iOS Lockdown Mode): the tracker runs the fallback core
-// (the same core through wasm2js, dist/tracker-core-js.js); instrument.js's instantiate hook never
+// (the same core through wasm2js, dist/liliput.min.core.js); instrument.js's instantiate hook never
 // fires, so ready is read from the tracker's marker here.
 const NO_WASM = `delete window.WebAssembly;
 (function poll() {
@@ -174,7 +174,7 @@ async function newCtx({ isolate = false, profiling = false, quiet = false, noWas
   }
   if (profiling && profDir) {
     // Same glue, same core, but the wasm keeps its function names (--profiling-funcs).
-    await ctx.route((u) => u.pathname === '/tracker/liliput.min.js' || u.pathname === '/tracker/tracker-core.wasm', (route) => {
+    await ctx.route((u) => u.pathname === '/tracker/liliput.min.js' || u.pathname === '/tracker/liliput.min.wasm', (route) => {
       const f = join(profDir, basename(new URL(route.request().url()).pathname));
       route.fulfill({ path: f, contentType: f.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
     });
@@ -245,7 +245,7 @@ async function scLoad(tr, run, { noWasm = false } = {}) {
   const split = await page.evaluate(async () => {
     const b = window.__benchWasm;
     if (!b.imports) return null;
-    const bytes = new Uint8Array(await (await fetch('/tracker/tracker-core.wasm')).arrayBuffer());
+    const bytes = new Uint8Array(await (await fetch('/tracker/liliput.min.wasm')).arrayBuffer());
     const name = new TextEncoder().encode('bench' + Math.random().toString(36).slice(2, 10));
     const extra = new Uint8Array([0, name.length + 1, name.length, ...name]);
     const all = new Uint8Array(bytes.length + extra.length);
@@ -467,7 +467,7 @@ function profilingBuild() {
   if (!link.includes(' -o wasm/bindings/tracker-core.mjs ')) throw new Error('unexpected link command: ' + link);
   cpSync(DIST, dir, { recursive: true });
   sh('bash', ['-c', link.replace(' -o wasm/bindings/tracker-core.mjs ', ` -o ${dir}/t.mjs --profiling-funcs `)], { cwd: bw });
-  cpSync(join(dir, 't.wasm'), join(dir, 'tracker-core.wasm'));
+  cpSync(join(dir, 't.wasm'), join(dir, 'liliput.min.wasm'));
   // Same bundling as js-glue/scripts/build.mjs, with the profiling glue.
   // Not minified, so the profile shows the glue's own function names (esbuild's `// path`
   // comments then tell which module a line belongs to).
@@ -480,7 +480,7 @@ function profilingBuild() {
 
 // ---------------------------------------------------------------- main
 async function main() {
-  for (const f of ['loader.min.js', 'liliput.min.js', 'tracker-core.wasm']) {
+  for (const f of ['loader.min.js', 'liliput.min.js', 'liliput.min.wasm']) {
     if (!existsSync(join(DIST, f))) throw new Error(`js-glue/dist/${f} missing: run bash scripts/build.sh`);
   }
   const mach = machine();
@@ -536,7 +536,7 @@ async function main() {
   for (const tr of TRACKERS) {
     sizes[tr] = res.load[tr][0].files.map((f) => ({ ...f, ...sizesOf(fileForUrl(`http://x${f.path}`)) }));
   }
-  sizes.fallbackCore = sizesOf(join(DIST, 'tracker-core-js.js'));
+  sizes.fallbackCore = sizesOf(join(DIST, 'liliput.min.core.js'));
   const raw = { mach, native, load, prof: prof && prof.sizes, res, profiles, sizes, wall };
   // Raw results for BENCH_RENDER (git-ignored; only docs/benchmarks.md is committed).
   mkdirSync(join(BENCH, 'results'), { recursive: true });
@@ -593,7 +593,7 @@ function renderDoc(R) {
   row('events of the 10,000 that reached the collector', col('trackQuiet', (r) => r.delivered), 0);
   if (R.sizes.fallbackCore && res.fallbackTrack && res.fallbackTrack.wasm.length) {
     const only = (x) => ({ baseline: spread([]), wasm: spread(x) });
-    row('**Fallback core** (page without WebAssembly; the same core through wasm2js): `tracker-core-js.js`, fetched instead of the .wasm, gzip -9 (KB)',
+    row('**Fallback core** (page without WebAssembly; the same core through wasm2js): `liliput.min.core.js`, fetched instead of the .wasm, gzip -9 (KB)',
       only([R.sizes.fallbackCore.gz / 1024]), 1);
     row('fallback core: navigation start → tracker ready (ms)', col('fallbackLoad', (r) => r.ready), 1);
     row(`fallback core: **track()** median (ns per call), ${QUIET}`, col('fallbackTrack', (r) => r.median), 0);
@@ -688,12 +688,12 @@ function renderDoc(R) {
   p('- **Page and API on different origins**: pages at `http://localhost:PORT`, API at `http://127.0.0.1:PORT` (one');
   p('  collector serving `bench/pages` and `js-glue/dist` at `/tracker/`). The wasm page loads the tracker as');
   p('  Tracardi users do: a global `options`, then `/tracker/loader.min.js`, which inserts `liliput.min.js`, which');
-  p('  fetches `tracker-core.wasm`. The baseline page loads `baseline.js` with a plain script tag. Every');
+  p('  fetches `liliput.min.wasm`. The baseline page loads `baseline.js` with a plain script tag. Every');
   p('  scenario run gets a fresh browser context (no cache, no storage).');
   p('- **Bytes shipped**: the files the page downloaded (CDP `Network` events) to send its first event,');
   p('  except the page and the bench driver `scenario.js`; sizes from the files on disk (`gzip -9`, `brotli -q 11`).');
   p('  The collector serves them uncompressed; the per-file table lists what went over the wire.');
-  p('  Every run is a new browser profile, so it is a first visit: wasm-tracker then fetches `tracker-extras.js`');
+  p('  Every run is a new browser profile, so it is a first visit: wasm-tracker then fetches `liliput.min.extras.js`');
   p('  (2.8 KB gzip) and probes the GPU once for `context.device` (a WebGL context, cached for later visits), as');
   p('  Tracardi\'s own loader does on every page. With `context: {gpu: false}` the same run (3 runs, 2026-12-01)');
   p('  measured 50.3 KB, ScriptDuration 26.6 ms and TaskDuration 158.6 ms until the first event instead of');
@@ -727,7 +727,7 @@ function renderDoc(R) {
   p('  run counted at the collector at least 3 s after the last navigation.');
   p('- **Fallback core**: the same load and track() scenarios (console no-ops) on the wasm-tracker page with');
   p('  `window.WebAssembly` deleted by an init script, in every run right after the wasm-tracker ones; the tracker');
-  p('  then runs `tracker-core-js.js` (the same C++ core and binding through wasm2js). `bench/core-cost.mjs`');
+  p('  then runs `liliput.min.core.js` (the same C++ core and binding through wasm2js). `bench/core-cost.mjs`');
   p('  compares the two cores alone, including the core\'s own share of each call.');
   p('- **Native core**: `build-native/wasm/bench/tracker_core_bench --benchmark_format=json');
   p('  --benchmark_repetitions=5`; spread over the 5 repetitions. It has no baseline (no ratio).');

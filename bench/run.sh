@@ -11,7 +11,7 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
 fi
 for f in build-native/collector/collector build-native/collector/collector_load \
          build-native/wasm/bench/tracker_core_bench js-glue/dist/liliput.min.js \
-         js-glue/dist/loader.min.js js-glue/dist/tracker-core.wasm; do
+         js-glue/dist/loader.min.js js-glue/dist/liliput.min.wasm; do
   [[ -e "$f" ]] || { echo "bench: $f is missing (run bash scripts/build.sh)" >&2; exit 1; }
 done
 

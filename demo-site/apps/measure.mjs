@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 // Strings that only the package's two JS files contain, minified or not.
-const MARKERS = ['[Tracker]', 'tracker-core.wasm'];
+const MARKERS = ['[Tracker]', 'liliput.min.wasm'];
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {

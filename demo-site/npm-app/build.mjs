@@ -1,5 +1,5 @@
 // Bundles the app with esbuild into out/. The package resolves its .wasm with
-// new URL('./tracker-core.wasm', import.meta.url), which esbuild leaves alone, so the .wasm is
+// new URL('./liliput.min.wasm', import.meta.url), which esbuild leaves alone, so the .wasm is
 // copied next to the bundle (what a Vite/webpack asset rule would do for you).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -19,7 +19,7 @@ await build({
   logLevel: 'warning',
 });
 // The package exports its .wasm as an asset path for exactly this.
-copyFileSync(createRequire(import.meta.url).resolve('wasm-tracker/tracker-core.wasm'),
-  join(out, 'tracker-core.wasm'));
+copyFileSync(createRequire(import.meta.url).resolve('wasm-tracker/liliput.min.wasm'),
+  join(out, 'liliput.min.wasm'));
 copyFileSync('src/index.html', join(out, 'index.html'));
 console.log(`built ${out}/`);

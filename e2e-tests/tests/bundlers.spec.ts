@@ -79,7 +79,7 @@ test('vite dev server (no config): the package and its .wasm load unbundled, eve
       { timeout: 30_000, message: 'vite dev server up' }).toBe(200);
     // The page comes from the dev server, events go cross-origin to the collector (CORS).
     await expectQueueExample(page, collector, logs, 'vite', `${origin}/?api=${encodeURIComponent(API)}`,
-      /^200 \/node_modules\/wasm-tracker\/dist\/tracker-core\.wasm$/);
+      /^200 \/node_modules\/wasm-tracker\/dist\/liliput\.min\.wasm$/);
   } finally {
     dev.kill();
   }

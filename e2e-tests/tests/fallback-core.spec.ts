@@ -1,5 +1,5 @@
 // The fallback core (issue 11): where WebAssembly cannot run, the same C++ core compiled to
-// JavaScript (dist/tracker-core-js.js, fetched only then) delivers exactly what the wasm core
+// JavaScript (dist/liliput.min.core.js, fetched only then) delivers exactly what the wasm core
 // does. Each case runs the product document's queue example (queue.html) and checks the batching:
 // the fire event first and alone, the other two in one request after load, no extra copy.
 import { execFileSync } from 'node:child_process';
@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { test, expect, API, type Collector, type Logs } from './helpers';
 import type { Page } from '@playwright/test';
 
-const WASM_URL = `${API}/tracker/tracker-core.wasm`;
-const JS_CORE_URL = `${API}/tracker/tracker-core-js.js`;
+const WASM_URL = `${API}/tracker/liliput.min.wasm`;
+const JS_CORE_URL = `${API}/tracker/liliput.min.core.js`;
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Every tracker file the page fetched, as "status path" (to see which core ran). */
@@ -67,7 +67,7 @@ test('a CSP without \'wasm-unsafe-eval\': the JavaScript core delivers the queue
   expect(logs.tracker()).toEqual([expect.stringMatching(new RegExp(
     `^\\[Tracker\\] The WebAssembly core ${esc(WASM_URL)} cannot be used \\(CompileError: .*` +
     `\\); using the JavaScript core from ${esc(JS_CORE_URL)}\\.$`))]);
-  expect(files).toContain('200 /tracker/tracker-core-js.js');
+  expect(files).toContain('200 /tracker/liliput.min.core.js');
 });
 
 test('a nonce-based strict CSP (\'strict-dynamic\', no \'self\', no \'wasm-unsafe-eval\'): the JavaScript core delivers', async ({ page, collector, logs }) => {
@@ -89,7 +89,7 @@ test('a nonce-based strict CSP (\'strict-dynamic\', no \'self\', no \'wasm-unsaf
   const violations: string[] = await page.evaluate(() => window.cspViolations);
   expect(violations.length, 'the policy is in force: it refused the wasm').toBeGreaterThanOrEqual(1);
   for (const v of violations) expect(v).toMatch(/^script-src(-elem)? blocked wasm-eval/);
-  expect(files).toContain('200 /tracker/tracker-core-js.js');
+  expect(files).toContain('200 /tracker/liliput.min.core.js');
   expect(logs.tracker()).toEqual([expect.stringMatching(/\(CompileError: .*\); using the JavaScript core from /)]);
 });
 
@@ -99,10 +99,10 @@ test('no WebAssembly in the browser: the JavaScript core delivers the queue exam
   await page.goto('/queue.html');
   await expectQueueExample(page, collector, logs, 'fallback core: no WebAssembly');
   // The loader does not preload a .wasm this browser cannot use.
-  expect(files.filter((f) => /tracker-core/.test(f))).toEqual(['200 /tracker/tracker-core-js.js']);
+  expect(files.filter((f) => /liliput\.min\.(wasm|core\.js)/.test(f))).toEqual(['200 /tracker/liliput.min.core.js']);
   expect(logs.tracker()).toEqual([`[Tracker] The WebAssembly core ${WASM_URL} cannot be used ` +
     `(this browser has no WebAssembly); using the JavaScript core from ${JS_CORE_URL}.`]);
-  expect(files).toContain('200 /tracker/tracker-core-js.js');
+  expect(files).toContain('200 /tracker/liliput.min.core.js');
 });
 
 test('the .wasm is missing (404): one line naming it, the JavaScript core delivers the queue example', async ({ page, collector, logs }) => {
@@ -127,7 +127,7 @@ test('the wasm core, when it can run, never fetches the JavaScript core', async 
   const files = watchTrackerFiles(page);
   await page.goto('/queue.html');
   await expectQueueExample(page, collector, logs, 'wasm core: queue example');
-  expect(files.filter((f) => /tracker-core/.test(f))).toEqual(['200 /tracker/tracker-core.wasm']);
+  expect(files.filter((f) => /liliput\.min\.(wasm|core\.js)/.test(f))).toEqual(['200 /tracker/liliput.min.wasm']);
   expect(logs.tracker()).toEqual([]);
 });
 
@@ -135,9 +135,9 @@ test('the wasm core, when it can run, never fetches the JavaScript core', async 
 // the fallback is a chunk the bundler split out, fetched only without WebAssembly.
 const BUILD_ALL = path.resolve(__dirname, '../../demo-site/apps/build-all.sh');
 const FALLBACK_MARKER = () => {
-  const text = readFileSync(path.resolve(__dirname, '../../js-glue/dist/tracker-core-js.js'), 'utf8');
+  const text = readFileSync(path.resolve(__dirname, '../../js-glue/dist/liliput.min.core.js'), 'utf8');
   const literal = /"([A-Za-z0-9+/=]{200,})"/.exec(text);
-  if (!literal) throw new Error('no data segment literal in dist/tracker-core-js.js');
+  if (!literal) throw new Error('no data segment literal in dist/liliput.min.core.js');
   return literal[1].slice(0, 64);
 };
 for (const { app, url } of [
@@ -172,7 +172,7 @@ for (const { app, url } of [
     expect(carriers).toHaveLength(1);
     expect(carriers[0]).toMatch(new RegExp(`^/apps/${app}/`));
     expect(logs.tracker()).toEqual([expect.stringMatching(
-      /^\[Tracker\] The WebAssembly core \S+\.wasm cannot be used \(this browser has no WebAssembly\); using the JavaScript core from tracker-core-js\.js\.$/)]);
+      /^\[Tracker\] The WebAssembly core \S+\.wasm cannot be used \(this browser has no WebAssembly\); using the JavaScript core from liliput\.min\.core\.js\.$/)]);
     expect(logs.pageErrors).toEqual([]);
   });
 }

@@ -162,7 +162,7 @@ test('a bounce before the wasm arrives: the page\'s calls are delivered by the n
   // Held for the first page only (never answered: releasing it would let the first page's core
   // start just as it leaves, which is a different race); the next page's request goes through.
   let hold = true;
-  await page.route('**/tracker-core.wasm', (route) => (hold ? undefined : route.continue()));
+  await page.route('**/liliput.min.wasm', (route) => (hold ? undefined : route.continue()));
   await page.goto(playground({ visit: 'bounced' }));
   await page.evaluate(() => {
     window.tracker.track('bounce', { n: 1 });

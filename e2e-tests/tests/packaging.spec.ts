@@ -20,10 +20,10 @@ test('drop-in path: the loader fetches /tracker/liliput.min.js and the core next
   await collector.waitFor('page-view');
   expect(served['/tracker/loader.min.js']).toBe(200);
   expect(served['/tracker/liliput.min.js']).toBe(200);
-  expect(Object.entries(served).filter(([p]) => p.endsWith('.wasm'))).toEqual([['/tracker/tracker-core.wasm', 200]]);
+  expect(Object.entries(served).filter(([p]) => p.endsWith('.wasm'))).toEqual([['/tracker/liliput.min.wasm', 200]]);
   const js = await page.request.get(`${API}/tracker/liliput.min.js`);
   expect(js.headers()['content-type']).toMatch(/javascript/);
-  const wasm = await page.request.get(`${API}/tracker/tracker-core.wasm`);
+  const wasm = await page.request.get(`${API}/tracker/liliput.min.wasm`);
   expect(wasm.headers()['content-type']).toBe('application/wasm');
 });
 
@@ -148,7 +148,7 @@ test('npm tarball: the packed package\'s ESM entry runs in the browser (createTr
     await collector.waitFor('npm-fire');
     expect(pv.properties).toEqual({ bundled: true });
     await expect.poll(() => page.evaluate(() => window.__npmReady)).toBe(pv.profile);
-    expect(served).toEqual(expect.arrayContaining([entry.replace(/^\.\//, ''), 'dist/tracker-core.wasm']));
+    expect(served).toEqual(expect.arrayContaining([entry.replace(/^\.\//, ''), 'dist/liliput.min.wasm']));
     // The npm entry writes no globals.
     expect(await page.evaluate(() => [typeof window.tracker, typeof window.onTracardiReady]))
       .toEqual(['undefined', 'undefined']);
@@ -177,7 +177,7 @@ test('bundled npm app: the packed tarball installs into demo-site/npm-app, esbui
     execFileSync('node', ['build.mjs'], { cwd: app, stdio: 'ignore' });
     const out = path.join(app, 'out');
     const files = fs.readdirSync(out);
-    expect(files).toEqual(expect.arrayContaining(['app.js', 'index.html', 'tracker-core.wasm']));
+    expect(files).toEqual(expect.arrayContaining(['app.js', 'index.html', 'liliput.min.wasm']));
     expect(files.filter((f) => f.startsWith('chunk-') || f.startsWith('tracker-core-')).length,
       'the Emscripten glue is a separate chunk').toBeGreaterThan(0);
     const types: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html',

@@ -5,7 +5,7 @@ import { test, expect, API, OTHER_ORIGIN, playground, sleep } from './helpers';
 test('#22 wasm 404 and JavaScript core 404: track() still returns, exactly one console warning naming both, no page errors', async ({ page, collector, logs }) => {
   // The .wasm alone missing is covered by fallback-core.spec.ts: the JavaScript core delivers.
   await page.route('**/tracker/*.wasm', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await page.route('**/tracker/tracker-core-js.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/tracker/liliput.min.core.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.goto(playground());
   await expect.poll(() => logs.tracker('warning').length, { timeout: 5000 }).toBe(1);
   const returned = await page.evaluate(() => {
@@ -21,7 +21,7 @@ test('#22 wasm 404 and JavaScript core 404: track() still returns, exactly one c
   expect(logs.tracker('warning'), 'one warning, not one per call').toHaveLength(1);
   // One reason naming both files: what failed for the WebAssembly core, then for the JavaScript one.
   expect(logs.tracker('warning')[0]).toMatch(new RegExp('Tracker disabled: .*' +
-    `${API}/tracker/tracker-core\\.wasm.*HTTP 404; the JavaScript core ${API}/tracker/tracker-core-js\\.js ` +
+    `${API}/tracker/liliput\\.min\\.wasm.*HTTP 404; the JavaScript core ${API}/tracker/liliput\\.min\\.core\\.js ` +
     'could not be loaded either \\(TypeError: .*\\)'));
   expect(logs.tracker().filter((m) => !/Tracker disabled/.test(m)), 'no other tracker line').toEqual([]);
   expect(logs.pageErrors).toEqual([]);
@@ -35,7 +35,7 @@ test('#22b both cores missing: the page\'s calls are kept and a later visit that
   const notFound = (route: import('@playwright/test').Route) => (missing
     ? route.fulfill({ status: 404, body: 'not found' }) : route.continue());
   await page.route('**/tracker/*.wasm', notFound);
-  await page.route('**/tracker/tracker-core-js.js', notFound);
+  await page.route('**/tracker/liliput.min.core.js', notFound);
   await page.goto(playground({ visit: 'no-core' }));
   await page.evaluate(() => window.tracker.ready);
   await page.evaluate(() => {

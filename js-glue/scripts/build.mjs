@@ -1,5 +1,5 @@
 // Builds dist/: the wasm core and its JavaScript fallback build (copied from the CMake build), the
-// IIFE tracker script under both of its names, the loader snippet and the ESM npm entries
+// IIFE tracker script, the loader snippet and the ESM npm entries
 // (browser, node). Prints raw and gzip -9 sizes. Fails when the fallback core contains eval or
 // the Function constructor (it must run under a CSP without 'unsafe-eval').
 import { build } from 'esbuild';
@@ -14,10 +14,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const wasmDir = resolve(process.env.TRACKER_WASM_DIR || join(root, '../build-wasm/wasm/bindings'));
 
-// tracker-core-js.js: the same core through wasm2js (wasm/bindings/fallback-core.cmake), an ES
+// The core files as CMake names them -> their dist names, which follow the tracker script's
+// (page-options.js `sibling`: liliput.min.js -> liliput.min.wasm, liliput.min.core.js).
+// The .core.js: the same core through wasm2js (wasm/bindings/fallback-core.cmake), an ES
 // module imported only when WebAssembly cannot run; the script path and the npm entry share it.
-const CORE_FILES = ['tracker-core.mjs', 'tracker-core.wasm', 'tracker-core-js.js'];
-for (const f of CORE_FILES) {
+const CORE_FILES = { 'tracker-core.mjs': 'tracker-core.mjs', 'tracker-core.wasm': 'liliput.min.wasm',
+  'tracker-core-js.js': 'liliput.min.core.js' };
+for (const f of Object.keys(CORE_FILES)) {
   if (!existsSync(join(wasmDir, f))) {
     console.error(`build: ${join(wasmDir, f)} is missing; build the core first:\n` +
       '  emcmake cmake -S .. -B ../build-wasm && cmake --build ../build-wasm');
@@ -26,10 +29,10 @@ for (const f of CORE_FILES) {
 }
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-for (const f of CORE_FILES) copyFileSync(join(wasmDir, f), join(dist, f));
-const dynamic = findDynamicCode(readFileSync(join(dist, 'tracker-core-js.js'), 'utf8'));
+for (const [f, to] of Object.entries(CORE_FILES)) copyFileSync(join(wasmDir, f), join(dist, to));
+const dynamic = findDynamicCode(readFileSync(join(dist, 'liliput.min.core.js'), 'utf8'));
 if (dynamic.length) {
-  console.error(`build: dist/tracker-core-js.js evaluates code at run time (${dynamic.join('; ')}); ` +
+  console.error(`build: dist/liliput.min.core.js evaluates code at run time (${dynamic.join('; ')}); ` +
     'it must run under script-src without \'unsafe-eval\' (link it with -sDYNAMIC_EXECUTION=0)');
   process.exit(1);
 }
@@ -65,8 +68,6 @@ await build({
   outfile: join(dist, 'liliput.min.js'),
 });
 await terse(join(dist, 'liliput.min.js'));
-// Served under both names: liliput.min.js for drop-in Tracardi use, wasm-tracker.js otherwise.
-copyFileSync(join(dist, 'liliput.min.js'), join(dist, 'wasm-tracker.js'));
 
 await build({
   ...common,
@@ -86,21 +87,21 @@ await build({
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
   minify: true,
-  external: ['./tracker-core.mjs', './tracker-core-js.js', './tracker-extras.js'],
+  external: ['./tracker-core.mjs', './liliput.min.core.js', './liliput.min.extras.js'],
   outfile: join(dist, 'index.js'),
 });
 await terse(join(dist, 'index.js'), true);
 
 // The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
-// (import() next to itself) and the npm entry (import('./tracker-extras.js')) load on first use.
+// (import() of its sibling) and the npm entry (import('./liliput.min.extras.js')) load on first use.
 await build({
   ...common,
   entryPoints: [join(root, 'src/entries/extras.js')],
   format: 'esm',
   minify: true,
-  outfile: join(dist, 'tracker-extras.js'),
+  outfile: join(dist, 'liliput.min.extras.js'),
 });
-await terse(join(dist, 'tracker-extras.js'), true);
+await terse(join(dist, 'liliput.min.extras.js'), true);
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
 await build({
@@ -111,8 +112,8 @@ await build({
   outfile: join(dist, 'node.js'),
 });
 
-const files = ['loader.min.js', 'liliput.min.js', 'wasm-tracker.js', 'tracker-core.wasm',
-  'tracker-core.mjs', 'tracker-core-js.js', 'tracker-extras.js', 'index.js', 'node.js'];
+const files = ['loader.min.js', 'liliput.min.js', 'liliput.min.wasm',
+  'tracker-core.mjs', 'liliput.min.core.js', 'liliput.min.extras.js', 'index.js', 'node.js'];
 console.log('file                  raw bytes   gzip -9');
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

@@ -20,13 +20,13 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 
 // Everything a user needs: the npm entries and their glue and core, the fallback core (both the
 // snippet path and the npm entry load it when WebAssembly cannot run), the snippet files for
-// self-hosting (or a CDN serving the npm package), the types. dist/wasm-tracker.js is the same
-// bytes as liliput.min.js under another name and stays out.
+// self-hosting (or a CDN serving the npm package), the types. The files the script fetches are
+// named from it (liliput.min.*: page-options.js `sibling`).
 const EXPECTED = [
   'LICENSE', 'README.md', 'package.json',
-  'dist/index.js', 'dist/node.js', 'dist/tracker-core.mjs', 'dist/tracker-core.wasm',
-  'dist/tracker-core-js.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
-  'dist/tracker-extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
+  'dist/index.js', 'dist/node.js', 'dist/tracker-core.mjs', 'dist/liliput.min.wasm',
+  'dist/liliput.min.core.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
+  'dist/liliput.min.extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
   'dist/loader.min.js', 'dist/liliput.min.js',
   'types/index.d.ts', 'types/global.d.ts',
 ];
@@ -76,7 +76,7 @@ try {
 
   // The fallback core runs exactly where a CSP refused WebAssembly; such a CSP refuses eval and
   // the Function constructor too, and so would a site's CSP for any of the scripts.
-  for (const f of ['tracker-core-js.js', 'tracker-core.mjs', 'liliput.min.js', 'loader.min.js', 'index.js']) {
+  for (const f of ['liliput.min.core.js', 'tracker-core.mjs', 'liliput.min.js', 'loader.min.js', 'index.js']) {
     const hits = findDynamicCode(readFileSync(join(root, 'dist', f), 'utf8'));
     gate(`no run-time code evaluation: ${f}`, hits.length === 0, hits.join('; '));
   }

@@ -1,6 +1,6 @@
 // Loads the extras chunk (entries/extras.js: UX widgets, auto.triggers, the GPU probe, SPA page
 // views, external link decoration) once, the first time a page needs it, and runs what needs it. loadExtras() -> Promise of the chunk: an
-// import() of dist/tracker-extras.js next to the tracker script, or the npm entry's own import().
+// import() of dist/liliput.min.extras.js (named from the script) next to the tracker script, or the npm entry's own import().
 import { readContextSources } from './context-sources.js';
 
 export function createExtras(env, options, loadExtras) {
@@ -11,7 +11,7 @@ export function createExtras(env, options, loadExtras) {
   let stopped = false;
   const load = () => chunk || (chunk = (loadExtras ? Promise.resolve().then(loadExtras)
     : Promise.reject(new Error('no extras loader'))).catch((e) => {
-    env.console.warn('[Tracker] tracker-extras.js (next to the tracker script) did not load; ' +
+    env.console.warn('[Tracker] The extras chunk (<script>.extras.js, next to the tracker script) did not load; ' +
       'UX widgets, auto.triggers, pageViews and trackExternalLinks are off:', e?.message);
     throw e;
   }));

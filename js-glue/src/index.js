@@ -1,11 +1,11 @@
 // npm entry: `createTracker(options)` for bundled apps. Writes no globals and touches no browser
 // global at import time; the .wasm is resolved next to this module with
-// new URL('./tracker-core.wasm', import.meta.url), which Vite, webpack 5 and Next.js turn into an
+// new URL('./liliput.min.wasm', import.meta.url), which Vite, webpack 5 and Next.js turn into an
 // emitted asset with its final URL (no copy step in the app).
 import { browserEnv } from './env.js';
 import { startTracker } from './tracker-app.js';
 import { createNoopTracker } from './noop-tracker.js';
-import { withFallback, FALLBACK_FILE } from './load-core.js';
+import { withFallback } from './load-core.js';
 
 // A page: a DOM and a window with history. Workers and Deno/edge runtimes resolve the "browser"
 // or "default" export but have neither, so they get the no-op tracker too.
@@ -23,13 +23,13 @@ export function createTracker(options, hooks = {}) {
   // run (load-core.js); the name in its messages is the chunk's, the bundler picks its URL.
   const factory = hooks.factory
     || withFallback((moduleArg) => import('./tracker-core.mjs').then((m) => m.default(moduleArg)),
-      { url: FALLBACK_FILE, load: () => import('./tracker-core-js.js') });
-  const wasmUrl = hooks.wasmUrl || new URL('./tracker-core.wasm', import.meta.url).href;
+      { url: 'liliput.min.core.js', load: () => import('./liliput.min.core.js') });
+  const wasmUrl = hooks.wasmUrl || new URL('./liliput.min.wasm', import.meta.url).href;
   const app = startTracker({
     env, factory, wasmUrl, options,
     getPayloadOptions: hooks.getPayloadOptions,
     // Code-split by the app's bundler: fetched only when a page needs widgets, triggers or the GPU probe.
-    loadExtras: hooks.loadExtras || (() => import('./tracker-extras.js')),
+    loadExtras: hooks.loadExtras || (() => import('./liliput.min.extras.js')),
     onReady: hooks.onReady,
   });
   return {

@@ -6,11 +6,7 @@
 // wasm/bindings/fallback-core.cmake) is loaded instead: fetched only on that path, with the same
 // factory contract, so every delivery rule still comes from the one core.
 import { resolveNear } from './util.js';
-
-// The fallback core's file, next to the .wasm (the script path serves both from one folder).
-// A .js name, not .mjs: servers without an .mjs MIME type would serve it as
-// application/octet-stream, which a module import refuses. Its content is an ES module.
-export const FALLBACK_FILE = 'tracker-core-js.js';
+import { sibling, CORE_JS_SUFFIX } from './page-options.js';
 
 async function instantiate(env, url, imports) {
   const WA = env.WebAssembly;
@@ -43,7 +39,7 @@ function loadWasm(env, factory, wasmUrl) {
 
 // A wasm factory that knows where its fallback is. fallback: {load(url) → Promise of the fallback
 // module's namespace (default export = its factory), url?: where it comes from, for messages;
-// default: FALLBACK_FILE next to the .wasm}. The script path imports a URL, the npm entry a
+// default: the .wasm's sibling <stem>.core.js (page-options.js)}. The script path imports a URL, the npm entry a
 // module specifier its user's bundler splits into a chunk.
 export function withFallback(factory, fallback) {
   const f = (moduleArg) => factory(moduleArg);
@@ -60,7 +56,7 @@ export function loadCore(env, factory, wasmUrl) {
   return loadWasm(env, factory, wasmUrl).catch(async (wasmError) => {
     const fallback = factory?.fallback;
     if (!fallback) throw wasmError;
-    const url = fallback.url ? String(fallback.url) : resolveNear(FALLBACK_FILE, String(wasmUrl));
+    const url = fallback.url ? String(fallback.url) : sibling(String(wasmUrl), CORE_JS_SUFFIX);
     const why = errorText(wasmError);
     let M;
     try {

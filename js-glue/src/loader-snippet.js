@@ -2,7 +2,7 @@
 // window.tracker at once, then, when the DOM is parsed (so a `const options` written after the
 // snippet is initialised), inserts the tracker script asynchronously.
 import { installStub } from './stub.js';
-import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE, WASM_FILE } from './page-options.js';
+import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE, WASM_SUFFIX, sibling } from './page-options.js';
 
 export function runLoader(w, doc, nav, con) {
   try {
@@ -36,7 +36,7 @@ export function runLoader(w, doc, nav, con) {
         link.rel = 'preload';
         link.as = 'fetch';
         link.crossOrigin = 'anonymous';
-        link.href = new URL(WASM_FILE, new URL(s.src, doc.baseURI)).href;
+        link.href = sibling(s.src, WASM_SUFFIX, doc.baseURI);  // named from the script, as it will be
         parent.appendChild(link);
       } catch { /* no preload: the script fetches the core itself */ }
     };

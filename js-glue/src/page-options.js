@@ -18,11 +18,25 @@ export function scriptUrl(opts) {
   return /^(http|\/\/)/.test(s) ? s.replace(/\/+$/, '') + '/liliput.min.js' : s;
 }
 
-// The core's file, always next to the tracker script.
-export const WASM_FILE = 'tracker-core.wasm';
+// Every file the tracker fetches is named from its own script's URL: same folder, same stem, one
+// suffix per file (liliput.min.js -> liliput.min.wasm, liliput.min.core.js, liliput.min.extras.js).
+// Content blockers match names: EasyPrivacy's generic `/tracker/tracker-` blocked the old
+// `tracker-core.wasm` in Tracardi's `/tracker/` folder while liliput.min.js passed. A site that
+// serves the script under another name or path to get past a list moves the whole set with it.
+// The core (WebAssembly).
+export const WASM_SUFFIX = '.wasm';
+// The same core compiled to JavaScript (fetched only where WebAssembly cannot run). A .js name:
+// servers without an .mjs MIME type would make import() refuse it. Its content is an ES module.
+export const CORE_JS_SUFFIX = '.core.js';
 // Code few pages need (UX widgets, auto.triggers, the GPU probe), fetched only when used.
-// A .js name like the fallback core: servers without an .mjs MIME type would make import() refuse it.
-export const EXTRAS_FILE = 'tracker-extras.js';
+export const EXTRAS_SUFFIX = '.extras.js';
+
+// The URL of the file `suffix` beside the script `script` (resolved against `base`): its query and
+// fragment dropped, a trailing `.js` (or `.wasm`) replaced by the suffix.
+export const sibling = (script, suffix, base) => {
+  const u = new URL(script, base);
+  return u.origin + u.pathname.replace(/\.(js|wasm)$/, '') + suffix;
+};
 
 export function doNotTrack(opts, nav) {
   return opts?.tracker?.settings?.respectDoNotTrack === true && nav?.doNotTrack === '1';

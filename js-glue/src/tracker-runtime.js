@@ -1,13 +1,11 @@
-// The tracker script (served as liliput.min.js and wasm-tracker.js). Takes over the queueing
+// The tracker script (served as liliput.min.js, or under any name: its files follow it). Takes over the queueing
 // window.tracker left by the loader snippet (or creates it when loaded by a plain script tag),
 // loads the wasm core from next to this script, replays the queued calls and goes live.
 import { browserEnv } from './env.js';
 import { installStub, MARK } from './stub.js';
-import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_FILE, EXTRAS_FILE } from './page-options.js';
+import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_SUFFIX, EXTRAS_SUFFIX, sibling } from './page-options.js';
 import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
-import { resolveNear } from './util.js';
-
 
 // Sites that kept Tracardi's own pasted loader: it waits for this script's load event, checks
 // window.tracardi.default.getState().plugins.tracardi.initialized, then makes
@@ -38,10 +36,12 @@ export function boot(deps) {
     }
     mark.state = 'booting';
     tracardiLoaderShim(w, tracker);
-    const base = scriptSrc || doc?.baseURI || env.location?.href || '';
-    const wasmUrl = resolveNear(WASM_FILE, base);
-    // The extras chunk (UX widgets, auto.triggers, GPU probe) sits next to the script too.
-    const extrasUrl = resolveNear(EXTRAS_FILE, base);
+    // The core and the extras chunk are named from this script's own URL (page-options.js); a
+    // script whose URL is unknown is taken for liliput.min.js next to the page.
+    const base = doc?.baseURI || env.location?.href || '';
+    const script = scriptSrc || 'liliput.min.js';
+    const wasmUrl = sibling(script, WASM_SUFFIX, base);
+    const extrasUrl = sibling(script, EXTRAS_SUFFIX, base);
 
     const disable = () => {
       mark.state = 'disabled';

@@ -1,4 +1,4 @@
-// The built fallback core (dist/tracker-core-js.js): no run-time code evaluation, and the npm
+// The built fallback core (dist/liliput.min.core.js): no run-time code evaluation, and the npm
 // entry (dist/index.js) picks it when WebAssembly is absent. The script path's import() from a
 // classic script is covered in Chromium by e2e-tests/tests/fallback-core.spec.ts (node's vm needs
 // --experimental-vm-modules for an import() from a script).
@@ -10,7 +10,7 @@ import { findDynamicCode } from '../scripts/dynamic-code.mjs';
 import { fakeEnv } from '../test-support/fakes.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const DIST_JS_CORE = here('../dist/tracker-core-js.js');
+const DIST_JS_CORE = here('../dist/liliput.min.core.js');
 const built = existsSync(DIST_JS_CORE);
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 async function until(cond, ms = 3000) {
@@ -33,12 +33,12 @@ test('the dynamic-code check finds eval and the Function constructor, not look-a
   }
 });
 
-test('dist/tracker-core-js.js evaluates no code at run time (runs under a CSP without unsafe-eval)',
+test('dist/liliput.min.core.js evaluates no code at run time (runs under a CSP without unsafe-eval)',
   { skip: !built && 'run npm run build first' }, () => {
     assert.deepEqual(findDynamicCode(readFileSync(DIST_JS_CORE, 'utf8')), []);
   });
 
-test('dist/index.js (npm) without WebAssembly: the tracker-core-js.js chunk next to it sends',
+test('dist/index.js (npm) without WebAssembly: the liliput.min.core.js chunk next to it sends',
   { skip: !(built && existsSync(here('../dist/index.js'))) && 'run npm run build first' }, async () => {
     const posts = [];
     const f = fakeEnv({ WebAssembly: null, fetchImpl: async (url, init) => {
@@ -54,7 +54,7 @@ test('dist/index.js (npm) without WebAssembly: the tracker-core-js.js chunk next
     await until(() => posts.length === 1);
     assert.deepEqual(posts[0].events.map((e) => e.type), ['npm-event']);
     assert.deepEqual(f.logs.warn.map((a) => a[0]).filter((m) => /JavaScript core/.test(m)),
-      [`[Tracker] The WebAssembly core ${new URL('../dist/tracker-core.wasm', import.meta.url).href} ` +
-        'cannot be used (this browser has no WebAssembly); using the JavaScript core from tracker-core-js.js.']);
+      [`[Tracker] The WebAssembly core ${new URL('../dist/liliput.min.wasm', import.meta.url).href} ` +
+        'cannot be used (this browser has no WebAssembly); using the JavaScript core from liliput.min.core.js.']);
     t.destroy();
   });

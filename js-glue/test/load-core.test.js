@@ -3,11 +3,13 @@
 // Fake factories here; the real fallback core runs in real-core.test.js and fallback-dist.test.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCore, withFallback, FALLBACK_FILE } from '../src/load-core.js';
+import { loadCore, withFallback } from '../src/load-core.js';
+
+const FALLBACK_FILE = 'liliput.min.core.js';
 import { CONTRACT } from '../test-support/fakes.js';
 
-const WASM_URL = 'https://cdn.example/t/tracker-core.wasm';
-const JS_URL = 'https://cdn.example/t/tracker-core-js.js';
+const WASM_URL = 'https://cdn.example/t/liliput.min.wasm';
+const JS_URL = 'https://cdn.example/t/liliput.min.core.js';
 
 function env(opts = {}) {
   const WA = 'WebAssembly' in opts ? opts.WebAssembly : WebAssembly;
@@ -59,7 +61,7 @@ const cases = [
   ['network error', { fetchImpl: async () => { throw new TypeError('Failed to fetch'); } },
     `[Tracker] The WebAssembly core ${WASM_URL} cannot be used (TypeError: Failed to fetch); using the JavaScript core from ${JS_URL}.`],
   ['.wasm served as HTML (an SPA fallback page)', { fetchImpl: async () => new Response('<!doctype html>', { headers: { 'Content-Type': 'text/html' } }) },
-    /^\[Tracker\] The WebAssembly core \S+ cannot be used \(CompileError: .*\); using the JavaScript core from https:\/\/cdn\.example\/t\/tracker-core-js\.js\.$/],
+    /^\[Tracker\] The WebAssembly core \S+ cannot be used \(CompileError: .*\); using the JavaScript core from https:\/\/cdn\.example\/t\/liliput\.min\.core\.js\.$/],
   ['CSP without wasm-unsafe-eval (CompileError)', {
     fetchImpl: async () => wasmOk(),
     WebAssembly: {
@@ -113,7 +115,7 @@ test('the npm entry names its chunk: fallback.url wins over the file next to the
   const spy = fallbackSpy();
   await loadCore(e, withFallback(wasmFactory, { ...spy.fallback, url: FALLBACK_FILE }), WASM_URL);
   assert.deepEqual(spy.calls.load, [FALLBACK_FILE]);
-  assert.match(logs.warn[0], /\(this browser has no WebAssembly\); using the JavaScript core from tracker-core-js\.js\.$/);
+  assert.match(logs.warn[0], /\(this browser has no WebAssembly\); using the JavaScript core from liliput\.min\.core\.js\.$/);
 });
 
 test('a factory without a fallback rejects with the WebAssembly reason alone (as before)', async () => {

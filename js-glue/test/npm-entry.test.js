@@ -9,7 +9,7 @@ test('createTracker: buffers until ready, writes no globals, destroy removes lis
   const globalsBefore = Object.keys(globalThis).sort();
   FakeCore.instances.length = 0;
   const ready = [];
-  const t = createTracker(OPTIONS, { env: f.env, factory: fakeFactory(), wasmUrl: 'https://x/tracker-core.wasm', onReady: (c) => ready.push(c) });
+  const t = createTracker(OPTIONS, { env: f.env, factory: fakeFactory(), wasmUrl: 'https://x/liliput.min.wasm', onReady: (c) => ready.push(c) });
   t.track('early', { a: 1 });
   assert.equal(await t.ready, true);
   const core = FakeCore.instances[0];

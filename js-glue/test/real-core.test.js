@@ -17,7 +17,7 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const GLUE = here('../../build-wasm/wasm/bindings/tracker-core.mjs');
 const WASM = here('../../build-wasm/wasm/bindings/tracker-core.wasm');
 const BUNDLE = here('../dist/liliput.min.js');
-const DIST_WASM = here('../dist/tracker-core.wasm');
+const DIST_WASM = here('../dist/liliput.min.wasm');
 const JS_CORE = here('../../build-wasm/wasm/bindings/tracker-core-js.js');
 const haveCore = existsSync(GLUE) && existsSync(WASM);
 
@@ -129,9 +129,9 @@ eachCore('pre-load calls → one ordered batch, ready, identity stored, deferred
     await until(() => mark.state === 'running');
     // The fallback says so once; the wasm core says nothing.
     assert.deepEqual(f.logs.warn.filter((a) => /JavaScript core/.test(a[0])).map((a) => a[0]),
-      variant.env.WebAssembly === null ? ['[Tracker] The WebAssembly core http://h/tracker/tracker-core.wasm ' +
+      variant.env.WebAssembly === null ? ['[Tracker] The WebAssembly core http://h/tracker/liliput.min.wasm ' +
         'cannot be used (this browser has no WebAssembly); using the JavaScript core from ' +
-        'http://h/tracker/tracker-core-js.js.'] : []);
+        'http://h/tracker/liliput.min.core.js.'] : []);
     assert.equal(posts.length, 0, 'nothing before the load event');
     f.document.readyState = 'complete';
     f.window.dispatch('load');
@@ -217,7 +217,7 @@ test('dist/liliput.min.js as a classic script: `const options`, currentScript, r
     vm.runInContext(`window.tracker.track('page-view', {page: 1});`, ctx);
     await until(() => posts.length === 1);
     await wait(10);
-    assert.deepEqual(wasmUrls, ['http://127.0.0.1:8686/tracker/tracker-core.wasm']);
+    assert.deepEqual(wasmUrls, ['http://127.0.0.1:8686/tracker/liliput.min.wasm']);
     assert.equal(posts[0].body.source.id, 'demo-source');
     assert.deepEqual(posts[0].body.events.map((e) => e.type), ['page-view']);
     assert.deepEqual(logs.filter((l) => l[0] !== 'log'), [
@@ -243,7 +243,7 @@ test('dist/index.js (npm ESM): finds tracker-core.mjs/.wasm next to itself and s
     t.track('npm-event', { n: 1 });
     assert.equal(await t.ready, true);
     await until(() => posts.length === 1);
-    assert.equal(wasmUrls[0], new URL('../dist/tracker-core.wasm', import.meta.url).href);
+    assert.equal(wasmUrls[0], new URL('../dist/liliput.min.wasm', import.meta.url).href);
     assert.deepEqual(posts[0].body.events.map((e) => e.type), ['npm-event']);
     assert.equal(t.stats().requests, 1);
     t.destroy();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot } from '../src/tracker-runtime.js';
 import { runLoader } from '../src/loader-snippet.js';
-import { scriptUrl, readPageOptions } from '../src/page-options.js';
+import { scriptUrl, readPageOptions, sibling, WASM_SUFFIX, CORE_JS_SUFFIX, EXTRAS_SUFFIX } from '../src/page-options.js';
 import { DEGRADED_BUFFER_LIMIT } from '../src/limits.js';
 import { FakeCore, fakeEnv, fakeFactory, fakeModule, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
 
@@ -50,9 +50,34 @@ test('the wasm is located next to the script; options JSON carries only `tracker
   FakeCore.instances.length = 0;
   boot({ env: f.env, factory: async (m) => { moduleArg = m; return fakeModule(FakeCore); }, scriptSrc: SRC });
   await tick();
-  assert.equal(moduleArg.locateFile('tracker-core.wasm', ''), 'https://cdn.example/tracker/tracker-core.wasm');
+  assert.equal(moduleArg.locateFile('tracker-core.wasm', ''), 'https://cdn.example/tracker/liliput.min.wasm');
   assert.equal(typeof moduleArg.instantiateWasm, 'function');
   assert.deepEqual(JSON.parse(FakeCore.instances[0].optionsJson), { tracker: OPTIONS.tracker });
+});
+
+// Content blockers match file names (EasyPrivacy's `/tracker/tracker-` blocked tracker-core.wasm
+// in Tracardi's /tracker/ folder): every file is named from the script, so a renamed script moves
+// the whole set and is blocked only where the script itself is.
+test('the files the script fetches are named from its own URL (folder, stem)', async () => {
+  const at = (src, suffix) => sibling(src, suffix, 'https://shop.example/page');
+  assert.equal(at('https://t.example:8686/tracker/liliput.min.js', WASM_SUFFIX), 'https://t.example:8686/tracker/liliput.min.wasm');
+  assert.equal(at('/static/a1b2.js?v=3#x', CORE_JS_SUFFIX), 'https://shop.example/static/a1b2.core.js');
+  assert.equal(at('/s/analytics', EXTRAS_SUFFIX), 'https://shop.example/s/analytics.extras.js');
+  assert.equal(at('https://cdn.example/x/y.wasm', CORE_JS_SUFFIX), 'https://cdn.example/x/y.core.js');
+  // The runtime, under a name of the site's choosing, and the loader's preload for that name.
+  const f = page();
+  let moduleArg;
+  boot({ env: f.env, factory: async (m) => { moduleArg = m; return fakeModule(FakeCore); },
+    scriptSrc: 'https://cdn.example/s/site-bundle.js?v=9' });
+  await tick();
+  assert.equal(moduleArg.locateFile('tracker-core.wasm', ''), 'https://cdn.example/s/site-bundle.wasm');
+  const g = fakeEnv({ readyState: 'loading' });
+  runLoader(g.window, g.document, g.env.navigator, g.env.console);
+  g.window.options = structuredClone(OPTIONS);
+  g.window.options.tracker.url.script = '/s/site-bundle.js?v=9';  // not http…: the script itself
+  g.document.dispatch('DOMContentLoaded');
+  const link = g.document.head.children.find((c) => c.tagName === 'LINK');
+  assert.match(link.href, /^https?:\/\/[^/]+\/s\/site-bundle\.wasm$/);
 });
 
 test('snippet included twice: one tracker, one warning, one script', async () => {
@@ -85,7 +110,7 @@ test('loader waits for DOMContentLoaded to read options (const declared after th
   assert.equal(link.rel, 'preload');
   assert.equal(link.as, 'fetch');
   assert.equal(link.crossOrigin, 'anonymous');
-  assert.match(link.href, /^https?:\/\/cdn\.example\/tracker\/tracker-core\.wasm$/);
+  assert.match(link.href, /^https?:\/\/cdn\.example\/tracker\/liliput\.min\.wasm$/);
 });
 
 test('script URL rule follows Tracardi', () => {
@@ -147,7 +172,7 @@ test('degraded mode: factory rejects → track returns, calls buffered (bounded)
   const warns = f.logs.warn.filter((a) => /Tracker disabled/.test(a[0]));
   assert.equal(warns.length, 1);
   assert.match(warns[0][0], /HTTP 404/);
-  assert.match(warns[0][0], /tracker-core\.wasm/);
+  assert.match(warns[0][0], /liliput\.min\.wasm/);
   assert.equal(mark.app.degraded.buffered, DEGRADED_BUFFER_LIMIT);
   assert.equal(mark.app.degraded.dropped, 51);
 });

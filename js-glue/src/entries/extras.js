@@ -1,4 +1,4 @@
-// The extras chunk (dist/tracker-extras.js): code a page rarely needs, fetched only when it is
+// The extras chunk (dist/liliput.min.extras.js): code a page rarely needs, fetched only when it is
 // used (a response carrying `ux` widgets, auto.triggers configured, the first GPU probe of a
 // browser, settings.pageViews, settings.trackExternalLinks), so the tracker script stays small for
 // every other page.

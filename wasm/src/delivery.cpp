@@ -102,6 +102,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
     if (detail::QueuedEvent* e = queue_->find(seq)) {
       queue_->set_owner(*e, id);
       e->local = false;  // attempted: a retry is the leader's business
+      e->sends = static_cast<std::uint8_t>(e->sends + (e->sends < 255));
       e->outliving = transport != Transport::fetch;
     }
   }
@@ -173,13 +174,17 @@ void Tracker::send_fires(const Clock& now) {
 }
 
 // Everything pending leaves now on the unload-safe transport, in batches, as far as the keepalive
-// budget goes; not in backoff (in an outage the next page is the better carrier: an event handed
-// to keepalive is not re-sent by it). On a page leave, events on a plain fetch go again too: the
-// page cannot finish that request, the browser finishes a keepalive one. Events on a keepalive
-// request are never sent again.
+// budget goes. On a page leave, events on a plain fetch go again too: the page cannot finish that
+// request, the browser finishes a keepalive one. Events on a keepalive request are never sent
+// again. In an outage (offline, backoff) what was tried and failed waits (the next page is the
+// better carrier: an event handed to keepalive is not re-sent by it, and a hidden tab may come
+// back), but on a page leave what was never tried gets its first attempt all the same, as liliput
+// would have sent it: a fire made in backoff, the load batch, a first attempt on a plain fetch the
+// leaving page cuts. The fire cap does not apply: there is no later.
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   if (role_ == Role::follower) hand_over(false);
-  if (!online_ || paused_ || in_backoff(now)) return;
+  const bool held = !online_ || in_backoff(now);
+  if (held && !leaving) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;
   auto ship = [&] {
@@ -194,6 +199,7 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   };
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0 && (!leaving || e.outliving)) continue;
+    if (held && e.sends > (e.owner != 0)) continue;  // tried before this request: next page
     if (e.json.size() >= policy::keepalive_budget_bytes) continue;  // never fits: next page sends it
     if (chunk.size() >= policy::max_batch_events ||
         (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {
@@ -206,11 +212,11 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
 }
 
 // The send conditions, stated once: pump() asks whether it may send now, update_wake() when it
-// next may. Apart from backoff (a time): not at all while offline, paused, leaving (the page-leave
-// flush has had the last word), or while a probe after a failure is on the wire (retries do not
-// fan out into parallel requests into the same outage; fires ride in the probe).
+// next may. Apart from backoff (a time): not at all while offline, leaving (the page-leave flush
+// has had the last word), or while a probe after a failure is on the wire (retries do not fan out
+// into parallel requests into the same outage; fires ride in the probe).
 bool Tracker::may_send() const {
-  return online_ && !paused_ && !leaving_ && !(failures_ > 0 && !requests_.empty());
+  return online_ && !leaving_ && !(failures_ > 0 && !requests_.empty());
 }
 
 // Fires go alone, at once, up to the cap; not while probing (they ride in the probe batch).
@@ -240,7 +246,7 @@ double Tracker::batch_due_at(Trigger trigger) const {
 void Tracker::pump(const Clock& now, Trigger trigger) {
   // A follower only ever sends its page's first attempts; the rest is the leader's.
   if (role_ == Role::follower) hand_over(false);
-  if (!online_ || paused_ || queue_->empty()) return;
+  if (queue_->empty()) return;
   if (leaving_) {
     // Tracked after the page-leave flush (another pagehide listener): same last chance.
     flush_unload_safe(now, true);
@@ -284,27 +290,27 @@ void Tracker::note_failure(const Request& req, int status, std::string_view retr
   if (new_step) {
     ++failures_;
     failure_epoch_mono_ = now.mono_ms;
-    if (status == status_no_answer) ++network_failures_;
     last_failure_network_ = status == status_no_answer;
   }
   if (new_step || asked) {
     const double wait = asked ? *asked : detail::backoff_delay_ms(failures_, entropy.unit());
     backoff_until_ = std::max(backoff_until_, now.mono_ms + wait);
   }
-  if (!new_step) return;  // one log line per step, not one per concurrent request
-  if (status == status_no_answer && network_failures_ >= policy::max_network_failures_per_page) {
-    if (!paused_) {
-      paused_ = true;
-      log(LogLevel::warn, detail::Cat() << "collector unreachable (offline, blocked or CORS); " << queue_->size()
-                                        << " event(s) kept for the next page");
-    }
-  } else if (!paused_) {
-    const bool redirect = status >= 300 && status < 400;
-    log(LogLevel::warn, detail::Cat() << (redirect ? "the collector answered with a redirect (HTTP "
-                                                   : "delivery failed (HTTP ")
-                                      << status << (redirect ? "): point url.api at the final URL" : ")")
-                                      << "; will retry");
-  }
+  // One line per outage (its first step), not one per try: an outage probed every minute for
+  // hours must not fill the console.
+  if (!new_step || failures_ != 1) return;
+  const bool redirect = status >= 300 && status < 400;
+  log(LogLevel::warn, status == status_no_answer
+                          ? detail::Cat() << "collector unreachable (offline, blocked, CORS or a proxy error page); "
+                                          << queue_->size() << " event(s) kept; retrying with backoff"
+                          : detail::Cat() << (redirect ? "the collector answered with a redirect (HTTP "
+                                                       : "delivery failed (HTTP ")
+                                          << status << (redirect ? "): point url.api at the final URL" : ")")
+                                          << "; will retry");
+}
+
+void Tracker::end_network_wait() {
+  if (last_failure_network_) backoff_until_ = 0;
 }
 
 void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
@@ -384,7 +390,6 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     }
     effects_.persist = true;
     failures_ = 0;
-    network_failures_ = 0;
     last_failure_network_ = false;
     backoff_until_ = 0;
     if (queue_->empty()) split_cap_ = 0;

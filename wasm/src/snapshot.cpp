@@ -78,6 +78,7 @@ RestoredQueue read_snapshot(std::string_view text) {
     else if (path_is(path, "events.[]")) {
       events.push_back(QueuedEvent{});
       events.back().due = true;  // restored events go out with the next batch
+      events.back().sends = 1;   // tried by an earlier page (or tab): its outage rules apply
       shape.push_back(kind == JsonKind::object ? is_object : 0);
     } else if (events.empty() || !events_is_array) {
       return;

@@ -283,6 +283,9 @@ void Tracker::on_visible(const Clock& now) {
   if (!setup_.config) return;
   hidden_ = false;
   leaving_ = false;  // back from the back/forward cache: an ordinary page again
+  // The visitor is back: a collector that did not answer (a proxy restarting, a flaky network) is
+  // probed now rather than at the end of a wait of up to a minute.
+  end_network_wait();
   pump(now, Trigger::tick);
   update_wake(now);
 }
@@ -293,9 +296,7 @@ void Tracker::set_online(bool online, const Clock& now) {
   if (online) {
     // The browser says the network is back: what failed for want of a network is tried at once.
     // A backoff the server asked for (5xx, 429) still holds: the network was not its cause.
-    paused_ = false;
-    network_failures_ = 0;
-    if (last_failure_network_) backoff_until_ = 0;
+    end_network_wait();
     queue_->mark_due();
     pump(now, Trigger::tick);
   }
@@ -305,6 +306,7 @@ void Tracker::set_online(bool online, const Clock& now) {
 void Tracker::flush(const Clock& now) {
   if (!setup_.config) return;
   queue_->mark_due();
+  end_network_wait();  // the page asks for delivery now: a status-0 wait ends (a 5xx one holds)
   pump(now, Trigger::drain);  // before load too: an explicit flush sends the queue now
   update_wake(now);
 }

@@ -1,5 +1,6 @@
 // Page lives against a failing collector: every status-code class, offline, blocked, overflow.
 #include "scenario_harness.hpp"
+#include <map>
 #include <set>
 
 #include "tracker/policy.hpp"
@@ -126,20 +127,162 @@ TEST(Faults, SingleEventTooLargeIsDropped) {
   EXPECT_EQ(p.core.stats().dropped.at("too_large"), 1u);
 }
 
-TEST(Faults, NetworkErrorsPauseThePageButKeepEvents) {
+// Issue 20: a proxy in front of a restarting Tracardi answers 502 with its own error page and no
+// CORS header, so the browser reports status 0 while it is online. The page used to pause itself
+// for good after 3 of them (0 of 45 fires arrived, also the 40 made after the restart).
+TEST(Faults, NetworkErrorsNeverSilenceThePage) {
   Page p;
   loaded_with(p, 5);
-  for (int i = 0; i < policy::max_network_failures_per_page; ++i) {
+  // Ten minutes of no answer: the page keeps probing, never more often than the backoff allows
+  // and never less often than its cap (with jitter), one request at a time.
+  const double start = p.now;
+  int probes = 0;
+  for (; p.now - start < 600000; ++probes) {
     p.respond_last(0);
-    p.advance(policy::backoff_cap_ms * 2);
+    const double failed_at = p.now;
+    const std::size_t before = p.sent.size();
+    while (p.sent.size() == before && p.now - failed_at < 2 * policy::backoff_cap_ms) p.advance(100);
+    ASSERT_EQ(p.sent.size(), before + 1) << "probe " << probes;
+    EXPECT_LE(p.now - failed_at, policy::backoff_cap_ms * (1 + policy::backoff_jitter) + 100);
+    EXPECT_EQ(p.core.stats().inflight_requests, 1u);
   }
-  EXPECT_EQ(p.sent.size(), static_cast<std::size_t>(policy::max_network_failures_per_page));
-  EXPECT_TRUE(p.logged("unreachable"));
-  p.advance(600000);
-  EXPECT_EQ(p.sent.size(), static_cast<std::size_t>(policy::max_network_failures_per_page));
-  EXPECT_EQ(p.core.stats().queued, 5u);
+  EXPECT_GE(probes, 10);
+  int lines = 0;
+  for (const auto& l : p.logs) lines += l.message.find("unreachable") != std::string::npos;
+  EXPECT_EQ(lines, 1) << "one console line per outage, not one per try";
   EXPECT_TRUE(p.core.stats().dropped.empty());
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 5u);
+  // The proxy answers again: everything is delivered, nothing is lost.
+  p.respond_last(200, ok_body());
+  EXPECT_EQ(p.core.stats().acked, 5u);
+  EXPECT_EQ(p.core.stats().queued, 0u);
+}
+
+// The issue's measured case: a 10 s outage with status 0, then a fire every 2 s for 90 s. Every
+// fire arrives once, those made after the outage within 65 s of their call.
+TEST(Faults, FiresAfterANetworkOutageArriveWithinTheBackoffCap) {
+  Page p;
+  p.start();
+  p.load();
+  std::map<std::string, double> made;  // event id -> call time
+  std::map<std::string, double> acked;
+  std::set<std::uint32_t> answered_;
+  const double outage_end = 10000;
+  for (double t = 0; t <= 90000; t += 2000) {
+    p.advance(t - p.now);
+    p.track("fire", "{}", R"({"fire":true})");
+    made[p.core.last_event_id()] = p.now;
+    // Answer whatever is on the wire now, as the proxy would.
+    for (std::size_t i = 0; i < p.sent.size(); ++i) {
+      const SendEffect s = p.sent[i];  // a copy: respond() appends to p.sent
+      if (answered_.count(s.request_id)) continue;
+      answered_.insert(s.request_id);
+      const bool up = p.now >= outage_end;
+      if (up) {
+        for (const auto& id : Page::ids(s)) acked.emplace(id, p.now);
+      }
+      p.respond(s, up ? 200 : 0, up ? ok_body() : "{}");
+    }
+  }
+  // Drain: the last ones.
+  for (int round = 0; round < 100 && acked.size() < made.size(); ++round) {
+    p.advance(1000);
+    for (std::size_t i = 0; i < p.sent.size(); ++i) {
+      const SendEffect s = p.sent[i];  // a copy: respond() appends to p.sent
+      if (answered_.count(s.request_id)) continue;
+      answered_.insert(s.request_id);
+      for (const auto& id : Page::ids(s)) acked.emplace(id, p.now);
+      p.respond(s, 200, ok_body());
+    }
+  }
+  ASSERT_EQ(acked.size(), made.size());
+  for (const auto& [id, at] : made) {
+    if (at >= outage_end) EXPECT_LE(acked[id] - at, 65000) << id;
+  }
+  EXPECT_EQ(p.core.stats().acked, made.size());
+}
+
+TEST(Faults, VisibleOrFlushEndsANetworkWaitButNotAServerOne) {
+  for (const bool visible : {true, false}) {
+    Page p;
+    loaded_with(p, 2);
+    p.respond_last(0);
+    p.respond_last(0);  // no-op: that request is settled
+    p.advance(5000);    // a second try, no answer again: a longer wait
+    p.respond_last(0);
+    const std::size_t before = p.sent.size();
+    if (visible) { p.hide(); p.show(); } else { p.flush(); }
+    EXPECT_EQ(p.sent.size(), before + 1) << (visible ? "visible" : "flush") << " probes at once";
+    // A server's 503 asks for time: neither fact overrides it.
+    p.respond_last(503);
+    const std::size_t after = p.sent.size();
+    if (visible) { p.hide(); p.show(); } else { p.flush(); }
+    EXPECT_EQ(p.sent.size(), after) << (visible ? "visible" : "flush") << " during a 503 wait";
+  }
+}
+// Issue 20: at a page leave in an outage, what was never tried gets its first attempt on keepalive
+// (liliput would have sent it); what was tried and failed waits for the next page.
+TEST(Faults, AFireInBackoffGetsItsFirstAttemptAtPageLeave) {
+  Page p;
+  loaded_with(p, 2);
+  const auto failed = Page::ids(p.sent[0]);
+  p.respond_last(503);
+  p.track("late-fire", "{}", R"({"fire":true})");
+  const std::string fire = p.core.last_event_id();
+  ASSERT_EQ(p.sent.size(), 1u) << "in backoff: the fire waits";
+  p.leave();
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
+  EXPECT_EQ(Page::ids(p.sent[1]), std::vector<std::string>{fire});
+  // The two tried ones wait in the snapshot; the fire is on its way (the browser finishes it).
+  const json snap = json::parse(p.core.snapshot());
+  std::set<std::string> kept;
+  for (const auto& e : snap["events"]) kept.insert(e["e"]["id"].get<std::string>());
+  EXPECT_EQ(kept, std::set<std::string>(failed.begin(), failed.end()));
+}
+
+TEST(Faults, TheLoadBatchInBackoffGoesAtPageLeave) {
+  Page p;
+  p.start();
+  p.track("early", "{}", R"({"fire":true})");
+  p.respond_last(0);  // no answer: backoff
+  for (int i = 0; i < 3; ++i) p.track("b" + std::to_string(i));
+  p.load();
+  ASSERT_EQ(p.sent.size(), 1u) << "the load batch waits in backoff";
+  p.leave();
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"b0", "b1", "b2"}));
+}
+
+TEST(Faults, AFirstAttemptCutByThePageLeaveIsResentOnKeepaliveEvenInBackoff) {
+  Page p;
+  p.start();
+  p.load();
+  for (int i = 0; i < 3; ++i) p.track("f" + std::to_string(i), "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 3u);
+  p.respond(p.sent[0], 503);  // backoff; f1 and f2 are still on their first (plain) attempt
+  p.leave();
+  ASSERT_EQ(p.sent.size(), 4u);
+  EXPECT_EQ(p.sent[3].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[3]), (std::vector<std::string>{"f1", "f2"}));
+  // A second leave (another pagehide listener's track) sends nothing twice.
+  p.track("after", "{}", "");
+  ASSERT_EQ(p.sent.size(), 5u);
+  EXPECT_EQ(Page::types(p.sent[4]), std::vector<std::string>{"after"});
+}
+
+TEST(Faults, ARefusedKeepaliveAtPageLeaveIsKeptNotResent) {
+  Page p;
+  loaded_with(p, 2);
+  p.respond_last(200, ok_body());
+  p.track("x");
+  p.leave();
+  ASSERT_EQ(p.sent.size(), 2u);
+  ASSERT_EQ(p.sent[1].transport, Transport::keepalive);
+  // The browser refused it (the page's shared 64 KB keepalive quota): status 0, at once.
+  p.respond_last(0);
+  EXPECT_EQ(p.sent.size(), 2u) << "tried and failed: the next page sends it";
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 1u);
 }
 
 TEST(Faults, OfflineHoldsEverythingAndOnlineFlushesInOrder) {

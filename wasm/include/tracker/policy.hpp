@@ -67,9 +67,12 @@ inline constexpr int max_attempts = 10;
 // forward clock jump cannot age an event faster than the monotonic clock saw it age (see
 // Tracker::age_ms): a clock change never loses an event.
 inline constexpr double max_event_age_ms = 24.0 * 3600 * 1000;
-// Status 0 (offline, CORS failure, ad blocker): stop trying for the rest of the page after this
-// many failures in a row; events stay persisted and the next page tries again (PostHog's rule).
-inline constexpr int max_network_failures_per_page = 3;
+// Status 0 (offline, CORS failure, ad blocker, a proxy's error page without CORS headers) never
+// silences a page: it backs off like any retryable failure and keeps probing at backoff_cap_ms.
+// A rule that paused the page after 3 of them (PostHog's) lost every event of a long-lived page
+// behind a proxy that answered 502 without CORS for 10 s while Tracardi restarted (issue 20): the
+// browser never went offline, so nothing ended the pause. A 2xx, `online`, the tab becoming
+// visible or flush() end a status-0 wait at once.
 
 // A request with no answer after this long (blackholed by a proxy) is aborted and treated as a
 // network failure so its events can be retried. It is the one case where a retry can make a copy
@@ -116,8 +119,8 @@ constexpr Outcome classify_status(int status) {
 //   already have run workflows and destinations: each retry of a poison batch re-runs them. 502,
 //   503, 504 come from proxies and load balancers in front of a server that did not run, and 408
 //   is a timeout before processing: those are the transient ones worth the full budget.
-// - Status 0 (no answer) costs nothing here: it is bounded per page by max_network_failures_per_page
-//   and across pages by max_event_age_ms.
+// - Status 0 (no answer) costs nothing here: it is paced by the backoff (a probe at most every
+//   backoff_cap_ms) and bounded by max_event_age_ms.
 constexpr int attempt_cost(int status) {
   if (status == 429 || status == 0) return 0;
   if (status == 500) return 3;

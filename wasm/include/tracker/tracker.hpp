@@ -109,7 +109,8 @@ class Tracker {
   // The page is being left (pagehide): the last chance. Outside backoff, pending events and those
   // on a request that dies with the page (plain fetch) leave on keepalive within its budget.
   void on_page_leave(const Clock& now);
-  // Visible again (visibilitychange, or pageshow from the back/forward cache).
+  // Visible again (visibilitychange, or pageshow from the back/forward cache). Ends a wait that no
+  // answer (status 0) caused, as `online` and flush() do.
   void on_visible(const Clock& now);
   void set_online(bool online, const Clock& now);
   void flush(const Clock& now);
@@ -169,6 +170,8 @@ class Tracker {
                     const Clock& now, const Entropy& entropy, std::string_view body = {});
   void note_failure(const Request& req, int status, std::string_view retry_after, const Clock& now,
                     const Entropy& entropy);
+  // A wait caused by no answer (status 0) ends at once: a fact says the collector may answer now.
+  void end_network_wait();
   void update_wake(const Clock& now);
   void derive_stats(Stats& s) const;  // the counts the queue and requests hold
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
@@ -183,14 +186,12 @@ class Tracker {
   std::size_t keepalive_bytes_ = 0;
 
   bool started_ = false, loaded_ = false, hidden_ = false, leaving_ = false, online_ = true;
-  bool paused_ = false;  // status-0 failures hit the per-page limit
   bool beacon_ = false;  // settings.transport "beacon", and the API is same-origin
   bool ready_emitted_ = false;
   Role role_ = Role::leader;
   bool overflowing_ = false;  // the last track() had to drop: warn once per episode
   int failures_ = 0;          // retryable failure steps in a row (one per outage), drives backoff
-  int network_failures_ = 0;  // status-0 failure steps in a row this page
-  bool last_failure_network_ = false;
+  bool last_failure_network_ = false;  // the outage's last step was a status 0 (no answer)
   double failure_epoch_mono_ = -1e300;  // when the last step was taken; earlier requests add none
   double backoff_until_ = 0;        // monotonic
   std::size_t split_cap_ = 0;  // 0 = none; else max events per batch after a 413

@@ -175,6 +175,10 @@ export function createHost(deps) {
       apply(core.onResponse(s.id, r.status, r.retryAfter, r.body, wall(), mono(),
         rnd(), rnd(), rnd(), rnd()));
     });
+    // A hidden or leaving page may run no later task: an answer that changed the queue (a
+    // keepalive the browser refused at pagehide, its quota shared with every script of the page)
+    // is written now, in this answer's microtask, not by a timer that never fires.
+    if (hidden && !destroyed) persistNow(true);
   }
 
   // One timer for the whole tracker: the core says when (on the monotonic clock) it next wants to

@@ -8,10 +8,12 @@
 import { resolveNear } from './util.js';
 import { sibling, CORE_JS_SUFFIX } from './page-options.js';
 
-async function instantiate(env, url, imports) {
+// keep(bytes): the downloaded module, for a synchronous compile if the page is left first (rush).
+async function instantiate(env, url, imports, keep) {
   const WA = env.WebAssembly;
   const res = await env.fetch(url, { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  res.clone().arrayBuffer().then(keep, () => { /* no bytes: no rush */ });
   try {
     return await WA.instantiateStreaming(res.clone(), imports);
   } catch (e) {
@@ -22,19 +24,43 @@ async function instantiate(env, url, imports) {
   return WA.instantiate(await res.arrayBuffer(), imports);
 }
 
+// Resolves to the Module. Its `rush()`: a page being left runs no later task, and its last
+// microtasks are all a core that is still compiling gets (issue 20: 20 clicks, then a link 10 ms
+// later, lost all 20 until a next visit); when the bytes are in, the module is compiled and
+// instantiated synchronously (a 58 KB module is far below the browsers' limit for that), so the
+// factory's own promise chain finishes in the microtasks right after the pagehide listener. True
+// when it did.
 function loadWasm(env, factory, wasmUrl) {
   const url = String(wasmUrl);
-  return new Promise((resolve, reject) => {
-    if (typeof env.WebAssembly?.instantiate !== 'function') throw new Error('this browser has no WebAssembly');
+  let rush = () => false;
+  const loaded = new Promise((resolve, reject) => {
+    const WA = env.WebAssembly;
+    if (typeof WA?.instantiate !== 'function') throw new Error('this browser has no WebAssembly');
     const moduleArg = {
       locateFile: () => url,
       instantiateWasm(imports, done) {
-        instantiate(env, url, imports).then((r) => done(r.instance, r.module), reject);
+        let bytes = null;
+        let settled = false;
+        const finish = (instance, module) => {
+          if (!settled) { settled = true; done(instance, module); }
+        };
+        instantiate(env, url, imports, (b) => { bytes = b; })
+          .then((r) => finish(r.instance, r.module), (e) => { if (!settled) reject(e); });
+        rush = () => {
+          if (settled || !bytes) return settled;
+          try {
+            const module = new WA.Module(bytes);
+            finish(new WA.Instance(module, imports), module);
+          } catch { /* refused (a CSP, a size limit): the calls stay kept for the next page */ }
+          return settled;
+        };
         return {};  // exports arrive asynchronously through done()
       },
     };
     Promise.resolve().then(() => factory(moduleArg)).then(resolve, reject);
   });
+  loaded.rush = () => rush();
+  return loaded;
 }
 
 // A wasm factory that knows where its fallback is. fallback: {load(url) → Promise of the fallback
@@ -49,11 +75,13 @@ export function withFallback(factory, fallback) {
 
 // factory: the Emscripten MODULARIZE factory (optionally withFallback); resolves to the Module
 // (with M.TrackerCore). Rejects with one reason naming both cores when neither loads.
+// The promise's rush(): see loadWasm (false on the fallback path: nothing to compile at once).
 export function loadCore(env, factory, wasmUrl) {
   if (typeof env.fetch !== 'function') {
     return Promise.reject(new Error('this browser has no fetch()'));
   }
-  return loadWasm(env, factory, wasmUrl).catch(async (wasmError) => {
+  const wasm = loadWasm(env, factory, wasmUrl);
+  const core = wasm.catch(async (wasmError) => {
     const fallback = factory?.fallback;
     if (!fallback) throw wasmError;
     const url = fallback.url ? String(fallback.url) : sibling(String(wasmUrl), CORE_JS_SUFFIX);
@@ -71,6 +99,8 @@ export function loadCore(env, factory, wasmUrl) {
     } catch { /* a page without console */ }
     return M;
   });
+  core.rush = wasm.rush;
+  return core;
 }
 
 export function errorText(e) {

@@ -90,7 +90,25 @@ export function startTracker(deps) {
     return core;
   }
 
-  const ready = loadCore(env, deps.factory, deps.wasmUrl).then((M) => {
+  // A page left while its core still loads: the bytes are compiled at once (load-core.js rush) and
+  // the core starts in the microtasks after this listener, takes the calls (the loader stub kept
+  // them under its key a listener earlier: they are replayed from there) and hears the page leave
+  // before anything else, so what it sends leaves on keepalive, as a page that loaded in time.
+  const loading = loadCore(env, deps.factory, deps.wasmUrl);
+  let left = false;
+  const w0 = env.window;
+  const onHide = () => {
+    if (host || degraded || destroyed) return;  // a running core hears it from lifecycle.js
+    left = true;
+    loading.rush?.();
+  };
+  const onShow = () => { left = false; };  // back from the back/forward cache before the core
+  const early = deps.lifecycle !== false && w0?.addEventListener;
+  if (early) {
+    w0.addEventListener('pagehide', onHide);
+    w0.addEventListener('pageshow', onShow);
+  }
+  const ready = loading.then((M) => {
     if (destroyed) return false;
     const core = configure(M);
     if (!core) {
@@ -128,6 +146,9 @@ export function startTracker(deps) {
     if (Array.isArray(auto)) {
       for (const ev of auto) if (Array.isArray(ev)) host.track(ev[0], ev[1], ev[2]);
     }
+    // Started by a page leave: that is the first fact it hears (before the load event, which
+    // would send the first batch on a plain fetch the leave then cuts and sends again).
+    if (left) host.onPageLeave();
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
       const staticId = staticProfileId(t);
@@ -163,6 +184,10 @@ export function startTracker(deps) {
       if (destroyed) return;
       destroyed = true;
       dropPending();
+      if (early) {
+        w0.removeEventListener('pagehide', onHide);
+        w0.removeEventListener('pageshow', onShow);
+      }
       unwire?.();
       extras.stop();
       host?.destroy();

@@ -10,6 +10,11 @@ export function createTransport(env, C) {
   async function viaFetch(send) {
     const controller = new env.AbortController();  // every ES2020 browser has it
     controllers.set(send.id, controller);
+    const keepalive = send.transport === 'keepalive';
+    // Whether the answer comes in the task that sent the request: the browser refused it at once
+    // (a keepalive over the page's quota, shared with every script of the page).
+    let sameTask = true;
+    if (keepalive) env.setTimeout(() => { sameTask = false; }, 0);
     try {
       const res = await env.fetch(send.url, {
         method: 'POST',
@@ -19,7 +24,7 @@ export function createTransport(env, C) {
         // Identity travels in the body; cookies to the collector would only widen CORS needs.
         credentials: 'omit',
         // keepalive lets the request outlive the page; the core keeps these within the 64 KB quota.
-        keepalive: send.transport === 'keepalive',
+        keepalive,
         // A redirect would turn the POST into a GET whose 200 acknowledges nothing: stop at it.
         redirect: 'manual',
         signal: controller.signal,
@@ -33,7 +38,12 @@ export function createTransport(env, C) {
       return answer(res.status | 0, body, retryAfter);
     } catch {
       // TypeError for offline, CORS, DNS, ad blockers (or no fetch at all); AbortError on
-      // navigation or our abort.
+      // navigation or our abort. A keepalive request that failed later is reported one task later:
+      // a page being unloaded cuts the page's side of its requests (the rejection reaches the page
+      // between its pagehide listeners) while the browser carries a keepalive request on, so that
+      // task never runs and the request stays on its way (no copy from the next page); on a live
+      // page the task runs and the failure counts as any other.
+      if (keepalive && !sameTask) await new Promise((r) => env.setTimeout(r, 0));
       return noAnswer;
     } finally {
       controllers.delete(send.id);

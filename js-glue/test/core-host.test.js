@@ -131,6 +131,45 @@ test('keepalive transport on hide; network error reports status 0', async () => 
   assert.deepEqual(core.named('onResponse')[0].slice(1, 5), [1, 0, '', '']);
 });
 
+// Issue 20: Chromium's 64 KB keepalive quota is shared by every script of the page; a refused
+// keepalive fetch (or a sendBeacon returning false) hands its events back after the pagehide
+// listener returned. The write must happen in that answer's own microtasks: a page being left
+// runs no later task (a setTimeout(0) never fires).
+test('a keepalive refused at page leave is persisted in its answer, with no later task', async () => {
+  const { host, core, env, window: w } = setup({ fetchImpl: () => Promise.reject(new TypeError('Failed to fetch')) });
+  host.track('a', {});
+  await tick();
+  const noTask = () => 0;  // the page is gone: no timer of it runs again
+  env.setTimeout = noTask;
+  if (w) w.setTimeout = noTask;
+  host.onPageLeave();
+  const atLeave = core.named('snapshot').length;
+  await tick();
+  assert.deepEqual(core.named('onResponse').at(-1).slice(1, 3), [1, 0], 'the refusal reached the core');
+  assert.ok(core.named('snapshot').length > atLeave, 'the snapshot was written again in the answer');
+});
+
+// A page being unloaded cuts its side of in-flight requests (Chromium rejects their promises
+// between the pagehide listeners) while the browser carries keepalive ones on. Reporting that as a
+// failure made the core keep the events and the next page send copies (issue 20). A keepalive
+// failure that comes after the sending task is reported one task later: never, on a page gone.
+test('a keepalive request cut later is reported one task later: never on a page that is gone', async () => {
+  const later = () => new Promise((_, reject) => globalThis.setTimeout(() => reject(new TypeError('Failed to fetch')), 5));
+  for (const gone of [false, true]) {
+    const { host, core, env, window: w } = setup({ fetchImpl: later });
+    host.track('a', {});
+    host.onHidden();  // keepalive
+    await tick();
+    if (gone) {
+      const noTask = () => 0;
+      env.setTimeout = noTask;
+      if (w) w.setTimeout = noTask;
+    }
+    await new Promise((r) => globalThis.setTimeout(r, 30));
+    assert.equal(core.named('onResponse').length, gone ? 0 : 1, gone ? 'page gone: never reported' : 'live: reported');
+  }
+});
+
 test('fire: effects pending are performed after the call returns, not inside it', async () => {
   const { host, fetchCalls } = setup();
   host.track('interest', { a: 1 }, { fire: true });

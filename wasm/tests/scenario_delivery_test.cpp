@@ -112,12 +112,31 @@ TEST(Delivery, HiddenTabRespectsBackoffAndNeverResendsWhatIsOnTheWire) {
   EXPECT_EQ(p.core.stats().acked, 3u);
 }
 
+// Issue 20: a visitor clicks (a fire) just after the load batch left, then leaves. Both rode
+// keepalive, which the browser finishes after the page: the leave sends neither again (a copy
+// whenever the first had arrived) and the next page gets nothing to re-send.
+TEST(Delivery, LiveRequestsRideKeepaliveSoALeaveCutsNothing) {
+  Page p;
+  p.start();
+  p.track("page-view");
+  p.load();
+  p.track("click", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+  EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
+  p.leave();
+  EXPECT_EQ(p.sent.size(), 2u);
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u);
+}
+
 TEST(Delivery, PageLeaveResendsWhatThePageCannotFinishAndTheNextPageSendsNoCopy) {
   Page p;
   loaded(p);
-  p.track("on-the-wire");
+  // Past the live share of the keepalive budget: a plain fetch, which dies with the page.
+  p.track("on-the-wire", R"({"pad":")" + std::string(policy::live_keepalive_budget_bytes, 'x') + R"("})");
   p.flush();
   ASSERT_EQ(p.sent.size(), 1u);
+  ASSERT_EQ(p.sent[0].transport, Transport::fetch);
   const std::string wire_id = Page::ids(p.sent[0])[0];
   p.track("pending");
   p.leave();

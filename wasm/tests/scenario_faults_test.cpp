@@ -258,10 +258,16 @@ TEST(Faults, AFirstAttemptCutByThePageLeaveIsResentOnKeepaliveEvenInBackoff) {
   Page p;
   p.start();
   p.load();
-  for (int i = 0; i < 3; ++i) p.track("f" + std::to_string(i), "{}", R"({"fire":true})");
+  // Fires ride keepalive while the live share of its budget has room; past it, plain fetches.
+  const std::string pad = R"({"pad":")" + std::string(policy::live_keepalive_budget_bytes * 2 / 3, 'x') + R"("})";
+  for (int i = 0; i < 3; ++i) p.track("f" + std::to_string(i), pad, R"({"fire":true})");
   ASSERT_EQ(p.sent.size(), 3u);
-  p.respond(p.sent[0], 503);  // backoff; f1 and f2 are still on their first (plain) attempt
+  EXPECT_EQ(p.sent[0].transport, Transport::keepalive);
+  ASSERT_EQ(p.sent[1].transport, Transport::fetch);
+  ASSERT_EQ(p.sent[2].transport, Transport::fetch);
+  p.respond(p.sent[0], 503);  // backoff; f1 and f2 are on their first (plain) attempt
   p.leave();
+  // They die with the page: re-sent on keepalive, whatever the backoff; f0 waits.
   ASSERT_EQ(p.sent.size(), 4u);
   EXPECT_EQ(p.sent[3].transport, Transport::keepalive);
   EXPECT_EQ(Page::types(p.sent[3]), (std::vector<std::string>{"f1", "f2"}));

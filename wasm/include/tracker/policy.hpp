@@ -42,6 +42,11 @@ inline constexpr double flush_interval_ms = 5000;
 // Chromium enforces a 64 KB quota over all in-flight keepalive requests of a page; keep 4 KB of
 // head-room for the envelope and other scripts.
 inline constexpr std::size_t keepalive_budget_bytes = 60 * 1024;
+// A live page's requests (fires, batches) ride keepalive too while ours in flight stay within this
+// share of it: a visitor who leaves at once then cuts nothing (a plain fetch cut by the leave is
+// lost, or sent again as a copy when it had arrived: issue 20). Half, so that other scripts'
+// beacons, and our own page-leave sends, keep room in the page's quota.
+inline constexpr std::size_t live_keepalive_budget_bytes = keepalive_budget_bytes / 2;
 
 // --- Concurrency ---------------------------------------------------------------------------
 // fire/asBeacon events go out alone and at once, but at most this many such requests are in

@@ -159,6 +159,7 @@ class Tracker {
   std::size_t fires_in_flight() const;
   bool in_backoff(const Clock& now) const { return now.mono_ms < backoff_until_; }
   Transport unload_transport(std::size_t body_bytes) const;
+  Transport live_transport(std::size_t body_bytes) const;
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;

@@ -7,8 +7,9 @@
 // `/tracker/tracker-` rule blocked in the wild, must come out BLOCKED, or the gate fails: a gate
 // that cannot see that block cannot vouch for the new names either.
 //
-// usage: node e2e-tests/filter-gate.mjs [--apps DIR]
+// usage: node e2e-tests/filter-gate.mjs [--apps DIR] [--dist DIR]
 //   --apps DIR: where the sample apps' build output lives (default demo-site/apps of this repo).
+//   --dist DIR: the tracker's build to check the names against (default js-glue/dist).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +17,12 @@ import engineModule from './filter-engine.cjs';
 
 const { buildEngine, check } = engineModule;
 const here = dirname(fileURLToPath(import.meta.url));
-const argApps = process.argv.indexOf('--apps');
-const APPS_DIR = argApps > 0 ? resolve(process.argv[argApps + 1]) : resolve(here, '../demo-site/apps');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? resolve(process.argv[i + 1]) : resolve(here, fallback);
+};
+const APPS_DIR = arg('--apps', '../demo-site/apps');
+const DIST = arg('--dist', '../js-glue/dist');
 
 // How a blocker types each kind of request; a URL passes only if no type it may carry is blocked.
 // A <link rel=preload as=fetch> is a fetch to Chromium ('xhr') but 'other' to some blockers.
@@ -127,6 +132,17 @@ for (const d of deployments) {
       const { blocked, rule } = check(engine, url, d.page, type);
       report(!blocked, blocked ? 'BLOCKED' : 'PASS', type, url, rule && (blocked ? rule : `allowed by ${rule}`));
     }
+  }
+}
+
+// The names checked above must be the ones shipped: every file the script path fetches exists in
+// js-glue/dist (when it is built), so a rename that drifts from the rule fails here, not in the wild.
+if (existsSync(DIST)) {
+  console.log(`\n== shipped: ${relative(process.cwd(), DIST) || DIST} has each file checked above`);
+  const s = siblings('liliput.min.js');
+  for (const name of ['loader.min.js', 'liliput.min.js', s.wasm, s.core, s.extras]) {
+    const ok = existsSync(join(DIST, name));
+    report(ok, ok ? 'PASS' : 'MISSING', 'file', join(relative(process.cwd(), DIST) || DIST, name), null);
   }
 }
 

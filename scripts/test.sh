@@ -2,7 +2,7 @@
 # The one test command (README, .ci/run): installs what it needs, builds, and runs every suite:
 # native unit + scenario tests and the collector tests, the same under ASan/UBSan, bounded fuzz
 # runs of the core and of the collector, the JS glue tests, the npm package's gates, the sample
-# bundler apps and the Playwright end-to-end suite. Exits non-zero on any failure.
+# bundler apps, the filter-list gate and the Playwright end-to-end suite. Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -70,9 +70,18 @@ if [[ -x demo-site/apps/build-all.sh ]]; then
   run sample-apps bash demo-site/apps/build-all.sh
 fi
 
+if [[ -f e2e-tests/filter-gate.mjs ]]; then
+  step "filter-list gate (EasyList + EasyPrivacy)"
+  # Offline: every URL the tracker requests, per deployment, against the vendored lists
+  # (e2e-tests/filter-lists/); the old file names must come out blocked (self-test). Installs
+  # e2e-tests' node_modules when the matcher is missing (an install from before it was added).
+  run filter-gate bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || \
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && node filter-gate.mjs"
+fi
+
 if [[ -f e2e-tests/package.json ]]; then
   step "end-to-end (Playwright, Chromium)"
-  run e2e bash -c "cd e2e-tests && { [[ -d node_modules ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
+  run e2e bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
 fi
 
 echo

@@ -43,6 +43,9 @@ for app in "${apps[@]}"; do
     continue
   fi
   echo "== $app: install and build"
+  # A failed build leaves node_modules with this tarball but the old record: drop the record first,
+  # so the next run cannot call the app up to date (the vite dev-server test runs node_modules).
+  rm -f "$info"
   (
     cd "$dir"
     if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then

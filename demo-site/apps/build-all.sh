@@ -53,6 +53,8 @@ for app in "${apps[@]}"; do
     fi
     rm -rf node_modules/wasm-tracker  # same version, new bytes: make npm unpack it again
     npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error "$tgz"
+    # Parcel and Rollup leave earlier builds' files in dist/: measure.mjs would count them too.
+    rm -rf "$out"
     start=$(date +%s%N)
     npm run --silent build
     ms=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -5,13 +5,13 @@
 # asset handling finds it. Incremental: an app whose inputs (tarball bytes, app sources, lockfile)
 # are unchanged since its last build is skipped. Prints build time and shipped tracker bytes.
 #
-# usage: demo-site/apps/build-all.sh [vite|webpack|next ...]     (default: all three)
+# usage: demo-site/apps/build-all.sh [vite|webpack|next|parcel|rollup ...]     (default: all five)
 # needs: js-glue/dist (bash scripts/build.sh) and the npm registry (or a warm npm cache)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 apps=("$@")
-((${#apps[@]})) || apps=(vite webpack next)
+((${#apps[@]})) || apps=(vite webpack next parcel rollup)
 export NEXT_TELEMETRY_DISABLED=1
 
 outdir() { [[ $1 == next ]] && echo out || echo dist; }
@@ -27,7 +27,7 @@ tgz=$pack/$(cd "$root/js-glue" && npm pack --silent --pack-destination "$pack" |
 inputs_hash() {
   (cd "$here/$1" && {
     sha256sum "$tgz" | cut -d' ' -f1
-    find . \( -name node_modules -o -name dist -o -name out -o -name .next -o -name .build-info.json \) -prune \
+    find . \( -name node_modules -o -name dist -o -name out -o -name .next -o -name .parcel-cache -o -name .build-info.json \) -prune \
       -o -type f -print0 | sort -z | xargs -0 sha256sum
   } | sha256sum | cut -d' ' -f1)
 }
@@ -43,6 +43,9 @@ for app in "${apps[@]}"; do
     continue
   fi
   echo "== $app: install and build"
+  # A failed build leaves node_modules with this tarball but the old record: drop the record first,
+  # so the next run cannot call the app up to date (the vite dev-server test runs node_modules).
+  rm -f "$info"
   (
     cd "$dir"
     if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -50,6 +53,8 @@ for app in "${apps[@]}"; do
     fi
     rm -rf node_modules/wasm-tracker  # same version, new bytes: make npm unpack it again
     npm install --no-save --no-audit --no-fund --prefer-offline --loglevel=error "$tgz"
+    # Parcel and Rollup leave earlier builds' files in dist/: measure.mjs would count them too.
+    rm -rf "$out"
     start=$(date +%s%N)
     npm run --silent build
     ms=$(( ($(date +%s%N) - start) / 1000000 ))

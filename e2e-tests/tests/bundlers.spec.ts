@@ -1,9 +1,12 @@
-// The npm package in the bundlers app developers use: Vite, webpack 5 and Next.js (App Router,
-// static export). Each app under demo-site/apps/ installs the packed tarball and is built by
+// The npm package in the bundlers app developers use: Vite, webpack 5, Next.js (App Router,
+// static export), Parcel 2 (default configuration) and Rollup 4 (node-resolve + import-meta-assets,
+// the README's setup). Each app under demo-site/apps/ installs the packed tarball and is built by
 // demo-site/apps/build-all.sh (incremental: skipped when nothing changed); the collector serves
 // the builds from --site demo-site. No app copies the .wasm: the test checks it comes from the
-// app's own build output.
+// app's own build output, and that the WebAssembly core ran, not the JavaScript fallback (a build
+// that drops the .wasm still delivers, through the fallback, so delivery alone proves nothing).
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test, expect, API, PORT, type Collector, type Logs } from './helpers';
 import type { Page } from '@playwright/test';
@@ -14,20 +17,57 @@ const APPS = [
   { app: 'vite', url: '/apps/vite/dist/index.html' },
   { app: 'webpack', url: '/apps/webpack/dist/index.html' },
   { app: 'next', url: '/apps/next/out/' },
+  { app: 'parcel', url: '/apps/parcel/dist/index.html' },
+  { app: 'rollup', url: '/apps/rollup/dist/index.html' },
 ];
+
+// The fallback core's fingerprint: the start of its data segment (wasm2js's base64 literal, which
+// every minifier keeps verbatim), taken from whichever file of js-glue/dist carries it, so the
+// test does not depend on the file's name. A page that fetched a script containing it loaded the
+// JavaScript core.
+const FALLBACK_MARKER = (() => {
+  const dist = path.resolve(__dirname, '../../js-glue/dist');
+  const found = readdirSync(dist).filter((f) => /\.m?js$/.test(f))
+    .map((f) => /"([A-Za-z0-9+/=]{200,})"/.exec(readFileSync(path.join(dist, f), 'utf8'))?.[1])
+    .filter((m): m is string => !!m);
+  if (found.length !== 1) throw new Error(`expected one fallback core in js-glue/dist, found ${found.length}`);
+  return found[0].slice(0, 64);
+})();
 
 function build(app: string): void {
   execFileSync('bash', [BUILD_ALL, app], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 // The queue example: `interest` (fire) alone first, `purchase-order` + `page-view` together after
-// load; every event stored once, no duplicate copies; the .wasm from the app's own build.
+// load; every event stored once, no duplicate copies; the .wasm from the app's own build, and the
+// WebAssembly core (not the JavaScript fallback) is what ran.
 async function expectQueueExample(page: Page, collector: Collector, logs: Logs, app: string, url: string,
   wasmPath = new RegExp(`^200 /apps/${app}/.*\\.wasm$`)) {
+  // Counts the WebAssembly instances the page creates (the tracker instantiates streaming, or from
+  // bytes when the server's Content-Type is not application/wasm).
+  await page.addInitScript(() => {
+    const WA = window.WebAssembly;
+    const w = window as unknown as { __wasmInstances: number };
+    w.__wasmInstances = 0;
+    for (const name of ['instantiateStreaming', 'instantiate'] as const) {
+      const orig = WA[name] as (...a: unknown[]) => Promise<unknown>;
+      (WA as unknown as Record<string, unknown>)[name] = function (...args: unknown[]) {
+        return orig.apply(WA, args).then((r) => {
+          // instantiate(module) resolves to an Instance, the other forms to {module, instance}.
+          if (r instanceof WA.Instance || (r as { instance?: unknown }).instance instanceof WA.Instance) {
+            w.__wasmInstances++;
+          }
+          return r;
+        });
+      };
+    }
+  });
   const wasm: string[] = [];
+  const scripts: Promise<{ path: string; text: string }>[] = [];
   page.on('response', (r) => {
     const p = new URL(r.url()).pathname;
     if (p.endsWith('.wasm')) wasm.push(`${r.status()} ${p}`);
+    if (/\.m?js$/.test(p)) scripts.push(r.text().then((text) => ({ path: p, text }), () => ({ path: p, text: '' })));
   });
   await page.goto(url);
   await expect.poll(async () => (await collector.events()).total).toBe(3);
@@ -45,8 +85,18 @@ async function expectQueueExample(page: Page, collector: Collector, logs: Logs, 
     .toEqual({ product: 'Sun glasses - Badoo', price: 13.45 });
   const [pv] = events.filter((e) => e.type === 'page-view');
   await expect(page.locator('#status')).toHaveText(`ready, profile ${pv.profile}`);
+  // Which core ran: the WebAssembly one. The fallback announces itself with one [Tracker] warning
+  // ("... using the JavaScript core from ..."), its chunk would be among the fetched scripts, and
+  // the page would hold no WebAssembly instance.
+  expect(logs.tracker().filter((l) => /JavaScript core/.test(l)), 'no fallback to the JavaScript core').toEqual([]);
+  const fallbackCarriers = (await Promise.all(scripts)).filter((b) => b.text.includes(FALLBACK_MARKER));
+  expect(fallbackCarriers.map((b) => b.path), 'the JavaScript core chunk is never fetched').toEqual([]);
+  expect(await page.evaluate(() => (window as unknown as { __wasmInstances: number }).__wasmInstances),
+    'one WebAssembly instance: the core').toBe(1);
   expect(wasm, 'one .wasm, emitted by the bundler into the app build').toHaveLength(1);
   expect(wasm[0]).toMatch(wasmPath);
+  // Copies per event id: exactly one each (the collector counts the repeats of an id).
+  expect(await collector.copies(`npm ${app}`)).toEqual({ events: 3, copies: 3, extra: 0 });
   expect(await page.evaluate(() => [typeof window.tracker, typeof window.onTracardiReady]))
     .toEqual(['undefined', 'undefined']);
   expect(logs.pageErrors).toEqual([]);

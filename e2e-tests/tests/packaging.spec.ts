@@ -178,7 +178,7 @@ test('bundled npm app: the packed tarball installs into demo-site/npm-app, esbui
     const out = path.join(app, 'out');
     const files = fs.readdirSync(out);
     expect(files).toEqual(expect.arrayContaining(['app.js', 'index.html', 'liliput.min.wasm']));
-    expect(files.filter((f) => f.startsWith('chunk-') || f.startsWith('tracker-core-')).length,
+    expect(files.filter((f) => f.startsWith('chunk-') || f.startsWith('liliput.min.glue')).length,
       'the Emscripten glue is a separate chunk').toBeGreaterThan(0);
     const types: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html',
       '.wasm': 'application/wasm' };

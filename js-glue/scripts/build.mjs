@@ -18,7 +18,7 @@ const wasmDir = resolve(process.env.TRACKER_WASM_DIR || join(root, '../build-was
 // (page-options.js `sibling`: liliput.min.js -> liliput.min.wasm, liliput.min.core.js).
 // The .core.js: the same core through wasm2js (wasm/bindings/fallback-core.cmake), an ES
 // module imported only when WebAssembly cannot run; the script path and the npm entry share it.
-const CORE_FILES = { 'tracker-core.mjs': 'tracker-core.mjs', 'tracker-core.wasm': 'liliput.min.wasm',
+const CORE_FILES = { 'tracker-core.mjs': 'liliput.min.glue.mjs', 'tracker-core.wasm': 'liliput.min.wasm',
   'tracker-core-js.js': 'liliput.min.core.js' };
 for (const f of Object.keys(CORE_FILES)) {
   if (!existsSync(join(wasmDir, f))) {
@@ -64,7 +64,7 @@ await build({
   entryPoints: [join(root, 'src/entries/liliput.js')],
   format: 'iife',
   minify: true,
-  alias: { 'tracker-core-glue': join(dist, 'tracker-core.mjs') },
+  alias: { 'tracker-core-glue': join(dist, 'liliput.min.glue.mjs') },
   outfile: join(dist, 'liliput.min.js'),
 });
 await terse(join(dist, 'liliput.min.js'));
@@ -87,7 +87,7 @@ await build({
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
   minify: true,
-  external: ['./tracker-core.mjs', './liliput.min.core.js', './liliput.min.extras.js'],
+  external: ['./liliput.min.glue.mjs', './liliput.min.core.js', './liliput.min.extras.js'],
   outfile: join(dist, 'index.js'),
 });
 await terse(join(dist, 'index.js'), true);
@@ -113,9 +113,9 @@ await build({
 });
 
 const files = ['loader.min.js', 'liliput.min.js', 'liliput.min.wasm',
-  'tracker-core.mjs', 'liliput.min.core.js', 'liliput.min.extras.js', 'index.js', 'node.js'];
-console.log('file                  raw bytes   gzip -9');
+  'liliput.min.glue.mjs', 'liliput.min.core.js', 'liliput.min.extras.js', 'index.js', 'node.js'];
+console.log(`${"file".padEnd(22)} raw bytes   gzip -9`);
 for (const f of files) {
   const buf = readFileSync(join(dist, f));
-  console.log(`${f.padEnd(20)} ${String(buf.length).padStart(10)} ${String(gzipSync(buf, { level: 9 }).length).padStart(9)}`);
+  console.log(`${f.padEnd(22)} ${String(buf.length).padStart(10)} ${String(gzipSync(buf, { level: 9 }).length).padStart(9)}`);
 }

@@ -24,7 +24,7 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 // named from it (liliput.min.*: page-options.js `sibling`).
 const EXPECTED = [
   'LICENSE', 'README.md', 'package.json',
-  'dist/index.js', 'dist/node.js', 'dist/tracker-core.mjs', 'dist/liliput.min.wasm',
+  'dist/index.js', 'dist/node.js', 'dist/liliput.min.glue.mjs', 'dist/liliput.min.wasm',
   'dist/liliput.min.core.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
   'dist/liliput.min.extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
   'dist/loader.min.js', 'dist/liliput.min.js',
@@ -76,7 +76,7 @@ try {
 
   // The fallback core runs exactly where a CSP refused WebAssembly; such a CSP refuses eval and
   // the Function constructor too, and so would a site's CSP for any of the scripts.
-  for (const f of ['liliput.min.core.js', 'tracker-core.mjs', 'liliput.min.js', 'loader.min.js', 'index.js']) {
+  for (const f of ['liliput.min.core.js', 'liliput.min.glue.mjs', 'liliput.min.js', 'loader.min.js', 'index.js']) {
     const hits = findDynamicCode(readFileSync(join(root, 'dist', f), 'utf8'));
     gate(`no run-time code evaluation: ${f}`, hits.length === 0, hits.join('; '));
   }

@@ -22,7 +22,7 @@ export function createTracker(options, hooks = {}) {
   // The JavaScript build of the core is a chunk of its own, fetched only when WebAssembly cannot
   // run (load-core.js); the name in its messages is the chunk's, the bundler picks its URL.
   const factory = hooks.factory
-    || withFallback((moduleArg) => import('./tracker-core.mjs').then((m) => m.default(moduleArg)),
+    || withFallback((moduleArg) => import('./liliput.min.glue.mjs').then((m) => m.default(moduleArg)),
       { url: 'liliput.min.core.js', load: () => import('./liliput.min.core.js') });
   const wasmUrl = hooks.wasmUrl || new URL('./liliput.min.wasm', import.meta.url).href;
   const app = startTracker({

@@ -226,7 +226,7 @@ test('dist/liliput.min.js as a classic script: `const options`, currentScript, r
     win.tracker.__wasmTracker.app.destroy();
   });
 
-test('dist/index.js (npm ESM): finds tracker-core.mjs/.wasm next to itself and sends',
+test('dist/index.js (npm ESM): finds liliput.min.glue.mjs/.wasm next to itself and sends',
   { skip: !existsSync(here('../dist/index.js')) && 'run npm run build first' }, async () => {
     const posts = [];
     const wasmUrls = [];

@@ -99,7 +99,8 @@ export function createHost(deps) {
   function crash(e) {
     if (fallback) return;
     settleAll();
-    fallback = createDegraded(env, `the core failed (${e?.message || e})`, unsent.splice(0));
+    fallback = createDegraded(env, `the core failed (${e?.message || e})`, unsent.splice(0),
+      String(trackerOptions.source?.id ?? '').trim());
     setWake();
   }
 

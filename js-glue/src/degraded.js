@@ -3,7 +3,7 @@
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { persistCalls } from './stub.js';
 
-export function createDegraded(env, reason, initial = []) {
+export function createDegraded(env, reason, initial = [], source) {
   const buffer = initial.slice(-DEGRADED_BUFFER_LIMIT);
   let dropped = Math.max(0, initial.length - DEGRADED_BUFFER_LIMIT);
   try {
@@ -19,6 +19,6 @@ export function createDegraded(env, reason, initial = []) {
     get buffered() { return buffer.length; },
     get dropped() { return dropped; },
     // pagehide: the buffered calls are kept for the next page's core (stub.js), no longer this page's.
-    persist(w) { persistCalls(w, buffer.splice(0), dropped); },
+    persist(w) { persistCalls(w, buffer.splice(0), dropped, source); },
   };
 }

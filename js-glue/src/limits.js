@@ -5,6 +5,9 @@
 // buffered in memory. Same order of magnitude as the core's queue bound (1,000 events), so a
 // broken deployment costs the page a bounded amount of memory; beyond it the oldest are dropped.
 export const DEGRADED_BUFFER_LIMIT = 1000;
+// The calls kept in localStorage for a next page (stub.js) take at most this many UTF-16 units of
+// the origin's ~5 MB, which the page shares: oldest calls go first, counted.
+export const STUB_MAX_CHARS = 512 * 1024;
 
 // Refresh the sliding session cookie at most once a minute: a cookie write costs 0.4-0.8 ms of
 // main thread, and a 30-minute expiry does not need finer resolution (peer-benchmark "Lessons").

@@ -1,26 +1,34 @@
 // The queueing `window.tracker` that exists before the core is loaded, shared by the pasted
 // loader snippet and the runtime (which installs it itself when loaded by a plain script tag).
-import { DEGRADED_BUFFER_LIMIT } from './limits.js';
+import { DEGRADED_BUFFER_LIMIT, STUB_MAX_CHARS } from './limits.js';
+import { readPageOptions } from './page-options.js';
 
 // Marks a window.tracker created by us; `state` is 'stub' until a runtime claims it.
 export const MARK = '__wasmTracker';
 
-// Calls no core took before the page went away, for the next page's runtime to replay:
-// [{u: page URL, t: title, r: referrer, d: calls dropped, c: [[args, time], ...]}, ...], one entry
-// per page, bounded over all pages like the buffer itself (oldest calls go first, counted).
+// Calls no core took before the page went away, for the next page's runtime of the same source
+// to replay: [{u: page URL, t: title, r: referrer, d: calls dropped, c: [[args, time], ...]}, ...],
+// one entry per page, bounded over all pages like the buffer itself and in size (oldest calls go
+// first, counted); the core drops those past the queue's age limit when they are replayed. One key
+// per source (`stubKey`): a page of source A must not replay into source B's API. STUB_KEY alone
+// is the unscoped key of earlier builds, read once and removed.
 export const STUB_KEY = 'wasm-tracker:stub:v1';
+export const stubKey = (source) => STUB_KEY + ':' + source;
+const sourceOf = (w) => String(readPageOptions(w)?.tracker?.source?.id ?? '').trim();
 
 // The page a call was made on, as core-host.js pageOf reads it: {u: URL, t: title, r: referrer}.
 export function pageRecord(loc, doc) {
   return { u: String(loc.href), t: doc?.title, r: doc?.referrer };
 }
 
-export function persistCalls(w, calls, dropped) {
+// source: the calls' event source (the page's options when not given).
+export function persistCalls(w, calls, dropped, source = sourceOf(w)) {
   if (!calls.length) return;
   try {
     const ls = w.localStorage;
+    const key = stubKey(source);
     let pages = null;
-    try { pages = JSON.parse(ls.getItem(STUB_KEY)); } catch { /* unreadable: start over */ }
+    try { pages = JSON.parse(ls.getItem(key)); } catch { /* unreadable: start over */ }
     if (!Array.isArray(pages)) pages = [];
     const c = [];
     for (const call of calls) {
@@ -29,12 +37,17 @@ export function persistCalls(w, calls, dropped) {
     pages.push({ ...pageRecord(w.location, w.document), d: dropped, c });
     let n = 0;
     for (const p of pages) n += p.c.length;
-    for (let p = pages[0]; n > DEGRADED_BUFFER_LIMIT; n--) {
+    const drop = () => {
+      const p = pages[0];
       p.c.shift();
       p.d++;
-      if (!p.c.length && pages.length > 1) { pages.shift(); pages[0].d += p.d; p = pages[0]; }
-    }
-    ls.setItem(STUB_KEY, JSON.stringify(pages));
+      n--;
+      if (!p.c.length && pages.length > 1) { pages.shift(); pages[0].d += p.d; }
+    };
+    while (n > DEGRADED_BUFFER_LIMIT) drop();
+    let text = JSON.stringify(pages);
+    while (text.length > STUB_MAX_CHARS && n > 0) { drop(); text = JSON.stringify(pages); }
+    ls.setItem(key, text);
   } catch { /* no storage: memory was all there was */ }
 }
 

@@ -6,7 +6,7 @@ import { createHost } from './core-host.js';
 import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
-import { STUB_KEY, pageRecord } from './stub.js';
+import { STUB_KEY, stubKey, pageRecord } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
@@ -128,11 +128,12 @@ export function startTracker(deps) {
       },
     });
     host.start();
-    // A previous page's calls its stub kept (that visitor left before the core ran) come first.
-    const kept = lsGet(env, STUB_KEY);
-    const pages = parseOr(kept);
-    host.replay(Array.isArray(pages) ? pages : [], droppedLoading + (deps.stubDropped?.() || 0));
-    if (kept) lsRemove(env, STUB_KEY);  // the core holds them now (persisted or handed over)
+    // A previous page's calls its stub kept (that visitor left before the core ran) come first:
+    // this source's, and once those an earlier build kept without a source.
+    const keys = [STUB_KEY, stubKey(sourceId)];
+    const pages = keys.flatMap((k) => parseOr(lsGet(env, k)) || []);
+    host.replay(pages.filter(Boolean), droppedLoading + (deps.stubDropped?.() || 0));
+    keys.forEach((k) => lsRemove(env, k));  // the core holds them now (persisted or handed over)
     extras.start(() => host?.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
@@ -164,7 +165,7 @@ export function startTracker(deps) {
   }).catch((e) => {
     if (destroyed) return false;
     degraded = createDegraded(env, `the WebAssembly core could not be loaded from ${deps.wasmUrl} ` +
-      `(${errorText(e)})`, dropPending());
+      `(${errorText(e)})`, dropPending(), String(deps.options?.tracker?.source?.id ?? '').trim());
     // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
     const w = env.window;
     if (w?.addEventListener && deps.lifecycle !== false) {

@@ -450,7 +450,7 @@ test('a core that dies mid-page: the calls of that crossing and those after it a
   host.track('after', { n: 2 });
   assert.equal(host.degraded.buffered, 2, 'the call the core died in is buffered too');
   host.onPageLeave();
-  const pages = JSON.parse(storage.getItem('wasm-tracker:stub:v1'));
+  const pages = JSON.parse(storage.getItem('wasm-tracker:stub:v1:src-1'));
   assert.equal(pages.length, 1);
   assert.deepEqual(pages[0].c.map((c) => c[0][0]), ['boom', 'after']);
   assert.equal(pages[0].u, env.location.href);

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { installStub, persistCalls, STUB_KEY, MARK } from '../src/stub.js';
+import { installStub, persistCalls, STUB_KEY as LEGACY_KEY, stubKey, MARK } from '../src/stub.js';
+import { STUB_MAX_CHARS } from '../src/limits.js';
+
+const STUB_KEY = stubKey('src-1');  // the source of win() and of fakes.js OPTIONS
 import { FakeStorage, FakeEventTarget } from '../test-support/fakes.js';
 
 function win(href = 'https://shop.example/a?x=1') {
@@ -8,6 +11,7 @@ function win(href = 'https://shop.example/a?x=1') {
   w.localStorage = new FakeStorage();
   w.location = { href };
   w.document = { title: 'Page A', referrer: 'https://ref.example/' };
+  w.options = { tracker: { source: { id: 'src-1' } } };
   return w;
 }
 
@@ -53,7 +57,7 @@ test('runtime: a previous page\'s kept calls are replayed first, with their time
   const { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } = await import('../test-support/fakes.js');
   const f = fakeEnv();
   f.window.options = structuredClone(OPTIONS);
-  f.storage.setItem(STUB_KEY, JSON.stringify([{ u: 'https://shop.example/old?q=1', t: 'Old page', r: '', d: 3,
+  f.storage.setItem(LEGACY_KEY, JSON.stringify([{ u: 'https://shop.example/old?q=1', t: 'Old page', r: '', d: 3,
     c: [[['bounced', { a: 1 }], 12345], [['bounced-fire', {}, { fire: true }], 12346]] }]));
   FakeCore.instances.length = 0;
   boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
@@ -69,8 +73,40 @@ test('runtime: a previous page\'s kept calls are replayed first, with their time
   const i = ctxCalls.indexOf('bounced');
   assert.equal(ctxCalls[i - 1], 'https://shop.example/old?q=1', 'replayed with the page it was tracked on');
   assert.equal(ctxCalls[ctxCalls.indexOf('this-page') - 1], 'https://shop.example/p/1?x=1#top');
-  assert.equal(f.storage.getItem(STUB_KEY), null);
+  assert.equal(f.storage.getItem(LEGACY_KEY), null, 'an earlier build\'s unscoped key is read once');
   const st = f.window.tracker.stats();
   assert.equal(st.stubReplayed, 2);
   assert.equal(st.stubDropped, 3);
+});
+
+// Issue 20: the key was shared by every source of the origin (a page of source A replayed into
+// source B's API) and had no size bound.
+test('stub: kept calls are scoped to their source and bounded in size', async () => {
+  const w = win();
+  installStub(w, { error() {}, warn() {} });
+  const big = 'x'.repeat(4096);
+  for (let i = 0; i < 400; i++) w.tracker.track('e', { i, big });  // ~1.6 MB of calls
+  w.dispatch('pagehide');
+  const text = w.localStorage.getItem(STUB_KEY);
+  assert.ok(text.length <= STUB_MAX_CHARS, `${text.length} <= ${STUB_MAX_CHARS}`);
+  const pages = JSON.parse(text);
+  assert.ok(pages[0].c.length > 0 && pages[0].d > 0, 'oldest dropped and counted');
+  assert.equal(pages[0].c.at(-1)[0][1].i, 399, 'the newest kept');
+  assert.equal(w.localStorage.getItem(LEGACY_KEY), null);
+
+  const { boot } = await import('../src/tracker-runtime.js');
+  const { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } = await import('../test-support/fakes.js');
+  const f = fakeEnv();
+  f.window.options = structuredClone(OPTIONS);
+  f.storage.setItem(stubKey('other-source'), JSON.stringify([{ u: 'https://shop.example/o', t: '', r: '', d: 0,
+    c: [[['not-mine', {}], 1]] }]));
+  f.storage.setItem(STUB_KEY, JSON.stringify([{ u: 'https://shop.example/m', t: '', r: '', d: 0,
+    c: [[['mine', {}], 2]] }]));
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
+  await tick();
+  await tick();
+  assert.deepEqual(FakeCore.instances[0].named('track').map((c) => c[1]), ['mine']);
+  assert.equal(f.storage.getItem(STUB_KEY), null);
+  assert.notEqual(f.storage.getItem(stubKey('other-source')), null, 'another source\'s calls wait for it');
 });

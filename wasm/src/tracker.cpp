@@ -214,10 +214,19 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   last_event_id_ = built.event.id;
 
   const bool single = built.event.fire || built.event.as_beacon;
+  // A call kept from an earlier page (the loader stub's, replayed with its time) is as old as the
+  // call: the 24 h limit counts from it (issue 20: kept calls had no age limit). Past it, the event
+  // is accepted and dropped at once, counted.
+  const double called = created_ms > 0 ? std::min(created_ms, now.wall_ms) : now.wall_ms;
+  if (now.wall_ms - called > policy::max_event_age_ms) {
+    ++stats_.dropped[std::string_view("expired")];
+    return 0;
+  }
   detail::QueuedEvent e;
   e.id = std::move(built.event.id);
   e.json = std::move(built.event.json);
-  e.enqueued_ms = now.wall_ms;
+  e.enqueued_ms = called;
+  e.age_at_seen = now.wall_ms - called;
   e.seen_mono = now.mono_ms;
   e.urgent = single;
   e.beacon = built.event.as_beacon;

@@ -366,5 +366,25 @@ TEST(Delivery, RequestIdsSkipZeroWhenTheCounterWraps) {
   EXPECT_EQ(p.core.stats().queued, 0u);
 }
 
+// Issue 20: calls a page kept before its core ran are replayed by a later page with their own
+// time; the queue's 24 h limit counts from that call, not from the replay.
+TEST(Delivery, AReplayedCallIsAsOldAsTheCall) {
+  Page p;
+  p.start();
+  const Clock c = p.clock();
+  p.core.track("too-old", "{}", "", c, c.wall_ms - policy::max_event_age_ms - 1000, p.entropy());
+  p.absorb(p.core.take_effects());
+  p.core.track("old", "{}", "", c, c.wall_ms - (policy::max_event_age_ms - 3600000), p.entropy());
+  p.absorb(p.core.take_effects());
+  EXPECT_EQ(p.core.stats().dropped.at("expired"), 1u);
+  EXPECT_EQ(p.core.stats().accepted, 2u);
+  EXPECT_EQ(p.core.stats().queued, 1u);
+  p.online(false);  // nothing can leave: the old one waits
+  p.load();
+  p.advance(3600000 + 1000);
+  EXPECT_EQ(p.core.stats().dropped.at("expired"), 2u) << "an hour later it is 24 h old";
+  EXPECT_EQ(p.core.stats().queued, 0u);
+}
+
 }  // namespace
 }  // namespace tracker

@@ -450,6 +450,7 @@ export function createHost(deps) {
     refreshContext() { guard(setContext); },
     onVisible() {
       hidden = false;
+      send.leaving = false;
       tabs?.show();
       lifecycle('onVisible');
     },
@@ -459,6 +460,7 @@ export function createHost(deps) {
     onHidden() { hidden = true; leaving('onHidden'); },
     onPageLeave() {
       hidden = true;
+      send.leaving = true;
       tabs?.leave();
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.

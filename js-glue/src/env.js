@@ -6,6 +6,7 @@ export function browserEnv(g = globalThis) {
   const env = {
     window: w,
     fetch: typeof g.fetch === 'function' ? g.fetch.bind(g) : undefined,
+    fetchLater: typeof g.fetchLater === 'function' ? g.fetchLater.bind(g) : undefined,
     setTimeout: g.setTimeout.bind(g),
     clearTimeout: g.clearTimeout.bind(g),
     // Every browser that parses this script (ES2020) has it.

@@ -61,10 +61,28 @@ export function createTransport(env, C) {
     }
   }
 
+  // A page being left: the browser's deferred fetch (fetchLater, Chromium 135+) sends the request
+  // as the page goes, under a quota of its own, and refuses at once (QuotaExceededError) when that
+  // is full. A keepalive fetch refused for the page's shared 64 KB quota (other scripts flush at
+  // pagehide too) is told to the page only after it is gone: its events were lost (issue 20). No
+  // answer comes back either way: accepted is "handed off", refused is no answer, now.
+  function viaLater(send) {
+    try {
+      env.fetchLater(send.url, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: send.body, credentials: 'omit', activateAfter: 0 });
+      return answer(C.STATUS_HANDED_OFF);
+    } catch {
+      return noAnswer;
+    }
+  }
+
   function send(effect) {
     if (effect.transport === 'beacon') return Promise.resolve(viaBeacon(effect));
+    if (effect.transport === 'keepalive' && send.leaving && env.fetchLater) return Promise.resolve(viaLater(effect));
     return viaFetch(effect);
   }
+  // Set by the host from pagehide until the page is shown again.
+  send.leaving = false;
   // The core gave up waiting for this request: cut it, so no late answer arrives.
   send.abort = (id) => controllers.get(id)?.abort();
   return send;

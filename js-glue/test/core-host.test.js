@@ -170,6 +170,36 @@ test('a keepalive request cut later is reported one task later: never on a page 
   }
 });
 
+// Where the browser has fetchLater, a page leave's requests go through it: the browser sends them as
+// the page goes, and a refusal (its quota full) is known at once, while the page can still write.
+test('page leave with fetchLater: handed off when accepted; refused at once is written before the page goes', async () => {
+  for (const full of [false, true]) {
+    const later = [];
+    const { host, core, env, window: w, fetchCalls } = setup();
+    env.fetchLater = (url, init) => {
+      if (full) throw new DOMException('deferred fetch quota', 'QuotaExceededError');
+      later.push({ url, init });
+      return { activated: false };
+    };
+    host.track('a', {});
+    await tick();
+    const noTask = () => 0;  // the page is going: no later task
+    env.setTimeout = noTask;
+    if (w) w.setTimeout = noTask;
+    const before = core.named('snapshot').length;
+    host.onPageLeave();
+    await tick();
+    assert.equal(fetchCalls.length, 0, 'no keepalive fetch');
+    assert.deepEqual(core.named('onResponse').at(-1).slice(1, 3), [1, full ? 0 : -1]);
+    if (!full) {
+      assert.equal(later.length, 1);
+      assert.equal(later[0].init.body.includes('"a"'), true);
+      assert.equal(later[0].init.credentials, 'omit');
+    }
+    assert.ok(core.named('snapshot').length > before + 1, 'written again in the answer');
+  }
+});
+
 test('fire: effects pending are performed after the call returns, not inside it', async () => {
   const { host, fetchCalls } = setup();
   host.track('interest', { a: 1 }, { fire: true });

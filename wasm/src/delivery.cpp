@@ -189,11 +189,13 @@ void Tracker::send_fires(const Clock& now) {
 // better carrier: an event handed to keepalive is not re-sent by it, and a hidden tab may come
 // back), but on a page leave what was never tried gets its first attempt all the same, as liliput
 // would have sent it: a fire made in backoff, the load batch, a first attempt on a plain fetch the
-// leaving page cuts. The fire cap does not apply: there is no later.
+// leaving page cuts. The fire cap does not apply: there is no later. A follower is the exception:
+// a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
+// attempt into the outage, finished by the browser after the page, could only be lost).
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   if (role_ == Role::follower) hand_over(false);
   const bool held = !online_ || in_backoff(now);
-  if (held && !leaving) return;
+  if (held && (!leaving || role_ == Role::follower)) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;
   auto ship = [&] {
@@ -218,6 +220,19 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
     chunk_bytes += e.json.size() + 1;
   }
   ship();
+}
+
+// At a page leave: keepalive requests still unanswered past policy::answer_overdue_ms are presumed
+// lost, their events no longer left to the browser (the leave sends them again, or the snapshot
+// keeps them for the next page).
+void Tracker::presume_overdue_lost(const Clock& now) {
+  for (const auto& [id, req] : requests_) {
+    if (req.transport != Transport::keepalive || now.mono_ms - req.sent_mono <= policy::answer_overdue_ms) continue;
+    for (std::uint64_t seq : req.seqs) {
+      detail::QueuedEvent* e = queue_->find(seq);
+      if (e != nullptr && e->owner == id) e->outliving = false;
+    }
+  }
 }
 
 // The send conditions, stated once: pump() asks whether it may send now, update_wake() when it

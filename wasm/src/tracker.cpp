@@ -282,6 +282,7 @@ void Tracker::on_page_leave(const Clock& now) {
   hidden_ = true;
   leaving_ = true;
   expire_old(now);
+  presume_overdue_lost(now);
   flush_unload_safe(now, true);
   if (role_ == Role::follower) hand_over(true);
   effects_.persist = true;

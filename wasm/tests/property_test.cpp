@@ -82,8 +82,11 @@ class RandomRun {
     } else if (r < 52) {
       op = "leave";
       // Plain fetches on the wire now die with the page: the leave may re-send their events.
+      // ... and keepalive ones unanswered past answer_overdue_ms are presumed lost.
       for (const auto& [id, req] : open_)
-        if (req.transport == Transport::fetch) superseded_.insert(id);
+        if (req.transport == Transport::fetch ||
+            (req.transport == Transport::keepalive && page_->now - req.sent_at > policy::answer_overdue_ms))
+          superseded_.insert(id);
       page_->leaving = true;
       may_skip_backoff = true;
       page_->leave();
@@ -216,6 +219,7 @@ class RandomRun {
       ASSERT_NE(s, nullptr);
       OpenRequest req;
       req.transport = s->transport;
+      req.sent_at = page_->now;
       req.ids = Page::ids(*s);
       for (const auto& ev : req.ids) {
         ASSERT_EQ(acked_.count(ev), 0u) << "event " << ev << " sent again after its ack";
@@ -269,6 +273,7 @@ class RandomRun {
 
   struct OpenRequest {
     Transport transport = Transport::fetch;
+    double sent_at = 0;  // the page's monotonic clock when it was sent
     std::vector<std::string> ids;
   };
 
@@ -279,7 +284,7 @@ class RandomRun {
   std::vector<std::uint32_t> answerable_;
   std::size_t wire_seen_ = 0;
   std::map<std::string, std::set<std::uint32_t>> on_wire_;  // event -> open requests carrying it
-  std::set<std::uint32_t> superseded_;  // plain fetches that were on the wire at a page leave  // event -> open requests carrying it
+  std::set<std::uint32_t> superseded_;  // plain fetches (and overdue keepalive ones) on the wire at a page leave  // event -> open requests carrying it
   std::set<std::string> acked_;
   std::set<std::string> handed_;  // events this run's follower pages handed over
   std::size_t handovers_seen_ = 0;

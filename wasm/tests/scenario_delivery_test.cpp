@@ -129,6 +129,25 @@ TEST(Delivery, LiveRequestsRideKeepaliveSoALeaveCutsNothing) {
   EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u);
 }
 
+// A live keepalive request unanswered past answer_overdue_ms at a leave is presumed lost (a proxy
+// holding it): sent again with the leave, at most one copy; a younger one is the browser's.
+TEST(Delivery, AtALeaveAnOverdueKeepaliveRequestIsPresumedLost) {
+  for (const double age : {policy::answer_overdue_ms / 4, policy::answer_overdue_ms * 2}) {
+    Page p;
+    p.start();
+    p.track("page-view");
+    p.load();
+    ASSERT_EQ(p.sent.size(), 1u);
+    ASSERT_EQ(p.sent[0].transport, Transport::keepalive);
+    p.advance(age);
+    p.leave();
+    const bool overdue = age > policy::answer_overdue_ms;
+    ASSERT_EQ(p.sent.size(), overdue ? 2u : 1u) << age;
+    if (overdue) EXPECT_EQ(Page::ids(p.sent[1]), Page::ids(p.sent[0]));
+    EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u);
+  }
+}
+
 TEST(Delivery, PageLeaveResendsWhatThePageCannotFinishAndTheNextPageSendsNoCopy) {
   Page p;
   loaded(p);

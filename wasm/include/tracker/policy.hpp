@@ -47,6 +47,12 @@ inline constexpr std::size_t keepalive_budget_bytes = 60 * 1024;
 // lost, or sent again as a copy when it had arrived: issue 20). Half, so that other scripts'
 // beacons, and our own page-leave sends, keep room in the page's quota.
 inline constexpr std::size_t live_keepalive_budget_bytes = keepalive_budget_bytes / 2;
+// At a page leave, a live keepalive request is trusted to the browser, which finishes it after the
+// page (sending it again would make a copy whenever it arrives) ... unless it has gone unanswered
+// this long: then it is presumed lost (a proxy holding it, a dead connection) and its events go
+// again on the leave's keepalive, at most one copy, as after a timeout. Tracardi answers a /track
+// in well under a second; a younger request that later fails is lost, as liliput's would be.
+inline constexpr double answer_overdue_ms = 2000;
 
 // --- Concurrency ---------------------------------------------------------------------------
 // fire/asBeacon events go out alone and at once, but at most this many such requests are in

@@ -160,6 +160,7 @@ class Tracker {
   bool in_backoff(const Clock& now) const { return now.mono_ms < backoff_until_; }
   Transport unload_transport(std::size_t body_bytes) const;
   Transport live_transport(std::size_t body_bytes) const;
+  void presume_overdue_lost(const Clock& now);
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;

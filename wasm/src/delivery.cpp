@@ -185,11 +185,11 @@ void Tracker::send_fires(const Clock& now) {
 // Everything pending leaves now on the unload-safe transport, in batches, as far as the keepalive
 // budget goes. On a page leave, events on a plain fetch go again too: the page cannot finish that
 // request, the browser finishes a keepalive one. Events on a keepalive request are never sent
-// again. In an outage (offline, backoff) what was tried and failed waits (the next page is the
-// better carrier: an event handed to keepalive is not re-sent by it, and a hidden tab may come
-// back), but on a page leave what was never tried gets its first attempt all the same, as liliput
-// would have sent it: a fire made in backoff, the load batch, a first attempt on a plain fetch the
-// leaving page cuts. The fire cap does not apply: there is no later. A follower is the exception:
+// again. In an outage (offline, backoff) what was tried and failed, and deferred events, wait (the
+// next page or tab is the better carrier: an event handed to keepalive is not re-sent by it, and a
+// hidden tab may come back), but on a page leave the page's own first attempts go all the same,
+// as liliput would have sent them: a fire made in backoff, the load batch, a first attempt on a
+// plain fetch the leaving page cuts. The fire cap does not apply: there is no later. A follower is the exception:
 // a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
 // attempt into the outage, finished by the browser after the page, could only be lost).
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
@@ -210,7 +210,11 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   };
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0 && (!leaving || e.outliving)) continue;
-    if (held && e.sends > (e.owner != 0)) continue;  // tried before this request: next page
+    // In an outage only the page's own first attempts go (a fire, the load batch; a plain fetch of
+    // one that the leave cuts): what was tried, and deferred events, wait for the next page or tab.
+    if (held && (e.owner == 0 ? !e.local
+                              : e.sends > 1 || requests_.find(e.owner)->second.transport != Transport::fetch))
+      continue;
     if (e.json.size() >= policy::keepalive_budget_bytes) continue;  // never fits: next page sends it
     if (chunk.size() >= policy::max_batch_events ||
         (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {

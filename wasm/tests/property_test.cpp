@@ -210,16 +210,18 @@ class RandomRun {
         continue;
       }
       const SendEffect* s = nullptr;
-      for (auto it = page_->sent.rbegin(); it != page_->sent.rend(); ++it) {
-        if (it->request_id == id) {
-          s = &*it;
+      double sent_at = 0;
+      for (std::size_t i = page_->sent.size(); i-- > 0;) {
+        if (page_->sent[i].request_id == id) {
+          s = &page_->sent[i];
+          sent_at = page_->sent_at[i];
           break;
         }
       }
       ASSERT_NE(s, nullptr);
       OpenRequest req;
       req.transport = s->transport;
-      req.sent_at = page_->now;
+      req.sent_at = sent_at;
       req.ids = Page::ids(*s);
       for (const auto& ev : req.ids) {
         ASSERT_EQ(acked_.count(ev), 0u) << "event " << ev << " sent again after its ack";

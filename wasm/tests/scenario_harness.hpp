@@ -43,6 +43,7 @@ struct Page {
   Clock clock() const { return Clock{now + wall_shift, now}; }
   std::uint32_t counter = 0;
   std::vector<SendEffect> sent;  // every request ever asked for, in order
+  std::vector<double> sent_at;   // the monotonic clock when each was asked for
   std::vector<std::uint32_t> aborted;
   // Sends and aborts in the order the core asked for them: {'s'|'a', request id}.
   std::vector<std::pair<char, std::uint32_t>> wire_log;
@@ -72,6 +73,7 @@ struct Page {
     for (auto& s : fx.sends) {
       wire_log.emplace_back('s', s.request_id);
       sent.push_back(std::move(s));
+      sent_at.push_back(now);
     }
     for (auto& l : fx.logs) logs.push_back(std::move(l));
     for (auto& u : fx.ux_items) ux.push_back(std::move(u));

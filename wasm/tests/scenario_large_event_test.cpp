@@ -31,7 +31,9 @@ TEST(LargeEvent, GoesAloneOnFetchAndIsAcked) {
   p.track("after");
   p.load();
   ASSERT_GE(p.sent.size(), 1u);
-  for (const auto& s : p.sent) EXPECT_EQ(s.transport, Transport::fetch);
+  // Small batches ride keepalive (within its live share); the big one never does.
+  for (const auto& s : p.sent)
+    if (Page::types(s) == std::vector<std::string>{"big"}) EXPECT_EQ(s.transport, Transport::fetch);
   while (!p.sent.empty() && p.core.stats().queued > 0) {
     const auto s = p.sent.back();
     if (Page::types(s) == std::vector<std::string>{"big"}) EXPECT_EQ(s.event_count, 1u);

@@ -158,7 +158,8 @@ TEST(Tabs, PageLeaveHandsOverAPlainFetchThatDiesWithThePage) {
   Page p;
   follower_in_backoff(p);
   p.advance(60000);  // backoff over
-  p.track("f2", "{}", R"({"fire":true})");  // on a plain fetch
+  // Past the live share of the keepalive budget: on a plain fetch.
+  p.track("f2", R"({"pad":")" + std::string(policy::live_keepalive_budget_bytes, 'x') + R"("})", R"({"fire":true})");
   ASSERT_EQ(p.sent.back().transport, Transport::fetch);
   p.respond(p.sent.back(), 503);
   p.track("f3", "{}", R"({"fire":true})");  // waits for the backoff

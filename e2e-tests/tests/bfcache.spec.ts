@@ -96,6 +96,13 @@ for (const other of ['none', 'before', 'after'] as const) {
       expect(reasons, `notRestoredReasons: ${reasons.join(', ')}`).toEqual([]);
       expect(shows, `restored (pageshow persisted) — notRestoredReasons: ${reasons.join(', ')}`).toEqual([false, true]);
 
+      // One leader: the page that came back is a follower until the lock is granted to it again.
+      const tabs = tab2 ? [page, tab2] : [page];
+      const leading = async () => (await Promise.all(tabs.map((p) =>
+        p.evaluate(() => window.tracker.stats?.()?.leader === true)))).filter(Boolean).length;
+      expect(await leading(), 'never two leaders').toBeLessThanOrEqual(1);
+      await expect.poll(leading, { message: 'one tab leads' }).toBe(1);
+
       // Tracking goes on after coming back, deferred and fire alike.
       await track(page, 'back-deferred');
       await track(page, 'back-fire', true);

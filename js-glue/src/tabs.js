@@ -36,7 +36,6 @@ export function createTabs(env, base, on, rnd) {
   let resigned = false;  // gave the election up at pagehide, until pageshow
   let parting = false;   // a leader's demotion at pagehide whose queue the shared key holds
   let leasing = false;   // the election is the lease (no Web Locks)
-  let solo = false;      // neither locks nor storage: leads itself, nothing to give up
   let release = null;
   let timer = null;
   let resend = null;
@@ -78,15 +77,14 @@ export function createTabs(env, base, on, rnd) {
     }
   }
 
-  function open() {
-    try {
-      channel = new w.BroadcastChannel(base);
-      channel.onmessage = onMessage;
-    } catch { /* none: mailbox keys only */ }
-  }
-
-  function close() {
-    try { channel.close(); } catch { /* none */ }
+  // Out of the election: the lock (held or asked for), the lease timer and the channel let go.
+  function quit() {
+    release?.();
+    release = null;
+    ctl?.abort();
+    ctl = null;  // a grant for the aborted request is handed back (request())
+    env.clearTimeout(timer);
+    channel?.close();
     channel = null;
   }
 
@@ -112,24 +110,27 @@ export function createTabs(env, base, on, rnd) {
   }
 
   function fallback() {
-    if (stopped || resigned) return;  // asks again at pageshow
-    if (env.localStorage()) { leasing = true; lease(); } else { solo = true; become(true); }
+    if (resigned) return;  // asks again at pageshow
+    if (env.localStorage()) { leasing = true; lease(); } else become(true);
   }
 
   function request() {
     const c = ctl = new env.AbortController();
     nav.locks.request(base, { signal: c.signal }, () => new Promise((r) => {
-      // Granted after this request was given up (pagehide) or the tracker destroyed: handed
-      // straight back, or a cached page would hold it.
-      if (stopped || c !== ctl) return r();
+      // Granted after this request was given up (pagehide, destroy: quit()): handed straight
+      // back, or a cached page would hold it.
+      if (c !== ctl) return r();
       release = r;
       become(true);
-    })).catch(() => { if (c === ctl && !stopped && !release) fallback(); });
+    })).catch(() => { if (c === ctl && !release) fallback(); });
   }
 
   // Joins the election: at start, and again at pageshow after a resign.
   function join() {
-    open();
+    try {
+      channel = new w.BroadcastChannel(base);
+      channel.onmessage = onMessage;
+    } catch { /* none: mailbox keys only */ }
     if (leasing) lease();
     else if (locks) request();
     else env.queueMicrotask(fallback);
@@ -161,21 +162,15 @@ export function createTabs(env, base, on, rnd) {
     // false: that write failed, so they go to a mailbox), then lets the lock or lease go. Events
     // tracked after this (a later pagehide listener) are a follower's: mailbox keys.
     resign(stored) {
-      if (stopped || resigned || solo) return;
+      // A tab that leads with neither lock nor lease (no storage) has nothing to give up.
+      if (resigned || (leader && !release && !leasing)) return;
       resigned = true;
-      const held = release;
-      release = null;
-      ctl?.abort();
-      ctl = null;
-      env.clearTimeout(timer);
-      timer = null;
       // The lease (if this tab's) is freed so the next page need not wait for it to expire.
       if (leasing && parseOr(lsGet(env, leaseKey))?.tab === tab) lsRemove(env, leaseKey);
       parting = stored;
       become(false);
       parting = false;
-      held?.();
-      close();
+      quit();  // after the demotion's writes: the next leader reads them when granted
     },
     // pageshow (persisted) or visible again: back in the election, a follower until elected.
     show() {
@@ -186,12 +181,9 @@ export function createTabs(env, base, on, rnd) {
     },
     destroy() {
       stopped = true;
-      release?.();
-      ctl?.abort();
-      env.clearTimeout(timer);
+      quit();
       env.clearTimeout(resend);
       w.removeEventListener?.('storage', onStorage);
-      close();
     },
   };
 }

@@ -5,7 +5,7 @@
 // (Chromium's notRestoredReasons `weblocks-contention`). And every event of both pages arrives
 // exactly once, including the ones tracked after coming back.
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { test, expect, API, Logs, playground } from './helpers';
+import { test, expect, API, Logs, playground, sleep } from './helpers';
 
 // Kept by every page from its first script on: one entry per pageshow, its `persisted` flag. A
 // page restored from the back/forward cache is the same window, so it has seen [false, true].
@@ -109,7 +109,10 @@ for (const other of ['none', 'before', 'after'] as const) {
       expect1('back-deferred', 'back-fire');
       for (const [type, n] of expected) await collector.waitFor(type, n, 10_000);
       // Every event id once: nothing arrives twice, not even late (a hand-over taken twice).
-      await page.waitForTimeout(2000);
+      // Polled, not one wait: the collector closes a keep-alive connection idle for 2 s.
+      for (const until = Date.now() + 2500; Date.now() < until; await sleep(250)) {
+        expect((await collector.events()).duplicates, 'no late copy').toBe(0);
+      }
       const { events } = await collector.events();
       const counts = new Map<string, number>();
       for (const e of events) counts.set(e.type, (counts.get(e.type) || 0) + 1);

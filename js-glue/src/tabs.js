@@ -13,7 +13,7 @@
 // message (`broadcastchannel-message`). At pagehide the tab resigns (a leader is demoted and lets
 // the lock go, a follower aborts its request, the channel closes); at pageshow it joins again, a
 // follower until elected, so two tabs never both lead.
-import { LEASE_MS, LEASE_RENEW_MS, HANDOVER_RESEND_MS } from './limits.js';
+import { LEASE_MS, LEASE_RENEW_MS, HANDOVER_RESEND_MS, ELECTION_SETTLE_MS } from './limits.js';
 import { mailboxPrefix } from './storage.js';
 import { lsGet, lsSet, lsRemove } from './env.js';
 import { parseOr } from './util.js';
@@ -116,12 +116,15 @@ export function createTabs(env, base, on, rnd) {
 
   function request() {
     const c = ctl = new env.AbortController();
+    const asked = Date.now();
     nav.locks.request(base, { signal: c.signal }, () => new Promise((r) => {
       // Granted after this request was given up (pagehide, destroy: quit()): handed straight
       // back, or a cached page would hold it.
       if (c !== ctl) return r();
       release = r;
-      become(true);
+      // Granted after a wait: the last leader's final writes may still be on their way here.
+      if (Date.now() - asked < ELECTION_SETTLE_MS) become(true);
+      else env.setTimeout(() => release === r && become(true), ELECTION_SETTLE_MS);
     })).catch(() => { if (c === ctl && !release) fallback(); });
   }
 

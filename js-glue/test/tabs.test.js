@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTabs } from '../src/tabs.js';
 import { createEntropy } from '../src/util.js';
+import { ELECTION_SETTLE_MS } from '../src/limits.js';
 import { fakeEnv, fakeBrowser, tick } from '../test-support/fakes.js';
 
 // onRole(v, tabs): what the host does on a role change (core-host.js: a demoted core hands its
@@ -306,4 +307,35 @@ test('bfcache, neither Web Locks nor storage: a tab that leads itself keeps lead
   assert.equal(a.tabs.leader, true);
   assert.deepEqual(a.got.roles, [true]);
   a.tabs.destroy();
+});
+
+test('a tab granted the lock after waiting leads only after a settle: the last leader\'s final storage writes may arrive after the grant', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  const browser = fakeBrowser();
+  const a = tab(browser);
+  const b = tab(browser);
+  await tick();
+  assert.equal(a.tabs.leader, true, 'granted at once: leads at once');
+  t.mock.timers.tick(ELECTION_SETTLE_MS);  // b has been waiting
+  a.tabs.leave();
+  a.tabs.resign(true);
+  await tick();
+  assert.equal(b.tabs.leader, false, 'holds the lock, not yet reading the shared queue');
+  t.mock.timers.tick(ELECTION_SETTLE_MS);
+  assert.equal(b.tabs.leader, true);
+  assert.deepEqual(b.got.roles, [true]);
+  a.tabs.show();  // back: waits for b
+  t.mock.timers.tick(ELECTION_SETTLE_MS);
+  b.tabs.leave();
+  b.tabs.resign(true);
+  await tick();      // a is granted, settling
+  a.tabs.leave();
+  a.tabs.resign(true);  // and goes away again before the settle is over: never leads
+  t.mock.timers.tick(ELECTION_SETTLE_MS);
+  await tick();
+  assert.equal(leaders(a, b), 0);
+  assert.deepEqual(a.got.roles, [true, false]);
+  assert.equal(browser.held.size, 0, 'the lock given back');
+  a.tabs.destroy();
+  b.tabs.destroy();
 });

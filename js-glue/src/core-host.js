@@ -466,6 +466,10 @@ export function createHost(deps) {
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
       fallback?.persist(env.window);
       leaving('onPageLeave');
+      // The page may go into the back/forward cache, where it must not hold the election (tabs.js
+      // resign): after the core's last word as leader. Its queue is in the shared key unless
+      // that write failed.
+      tabs?.resign(!snapshotDirty);
     },
     stats() {
       drained();

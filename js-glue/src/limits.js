@@ -29,3 +29,11 @@ export const LEASE_RENEW_MS = 1000;
 // while no tab leads (the leader just closed) reaches the next leader within a second of its
 // election.
 export const HANDOVER_RESEND_MS = 1000;
+
+// A tab granted the election lock only after waiting for it (another tab held it and has just
+// let it go, typically at its pagehide) becomes the leader, and reads the shared queue, this long
+// after the grant: the previous leader's last localStorage write reaches this renderer process on
+// another channel than the grant, so it can arrive later (e2e: a stale read re-sent an event the
+// leaving page had just sent on keepalive, about 1 run in 30). A grant sooner than this after the
+// request had nobody to wait for.
+export const ELECTION_SETTLE_MS = 200;

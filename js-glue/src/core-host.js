@@ -450,7 +450,7 @@ export function createHost(deps) {
     refreshContext() { guard(setContext); },
     onVisible() {
       hidden = false;
-      send.leaving = false;
+      send.leave?.(false);
       tabs?.show();
       lifecycle('onVisible');
     },
@@ -458,9 +458,10 @@ export function createHost(deps) {
     // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core
     // flushes a hidden tab once within backoff, and treats a page leave as the last chance.
     onHidden() { hidden = true; leaving('onHidden'); },
+    onNavigate() { send.navigate?.(); },
     onPageLeave() {
       hidden = true;
-      send.leaving = true;
+      send.leave?.(true);
       tabs?.leave();
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.

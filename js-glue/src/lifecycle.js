@@ -32,6 +32,9 @@ export function wireLifecycle(env, host) {
     else if (doc.visibilityState === 'visible') host.onVisible();
   });
   listen(w, 'pagehide', () => host.onPageLeave());
+  // A navigation to another document started (a link, location.href): the browser may cut the
+  // page's requests long before pagehide (Navigation API, where the browser has it).
+  listen(w?.navigation, 'navigate', (e) => { if (!e.destination?.sameDocument && !e.downloadRequest) host.onNavigate?.(); });
   listen(w, 'pageshow', (e) => {
     // Restored from the back/forward cache: the page is alive again.
     if (e?.persisted) host.onVisible();

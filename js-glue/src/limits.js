@@ -30,6 +30,18 @@ export const LEASE_RENEW_MS = 1000;
 // election.
 export const HANDOVER_RESEND_MS = 1000;
 
+// A keepalive request that fails after its sending task is reported this much later, and not at all
+// once the page is being left: Chromium cuts the page's side of its requests a task or more before
+// pagehide (measured: ~5 ms on a CPU throttled 20x) while the browser carries keepalive ones on, so
+// an earlier report made the page retry what had arrived (a copy). A real outage loses nothing by
+// it: the first backoff step is 750 ms or more.
+export const KEEPALIVE_FAILURE_DELAY_MS = 250;
+// ... and not while a navigation away that started after the request was sent may still commit
+// (Chromium cuts the old page's requests when it starts, which can be long before pagehide on a
+// slow device). Past this, the navigation is taken for cancelled (a 204, a download) and the
+// failure counts; a failure held back is settled by the core's 30 s request timeout anyway.
+export const NAVIGATION_GRACE_MS = 10000;
+
 // A tab granted the election lock only after waiting for it (another tab held it and has just
 // let it go, typically at its pagehide) becomes the leader, and reads the shared queue, this long
 // after the grant: the previous leader's last localStorage write reaches this renderer process on

@@ -1,11 +1,14 @@
 // Performs the `send` and `abort` effects of the core and reports what happened. Never throws,
 // never rejects: every outcome, including a network error, becomes {status, retryAfter, body}.
+import { KEEPALIVE_FAILURE_DELAY_MS, NAVIGATION_GRACE_MS } from './limits.js';
 
 // C: the binding's contract constants (STATUS_NO_ANSWER, STATUS_HANDED_OFF).
 export function createTransport(env, C) {
   const answer = (status, body = '', retryAfter = '') => ({ status, retryAfter, body });
   const noAnswer = answer(C.STATUS_NO_ANSWER);
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
+  let leaving = false;  // from the page leave until the page is shown again (the host says)
+  let navigatedAt = -Infinity;  // Date.now() when a navigation away last started
 
   async function viaFetch(send) {
     const controller = new env.AbortController();  // every ES2020 browser has it
@@ -15,6 +18,7 @@ export function createTransport(env, C) {
     // (a keepalive over the page's quota, shared with every script of the page).
     let sameTask = true;
     if (keepalive) env.setTimeout(() => { sameTask = false; }, 0);
+    const sentAt = Date.now();
     try {
       const res = await env.fetch(send.url, {
         method: 'POST',
@@ -38,12 +42,15 @@ export function createTransport(env, C) {
       return answer(res.status | 0, body, retryAfter);
     } catch {
       // TypeError for offline, CORS, DNS, ad blockers (or no fetch at all); AbortError on
-      // navigation or our abort. A keepalive request that failed later is reported one task later:
-      // a page being unloaded cuts the page's side of its requests (the rejection reaches the page
-      // between its pagehide listeners) while the browser carries a keepalive request on, so that
-      // task never runs and the request stays on its way (no copy from the next page); on a live
-      // page the task runs and the failure counts as any other.
-      if (keepalive && !sameTask) await new Promise((r) => env.setTimeout(r, 0));
+      // navigation or our abort. A keepalive request that failed after its sending task is
+      // reported a little later (limits.js), and not once the page is being left: a page being
+      // unloaded has the page's side of its requests cut before its pagehide while the browser
+      // carries keepalive ones on; on a live page the failure counts as any other.
+      if (keepalive && !sameTask) {
+        await new Promise((r) => env.setTimeout(r, KEEPALIVE_FAILURE_DELAY_MS));
+        const away = navigatedAt >= sentAt && Date.now() - navigatedAt < NAVIGATION_GRACE_MS;
+        if (leaving || away) await new Promise(() => {});  // the browser's now: never reported
+      }
       return noAnswer;
     } finally {
       controllers.delete(send.id);
@@ -78,11 +85,13 @@ export function createTransport(env, C) {
 
   function send(effect) {
     if (effect.transport === 'beacon') return Promise.resolve(viaBeacon(effect));
-    if (effect.transport === 'keepalive' && send.leaving && env.fetchLater) return Promise.resolve(viaLater(effect));
+    if (effect.transport === 'keepalive' && leaving && env.fetchLater) return Promise.resolve(viaLater(effect));
     return viaFetch(effect);
   }
-  // Set by the host from pagehide until the page is shown again.
-  send.leaving = false;
+  // The host: the page is being left (true, at pagehide) or shown again (false).
+  send.leave = (v) => { leaving = v; };
+  // The host: a navigation away from this page has started (it may still be cancelled).
+  send.navigate = () => { navigatedAt = Date.now(); };
   // The core gave up waiting for this request: cut it, so no late answer arrives.
   send.abort = (id) => controllers.get(id)?.abort();
   return send;

@@ -143,3 +143,29 @@ test('the loader preloads the .wasm only where WebAssembly exists (else the fall
     assert.equal(f.document.head.children.filter((c) => c.tagName === 'SCRIPT').length, 1);
   }
 });
+
+// Issue 20: a page left while its core still compiles (the streaming compile has not finished) has
+// no later task; rush() compiles the downloaded bytes synchronously, so the factory settles in the
+// microtasks after the pagehide listener that called it.
+test('rush(): the downloaded module is compiled and instantiated synchronously while the streaming compile is pending', async () => {
+  const pending = new Promise(() => {});  // a streaming compile that has not finished
+  const made = [];
+  const WA = {
+    instantiate: () => pending,
+    instantiateStreaming: () => pending,
+    Module: function Module(bytes) { made.push(['module', bytes.byteLength]); },
+    Instance: function Instance(module, imports) { made.push(['instance', typeof imports]); this.exports = {}; },
+  };
+  const { env: e } = env({ WebAssembly: WA, fetchImpl: async () => wasmOk() });
+  const core = loadCore(e, withFallback(wasmFactory, fallbackSpy().fallback), WASM_URL);
+  assert.equal(core.rush(), false, 'nothing downloaded yet: nothing to compile');
+  await new Promise((r) => setImmediate(r));  // the fetch and its bytes are in
+  let M = null;
+  core.then((m) => { M = m; });
+  assert.equal(core.rush(), true);
+  assert.deepEqual(made, [['module', 8], ['instance', 'object']]);
+  for (let i = 0; i < 10 && !M; i++) await Promise.resolve();  // microtasks only, no task
+  assert.equal(M?.which, 'wasm', 'the factory settled within the microtasks');
+  assert.equal(core.rush(), true, 'settled: a second rush does nothing more');
+  assert.equal(made.length, 2);
+});

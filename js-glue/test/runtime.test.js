@@ -310,3 +310,31 @@ test('responses to the page: no core (degraded, config error) resolves at once w
   assert.deepEqual(await before, none);
   assert.deepEqual(await f.window.tracker.helpers.track('after', {}), none);
 });
+
+// Issue 20: the visitor leaves while the core still loads. The page's pagehide asks the loader to
+// rush (compile at once); the core then starts, takes the calls the stub kept a listener earlier,
+// and hears the page leave before the load event, so they leave with it instead of waiting for a
+// next visit.
+test('a page left while the core loads: the core, once started, hears the leave first and sends the calls', async () => {
+  const f = page({ readyState: 'complete' });
+  // The loader stub keeps the calls through the window itself (as in a browser).
+  Object.assign(f.window, { localStorage: f.storage, location: f.env.location, document: f.document });
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  for (let n = 0; n < 3; n++) f.window.tracker.track('click', { n }, { fire: n === 0 });
+  let release;
+  const gate = new Promise((r) => { release = r; });
+  const factory = async () => { await gate; return fakeModule(FakeCore); };
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory, scriptSrc: SRC });
+  const app = f.window.tracker.__wasmTracker.app;
+  assert.ok(app, 'the runtime took over the stub');
+  f.window.dispatch('pagehide');
+  release();
+  await tick();
+  const core = FakeCore.instances[0];
+  assert.ok(core, 'the core started');
+  const order = core.calls.map((c) => c[0]).filter((n) => ['track', 'onPageLeave', 'onLoad'].includes(n));
+  assert.deepEqual(order.slice(0, 4), ['track', 'track', 'track', 'onPageLeave'],
+    'the kept calls, then the leave, before any load event');
+  assert.equal(f.storage.getItem('wasm-tracker:stub:v1:src-1'), null, 'taken from the stub key');
+});

@@ -30,16 +30,14 @@ export const LEASE_RENEW_MS = 1000;
 // election.
 export const HANDOVER_RESEND_MS = 1000;
 
-// A keepalive request that fails after its sending task is reported this much later, and not at all
-// once the page is being left: Chromium cuts the page's side of its requests a task or more before
-// pagehide (measured: ~5 ms on a CPU throttled 20x) while the browser carries keepalive ones on, so
-// an earlier report made the page retry what had arrived (a copy). A real outage loses nothing by
-// it: the first backoff step is 750 ms or more.
-export const KEEPALIVE_FAILURE_DELAY_MS = 250;
-// ... and not while a navigation away that started after the request was sent may still commit
-// (Chromium cuts the old page's requests when it starts, which can be long before pagehide on a
-// slow device). Past this, the navigation is taken for cancelled (a 204, a download) and the
-// failure counts; a failure held back is settled by the core's 30 s request timeout anyway.
+// A keepalive request that fails after its sending task is not reported while a navigation away
+// that started after it was sent may still commit: Chromium cuts the old page's side of its
+// requests when the navigation starts (on a slow CPU long before pagehide) while the browser carries
+// keepalive ones on, and a report made the page retry what had arrived (a copy). Past this, the
+// navigation is taken for cancelled (a 204, a download) and the failure counts; one held back is
+// settled by the core's 30 s request timeout anyway. (A failure a moment before a leave that is not
+// a navigation of the page's own, such as a reload, is reported: a blocked request must not be
+// taken for delivered.)
 export const NAVIGATION_GRACE_MS = 10000;
 
 // A tab granted the election lock only after waiting for it (another tab held it and has just

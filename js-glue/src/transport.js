@@ -1,6 +1,6 @@
 // Performs the `send` and `abort` effects of the core and reports what happened. Never throws,
 // never rejects: every outcome, including a network error, becomes {status, retryAfter, body}.
-import { KEEPALIVE_FAILURE_DELAY_MS, NAVIGATION_GRACE_MS } from './limits.js';
+import { NAVIGATION_GRACE_MS } from './limits.js';
 
 // C: the binding's contract constants (STATUS_NO_ANSWER, STATUS_HANDED_OFF).
 export function createTransport(env, C) {
@@ -43,11 +43,12 @@ export function createTransport(env, C) {
     } catch {
       // TypeError for offline, CORS, DNS, ad blockers (or no fetch at all); AbortError on
       // navigation or our abort. A keepalive request that failed after its sending task is
-      // reported a little later (limits.js), and not once the page is being left: a page being
-      // unloaded has the page's side of its requests cut before its pagehide while the browser
-      // carries keepalive ones on; on a live page the failure counts as any other.
+      // reported a task later, and not once the page is being left or navigated away (limits.js):
+      // a page being unloaded has its side of its requests cut (between pagehide listeners, or
+      // when a navigation starts) while the browser carries keepalive ones on; on a live page the
+      // failure counts as any other.
       if (keepalive && !sameTask) {
-        await new Promise((r) => env.setTimeout(r, KEEPALIVE_FAILURE_DELAY_MS));
+        await new Promise((r) => env.setTimeout(r, 0));
         const away = navigatedAt >= sentAt && Date.now() - navigatedAt < NAVIGATION_GRACE_MS;
         if (leaving || away) await new Promise(() => {});  // the browser's now: never reported
       }

@@ -8,6 +8,7 @@ export function createTransport(env, C) {
   const noAnswer = answer(C.STATUS_NO_ANSWER);
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
   let leaving = false;  // from the page leave until the page is shown again (the host says)
+  let leftAt = Infinity;  // Date.now() when that leave began
   let navigatedAt = -Infinity;  // Date.now() when a navigation away last started
 
   async function viaFetch(send) {
@@ -18,7 +19,6 @@ export function createTransport(env, C) {
     // (a keepalive over the page's quota, shared with every script of the page).
     let sameTask = true;
     if (keepalive) env.setTimeout(() => { sameTask = false; }, 0);
-    const sentAt = Date.now();
     try {
       const res = await env.fetch(send.url, {
         method: 'POST',
@@ -48,9 +48,12 @@ export function createTransport(env, C) {
       // when a navigation starts) while the browser carries keepalive ones on; on a live page the
       // failure counts as any other.
       if (keepalive && !sameTask) {
+        // Cut by the leave or by a navigation that began before the failure: the browser's now,
+        // never reported. A failure before them (a blocker, the network) is reported a task later.
+        const failedAt = Date.now();
         await new Promise((r) => env.setTimeout(r, 0));
-        const away = navigatedAt >= sentAt && Date.now() - navigatedAt < NAVIGATION_GRACE_MS;
-        if (leaving || away) await new Promise(() => {});  // the browser's now: never reported
+        const away = navigatedAt <= failedAt && failedAt - navigatedAt < NAVIGATION_GRACE_MS;
+        if (leftAt <= failedAt || away) await new Promise(() => {});
       }
       return noAnswer;
     } finally {
@@ -90,7 +93,7 @@ export function createTransport(env, C) {
     return viaFetch(effect);
   }
   // The host: the page is being left (true, at pagehide) or shown again (false).
-  send.leave = (v) => { leaving = v; };
+  send.leave = (v) => { leaving = v; leftAt = v ? Date.now() : Infinity; };
   // The host: a navigation away from this page has started (it may still be cancelled).
   send.navigate = () => { navigatedAt = Date.now(); };
   // The core gave up waiting for this request: cut it, so no late answer arrives.

@@ -54,6 +54,9 @@ test('#2 first request aborted (blocked by client), page reloaded: same event id
   await expect.poll(() => abortedBody !== null, { timeout: 5000 }).toBe(true);
   const lost = abortedBody!.events.map((e) => e.id);
   expect(abortedBody!.events.map((e) => e.type)).toEqual(['page-view']);
+  // The abort's answer reaches the page (asserted below as the premise); a reload before it is
+  // the ambiguous case (the page cannot tell a cut it will never hear of from a delivery).
+  await expect.poll(() => page.evaluate(() => window.tracker.stats()?.inflight), { timeout: 5000 }).toBe(0);
   await page.reload(); // before the in-page retry (≥ 750 ms)
   await collector.waitFor('page-view', 2);
   const stored = await collector.ofType('page-view');

@@ -7,8 +7,7 @@ export function createTransport(env, C) {
   const answer = (status, body = '', retryAfter = '') => ({ status, retryAfter, body });
   const noAnswer = answer(C.STATUS_NO_ANSWER);
   const controllers = new Map();  // request id -> AbortController, while it is on the wire
-  let leaving = false;  // from the page leave until the page is shown again (the host says)
-  let leftAt = Infinity;  // Date.now() when that leave began
+  let leftAt = Infinity;  // Date.now() when the page leave began; Infinity while the page is shown
   let navigatedAt = -Infinity;  // Date.now() when a navigation away last started
 
   async function viaFetch(send) {
@@ -89,11 +88,11 @@ export function createTransport(env, C) {
 
   function send(effect) {
     if (effect.transport === 'beacon') return Promise.resolve(viaBeacon(effect));
-    if (effect.transport === 'keepalive' && leaving && env.fetchLater) return Promise.resolve(viaLater(effect));
+    if (effect.transport === 'keepalive' && leftAt !== Infinity && env.fetchLater) return Promise.resolve(viaLater(effect));
     return viaFetch(effect);
   }
   // The host: the page is being left (true, at pagehide) or shown again (false).
-  send.leave = (v) => { leaving = v; leftAt = v ? Date.now() : Infinity; };
+  send.leave = (v) => { leftAt = v ? Date.now() : Infinity; };
   // The host: a navigation away from this page has started (it may still be cancelled).
   send.navigate = () => { navigatedAt = Date.now(); };
   // The core gave up waiting for this request: cut it, so no late answer arrives.

@@ -42,7 +42,8 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
     std::string_view record = records.substr(0, end);
     records = end == std::string_view::npos ? std::string_view{} : records.substr(end + 1);
 
-    std::array<std::string_view, 10> f{};
+    // name, properties, options, wall, mono, created, 4 entropy words [, event id (a kept call)]
+    std::array<std::string_view, 11> f{};
     std::size_t n = 0;
     while (n < f.size()) {
       const std::size_t sep = record.find(field_separator);
@@ -51,15 +52,16 @@ std::string track_batch(Tracker& tracker, std::string_view records) {
       record = record.substr(sep + 1);
     }
     int flags;
-    if (n != f.size()) {
+    const bool malformed = n < f.size() - 1;
+    if (malformed) {
       flags = -1;  // a malformed record is reported, never guessed at
     } else {
       const Entropy e{{word(f[6]), word(f[7]), word(f[8]), word(f[9])}};
-      flags = tracker.track(unquote(f[0]), f[1], f[2], Clock{number(f[3]), number(f[4])}, number(f[5]), e);
+      flags = tracker.track(unquote(f[0]), f[1], f[2], Clock{number(f[3]), number(f[4])}, number(f[5]), e, f[10]);
     }
     detail::append_decimal(out, flags);
     out += field_separator;
-    if (n != f.size()) out += "track: malformed call record";
+    if (malformed) out += "track: malformed call record";
     else if (flags < 0) out += tracker.last_error();
     else out += tracker.last_event_id();  // the host correlates fire events with their answer
     out += record_separator;

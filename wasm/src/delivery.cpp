@@ -193,7 +193,7 @@ void Tracker::send_fires(const Clock& now) {
 // a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
 // attempt into the outage, finished by the browser after the page, could only be lost).
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
-  if (role_ == Role::follower) hand_over(false);
+  if (role_ == Role::follower) hand_over(false, now);
   const bool held = !online_ || in_backoff(now);
   if (held && (!leaving || role_ == Role::follower)) return;
   std::vector<std::uint64_t> chunk;
@@ -273,7 +273,7 @@ double Tracker::batch_due_at(Trigger trigger) const {
 
 void Tracker::pump(const Clock& now, Trigger trigger) {
   // A follower only ever sends its page's first attempts; the rest is the leader's.
-  if (role_ == Role::follower) hand_over(false);
+  if (role_ == Role::follower) hand_over(false, now);
   if (queue_->empty()) return;
   if (leaving_) {
     // Tracked after the page-leave flush (another pagehide listener): same last chance.
@@ -443,7 +443,7 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
   update_wake(now);
 }
 
-void Tracker::hand_over(bool everything) {
+void Tracker::hand_over(bool everything, const Clock& now) {
   std::vector<std::uint64_t> seqs;
   for (const detail::QueuedEvent& e : queue_->events()) {
     // On a page leave a plain fetch dies with the page (the leader model's lost-answer case);
@@ -452,32 +452,54 @@ void Tracker::hand_over(bool everything) {
     if (pending && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
   }
   if (seqs.empty()) return;
-  // Written into the effect entry by entry (snapshot format) as the events leave the queue. A
-  // second hand-over in one call (rare) continues the first one's list, in order.
-  std::string& text = effects_.handover;
+  stats_.transferred += seqs.size();
+  // A leader resigning after its page leave's write: the shared key holds these events already.
+  if (parting_) {
+    for (std::uint64_t seq : seqs) queue_->erase(seq);
+    return;
+  }
+  // Written entry by entry (snapshot format) as the events leave the queue. Without the tab
+  // protocol (tests of the core alone) it is the handover effect; a second hand-over in one call
+  // continues the first one's list, in order.
+  std::string own;
+  std::string& text = tabs_.joined() ? own : effects_.handover;
   if (text.empty()) {
     detail::append_snapshot_head(text);
   } else {
     text.resize(text.size() - 2);  // "]}"
     text += ',';
   }
+  std::vector<std::string> ids;
   for (std::size_t i = 0; i < seqs.size(); ++i) {
     if (i > 0) text += ',';
-    detail::append_snapshot_entry(text, *queue_->find(seqs[i]));
+    const detail::QueuedEvent& e = *queue_->find(seqs[i]);
+    detail::append_snapshot_entry(text, e);
+    ids.push_back(e.id);
     queue_->erase(seqs[i]);
   }
   text += "]}";
-  stats_.transferred += seqs.size();
-  effects_.handover_events += seqs.size();
+  if (!tabs_.joined()) {
+    effects_.handover_events += seqs.size();
+    return;
+  }
+  TabProtocol::Out out;
+  const std::size_t dropped = tabs_.hand_over(std::move(own), std::move(ids), now.mono_ms, effects_.tabs, out);
+  if (dropped) {
+    // Past the pending hand-overs' bound: the oldest left this tab for nowhere.
+    stats_.transferred -= dropped;
+    stats_.dropped[std::string_view("handover_bound")] += dropped;
+  }
 }
 
 void Tracker::update_wake(const Clock& now) {
-  if (role_ == Role::follower) hand_over(false);
+  if (role_ == Role::follower) hand_over(false, now);
+  settle_tabs();
   std::optional<double> next;
   auto consider = [&next](double t) {
     if (!next || t < *next) next = t;
   };
   for (const auto& [id, req] : requests_) consider(req.sent_mono + policy::request_timeout_ms);
+  if (const std::optional<double> t = tabs_.next_wake()) consider(*t);
   // Only what pump() would act on, by its own conditions; anything else is woken by an answer
   // or a timeout.
   if (may_send()) {

@@ -35,10 +35,90 @@ void Effects::clear() {
   ready_context.reset();
   handover.clear();
   handover_events = 0;
+  tabs.clear();
   persist = false;
   wake_changed = false;
   wake_at_ms.reset();
 }
+
+namespace {
+
+const char* to_string(LockOp op) {
+  switch (op) {
+    case LockOp::request: return "request";
+    case LockOp::steal: return "steal";
+    case LockOp::release: return "release";
+    case LockOp::none: break;
+  }
+  return "";
+}
+
+// "tabs":{"lock":"request"|"steal"|"release","join":1,"leave":1,"post":[{"k":0|1|2,"t":tab,"n":n,
+// "h":text}],"write":[[key,text]],"remove":[key],"read":1,"lease":1,"replay":1,"leader":bool}
+// (docs/design.md "Binding contract"). The host performs them in this order: writes and removals,
+// posts, the lock, the channel, then the reads it is asked for.
+template <typename Key>
+void append_tab_effects(std::string& out, Key& key, const TabEffects& t) {
+  using detail::append_decimal;
+  using detail::append_quoted;
+  key("\"tabs\":{");
+  const std::size_t open = out.size();
+  auto member = [&out, open](const char* m) {
+    if (out.size() > open) out += ',';
+    out += m;
+  };
+  if (!t.writes.empty()) {
+    member("\"write\":[");
+    for (std::size_t i = 0; i < t.writes.size(); ++i) {
+      out += i ? ",[" : "[";
+      append_quoted(out, t.writes[i].first);
+      out += ',';
+      append_quoted(out, t.writes[i].second);
+      out += ']';
+    }
+    out += ']';
+  }
+  if (!t.removes.empty()) {
+    member("\"remove\":[");
+    for (std::size_t i = 0; i < t.removes.size(); ++i) {
+      if (i) out += ',';
+      append_quoted(out, t.removes[i]);
+    }
+    out += ']';
+  }
+  if (!t.posts.empty()) {
+    member("\"post\":[");
+    for (std::size_t i = 0; i < t.posts.size(); ++i) {
+      const TabMessage& m = t.posts[i];
+      out += i ? ",{\"k\":" : "{\"k\":";
+      append_decimal(out, static_cast<int>(m.kind));
+      out += ",\"t\":";
+      append_quoted(out, m.tab);
+      out += ",\"n\":";
+      append_decimal(out, m.n);
+      if (m.kind == TabMessage::Kind::handover) {
+        out += ",\"h\":";
+        append_quoted(out, m.text);
+      }
+      out += '}';
+    }
+    out += ']';
+  }
+  if (t.lock != LockOp::none) {
+    member("\"lock\":\"");
+    out += to_string(t.lock);
+    out += '"';
+  }
+  if (t.join_channel) member("\"join\":1");
+  if (t.leave_channel) member("\"leave\":1");
+  if (t.read_stored) member("\"read\":1");
+  if (t.read_lease) member("\"lease\":1");
+  if (t.replay_kept) member("\"replay\":1");
+  if (t.leader) member(*t.leader ? "\"leader\":true" : "\"leader\":false");
+  out += '}';
+}
+
+}  // namespace
 
 std::string effects_to_json(const Effects& fx) {
   using detail::append_decimal;
@@ -94,6 +174,7 @@ std::string effects_to_json(const Effects& fx) {
     out += '}';
   }
   if (fx.persist) key("\"persist\":true");
+  if (!fx.tabs.empty()) append_tab_effects(out, key, fx.tabs);
   if (!fx.logs.empty()) {
     key("\"log\":[");
     for (std::size_t i = 0; i < fx.logs.size(); ++i) {

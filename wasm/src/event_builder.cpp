@@ -74,7 +74,7 @@ std::string merge_objects(std::string_view base, std::string_view over) {
 
 BuildResult build_event(std::string_view type, std::string_view props_json,
                         std::string_view options_json, std::string_view page_context_json,
-                        double created_ms, const Entropy& entropy) {
+                        double created_ms, const Entropy& entropy, std::string_view id) {
   BuildResult r;
   const std::string_view t = trim(type);
   if (t.empty()) {
@@ -114,7 +114,7 @@ BuildResult build_event(std::string_view type, std::string_view props_json,
     if (!extra_context.empty()) context = merge_objects(context, extra_context);
   }
 
-  r.event.id = make_uuid4(entropy);
+  r.event.id = is_uuid4(id) ? std::string(id) : make_uuid4(entropy);
   std::string& out = r.event.json;
   out.reserve(props.size() + options.size() + context.size() + t.size() + 128);
   out += "{\"id\":\"";

@@ -115,9 +115,12 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
   restore(snapshot, now);
 }
 
-void Tracker::restore(std::string_view snapshot, const Clock& now) {
+void Tracker::restore(std::string_view snapshot, const Clock& now) { restore_ids(snapshot, now, nullptr); }
+
+void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids) {
   if (!setup_.config) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
+  if (ids) for (const detail::QueuedEvent& e : restored.events) ids->push_back(e.id);
   if (!restored.warning.empty()) {
     log(LogLevel::warn, restored.warning);
     effects_.persist = true;  // overwrite the bad copy
@@ -157,7 +160,7 @@ void Tracker::set_role(Role role, const Clock& now) {
   // A new leader persists what it holds now (the host then writes the one shared copy); a demoted
   // one hands everything pending over (update_wake runs hand_over for a follower).
   if (role == Role::leader) effects_.persist = true;
-  else hand_over(true);
+  else hand_over(true, now);
   pump(now, Trigger::tick);
   update_wake(now);
 }
@@ -197,14 +200,22 @@ void Tracker::touch_session(const Clock& now, const Entropy& entropy) {
 }
 
 int Tracker::track(std::string_view type, std::string_view props_json, std::string_view options_json,
-                   const Clock& now, double created_ms, const Entropy& entropy) {
+                   const Clock& now, double created_ms, const Entropy& entropy, std::string_view event_id) {
   if (!setup_.config) {
     last_error_ = "tracker is not configured: " + setup_.error;
     return -1;
   }
   if (!started_) start(now, "{}", "", entropy);
+  if (!event_id.empty()) {
+    for (const detail::QueuedEvent& q : queue_->events()) {
+      if (q.id == event_id) {
+        last_event_id_ = q.id;
+        return 0;
+      }
+    }
+  }
   detail::BuildResult built = detail::build_event(type, props_json, options_json, page_context_json_,
-                                                  created_ms > 0 ? created_ms : now.wall_ms, entropy);
+                                                  created_ms > 0 ? created_ms : now.wall_ms, entropy, event_id);
   if (!built.ok) {
     last_error_ = std::move(built.error);
     return -1;
@@ -249,7 +260,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   pump(now, Trigger::tick);
   update_wake(now);
   if (!effects_.sends.empty() || !effects_.logs.empty() || effects_.wake_changed || effects_.identity ||
-      !effects_.handover.empty())
+      !effects_.handover.empty() || !effects_.tabs.empty())
     flags |= track_effects_pending;
   return flags;
 }
@@ -269,10 +280,11 @@ void Tracker::on_load(const Clock& now) {
 void Tracker::on_hidden(const Clock& now) {
   if (!setup_.config) return;
   hidden_ = true;
+  tabs_.on_hidden(now.wall_ms, now.mono_ms, effects_.tabs);
   expire_old(now);
   flush_unload_safe(now, false);
   // A hidden tab may be frozen or discarded: a follower gives the leader what it did not send.
-  if (role_ == Role::follower) hand_over(true);
+  if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;  // the host writes the snapshot synchronously on hide
   update_wake(now);
 }
@@ -281,10 +293,11 @@ void Tracker::on_page_leave(const Clock& now) {
   if (!setup_.config) return;
   hidden_ = true;
   leaving_ = true;
+  tabs_.on_page_leave(effects_.tabs);  // hand-overs from now on go to mailbox keys
   expire_old(now);
   presume_overdue_lost(now);
   flush_unload_safe(now, true);
-  if (role_ == Role::follower) hand_over(true);
+  if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;
   update_wake(now);
 }
@@ -293,6 +306,7 @@ void Tracker::on_visible(const Clock& now) {
   if (!setup_.config) return;
   hidden_ = false;
   leaving_ = false;  // back from the back/forward cache: an ordinary page again
+  tabs_.on_visible(now.wall_ms, now.mono_ms, effects_.tabs);
   // The visitor is back: a collector that did not answer (a proxy restarting, a flaky network) is
   // probed now rather than at the end of a wait of up to a minute.
   end_network_wait();
@@ -326,6 +340,9 @@ void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
   // The host's timer has fired, so it holds none now: whatever is due next must be announced
   // again even if it equals the old deadline (a timer may fire a fraction of a ms early).
   wake_at_.reset();
+  TabProtocol::Out out;
+  tabs_.on_timer(now.wall_ms, now.mono_ms, effects_.tabs, out);
+  if (out.role || !out.adopt.empty()) apply_tabs(out, now);
   time_out_requests(now, entropy);
   expire_old(now);
   pump(now, Trigger::tick);
@@ -350,6 +367,8 @@ std::string Tracker::take_effects_json() {
 std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_); }
 
 void Tracker::derive_stats(Stats& s) const {
+  s.tabs = tabs_.stats();
+  if (!tabs_.joined()) s.tabs.leader = role_ == Role::leader;
   s.queued = queue_->size();
   s.queued_bytes = queue_->bytes();
   s.inflight_requests = requests_.size();
@@ -388,6 +407,18 @@ std::string stats_to_json(const Stats& s) {
     first = false;
     detail::append_quoted(out, reason);
     out += ':';
+    detail::append_decimal(out, n);
+  }
+  out += "},\"tabs\":{\"leader\":";
+  out += s.tabs.leader ? "true" : "false";
+  const std::pair<const char*, std::uint64_t> tabs[] = {
+      {",\"pendingHandovers\":", s.tabs.pending_handovers},
+      {",\"pendingHandoverBytes\":", s.tabs.pending_handover_bytes},
+      {",\"adoptedRemembered\":", s.tabs.adopted_remembered},
+      {",\"awaiting\":", s.tabs.keys_awaiting_release},
+      {",\"steals\":", s.tabs.steals}};
+  for (const auto& [name, n] : tabs) {
+    out += name;
     detail::append_decimal(out, n);
   }
   out += "}}";

@@ -18,7 +18,7 @@ namespace tracker {
 struct TrackerTestAccess {
   static void set_next_request_id(Tracker& t, std::uint32_t id) { t.next_request_id_ = id; }
   static bool queue_counts_match(const Tracker& t) { return t.queue_->counts_match(); }
-  static void hand_over(Tracker& t, bool everything) { t.hand_over(everything); }
+  static void hand_over(Tracker& t, bool everything, const Clock& now = {}) { t.hand_over(everything, now); }
   // The wait in force was caused by no answer (status 0): online, visible and flush() may end it.
   static bool network_wait(const Tracker& t) { return t.last_failure_network_; }
 };

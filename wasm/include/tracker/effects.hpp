@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tracker/tab_protocol.hpp"
+
 namespace tracker {
 
 enum class Transport { fetch, keepalive, beacon };
@@ -46,6 +48,7 @@ struct Effects {
   // they left this core's queue (Stats::transferred). Empty when none.
   std::string handover;
   std::size_t handover_events = 0;
+  TabEffects tabs;  // the tab protocol's I/O: locks, posts, storage writes and reads
   bool persist = false;
   bool wake_changed = false;
   std::optional<double> wake_at_ms;  // meaningful when wake_changed; nullopt = cancel
@@ -53,7 +56,7 @@ struct Effects {
   void clear();  // back to none, keeping the buffers
   bool empty() const {
     return sends.empty() && aborts.empty() && logs.empty() && !identity && ux_items.empty() && !ready_context &&
-           handover.empty() && !persist && !wake_changed;
+           handover.empty() && !persist && !wake_changed && tabs.empty();
   }
 };
 

@@ -98,6 +98,38 @@ inline constexpr std::size_t max_logged_detail_bytes = 300;
 // Tracardi's session cookie lives 30 minutes and slides with activity.
 inline constexpr double session_ttl_ms = 30.0 * 60 * 1000;
 
+// --- Tabs (tab_protocol.hpp) ---------------------------------------------------------------
+// Lease election (origins without Web Locks): a visible leader's lease lasts 4 s and is renewed
+// every second, so a closed leader's successor takes over within ~6 s (expiry + one renewal to
+// take it + one to confirm it), inside the 10 s the product promises.
+inline constexpr double lease_ms = 4000;
+inline constexpr double lease_renew_ms = 1000;
+// A hidden leader's lease outlasts Chrome's intensive throttling, which runs the timers of a tab
+// hidden for 5 minutes once a minute: with 4 s, every such leader lost its lease each minute and
+// two tabs led (and sent the same hand-overs) until its next renewal (issue 21). The cost: a
+// hidden leader that crashes (no pagehide to free the lease) is replaced after up to 90 s.
+inline constexpr double lease_hidden_ms = 90000;
+// A follower re-posts a hand-over the leader has not confirmed this often: a message posted while
+// no tab leads (the leader just closed) reaches the next leader within a second of its election.
+inline constexpr double handover_resend_ms = 1000;
+// A tab granted the lock only after waiting for it (another tab held it and has just let it go,
+// typically at its pagehide) leads, and reads the shared queue, this long after the grant: the
+// previous leader's last localStorage write reaches this renderer on another channel than the
+// grant and can arrive later (e2e: a stale read re-sent an event the leaving page had just sent
+// on keepalive, about 1 run in 30).
+inline constexpr double election_settle_ms = 200;
+// A leader that answers no hand-over for this long while holding the lock is taken to be
+// suspended (iOS Safari, a frozen Chromium tab): a follower steals the lock. A live leader, even
+// hidden, answers at once (`held` until the adoption is written), so this never fires on a slow
+// network or a failing storage.
+inline constexpr double leader_silent_ms = 10000;
+// A follower's un-confirmed hand-overs (memory, then mailbox keys at pagehide) hold at most this
+// much: half the queue bound, the oldest hand-overs go first, counted (dropped "handover_bound").
+inline constexpr std::size_t max_pending_handover_bytes = 512 * 1024;
+// The leader remembers this many hand-overs it adopted, so a re-post that crossed its answer is
+// not adopted twice (older ones are forgotten: by then their follower has heard the answer).
+inline constexpr std::size_t max_adopted_remembered = 256;
+
 // --- Persistence --------------------------------------------------------------------------
 // Version of the snapshot format; restore() refuses any other.
 inline constexpr int snapshot_version = 1;

@@ -12,6 +12,7 @@
 #include "tracker/flat_map.hpp"
 #include "tracker/config.hpp"
 #include "tracker/effects.hpp"
+#include "tracker/tab_protocol.hpp"
 #include "tracker/uuid.hpp"
 
 namespace tracker {
@@ -60,6 +61,7 @@ struct Stats {
   std::uint64_t requests = 0;    // requests sent
   double backoff_until_ms = 0;   // monotonic; no send before it except on page leave
   FlatMap<std::string, std::uint64_t> dropped;  // reason -> events
+  TabStats tabs;
 };
 std::string stats_to_json(const Stats& s);
 
@@ -87,6 +89,28 @@ class Tracker {
   void set_role(Role role, const Clock& now);
   Role role() const { return role_; }
 
+  // --- The tab protocol (tab_protocol.hpp): which tab sends, how the others' events reach it ---
+  // Joins the election of `base` (the source's storage and lock name); a follower until elected.
+  // A core that never joins leads itself (one tab, or tests of the core alone).
+  void join_tabs(std::string_view base, TabCaps caps, const Clock& now, const Entropy& entropy);
+  void on_lock(LockFact fact, const Clock& now);
+  void on_lease(std::string_view text, const Clock& now);
+  void on_message(const TabMessage& message, const Clock& now);
+  void on_storage(std::string_view key, std::string_view text, const Clock& now);
+  // The stored queues read for an election (TabEffects::read_stored): [key, text] each.
+  void on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now);
+  // The host wrote snapshot() (ok) or failed to (quota): confirmations and key releases follow.
+  void on_persisted(bool ok, const Clock& now);
+  // The kept calls of these keys were replayed (TabEffects::replay_kept): released with a write.
+  void kept_replayed(std::vector<std::string> keys, const Clock& now);
+  // pagehide, after the page leave's write (`stored`: it succeeded): out of the election.
+  void resign(bool stored, const Clock& now);
+  // pageshow from the back/forward cache: back in the election.
+  void rejoin(const Clock& now);
+  // destroy(): out of the election for good.
+  void leave_tabs(const Clock& now);
+  TabStats tab_stats() const { return tabs_.stats(); }
+
   // The `tracardi-session-id` cookie's current value ("" when gone), read by the host before the
   // core may send or rotate: another tab's valid id is adopted and proves the session alive, so
   // a tab idle past the session's life joins the session its sibling kept going.
@@ -97,8 +121,10 @@ class Tracker {
   void set_payload_options(std::string_view json);
 
   // Returns TrackFlags bits, or -1 when rejected. created_ms (wall) <= 0 means now.wall_ms.
+  // event_id: minted at the call (a call kept by an earlier page's stub); a call whose id this
+  // core holds already is a second replay of it and is ignored (0).
   int track(std::string_view type, std::string_view props_json, std::string_view options_json,
-            const Clock& now, double created_ms, const Entropy& entropy);
+            const Clock& now, double created_ms, const Entropy& entropy, std::string_view event_id = {});
   const std::string& last_error() const { return last_error_; }
   const std::string& last_event_id() const { return last_event_id_; }
 
@@ -175,11 +201,19 @@ class Tracker {
   // A wait caused by no answer (status 0) ends at once: a fact says the collector may answer now.
   void end_network_wait();
   void update_wake(const Clock& now);
-  void derive_stats(Stats& s) const;  // the counts the queue and requests hold
+  void derive_stats(Stats& s) const;
+  // Leader: confirms hand-overs and releases keys whose events are all delivered or dropped.
+  void settle_tabs();  // the counts the queue and requests hold
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
   // pending events and those on a plain fetch that dies with a leaving page).
-  void hand_over(bool everything);
+  void hand_over(bool everything, const Clock& now);
+  // Applies what a tab protocol fact asks of this core (a role, adoptions), then the queue's rules.
+  void apply_tabs(TabProtocol::Out& out, const Clock& now);
+  // restore(), collecting every event id the text holds (queued before or not) into `ids`.
+  void restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids);
 
+  TabProtocol tabs_;
+  bool parting_ = false;  // resigning with the shared key written: a demotion hands nothing over
   ConfigResult setup_;  // config (set when valid), error, warnings (logged at start)
   std::unique_ptr<detail::EventQueue> queue_;
   FlatMap<std::uint32_t, Request> requests_;

@@ -1,0 +1,192 @@
+// The tab protocol (docs/design.md "Persistence across tabs"): which tab of a browser sends, and
+// how the other tabs' events reach it. One explicit state machine, sans-I/O like the rest of the
+// core: the host reports facts (a lock granted or lost, a message, a storage read or write
+// result, the lease as it reads now, the page hidden, leaving or shown) and performs the effects
+// (lock requests, posts, storage writes and removals, reads it is asked for). Tracker is its
+// facade: it feeds the protocol the queue's hand-overs and takes in what the protocol adopts.
+//
+// Invariants (checked by wasm/tests/multi_tab_property_test.cpp after every step):
+// - One sender: at most one tab acts as leader of a lock or an unexpired lease at a time; a
+//   follower sends only its own page's first attempts.
+// - Confirm only after a durable adoption: a hand-over is confirmed to its follower once a write
+//   of the leader's queue that includes its events succeeded, or once none of them is still held
+//   (delivered or dropped). Until then the follower keeps it (memory, then a mailbox key).
+// - Release a consumed key only after a write that includes its events succeeded, or once none of
+//   them is held any more.
+// - One replay of kept calls per browser: only the leader replays them, and their key goes with
+//   the write that holds them.
+// - Bounded: pending hand-overs, the adopted-set and the keys awaiting release are bounded
+//   (policy.hpp), whatever the schedule.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tracker {
+
+// What the host's browser offers the protocol (Tracker::join_tabs).
+struct TabCaps {
+  bool locks = false;    // the Web Locks API
+  bool channel = false;  // BroadcastChannel
+  bool storage = false;  // localStorage, shared with the other tabs of the origin
+};
+
+// A message between the tabs of one source (BroadcastChannel, structured as the host likes).
+struct TabMessage {
+  enum class Kind { handover, ack, held };
+  Kind kind = Kind::handover;
+  // handover: the sending follower; ack / held: the follower the answer is for.
+  std::string tab;
+  std::uint32_t n = 0;   // the follower's hand-over number
+  std::string text;      // handover: the events (snapshot format)
+};
+
+enum class LockOp { none, request, steal, release };
+
+// How the host's lock request ended or changed.
+enum class LockFact {
+  granted,      // this tab holds the lock now
+  unavailable,  // the request failed (no Web Locks on this origin, a security error)
+  lost,         // held and taken away (another tab stole it) or released by the browser
+};
+
+struct TabEffects {
+  LockOp lock = LockOp::none;
+  bool join_channel = false;   // open the channel (and listen to `storage` events)
+  bool leave_channel = false;  // close it: a resigned (bfcache) or stopped tab hears nothing
+  std::vector<TabMessage> posts;
+  std::vector<std::pair<std::string, std::string>> writes;  // localStorage key -> text
+  std::vector<std::string> removes;                         // localStorage keys
+  bool read_stored = false;  // report every stored queue of the source: Tracker::on_stored
+  bool read_lease = false;   // report the lease key's text now: Tracker::on_lease
+  bool replay_kept = false;  // replay the calls kept for this source, then Tracker::kept_replayed
+  std::optional<bool> leader;  // the role changed (for the host's stats and logs only)
+
+  void clear();
+  bool empty() const;
+};
+
+// The protocol's counters (Stats::tabs).
+struct TabStats {
+  bool leader = false;
+  std::size_t pending_handovers = 0;      // a follower's, not yet confirmed
+  std::size_t pending_handover_bytes = 0;
+  std::size_t adopted_remembered = 0;     // the leader's de-duplication memory
+  std::size_t keys_awaiting_release = 0;
+  std::uint64_t steals = 0;               // leaders replaced after going silent
+};
+
+class TabProtocol {
+ public:
+  // What a fact asks of the Tracker it serves (the facade applies it, in this order).
+  struct Out {
+    std::optional<bool> role;          // become leader (true) or follower (false)
+    // Snapshot texts to take into the queue; each with its token for adopted_ids (0: none).
+    std::vector<std::pair<std::uint32_t, std::string>> adopt;
+    bool demote_keep = false;          // with role false: the hand-over goes nowhere (the shared
+                                       // key holds it already: a resign after a good write)
+  };
+
+  // base: the source's storage and lock name ("wasm-tracker:v2:<source>"); tab: this tab's id.
+  void join(std::string_view base, std::string_view tab, TabCaps caps, double wall_ms, double mono_ms,
+            TabEffects& fx, Out& out);
+  bool joined() const { return joined_; }
+  bool leader() const { return leader_; }
+
+  void on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffects& fx, Out& out);
+  void on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out);
+  void on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out);
+  // A `storage` event: another tab wrote `key` (a mailbox key is a hand-over).
+  void on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out);
+  // The stored queues read for an election (after read_stored): [key, text] each. The protocol
+  // adopts them and remembers the keys, released after the first durable write.
+  void on_stored(std::vector<std::pair<std::string, std::string>> entries, TabEffects& fx, Out& out);
+  // The host wrote (or failed to write) the leader's queue, as it was after every adoption so far.
+  void on_persisted(bool ok, TabEffects& fx);
+  // Events left the leader's queue for good (delivered or dropped): hand-overs and keys whose
+  // events are all gone are confirmed / released. `held(id)` says whether an id is still held.
+  template <typename Held> void on_settled(Held held, TabEffects& fx);
+  // The facade took an adoption in: every event id its text held (queued before or not).
+  void adopted_ids(std::uint32_t token, std::vector<std::string> ids);
+  void kept_replayed(std::vector<std::string> keys);
+  // A follower's hand-over (Tracker::hand_over). events: its event ids.
+  // Returns the events the bound dropped (oldest hand-overs first), 0 when none.
+  std::size_t hand_over(std::string text, std::vector<std::string> ids, double mono_ms, TabEffects& fx,
+                        Out& out);
+
+  void on_hidden(double wall_ms, double mono_ms, TabEffects& fx);
+  void on_visible(double wall_ms, double mono_ms, TabEffects& fx);
+  // pagehide: un-confirmed hand-overs (and any made from now on) go to mailbox keys.
+  void on_page_leave(TabEffects& fx);
+  // pagehide, after the page leave's write (`stored`: it succeeded): out of the election, so a
+  // page in the back/forward cache neither holds nor waits for the lock nor hears the channel.
+  void resign(bool stored, double wall_ms, TabEffects& fx, Out& out);
+  // pageshow from the back/forward cache: back in the election, as a follower until elected.
+  void show(double wall_ms, double mono_ms, TabEffects& fx);
+  // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys.
+  void stop(TabEffects& fx);
+
+  void on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& out);
+  std::optional<double> next_wake() const;  // monotonic
+  TabStats stats() const;
+
+ private:
+  struct Pending {
+    std::uint32_t n = 0;
+    std::string text;
+    std::vector<std::string> ids;
+    double posted_mono = 0;
+  };
+  struct Awaiting {  // a leader's adoption not yet confirmed, or a key not yet released
+    std::uint32_t token = 0;
+    std::string tab;  // the follower to confirm ("" for a key)
+    std::uint32_t n = 0;
+    std::string key;  // the key to release ("" for a channel hand-over)
+    std::vector<std::string> ids;
+  };
+
+  void request_lock(double mono_ms, TabEffects& fx);
+  void post(const Pending& p, double mono_ms, TabEffects& fx);
+  void to_mailbox(const Pending& p, TabEffects& fx);
+  void adopt(std::string text, Awaiting a, Out& out);
+  void elect(TabEffects& fx);
+  void answer(const Awaiting& a, bool durable, TabEffects& fx);
+  std::string lease_text(double wall_ms) const;
+  std::string mailbox_key(std::uint32_t n) const;
+
+  std::string base_, tab_;
+  TabCaps caps_;
+  bool joined_ = false, leader_ = false, leasing_ = false, stopped_ = false;
+  bool hidden_ = false, leaving_ = false, resigned_ = false;
+  bool lock_held_ = false, lock_asked_ = false;
+  double lock_asked_mono_ = 0;
+  std::optional<double> settle_at_;      // lock granted after a wait: lead from then on
+  std::optional<double> lease_check_at_;
+  std::optional<double> resend_at_;
+  std::optional<double> silent_since_;   // a follower's first post the leader has not answered
+  std::uint32_t next_n_ = 0;
+  std::vector<Pending> pending_;
+  std::size_t pending_bytes_ = 0;
+  std::vector<std::pair<std::string, std::uint32_t>> adopted_;  // FIFO, bounded
+  std::vector<Awaiting> awaiting_;       // confirmations and releases due after a durable write
+  std::uint32_t next_token_ = 0;
+  bool elected_once_ = false;            // kept calls are replayed at this tab's first election
+  std::uint64_t steals_ = 0;
+};
+
+template <typename Held> void TabProtocol::on_settled(Held held, TabEffects& fx) {
+  for (std::size_t i = 0; i < awaiting_.size();) {
+    // Without ids (kept calls, an empty text) only a durable write answers it.
+    bool any = awaiting_[i].ids.empty();
+    for (const std::string& id : awaiting_[i].ids) any = any || held(id);
+    if (any) { ++i; continue; }
+    answer(awaiting_[i], true, fx);
+    awaiting_.erase(awaiting_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
+}  // namespace tracker

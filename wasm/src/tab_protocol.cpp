@@ -1,0 +1,457 @@
+#include "tracker/tab_protocol.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "json_scan.hpp"
+#include "json_text.hpp"
+#include "tracker/policy.hpp"
+
+namespace tracker {
+
+void TabEffects::clear() {
+  lock = LockOp::none;
+  join_channel = leave_channel = read_stored = read_lease = replay_kept = false;
+  posts.clear();
+  writes.clear();
+  removes.clear();
+  leader.reset();
+}
+
+bool TabEffects::empty() const {
+  return lock == LockOp::none && !join_channel && !leave_channel && posts.empty() && writes.empty() &&
+         removes.empty() && !read_stored && !read_lease && !replay_kept && !leader;
+}
+
+namespace {
+
+struct Lease {
+  std::string tab;
+  double until = 0;
+};
+
+// The lease key's text ({"tab":..,"until":<wall ms>}, as every build wrote it); unreadable: free.
+Lease read_lease(std::string_view text) {
+  Lease l;
+  detail::JsonScanner s;
+  s.on_value = [&l](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
+    if (path.size() != 1) return;
+    if (path[0] == "tab" && kind == detail::JsonKind::string) l.tab = std::string(v);
+    if (path[0] == "until" && kind == detail::JsonKind::number) l.until = std::strtod(std::string(v).c_str(), nullptr);
+  };
+  if (!s.scan(text)) return {};
+  return l;
+}
+
+void earliest(std::optional<double>& next, const std::optional<double>& t) {
+  if (t && (!next || *t < *next)) next = t;
+}
+
+}  // namespace
+
+std::string TabProtocol::lease_text(double wall_ms) const {
+  std::string out = "{\"tab\":";
+  detail::append_quoted(out, tab_);
+  out += ",\"until\":";
+  detail::append_decimal(out, static_cast<std::int64_t>(wall_ms + (hidden_ ? policy::lease_hidden_ms : policy::lease_ms)));
+  out += '}';
+  return out;
+}
+
+std::string TabProtocol::mailbox_key(std::uint32_t n) const {
+  std::string k = base_ + ":mailbox:" + tab_ + ':';
+  detail::append_decimal(k, n);
+  return k;
+}
+
+void TabProtocol::join(std::string_view base, std::string_view tab, TabCaps caps, double wall_ms, double mono_ms,
+                       TabEffects& fx, Out& out) {
+  if (joined_) return;
+  joined_ = true;
+  base_ = std::string(base);
+  tab_ = std::string(tab);
+  caps_ = caps;
+  leader_ = false;
+  out.role = false;  // a follower until elected
+  fx.join_channel = caps.channel || caps.storage;
+  if (caps.locks) request_lock(mono_ms, fx);
+  else on_lock(LockFact::unavailable, wall_ms, mono_ms, fx, out);
+}
+
+void TabProtocol::request_lock(double mono_ms, TabEffects& fx) {
+  fx.lock = LockOp::request;
+  lock_asked_ = true;
+  lock_asked_mono_ = mono_ms;
+}
+
+// Elected: the stored queues of the source are read first (the last leader's copy, mailboxes of
+// followers that left); on_stored makes this tab the leader.
+void TabProtocol::elect(TabEffects& fx) {
+  settle_at_.reset();
+  fx.read_stored = true;
+}
+
+void TabProtocol::on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
+  if (stopped_) {
+    if (fact == LockFact::granted) fx.lock = LockOp::release;  // granted after we gave up
+    return;
+  }
+  switch (fact) {
+    case LockFact::granted:
+      if (resigned_) { fx.lock = LockOp::release; return; }
+      lock_held_ = true;
+      lock_asked_ = false;
+      silent_since_.reset();
+      if (mono_ms - lock_asked_mono_ < policy::election_settle_ms) elect(fx);
+      else settle_at_ = mono_ms + policy::election_settle_ms;
+      return;
+    case LockFact::unavailable:
+      lock_asked_ = false;
+      if (lock_held_) return;
+      if (caps_.storage) {
+        leasing_ = true;
+        fx.read_lease = true;
+      } else if (!leader_) {
+        // Neither lock nor shared storage: nothing to merge, nothing to copy; this tab leads itself.
+        leader_ = true;
+        out.role = true;
+        if (!elected_once_) { elected_once_ = true; fx.replay_kept = true; }
+        fx.leader = true;
+      }
+      (void)wall_ms;
+      return;
+    case LockFact::lost:
+      lock_held_ = false;
+      settle_at_.reset();
+      if (leader_) {
+        leader_ = false;
+        out.role = false;
+        fx.leader = false;
+        awaiting_.clear();  // their followers re-post to the next leader
+      }
+      if (!resigned_) request_lock(mono_ms, fx);
+      return;
+  }
+}
+
+void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
+  if (!leasing_ || stopped_ || resigned_) return;
+  const Lease cur = read_lease(text);
+  const bool mine = cur.tab == tab_;
+  const bool free = cur.tab.empty() || !(cur.until > wall_ms);
+  // A lease still ours is renewed even when it ran out meanwhile (a hidden tab's late timer):
+  // nobody else took it, so nobody else led.
+  if (mine || free) fx.writes.emplace_back(base_ + ":lease", lease_text(wall_ms));
+  // Leads only once a renewal finds its own earlier write still there: two tabs taking an
+  // expired lease at once both write, and only the last write survives to be read back.
+  if (mine && !leader_) {
+    elect(fx);
+  } else if (!mine && leader_) {
+    leader_ = false;
+    out.role = false;
+    fx.leader = false;
+    awaiting_.clear();
+  }
+  lease_check_at_ = mono_ms + policy::lease_renew_ms;
+}
+
+void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> entries, TabEffects& fx, Out& out) {
+  if (stopped_ || resigned_ || leader_) return;
+  leader_ = true;
+  out.role = true;
+  fx.leader = true;
+  silent_since_.reset();
+  // What this tab handed over and no leader confirmed is its own to keep now.
+  for (Pending& p : pending_) out.adopt.emplace_back(0, std::move(p.text));
+  pending_.clear();
+  pending_bytes_ = 0;
+  resend_at_.reset();
+  const std::string shared = base_ + ":queue";
+  for (auto& [key, text] : entries) {
+    Awaiting a;
+    // The shared key is this leader's own from now on: overwritten by its writes, never removed.
+    if (key != shared) a.key = key;
+    adopt(std::move(text), std::move(a), out);
+  }
+  if (!elected_once_) {
+    elected_once_ = true;
+    fx.replay_kept = true;
+  }
+}
+
+void TabProtocol::adopt(std::string text, Awaiting a, Out& out) {
+  if (a.tab.empty() && a.key.empty()) {
+    out.adopt.emplace_back(0, std::move(text));
+    return;
+  }
+  a.token = ++next_token_;
+  out.adopt.emplace_back(a.token, std::move(text));
+  awaiting_.push_back(std::move(a));
+}
+
+void TabProtocol::adopted_ids(std::uint32_t token, std::vector<std::string> ids) {
+  for (Awaiting& a : awaiting_) {
+    if (a.token == token) a.ids = std::move(ids);
+  }
+}
+
+void TabProtocol::kept_replayed(std::vector<std::string> keys) {
+  for (std::string& k : keys) {
+    Awaiting a;
+    a.key = std::move(k);
+    a.token = ++next_token_;
+    awaiting_.push_back(std::move(a));
+  }
+}
+
+void TabProtocol::answer(const Awaiting& a, bool durable, TabEffects& fx) {
+  if (!a.key.empty()) {
+    if (durable) fx.removes.push_back(a.key);
+    return;
+  }
+  if (!caps_.channel || a.tab.empty()) return;
+  TabMessage m;
+  m.kind = durable ? TabMessage::Kind::ack : TabMessage::Kind::held;
+  m.tab = a.tab;
+  m.n = a.n;
+  fx.posts.push_back(std::move(m));
+}
+
+void TabProtocol::on_persisted(bool ok, TabEffects& fx) {
+  if (!ok || !leader_) return;
+  for (const Awaiting& a : awaiting_) answer(a, true, fx);
+  awaiting_.clear();
+}
+
+void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out) {
+  if (stopped_ || resigned_) return;
+  if (m.kind == TabMessage::Kind::handover) {
+    if (!leader_ || m.tab == tab_) return;
+    const auto key = std::make_pair(m.tab, m.n);
+    const bool known = std::find(adopted_.begin(), adopted_.end(), key) != adopted_.end();
+    // Its first copy is awaiting a write: answer `held` (alive) again, confirm later.
+    bool awaiting = false;
+    for (const Awaiting& a : awaiting_) awaiting = awaiting || (a.tab == m.tab && a.n == m.n);
+    Awaiting a;
+    a.tab = m.tab;
+    a.n = m.n;
+    if (known) {
+      answer(a, !awaiting, fx);
+      return;
+    }
+    adopted_.push_back(key);
+    if (adopted_.size() > policy::max_adopted_remembered) adopted_.erase(adopted_.begin());
+    answer(a, false, fx);  // alive: the follower does not take this leader for suspended
+    adopt(m.text, std::move(a), out);
+    return;
+  }
+  if (m.tab != tab_) return;  // an answer for another follower
+  silent_since_.reset();
+  if (m.kind == TabMessage::Kind::held) return;
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i].n != m.n) continue;
+    pending_bytes_ -= pending_[i].text.size();
+    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+    break;
+  }
+  // Still-unconfirmed posts: the leader is alive (it answered), so the silence clock restarts.
+  if (!pending_.empty()) silent_since_ = mono_ms;
+  if (pending_.empty()) resend_at_.reset();
+}
+
+void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out) {
+  if (!leader_ || stopped_ || resigned_ || text.empty()) return;
+  const std::string prefix = base_ + ":mailbox:";
+  if (key.substr(0, prefix.size()) != prefix) return;
+  // A mailbox key of a hand-over this leader took over the channel already is only removed.
+  const std::string_view rest = key.substr(prefix.size());
+  const std::size_t colon = rest.rfind(':');
+  if (colon != std::string_view::npos) {
+    const std::string from(rest.substr(0, colon));
+    const std::uint32_t n = static_cast<std::uint32_t>(std::strtoul(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10));
+    if (std::find(adopted_.begin(), adopted_.end(), std::make_pair(from, n)) != adopted_.end()) {
+      Awaiting a;
+      a.key = std::string(key);
+      a.token = ++next_token_;
+      awaiting_.push_back(std::move(a));  // removed with the next durable write
+      return;
+    }
+  }
+  Awaiting a;
+  a.key = std::string(key);
+  adopt(std::string(text), std::move(a), out);
+  (void)fx;
+}
+
+void TabProtocol::post(const Pending& p, double mono_ms, TabEffects& fx) {
+  TabMessage m;
+  m.kind = TabMessage::Kind::handover;
+  m.tab = tab_;
+  m.n = p.n;
+  m.text = p.text;
+  fx.posts.push_back(std::move(m));
+  if (!silent_since_) silent_since_ = mono_ms;
+}
+
+void TabProtocol::to_mailbox(const Pending& p, TabEffects& fx) { fx.writes.emplace_back(mailbox_key(p.n), p.text); }
+
+std::size_t TabProtocol::hand_over(std::string text, std::vector<std::string> ids, double mono_ms, TabEffects& fx,
+                                   Out& out) {
+  if (leader_) {
+    out.adopt.emplace_back(0, std::move(text));
+    return 0;
+  }
+  Pending p;
+  p.n = ++next_n_;
+  p.text = std::move(text);
+  p.ids = std::move(ids);
+  p.posted_mono = mono_ms;
+  if (leaving_ || !caps_.channel) {
+    // A page going away (or no channel): one mailbox key per hand-over, written once; the
+    // leader takes it in on its `storage` event or at its election.
+    to_mailbox(p, fx);
+    return 0;
+  }
+  post(p, mono_ms, fx);
+  pending_bytes_ += p.text.size();
+  pending_.push_back(std::move(p));
+  if (!resend_at_) resend_at_ = mono_ms + policy::handover_resend_ms;
+  // Bounded: the oldest hand-overs go first (never the one just made).
+  std::size_t dropped = 0;
+  while (pending_bytes_ > policy::max_pending_handover_bytes && pending_.size() > 1) {
+    pending_bytes_ -= pending_.front().text.size();
+    dropped += pending_.front().ids.size();
+    pending_.erase(pending_.begin());
+  }
+  return dropped;
+}
+
+void TabProtocol::on_hidden(double wall_ms, double mono_ms, TabEffects& fx) {
+  hidden_ = true;
+  // A hidden leader's timers may run once a minute: its lease is made to outlast them now.
+  if (leasing_ && leader_ && !resigned_) fx.writes.emplace_back(base_ + ":lease", lease_text(wall_ms));
+  (void)mono_ms;
+}
+
+void TabProtocol::on_visible(double wall_ms, double mono_ms, TabEffects& fx) {
+  hidden_ = false;
+  leaving_ = false;
+  // A tab back from a long sleep checks the lease before anything else it does.
+  if (leasing_ && !resigned_ && !stopped_) fx.read_lease = true;
+  // Silence counted while this follower was hidden (timers late) starts again.
+  if (silent_since_) silent_since_ = mono_ms;
+  (void)wall_ms;
+}
+
+void TabProtocol::on_page_leave(TabEffects& fx) {
+  leaving_ = true;
+  // Written once, and no longer this tab's: a later hand-over of this page writes its own key.
+  for (const Pending& p : pending_) to_mailbox(p, fx);
+  pending_.clear();
+  pending_bytes_ = 0;
+  resend_at_.reset();
+  silent_since_.reset();
+}
+
+void TabProtocol::resign(bool stored, double wall_ms, TabEffects& fx, Out& out) {
+  // A tab that leads with neither lock nor lease (no storage) has nothing to give up.
+  if (resigned_ || stopped_ || (leader_ && !lock_held_ && !leasing_)) return;
+  resigned_ = true;
+  (void)wall_ms;
+  if (leasing_ && leader_) fx.removes.push_back(base_ + ":lease");
+  if (leader_) {
+    leader_ = false;
+    out.role = false;
+    out.demote_keep = stored;
+    fx.leader = false;
+    awaiting_.clear();
+  }
+  if (lock_held_ || lock_asked_) fx.lock = LockOp::release;
+  lock_held_ = lock_asked_ = false;
+  settle_at_.reset();
+  lease_check_at_.reset();
+  fx.leave_channel = true;
+}
+
+void TabProtocol::show(double wall_ms, double mono_ms, TabEffects& fx) {
+  leaving_ = false;
+  if (!resigned_ || stopped_) return;
+  resigned_ = false;
+  fx.join_channel = caps_.channel || caps_.storage;
+  if (leasing_) fx.read_lease = true;
+  else if (caps_.locks) request_lock(mono_ms, fx);
+  // Un-confirmed hand-overs go out again on the channel (their mailbox keys may have been taken
+  // already: the leader de-duplicates by event id).
+  for (const Pending& p : pending_) if (caps_.channel) post(p, mono_ms, fx);
+  (void)wall_ms;
+}
+
+void TabProtocol::stop(TabEffects& fx) {
+  if (stopped_) return;
+  for (const Pending& p : pending_) to_mailbox(p, fx);
+  stopped_ = true;
+  if (leasing_ && leader_) fx.removes.push_back(base_ + ":lease");
+  if (lock_held_ || lock_asked_) fx.lock = LockOp::release;
+  lock_held_ = lock_asked_ = false;
+  leader_ = false;
+  fx.leave_channel = true;
+  pending_.clear();
+  pending_bytes_ = 0;
+  awaiting_.clear();
+  settle_at_.reset();
+  lease_check_at_.reset();
+  resend_at_.reset();
+  silent_since_.reset();
+}
+
+void TabProtocol::on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
+  if (stopped_) return;
+  if (settle_at_ && mono_ms >= *settle_at_ && lock_held_) elect(fx);
+  if (lease_check_at_ && mono_ms >= *lease_check_at_) {
+    lease_check_at_.reset();
+    fx.read_lease = true;
+  }
+  if (resend_at_ && mono_ms >= *resend_at_) {
+    resend_at_.reset();
+    if (!leader_ && !resigned_ && !pending_.empty()) {
+      const std::optional<double> silent = silent_since_;
+      for (const Pending& p : pending_) if (caps_.channel) post(p, mono_ms, fx);
+      silent_since_ = silent ? silent : std::optional<double>(mono_ms);
+      resend_at_ = mono_ms + policy::handover_resend_ms;
+    }
+  }
+  // A leader that holds the lock and answers nothing is suspended: take the lock from it.
+  if (caps_.locks && !leader_ && !resigned_ && !lock_held_ && silent_since_ && !hidden_ &&
+      mono_ms - *silent_since_ >= policy::leader_silent_ms) {
+    fx.lock = LockOp::steal;
+    lock_asked_ = true;
+    lock_asked_mono_ = mono_ms - policy::election_settle_ms;  // its last writes are long done
+    silent_since_.reset();
+    ++steals_;
+  }
+  (void)wall_ms;
+  (void)out;
+}
+
+std::optional<double> TabProtocol::next_wake() const {
+  std::optional<double> next;
+  earliest(next, settle_at_);
+  earliest(next, lease_check_at_);
+  earliest(next, resend_at_);
+  if (caps_.locks && silent_since_ && !leader_ && !lock_held_ && !hidden_)
+    earliest(next, *silent_since_ + policy::leader_silent_ms);
+  return next;
+}
+
+TabStats TabProtocol::stats() const {
+  TabStats s;
+  s.leader = leader_;
+  s.pending_handovers = pending_.size();
+  s.pending_handover_bytes = pending_bytes_;
+  s.adopted_remembered = adopted_.size();
+  s.keys_awaiting_release = awaiting_.size();
+  s.steals = steals_;
+  return s;
+}
+
+}  // namespace tracker

@@ -1,0 +1,107 @@
+// Tracker's facade over the tab protocol (tab_protocol.hpp): facts go to the protocol, and what
+// the protocol asks of this core (a role, adoptions) is applied here, then the queue's rules run.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "event_queue.hpp"
+#include "tracker/tracker.hpp"
+
+namespace tracker {
+
+void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
+  if (out.role) {
+    parting_ = !*out.role && out.demote_keep;
+    set_role(*out.role ? Role::leader : Role::follower, now);
+    parting_ = false;
+  }
+  for (auto& [token, text] : out.adopt) {
+    std::vector<std::string> ids;
+    restore_ids(text, now, token ? &ids : nullptr);
+    if (token) tabs_.adopted_ids(token, std::move(ids));
+  }
+  // An adoption is confirmed once written: the host writes when asked to persist.
+  if (!out.adopt.empty() && role_ == Role::leader) effects_.persist = true;
+  update_wake(now);
+}
+
+void Tracker::join_tabs(std::string_view base, TabCaps caps, const Clock& now, const Entropy& entropy) {
+  if (tabs_.joined()) return;
+  // This tab's id: random, only to tell its messages and mailbox keys from other tabs'.
+  std::string tab = make_uuid4(entropy);
+  tab.resize(13);
+  TabProtocol::Out out;
+  tabs_.join(base, tab, caps, now.wall_ms, now.mono_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_lock(LockFact fact, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_lock(fact, now.wall_ms, now.mono_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_lease(std::string_view text, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_lease(text, now.wall_ms, now.mono_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_message(const TabMessage& message, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_message(message, now.mono_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_storage(std::string_view key, std::string_view text, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_storage(key, text, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_stored(std::move(entries), effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_persisted(bool ok, const Clock& now) {
+  tabs_.on_persisted(ok, effects_.tabs);
+  update_wake(now);
+}
+
+void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
+  tabs_.kept_replayed(std::move(keys));
+  if (role_ == Role::leader) effects_.persist = true;
+  update_wake(now);
+}
+
+void Tracker::resign(bool stored, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.resign(stored, now.wall_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::rejoin(const Clock& now) {
+  tabs_.show(now.wall_ms, now.mono_ms, effects_.tabs);
+  update_wake(now);
+}
+
+void Tracker::leave_tabs(const Clock& now) {
+  tabs_.stop(effects_.tabs);
+  update_wake(now);
+}
+
+void Tracker::settle_tabs() {
+  if (role_ != Role::leader || tabs_.stats().keys_awaiting_release == 0) return;
+  tabs_.on_settled(
+      [this](const std::string& id) {
+        for (const detail::QueuedEvent& e : queue_->events()) {
+          if (e.id == id) return true;
+        }
+        return false;
+      },
+      effects_.tabs);
+}
+
+}  // namespace tracker

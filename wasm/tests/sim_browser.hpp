@@ -342,6 +342,9 @@ struct Observer {
   virtual void on_post(int /*tab*/, const TabMessage&) {}
   virtual void on_message_dropped(int /*from*/, int /*to*/, const TabMessage&, const char* /*why*/) {}
   virtual void on_message_delivered(int /*to*/, const TabMessage&) {}
+  virtual void on_message_queued(int /*to*/, const TabMessage&) {}
+  // An elected tab read the shared key from a view older than the browser's copy.
+  virtual void on_stale_read(int /*tab*/, const std::string& /*view*/, const std::string& /*truth*/) {}
   virtual void on_cookie_write(int /*tab*/, const std::optional<std::string>& /*alive_before*/,
                                const std::string& /*value*/) {}
   virtual void on_observed(int /*tab*/, const std::optional<std::string>& /*cookie*/) {}
@@ -456,6 +459,7 @@ class SimBrowser {
   double keepalive_refusal = 0;         // share of a leaving page's keepalive requests refused
   std::map<int, double> storage_delay;  // per tab: max delay of other tabs' writes reaching it
   std::map<int, double> storage_last;   // per tab: FIFO of its incoming storage updates
+  std::map<int, double> lock_last;      // per tab: FIFO of its lock facts
   std::uint64_t tasks_run = 0;
 
   static constexpr const char* base = "wasm-tracker:v2:demo-source";
@@ -542,7 +546,10 @@ class SimBrowser {
       SimTab& t = *tabs[static_cast<std::size_t>(f.tab)];
       if (f.fact == LockFact::lost) ++t.lost_in_flight;
       const LockFact fact = f.fact;
-      to_tab(f.tab, sched.now + unit() * 5, fact == LockFact::lost ? "lock lost" : "lock granted", [this, &t, fact] {
+      // One tab hears its lock's facts in the order they happened (a grant before its theft).
+      double& last = lock_last[f.tab];
+      last = std::max(sched.now + unit() * 5, last);
+      to_tab(f.tab, last, fact == LockFact::lost ? "lock lost" : "lock granted", [this, &t, fact] {
         if (fact == LockFact::lost) --t.lost_in_flight;
         if (fact == LockFact::lost && cfg.broken.ignore_lock_lost) return;
         if (fact == LockFact::granted) t.lock_believed = true;
@@ -604,6 +611,7 @@ class SimBrowser {
         continue;
       }
       const std::uint64_t epoch = t.channel_epoch;
+      if (observer) observer->on_message_queued(t.index, m);
       to_tab(t.index, sched.now + channel.delay(rng), "message", [this, &t, m, epoch, from] {
         if (!t.channel_open || t.channel_epoch != epoch) {
           if (observer) observer->on_message_dropped(from, t.index, m, "channel closed before delivery");
@@ -817,6 +825,9 @@ inline void SimTab::perform_tabs(TabEffects& t) {
       // storage.js readAll(): the shared key first, then every mailbox, as this tab sees them.
       std::vector<std::pair<std::string, std::string>> entries;
       if (auto q = self->b.storage.read(self->index, SimBrowser::queue_key())) entries.emplace_back(SimBrowser::queue_key(), *q);
+      const std::string view = entries.empty() ? "" : entries.front().second;
+      const std::string truth = self->b.storage.truth_value(SimBrowser::queue_key()).value_or("");
+      if (view != truth && self->b.observer) self->b.observer->on_stale_read(self->index, view, truth);
       for (auto& kv : self->b.storage.read_prefix(self->index, SimBrowser::mailbox_prefix())) entries.push_back(kv);
       if (self->b.cfg.broken.remove_keys_on_read)
         for (const auto& kv : entries)
@@ -869,7 +880,10 @@ inline void SimTab::set_wake(std::optional<double> at_mono) {
   if (!at_mono) return;
   const std::uint64_t gen = wake_gen;
   SimTab* self = this;
-  b.to_tab(index, *at_mono + origin, "wake", [self, gen] { self->fire_wake(gen); });
+  // On the real clock, never a rounding error before the core's own deadline.
+  double at = *at_mono + origin;
+  while (at - origin < *at_mono) at = std::nextafter(at, 1e300);
+  b.to_tab(index, at, "wake", [self, gen] { self->fire_wake(gen); });
 }
 
 inline void SimTab::fire_wake(std::uint64_t gen) {

@@ -151,6 +151,8 @@ class Checker : public sim::Observer {
     std::set<int> holders;           // tabs whose queue, wire or pending hand-overs held it
     std::string dropped;             // the core's drop reason(s)
     std::set<int> acked_by;          // tabs a 2xx for it reached
+    std::uint64_t overlap = 0;       // the leaders' overlap it was last allowed copies for
+    int overlap_allowed = 0;         // one per leader beyond the first
     std::vector<std::string> history;
   };
 
@@ -218,6 +220,14 @@ class Checker : public sim::Observer {
       note(w.id, "sent by tab " + std::to_string(r.tab) + " request " + std::to_string(r.id) + " (" +
                      to_string(r.transport) + ")");
       if (w.nonce != e.nonce) violation("2 copies", "event " + w.id + " sent with nonce " + std::to_string(w.nonce));
+      // Sent while two cores act as leader (the named overlap: a frozen leader superseded, on the
+      // lease fallback its lease taken): one more copy allowed per overlap.
+      const int leaders = leaders_now();
+      if (leaders > 1) {
+        if (e.overlap != overlap_episode_) e.overlap_allowed = 0;
+        e.overlap = overlap_episode_;
+        for (; e.overlap_allowed < leaders - 1; ++e.overlap_allowed) allow(w.id, "leaders overlap");
+      }
       // (1b) one sender: another tab's request carrying it, its answer still coming to a live
       // page, or another tab's 2xx for it.
       if (e.allowance == 0) {
@@ -236,7 +246,11 @@ class Checker : public sim::Observer {
     }
   }
   void on_answer_lost(const Request& r, const char* why) override {
-    for (const sim::WireEvent& w : r.events) allow(w.id, "lost answer");
+    for (const sim::WireEvent& w : r.events) {
+      note(w.id, "answer of tab " + std::to_string(r.tab) + " request " + std::to_string(r.id) + " lost: " + why +
+                     (r.stored ? " (stored)" : r.arrived ? " (arrived, not stored)" : ""));
+      allow(w.id, "lost answer");
+    }
     const std::string w(why);
     if (w == "the page is gone" || w == "the core is gone" || w == "the page went into the back/forward cache")
       lost_with_page_.insert(static_cast<std::size_t>(&r - b_.requests.data()));
@@ -258,8 +272,21 @@ class Checker : public sim::Observer {
   }
   void on_write(int tab, const std::string& key, const std::string& text, bool ok) override {
     const bool mailbox = key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0;
+    if (key == SimBrowser::lease_key() && ok) {
+      // The lease names its writer: the protocol's id of this tab.
+      const std::size_t p = text.find("\"tab\":\"");
+      if (p != std::string::npos) proto_id_[tab] = text.substr(p + 7, text.find('"', p + 7) - p - 7);
+    }
     if (key != SimBrowser::queue_key() && !mailbox) return;
     const std::vector<std::string> ids = sim::snapshot_ids(text);
+    // A shared-key write keeps an event only when the writer is the leader the browser knows (it
+    // holds the lock, or the live lease names it): a stale leader's write (frozen, its lock
+    // stolen) is overwritten by the real one's next write.
+    if (ok && key == SimBrowser::queue_key() && !writer_is_elected(tab)) {
+      for (const std::string& id : ids) note(id, "in a shared-key write by tab " + std::to_string(tab) + ", not the elected leader");
+      stale_writes_++;
+      return;
+    }
     if (!ok) {
       if (mailbox) {
         for (const std::string& id : ids) note(id, "mailbox write refused (quota): " + key);
@@ -269,7 +296,19 @@ class Checker : public sim::Observer {
     }
     for (const std::string& id : ids) {
       auto it = events_.find(id);
-      if (it != events_.end()) it->second.durable = true;
+      if (it != events_.end() && !it->second.durable) {
+        it->second.durable = true;
+        note(id, "first in storage: " + key + " by tab " + std::to_string(tab));
+      }
+    }
+    if (key == SimBrowser::queue_key()) {
+      // Who takes an event out of the shared key, and whether it was delivered by then.
+      const std::set<std::string> now_in(ids.begin(), ids.end());
+      for (const std::string& id : shared_ids_)
+        if (!now_in.count(id))
+          note(id, "left the shared key with tab " + std::to_string(tab) + "'s write" +
+                       (b_.collector.by_id.count(id) && b_.collector.by_id[id] ? " (stored by then)" : " (NOT stored yet)"));
+      shared_ids_ = now_in;
     }
     if (mailbox) {
       if (tab == calling_) handed_this_call_.insert(ids.begin(), ids.end());
@@ -313,6 +352,17 @@ class Checker : public sim::Observer {
     auto& q = inflight_[to][{m.tab, m.n}];
     ++q.first;
     q.second = sim::snapshot_ids(m.text);
+  }
+  // A follower took the lock from a leader that answered nothing for leader_silent_ms (frozen, or
+  // every answer lost): what the old leader holds may go out twice (its requests' answers come
+  // late, its queue was in the shared key, hand-overs queued for it reach it as leader).
+  void on_steal(int thief, int victim) override {
+    (void)thief;
+    for (const std::string& id : held_[victim]) allow(id, "lock stolen");
+    for (const auto& [n, ids] : pending_[victim])
+      for (const std::string& id : ids) allow(id, "lock stolen");
+    for (const auto& [k, q] : inflight_[victim])
+      for (const std::string& id : q.second) allow(id, "lock stolen");
   }
   void on_stale_read(int tab, const std::string& view, const std::string& truth) override {
     const std::vector<std::string> seen = sim::snapshot_ids(view);
@@ -402,6 +452,8 @@ class Checker : public sim::Observer {
     const bool by_fault = std::string(why) == "glue exception" || std::string(why) == "the core is gone" ||
                           std::string(why) == "crash" || std::string(why) == "destroy";
     if (by_fault) dead_by_fault_.insert(tab);
+    // Its requests on the wire: their answers reach nobody now (even one lost before).
+    for (const auto& [rid, idx] : t.open) lost_with_page_.insert(idx);
     // A leader that goes with acknowledged events the shared key or a follower still holds: the
     // next leader may send them again (copy case "crashed leader").
     const bool was_leader = t.core && t.core->tab_stats().leader;
@@ -417,9 +469,29 @@ class Checker : public sim::Observer {
     (void)why;
   }
 
+  bool writer_is_elected(int tab) {
+    if (b_.cfg.caps.locks) return b_.locks.holder == tab;
+    const std::optional<std::string> lease = b_.storage.truth_value(SimBrowser::lease_key());
+    const auto pid = proto_id_.find(tab);
+    return lease && pid != proto_id_.end() && lease->find("\"tab\":\"" + pid->second + "\"") != std::string::npos;
+  }
+  std::uint64_t stale_writes_ = 0;
+  std::uint64_t overlap_episode_ = 1;
+  bool in_overlap_ = false;
+
+  // Tabs whose core acts as leader now (frozen ones included).
+  int leaders_now() const {
+    int n = 0;
+    for (const auto& tp : b_.tabs) n += tp->has_core() && tp->core->tab_stats().leader;
+    return n;
+  }
+
   // --- After every step ---------------------------------------------------------------------
   void check_step(const char* what) {
     (void)what;
+    const bool overlap = leaders_now() > 1;
+    if (overlap && !in_overlap_) ++overlap_episode_;
+    in_overlap_ = overlap;
     // (1a) one leader holding the lock (Web Locks mode).
     if (b_.cfg.caps.locks) {
       std::vector<int> leaders;
@@ -599,6 +671,7 @@ class Checker : public sim::Observer {
   std::set<int> dead_by_fault_;
   std::set<std::size_t> lost_with_page_;
   std::set<std::string> refused_mailbox_;
+  std::set<std::string> shared_ids_;  // the events of the shared key as last written
   std::set<std::string> stale_read_;  // in the browser's shared key, missed by an election's read
   std::map<int, std::map<std::pair<std::string, std::uint32_t>, std::pair<int, std::vector<std::string>>>> inflight_;
   std::map<int, std::optional<std::string>> observed_;
@@ -629,6 +702,7 @@ class Run {
   Run(std::uint64_t seed, const std::vector<Op>& ops, BrokenRules broken, bool keep_log)
       : seed_(seed), ops_(ops), keep_log_(keep_log), browser_(config(seed, broken), seed), checker_(browser_) {
     browser_.observer = &checker_;
+    if (std::getenv("TRACKER_TRACE")) browser_.trace = [](const std::string& line) { std::cerr << line << "\n"; };
   }
 
   static SimBrowser::Config config(std::uint64_t seed, BrokenRules broken) {
@@ -680,8 +754,15 @@ class Run {
   }
   void advance(double ms) {
     static const bool trace = std::getenv("TRACKER_TRACE") != nullptr;
-    browser_.run(browser_.sched.now + ms, [this](const char* what) {
-      if (trace) std::cerr << "  t=" << static_cast<long long>(browser_.sched.now) << " " << what << "\n";
+    browser_.run(browser_.sched.now + ms, [this](const char* what, int tab) {
+      if (trace) {
+        std::cerr << "  t=" << static_cast<long long>(browser_.sched.now) << " " << what;
+        if (tab >= 0) {
+          const SimTab& t = *browser_.tabs[static_cast<std::size_t>(tab)];
+          std::cerr << " @tab " << tab << (t.has_core() && t.core->tab_stats().leader ? " (leader)" : "");
+        }
+        std::cerr << "\n";
+      }
       check(what);
     });
   }

@@ -343,6 +343,7 @@ struct Observer {
   virtual void on_message_dropped(int /*from*/, int /*to*/, const TabMessage&, const char* /*why*/) {}
   virtual void on_message_delivered(int /*to*/, const TabMessage&) {}
   virtual void on_message_queued(int /*to*/, const TabMessage&) {}
+  virtual void on_steal(int /*thief*/, int /*victim*/) {}
   // An elected tab read the shared key from a view older than the browser's copy.
   virtual void on_stale_read(int /*tab*/, const std::string& /*view*/, const std::string& /*truth*/) {}
   virtual void on_cookie_write(int /*tab*/, const std::optional<std::string>& /*alive_before*/,
@@ -451,6 +452,7 @@ class SimBrowser {
   SimCollector collector;
   CookieJar cookies;
   Observer* observer = nullptr;
+  std::function<void(const std::string&)> trace;  // a debugging aid (TRACKER_TRACE)
   std::vector<std::unique_ptr<SimTab>> tabs;
   std::vector<Request> requests;
   double wall_shift = 1700000000000.0;  // wall = real + wall_shift
@@ -525,7 +527,7 @@ class SimBrowser {
         }
       }
       task->fn();
-      after(task->what);
+      after(task->what, task->tab);
     }
     sched.now = std::max(sched.now, until);
   }
@@ -798,8 +800,14 @@ inline void SimTab::perform_tabs(TabEffects& t) {
   }
   if (t.lock != LockOp::none) {
     step();
+    if (b.trace)
+      b.trace("    tab " + std::to_string(index) + " lock " +
+              (t.lock == LockOp::request ? "request" : t.lock == LockOp::steal ? "steal" : "release"));
     if (t.lock == LockOp::request) b.lock_facts(b.locks.request(index));
-    if (t.lock == LockOp::steal) b.lock_facts(b.locks.steal(index));
+    if (t.lock == LockOp::steal) {
+      if (b.observer && b.locks.holder && *b.locks.holder != index) b.observer->on_steal(index, *b.locks.holder);
+      b.lock_facts(b.locks.steal(index));
+    }
     if (t.lock == LockOp::release) {
       lock_believed = false;
       b.lock_facts(b.locks.release(index));

@@ -97,6 +97,9 @@ constexpr std::size_t kAwaitingBound = 2 * policy::max_adopted_remembered + 64;
 constexpr std::size_t kEntryOverhead = 48;
 constexpr std::size_t kQueueKeyBound =
     policy::max_queued_bytes + policy::max_queued_events * kEntryOverhead + 64;
+// How long a leader that was never frozen may go on leading after the election named another:
+// a hidden tab's timers run once a minute, then a lease renewal and the storage delays.
+constexpr double kStaleBoundMs = 60000 + 2 * policy::lease_renew_ms + 3000;
 constexpr std::size_t kMailboxBound = policy::max_pending_handover_bytes + kQueueKeyBound;
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +226,7 @@ class Checker : public sim::Observer {
       // Sent while two cores act as leader (the named overlap: a frozen leader superseded, on the
       // lease fallback its lease taken): one more copy allowed per overlap.
       const int leaders = leaders_now();
-      if (leaders > 1) {
+      if (leaders > 1 && frozen_stale_now()) {
         if (e.overlap != overlap_episode_) e.overlap_allowed = 0;
         e.overlap = overlap_episode_;
         for (; e.overlap_allowed < leaders - 1; ++e.overlap_allowed) allow(w.id, "leaders overlap");
@@ -473,8 +476,24 @@ class Checker : public sim::Observer {
     if (b_.cfg.caps.locks) return b_.locks.holder == tab;
     const std::optional<std::string> lease = b_.storage.truth_value(SimBrowser::lease_key());
     const auto pid = proto_id_.find(tab);
-    return lease && pid != proto_id_.end() && lease->find("\"tab\":\"" + pid->second + "\"") != std::string::npos;
+    if (!lease || pid == proto_id_.end() || lease->find("\"tab\":\"" + pid->second + "\"") == std::string::npos) return false;
+    const std::size_t u = lease->find("\"until\":");
+    return u != std::string::npos && std::strtod(lease->c_str() + u + 8, nullptr) > b_.wall();
   }
+  // A tab whose core leads while the browser's election names another (its lock stolen, its
+  // lease taken) and that was frozen (suspended, back/forward cache) while it led: the named copy
+  // case of a frozen leader superseded.
+  bool frozen_stale_now() const {
+    for (const auto& tp : b_.tabs)
+      if (tp->has_core() && tp->core->tab_stats().leader && frozen_in_lead_.count(tp->index) &&
+          stale_.count(tp->index))
+        return true;
+    return false;
+  }
+  std::set<int> frozen_in_lead_, stale_, stale_reported_;
+  std::map<int, double> stale_since_;  // a stale leader that was never frozen: since when
+  std::uint64_t unfrozen_stale_episodes = 0;
+  double longest_unfrozen_stale_ms = 0;
   std::uint64_t stale_writes_ = 0;
   std::uint64_t overlap_episode_ = 1;
   bool in_overlap_ = false;
@@ -492,6 +511,58 @@ class Checker : public sim::Observer {
     const bool overlap = leaders_now() > 1;
     if (overlap && !in_overlap_) ++overlap_episode_;
     in_overlap_ = overlap;
+    // Stale leaders: what a frozen one held when it was superseded may go out twice.
+    for (const auto& tp : b_.tabs) {
+      const SimTab& t = *tp;
+      const bool leads = t.has_core() && t.core->tab_stats().leader;
+      if (!leads) {
+        frozen_in_lead_.erase(t.index);
+        stale_.erase(t.index);
+        stale_since_.erase(t.index);
+        continue;
+      }
+      if (t.life == SimTab::Life::suspended || t.life == SimTab::Life::bfcache) frozen_in_lead_.insert(t.index);
+      const bool stale = !writer_is_elected(t.index);
+      if (!stale) {
+        stale_.erase(t.index);
+        stale_since_.erase(t.index);
+        continue;
+      }
+      // Frozen while stale: it cannot hear it was replaced; the frozen case from now on.
+      const bool reclassify = stale_.count(t.index) && stale_since_.count(t.index) && frozen_in_lead_.count(t.index);
+      if (reclassify) {
+        stale_.erase(t.index);
+        stale_since_.erase(t.index);
+      }
+      if (!stale_.count(t.index)) {
+        stale_.insert(t.index);
+        if (frozen_in_lead_.count(t.index)) {
+          for (const std::string& id : held_[t.index]) allow(id, "frozen leader superseded");
+          for (const auto& [n, ids] : pending_[t.index])
+            for (const std::string& id : ids) allow(id, "frozen leader superseded");
+          for (const auto& [k, q] : inflight_[t.index])
+            for (const std::string& id : q.second) allow(id, "frozen leader superseded");
+        } else {
+          ++unfrozen_stale_episodes;
+          stale_since_[t.index] = b_.sched.now;
+        }
+      }
+      if (stale_since_.count(t.index)) {
+        const double for_ms = b_.sched.now - stale_since_[t.index];
+        longest_unfrozen_stale_ms = std::max(longest_unfrozen_stale_ms, for_ms);
+        // (1a) on either election: a leader never frozen hears it was replaced within a hidden
+        // tab's timer minute, a renewal and the storage delays; longer, two tabs lead.
+        if (for_ms > kStaleBoundMs && !stale_reported_.count(t.index)) {
+          stale_reported_.insert(t.index);
+          violation("1a one leader", "tab " + std::to_string(t.index) + " acts as leader for " +
+                                         std::to_string(static_cast<long long>(for_ms)) + " ms while the election names another" +
+                                         (b_.cfg.caps.locks ? " (lock held by tab " + (b_.locks.holder ? std::to_string(*b_.locks.holder) : std::string("none")) + ")"
+                                                           : " (lease: " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + ", wall " + std::to_string(static_cast<long long>(b_.wall())) + ")"));
+        }
+      } else {
+        stale_reported_.erase(t.index);
+      }
+    }
     // (1a) one leader holding the lock (Web Locks mode).
     if (b_.cfg.caps.locks) {
       std::vector<int> leaders;
@@ -651,10 +722,13 @@ class Checker : public sim::Observer {
       if (s.handed_off > stats_before_.handed_off) continue;
       violation("3 conservation", "event " + id + " vanished from tab " + std::to_string(t.index) + " in " + what);
     }
+    const bool frozen_stale = stale_.count(t.index) && frozen_in_lead_.count(t.index);
     for (const std::string& id : now) {
       auto it = events_.find(id);
       if (it == events_.end()) continue;
       it->second.holders.insert(t.index);
+      // Taken in by a superseded frozen leader before it heard: both may send it.
+      if (frozen_stale && !before.count(id)) allow(id, "frozen leader superseded");
     }
     before = std::move(now);
   }
@@ -694,6 +768,8 @@ struct RunResult {
   std::uint64_t stored = 0;
   std::map<std::string, int> cases, copies, losses;
   std::size_t max_awaiting = 0, max_pending_bytes = 0, max_storage = 0;
+  std::uint64_t unfrozen_stale = 0, stale_writes = 0;
+  double longest_unfrozen_stale_ms = 0;
   std::vector<std::string> log;  // the operations as executed
 };
 
@@ -744,6 +820,9 @@ class Run {
     result_.max_awaiting = checker_.max_awaiting;
     result_.max_pending_bytes = checker_.max_pending_bytes;
     result_.max_storage = checker_.max_storage;
+    result_.unfrozen_stale = checker_.unfrozen_stale_episodes;
+    result_.longest_unfrozen_stale_ms = checker_.longest_unfrozen_stale_ms;
+    result_.stale_writes = checker_.stale_writes_;
     return result_;
   }
 
@@ -1013,6 +1092,8 @@ TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
   std::uint64_t steps = 0, total_ops = 0, accepted = 0, stored = 0, tabs = 0;
   std::map<std::string, int> cases, copies, losses;
   std::size_t max_awaiting = 0, max_pending = 0, max_storage = 0;
+  std::uint64_t unfrozen_stale = 0, stale_writes = 0;
+  double longest_stale = 0;
   int failed = 0;
   std::map<std::string, int> first_seed, seeds_by_kind;
   std::map<std::string, std::string> first_message;
@@ -1029,6 +1110,9 @@ TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
     max_awaiting = std::max(max_awaiting, r.max_awaiting);
     max_pending = std::max(max_pending, r.max_pending_bytes);
     max_storage = std::max(max_storage, r.max_storage);
+    unfrozen_stale += r.unfrozen_stale;
+    stale_writes += r.stale_writes;
+    longest_stale = std::max(longest_stale, r.longest_unfrozen_stale_ms);
     if (!r.violations.empty()) {
       ++failed;
       for (const auto& [kind, n] : r.kinds) {
@@ -1062,6 +1146,8 @@ TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
   for (const auto& [k, n] : losses) std::cout << " [" << k << ": " << n << "]";
   std::cout << "\n  max awaiting " << max_awaiting << ", max pending hand-over bytes " << max_pending
             << ", max storage bytes " << max_storage << "\n";
+  std::cout << "  leaders acting while the election names another, never frozen: " << unfrozen_stale
+            << " (longest " << longest_stale << " ms); shared-key writes by such leaders: " << stale_writes << "\n";
 }
 
 // The checker must notice a host that breaks one glue-side rule at a time: for each, some seed

@@ -464,6 +464,9 @@ class Checker : public sim::Observer {
       std::set<std::string> still;
       if (auto q = b_.storage.truth_value(SimBrowser::queue_key()))
         for (const std::string& id : sim::snapshot_ids(*q)) still.insert(id);
+      if (auto k = b_.storage.truth_value(SimBrowser::stub_key()))  // kept calls it replayed
+        for (const auto& [id, e] : events_)
+          if (e.origin == -2 && k->find(id) != std::string::npos) still.insert(id);
       for (const auto& [k, p] : pending_)
         for (const auto& [n, ids] : p) still.insert(ids.begin(), ids.end());
       for (const std::string& id : acked_by_tab_[tab])
@@ -638,7 +641,10 @@ class Checker : public sim::Observer {
       const Stats s = t.core->stats();
       if (s.queued || s.tabs.pending_handovers)
         violation("3 conservation", "after recovery tab " + std::to_string(t.index) + " still holds " + std::to_string(s.queued) +
-                  " events and " + std::to_string(s.tabs.pending_handovers) + " hand-overs");
+                  " events and " + std::to_string(s.tabs.pending_handovers) + " hand-overs; leaders now " +
+                  std::to_string(leaders_now()) + (b_.cfg.caps.locks ? ""
+                      : "; lease " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + " at wall " +
+                        std::to_string(static_cast<long long>(b_.wall()))));
     }
     for (const auto& [key, slot] : b_.storage.truth) {
       if (!slot.value) continue;

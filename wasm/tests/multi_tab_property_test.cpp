@@ -216,13 +216,13 @@ class Checker : public sim::Observer {
     for (const sim::WireEvent& w : r.events) {
       auto it = events_.find(w.id);
       if (it == events_.end()) {
-        violation("3 conservation", "tab " + std::to_string(r.tab) + " sent an event no call accepted: " + w.id);
+        violation("3 conservation: unknown event sent", "tab " + std::to_string(r.tab) + " sent an event no call accepted: " + w.id);
         continue;
       }
       Event& e = it->second;
       note(w.id, "sent by tab " + std::to_string(r.tab) + " request " + std::to_string(r.id) + " (" +
                      to_string(r.transport) + ")");
-      if (w.nonce != e.nonce) violation("2 copies", "event " + w.id + " sent with nonce " + std::to_string(w.nonce));
+      if (w.nonce != e.nonce) violation("2 copies: nonce changed", "event " + w.id + " sent with nonce " + std::to_string(w.nonce));
       // Sent while two cores act as leader (the named overlap: a frozen leader superseded, on the
       // lease fallback its lease taken): one more copy allowed per overlap.
       const int leaders = leaders_now();
@@ -237,12 +237,12 @@ class Checker : public sim::Observer {
         for (std::size_t other : on_wire_[w.id]) {
           const Request& o = b_.requests[other];
           if (o.tab != r.tab && !o.answer_lost && !o.answered)
-            violation("1b one sender", "two senders: event " + w.id + " sent by tab " + std::to_string(r.tab) + " while tab " +
+            violation("1b one sender: concurrent", "two senders: event " + w.id + " sent by tab " + std::to_string(r.tab) + " while tab " +
                       std::to_string(o.tab) + "'s request " + std::to_string(o.id) + " carrying it awaits its answer");
         }
         for (int t : e.acked_by)
           if (t != r.tab)
-            violation("1b one sender", "two senders: event " + w.id + " sent by tab " + std::to_string(r.tab) + " after tab " +
+            violation("1b one sender: after an ack", "two senders: event " + w.id + " sent by tab " + std::to_string(r.tab) + " after tab " +
                       std::to_string(t) + " had it acknowledged");
       }
       on_wire_[w.id].insert(static_cast<std::size_t>(&r - b_.requests.data()));
@@ -294,6 +294,7 @@ class Checker : public sim::Observer {
       if (mailbox) {
         for (const std::string& id : ids) note(id, "mailbox write refused (quota): " + key);
         refused_mailbox_.insert(ids.begin(), ids.end());
+        if (tab == calling_) handed_this_call_.insert(ids.begin(), ids.end());  // handed to a refusing storage
       }
       return;
     }
@@ -393,17 +394,24 @@ class Checker : public sim::Observer {
     if (m.kind == TabMessage::Kind::ack && pid != proto_id_.end() && pid->second == m.tab) pending_[to].erase(m.n);
   }
   void on_cookie_write(int tab, const std::optional<std::string>& alive, const std::string& value) override {
-    // (5) a live session is never replaced: every tab follows the cookie while it lives.
-    if (alive && *alive != value)
-      violation("5 session", "session cookie changed while alive: " + *alive + " -> " + value + " (written by tab " +
-                std::to_string(tab) + ")");
+    // (5) a live session is replaced only by a tab that never saw it (tabs starting in the same
+    // moment, each before the other's cookie write): a tab that saw it follows it.
+    if (alive && *alive != value) {
+      if (seen_[tab].count(*alive))
+        violation("5 session: live session replaced", "session cookie " + *alive + " replaced while alive by " + value +
+                                                         " (written by tab " + std::to_string(tab) + ", which had seen it)");
+      else
+        ++unseen_cookie_replacements;
+    }
   }
   void on_observed(int tab, const std::optional<std::string>& cookie) override {
-    if (tab == calling_ || calling_ < 0) observed_[tab] = cookie;
+    if (cookie) seen_[tab].insert(*cookie);
   }
+  std::uint64_t unseen_cookie_replacements = 0;
 
   void before_call(int tab) override {
     calling_ = tab;
+    cookie_at_call_ = b_.cookies.read(b_.wall());
     SimTab& t = *b_.tabs[static_cast<std::size_t>(tab)];
     stats_before_ = t.core->stats();
     leader_before_ = t.core->tab_stats().leader;
@@ -411,10 +419,9 @@ class Checker : public sim::Observer {
   void after_call(int tab, const char* what) override {
     calling_ = -1;
     SimTab& t = *b_.tabs[static_cast<std::size_t>(tab)];
-    const auto obs = observed_.find(tab);
-    const std::optional<std::string> cookie = obs == observed_.end() ? std::nullopt : obs->second;
-    const bool observed = obs != observed_.end();
-    observed_.erase(tab);
+    // The calls before which the glue shows the core the cookie (drain, lifecycle, wake).
+    static const std::set<std::string> observing = {"track", "on_wake", "on_load", "on_visible", "flush", "replay kept"};
+    const std::optional<std::string> cookie = observing.count(what) ? cookie_at_call_ : std::nullopt;
     struct Clear {  // what this call acknowledged, handed over and sent: its books close with it
       Checker& c;
       ~Clear() {
@@ -427,12 +434,12 @@ class Checker : public sim::Observer {
     refresh_held(t, what);
     // (5) after a call made with the live cookie shown: this tab's session is the cookie's, and
     // so is every request of the call.
-    if (observed && cookie) {
+    if (cookie) {
       if (t.id_session != *cookie)
-        violation("5 session", "tab " + std::to_string(tab) + " keeps session " + t.id_session + " after seeing the live cookie " + *cookie);
+        violation("5 session: live cookie ignored", "tab " + std::to_string(tab) + " keeps session " + t.id_session + " after seeing the live cookie " + *cookie);
       for (std::size_t r : sent_this_call_)
         if (b_.requests[r].session != *cookie)
-          violation("5 session", "tab " + std::to_string(tab) + " sent session " + b_.requests[r].session + " with the live cookie " + *cookie);
+          violation("5 session: live cookie ignored", "tab " + std::to_string(tab) + " sent session " + b_.requests[r].session + " with the live cookie " + *cookie);
     }
     // Became leader: any other core that still acts as leader overlaps it (copy case).
     const bool leader = t.core->tab_stats().leader;
@@ -557,7 +564,7 @@ class Checker : public sim::Observer {
         // tab's timer minute, a renewal and the storage delays; longer, two tabs lead.
         if (for_ms > kStaleBoundMs && !stale_reported_.count(t.index)) {
           stale_reported_.insert(t.index);
-          violation("1a one leader", "tab " + std::to_string(t.index) + " acts as leader for " +
+          violation("1a one leader: stale leader", "tab " + std::to_string(t.index) + " acts as leader for " +
                                          std::to_string(static_cast<long long>(for_ms)) + " ms while the election names another" +
                                          (b_.cfg.caps.locks ? " (lock held by tab " + (b_.locks.holder ? std::to_string(*b_.locks.holder) : std::string("none")) + ")"
                                                            : " (lease: " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + ", wall " + std::to_string(static_cast<long long>(b_.wall())) + ")"));
@@ -575,7 +582,7 @@ class Checker : public sim::Observer {
         if (t.core->tab_stats().leader && t.lock_believed) leaders.push_back(t.index);
       }
       if (leaders.size() > 1)
-        violation("1a one leader", "two leaders holding the lock: tabs " + std::to_string(leaders[0]) + " and " + std::to_string(leaders[1]));
+        violation("1a one leader: two lock holders", "two leaders holding the lock: tabs " + std::to_string(leaders[0]) + " and " + std::to_string(leaders[1]));
     }
     // (4) bounds.
     for (const auto& tp : b_.tabs) {
@@ -585,13 +592,13 @@ class Checker : public sim::Observer {
       max_awaiting = std::max(max_awaiting, s.tabs.keys_awaiting_release);
       max_pending_bytes = std::max(max_pending_bytes, s.tabs.pending_handover_bytes);
       if (s.tabs.pending_handover_bytes > policy::max_pending_handover_bytes)
-        violation("4 bounds", "tab " + std::to_string(t.index) + " pending hand-over bytes " + std::to_string(s.tabs.pending_handover_bytes));
+        violation("4 bounds: tab", "tab " + std::to_string(t.index) + " pending hand-over bytes " + std::to_string(s.tabs.pending_handover_bytes));
       if (s.tabs.adopted_remembered > policy::max_adopted_remembered)
-        violation("4 bounds", "tab " + std::to_string(t.index) + " adopted set " + std::to_string(s.tabs.adopted_remembered));
+        violation("4 bounds: tab", "tab " + std::to_string(t.index) + " adopted set " + std::to_string(s.tabs.adopted_remembered));
       if (s.tabs.keys_awaiting_release > kAwaitingBound)
-        violation("4 bounds", "tab " + std::to_string(t.index) + " awaiting " + std::to_string(s.tabs.keys_awaiting_release));
+        violation("4 bounds: tab", "tab " + std::to_string(t.index) + " awaiting " + std::to_string(s.tabs.keys_awaiting_release));
       if (s.queued > policy::max_queued_events || s.queued_bytes > policy::max_queued_bytes)
-        violation("4 bounds", "tab " + std::to_string(t.index) + " queue over its bound");
+        violation("4 bounds: tab", "tab " + std::to_string(t.index) + " queue over its bound");
     }
     std::map<std::string, std::size_t> mailbox_bytes;  // per writing tab (the protocol's tab id)
     std::size_t total = 0;
@@ -599,7 +606,7 @@ class Checker : public sim::Observer {
       if (!slot.value) continue;
       total += key.size() + slot.value->size();
       if (key == SimBrowser::queue_key() && slot.value->size() > kQueueKeyBound)
-        violation("4 bounds", "shared key " + std::to_string(slot.value->size()) + " bytes");
+        violation("4 bounds: storage", "shared key " + std::to_string(slot.value->size()) + " bytes");
       if (key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0) {
         const std::string rest = key.substr(SimBrowser::mailbox_prefix().size());
         mailbox_bytes[rest.substr(0, rest.rfind(':'))] += slot.value->size();
@@ -607,7 +614,7 @@ class Checker : public sim::Observer {
     }
     max_storage = std::max(max_storage, total);
     for (const auto& [writer, bytes] : mailbox_bytes)
-      if (bytes > kMailboxBound) violation("4 bounds", "mailboxes of tab " + writer + " hold " + std::to_string(bytes) + " bytes");
+      if (bytes > kMailboxBound) violation("4 bounds: storage", "mailboxes of tab " + writer + " hold " + std::to_string(bytes) + " bytes");
   }
 
   // (2) copies: by id and by nonce, each within one plus the copy cases of its event.
@@ -618,14 +625,14 @@ class Checker : public sim::Observer {
     const int by_id = b_.collector.by_id[id];
     const int by_nonce = nonce >= 0 ? b_.collector.by_nonce[nonce] : 0;
     if (nonce >= 0 && nonce_id_.count(nonce) && nonce_id_[nonce] != id)
-      violation("2 copies", "nonce " + std::to_string(nonce) + " stored under a second id " + id);
+      violation("2 copies: nonce changed", "nonce " + std::to_string(nonce) + " stored under a second id " + id);
     const int copies = std::max(by_id, by_nonce);
     if (copies > 1) {
       const std::string why = e.cases.empty() ? "none" : e.cases.back();
       if (copies > 1 + e.allowance) {
         std::string h;
         for (const std::string& line : e.history) h += "\n      " + line;
-        violation("2 copies", "event " + id + " stored " + std::to_string(copies) + " times, copy cases " +
+        violation("2 copies: stored twice", "event " + id + " stored " + std::to_string(copies) + " times, copy cases " +
                   std::to_string(e.allowance) + h);
       } else {
         ++copies_by_case[why];
@@ -640,7 +647,7 @@ class Checker : public sim::Observer {
       if (!t.has_core()) continue;
       const Stats s = t.core->stats();
       if (s.queued || s.tabs.pending_handovers)
-        violation("3 conservation", "after recovery tab " + std::to_string(t.index) + " still holds " + std::to_string(s.queued) +
+        violation("3 conservation: held after recovery", "after recovery tab " + std::to_string(t.index) + " still holds " + std::to_string(s.queued) +
                   " events and " + std::to_string(s.tabs.pending_handovers) + " hand-overs; leaders now " +
                   std::to_string(leaders_now()) + (b_.cfg.caps.locks ? ""
                       : "; lease " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + " at wall " +
@@ -649,8 +656,8 @@ class Checker : public sim::Observer {
     for (const auto& [key, slot] : b_.storage.truth) {
       if (!slot.value) continue;
       if (key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0)
-        violation("4 bounds", "after recovery mailbox key " + key + " remains (" + std::to_string(slot.value->size()) + " bytes)");
-      if (key == SimBrowser::stub_key()) violation("3 conservation", "after recovery the kept calls' key remains: " + *slot.value);
+        violation("4 bounds: key left after recovery", "after recovery mailbox key " + key + " remains (" + std::to_string(slot.value->size()) + " bytes)");
+      if (key == SimBrowser::stub_key()) violation("3 conservation: kept calls never replayed", "after recovery the kept calls' key remains: " + *slot.value);
     }
     std::set<std::string> lost_on_keepalive;
     for (const Request& r : b_.requests)
@@ -675,6 +682,10 @@ class Checker : public sim::Observer {
         ++loss_counts["on a keepalive request that failed after its page or core was gone"];
         continue;
       }
+      if (e.origin == -2) {
+        const std::optional<std::string> kept = b_.storage.truth_value(SimBrowser::stub_key());
+        if (kept && kept->find(id) != std::string::npos) continue;  // reported as never replayed
+      }
       std::string h;
       for (const std::string& line : e.history) h += "\n      " + line;
       h += "\n      durable " + std::to_string(e.durable) + "; now held by:";
@@ -684,7 +695,7 @@ class Checker : public sim::Observer {
       }
       for (const auto& [key, slot] : b_.storage.truth)
         if (slot.value && slot.value->find(id) != std::string::npos) h += " storage " + key;
-      violation("3 conservation", "event " + id + " (nonce " + std::to_string(e.nonce) + ") lost" +
+      violation(refused_mailbox_.count(id) ? "3 conservation: lost after a refused mailbox write" : "3 conservation: lost", "event " + id + " (nonce " + std::to_string(e.nonce) + ") lost" +
                 (refused_mailbox_.count(id) ? " [a mailbox write of it was refused]" : "") +
                 (stale_read_.count(id) ? " [a stale election read missed it]" : "") + h);
     }
@@ -726,7 +737,7 @@ class Checker : public sim::Observer {
       }
       // Its answer lost: the core keeps it pending; a handed-off beacon is the browser's.
       if (s.handed_off > stats_before_.handed_off) continue;
-      violation("3 conservation", "event " + id + " vanished from tab " + std::to_string(t.index) + " in " + what);
+      violation("3 conservation: vanished", "event " + id + " vanished from tab " + std::to_string(t.index) + " in " + what);
     }
     const bool frozen_stale = stale_.count(t.index) && frozen_in_lead_.count(t.index);
     for (const std::string& id : now) {
@@ -754,7 +765,8 @@ class Checker : public sim::Observer {
   std::set<std::string> shared_ids_;  // the events of the shared key as last written
   std::set<std::string> stale_read_;  // in the browser's shared key, missed by an election's read
   std::map<int, std::map<std::pair<std::string, std::uint32_t>, std::pair<int, std::vector<std::string>>>> inflight_;
-  std::map<int, std::optional<std::string>> observed_;
+  std::map<int, std::set<std::string>> seen_;  // cookie values each tab's host read
+  std::optional<std::string> cookie_at_call_;
   int calling_ = -1;
   Stats stats_before_;
   bool leader_before_ = false;

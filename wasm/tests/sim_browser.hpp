@@ -488,6 +488,7 @@ class SimBrowser {
     if (cookie) ids += "\"session\":\"" + *cookie + "\"";
     ids += "}";
     t.written_session = cookie.value_or("");
+    if (observer) observer->on_observed(i, cookie);
     t.call("start", [&](Tracker& c, const Clock& now) {
       c.start(now, ids, "", t.entropy());
       c.join_tabs(base, cfg.caps, now, t.entropy());
@@ -588,6 +589,7 @@ class SimBrowser {
   }
   bool write(int tab, const std::string& key, const std::string& text) {
     const bool ok = storage.write(tab, key, text).has_value();
+    if (trace && key == lease_key()) trace("    tab " + std::to_string(tab) + " writes the lease " + text + (ok ? "" : " (refused)"));
     if (observer) observer->on_write(tab, key, text, ok);
     if (ok) spread(tab, key);
     return ok;

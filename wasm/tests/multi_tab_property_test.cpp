@@ -287,6 +287,12 @@ class Checker : public sim::Observer {
     // stolen) is overwritten by the real one's next write.
     if (ok && key == SimBrowser::queue_key() && !writer_is_elected(tab)) {
       for (const std::string& id : ids) note(id, "in a shared-key write by tab " + std::to_string(tab) + ", not the elected leader");
+      const std::set<std::string> now_in(ids.begin(), ids.end());
+      for (const std::string& id : shared_ids_)
+        if (!now_in.count(id))
+          note(id, "erased from the shared key by a write of tab " + std::to_string(tab) + ", a superseded leader" +
+                       (b_.collector.by_id.count(id) && b_.collector.by_id[id] ? " (stored by then)" : " (NOT stored yet)"));
+      shared_ids_.clear();  // what the elected leader wrote is gone until it writes again
       stale_writes_++;
       return;
     }
@@ -695,7 +701,7 @@ class Checker : public sim::Observer {
       }
       for (const auto& [key, slot] : b_.storage.truth)
         if (slot.value && slot.value->find(id) != std::string::npos) h += " storage " + key;
-      violation(refused_mailbox_.count(id) ? "3 conservation: lost after a refused mailbox write" : "3 conservation: lost", "event " + id + " (nonce " + std::to_string(e.nonce) + ") lost" +
+      violation(refused_mailbox_.count(id) ? "3 conservation: lost, a mailbox write refused" : "3 conservation: lost", "event " + id + " (nonce " + std::to_string(e.nonce) + ") lost" +
                 (refused_mailbox_.count(id) ? " [a mailbox write of it was refused]" : "") +
                 (stale_read_.count(id) ? " [a stale election read missed it]" : "") + h);
     }
@@ -1094,7 +1100,7 @@ void print_minimal(std::uint64_t seed, int ops, BrokenRules broken, const std::s
   std::cout << "  minimal schedule of seed " << seed << " for (" << kind << "), " << minimal.size() << " operations:\n";
   for (const std::string& line : m.log) std::cout << "    " << line << "\n";
   for (const std::string& v : m.violations)
-    if (v.compare(1, kind.size(), kind) == 0) std::cout << "    => " << v << "\n";
+    if (v.compare(0, kind.size() + 2, "(" + kind + ")") == 0) std::cout << "    => " << v << "\n";
 }
 
 TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
@@ -1137,7 +1143,7 @@ TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
         if (!first_seed.count(kind)) {
           first_seed[kind] = seed;
           for (const std::string& v : r.violations)
-            if (v.compare(1, kind.size(), kind) == 0) {
+            if (v.compare(0, kind.size() + 2, "(" + kind + ")") == 0) {
               first_message[kind] = v;
               break;
             }
@@ -1202,7 +1208,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
         if (kept.kinds.count(kind)) continue;
         caught = true;
         for (const std::string& v : broken.violations)
-          if (v.compare(1, kind.size(), kind) == 0) {
+          if (v.compare(0, kind.size() + 2, "(" + kind + ")") == 0) {
             std::cout << "broken rule \"" << c.name << "\" caught at seed " << seed << ": " << v.substr(0, 400) << "\n";
             break;
           }

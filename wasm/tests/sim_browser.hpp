@@ -842,7 +842,17 @@ inline void SimTab::perform_tabs(TabEffects& t) {
       if (self->b.cfg.broken.remove_keys_on_read)
         for (const auto& kv : entries)
           if (kv.first != SimBrowser::queue_key()) self->b.storage.remove(self->index, kv.first), self->b.spread(self->index, kv.first);
+      if (self->b.trace) {
+        std::string line = "    tab " + std::to_string(self->index) + " reads stored:";
+        for (const auto& [k, v] : entries) line += " " + k.substr(k.rfind(':') + 1) + "(" + std::to_string(snapshot_ids(v).size()) + ")";
+        line += " queued " + std::to_string(self->core->stats().queued);
+        self->b.trace(line);
+      }
       self->call("on_stored", [&](Tracker& c, const Clock& now) { c.on_stored(std::move(entries), now); });
+      if (self->b.trace && self->runnable())
+        self->b.trace("    -> queued " + std::to_string(self->core->stats().queued) + " restored " +
+                      std::to_string(self->core->stats().restored) + " expired " +
+                      std::to_string(self->core->stats().dropped.find("expired") != self->core->stats().dropped.end() ? self->core->stats().dropped.find("expired")->second : 0));
     });
   }
   if (t.read_lease) {

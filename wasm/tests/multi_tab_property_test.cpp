@@ -399,7 +399,14 @@ class Checker : public sim::Observer {
     const auto pid = proto_id_.find(to);
     if (m.kind == TabMessage::Kind::ack && pid != proto_id_.end() && pid->second == m.tab) pending_[to].erase(m.n);
   }
-  void on_cookie_write(int tab, const std::optional<std::string>& alive, const std::string& value) override {
+  void on_cookie_write(int tab, const std::optional<std::string>& alive, const std::string& last, double expired_at,
+                       const std::string& value) override {
+    // (5) a session that expired (idle past its life, beyond the cookie's once-a-minute refresh
+    // slack) is never written back: the visitor's next call starts a new one.
+    if (!alive && !last.empty() && last == value && b_.wall() - expired_at > 60000 + 1000)
+      violation("5 session: expired session revived", "session " + value + " written back by tab " + std::to_string(tab) +
+                                                          " " + std::to_string(static_cast<long long>(b_.wall() - expired_at)) +
+                                                          " ms after its cookie expired");
     // (5) a live session is replaced only by a tab that never saw it (tabs starting in the same
     // moment, each before the other's cookie write): a tab that saw it follows it.
     if (alive && *alive != value) {

@@ -346,8 +346,9 @@ struct Observer {
   virtual void on_steal(int /*thief*/, int /*victim*/) {}
   // An elected tab read the shared key from a view older than the browser's copy.
   virtual void on_stale_read(int /*tab*/, const std::string& /*view*/, const std::string& /*truth*/) {}
+  // Before a host writes the session cookie: its live value, the jar's last value and expiry.
   virtual void on_cookie_write(int /*tab*/, const std::optional<std::string>& /*alive_before*/,
-                               const std::string& /*value*/) {}
+                               const std::string& /*last*/, double /*expired_at*/, const std::string& /*value*/) {}
   virtual void on_observed(int /*tab*/, const std::optional<std::string>& /*cookie*/) {}
   // Before and after every call into a tab's core (the checker diffs what the tab holds).
   virtual void before_call(int /*tab*/) {}
@@ -752,6 +753,7 @@ inline void SimTab::observe() {
   const std::optional<std::string> c = b.cookies.read(b.wall());
   if (b.observer) b.observer->on_observed(index, c);
   if (c) core->observe_session(*c, clock());
+  if (b.trace) b.trace("    tab " + std::to_string(index) + " observes " + c.value_or("(none)"));
 }
 
 inline void SimTab::apply(Effects fx) {
@@ -958,8 +960,9 @@ inline void SimTab::identity_flush(bool force) {
   const double now = b.wall();
   if (id_session != written_session || ((activity || force) && now - cookie_written_at >= 60000)) {
     const std::optional<std::string> before = b.cookies.read(now);
+    if (b.observer) b.observer->on_cookie_write(index, before, b.cookies.value, b.cookies.expires, id_session);
+    if (b.trace) b.trace("    tab " + std::to_string(index) + " writes the cookie " + id_session + " over " + before.value_or("(none)") + (force ? " (force)" : ""));
     b.cookies.write(id_session, now, policy::session_ttl_ms);
-    if (b.observer) b.observer->on_cookie_write(index, before, id_session);
     written_session = id_session;
     cookie_written_at = now;
     activity = false;

@@ -381,6 +381,7 @@ struct SimTab {
   std::uint64_t channel_epoch = 0;
   bool lock_believed = false;        // granted heard, neither lost heard nor released since
   int lost_in_flight = 0;            // `lost` facts on their way to this tab
+  std::uint64_t lock_epoch = 0;      // the host's lock calls so far (a fact answers the latest)
   std::map<std::uint32_t, std::size_t> open;  // core request id -> SimBrowser::requests index
   std::deque<std::pair<const char*, std::function<void()>>> deferred;  // a suspended tab's facts
   std::string id_session;            // identity.current.session
@@ -553,8 +554,11 @@ class SimBrowser {
       // One tab hears its lock's facts in the order they happened (a grant before its theft).
       double& last = lock_last[f.tab];
       last = std::max(sched.now + unit() * 5, last);
-      to_tab(f.tab, last, fact == LockFact::lost ? "lock lost" : "lock granted", [this, &t, fact] {
+      const std::uint64_t epoch = t.lock_epoch;
+      to_tab(f.tab, last, fact == LockFact::lost ? "lock lost" : "lock granted", [this, &t, fact, epoch] {
         if (fact == LockFact::lost) --t.lost_in_flight;
+        // The host released (or asked again) since: this fact answers a request it gave up.
+        if (epoch != t.lock_epoch) return;
         if (fact == LockFact::lost && cfg.broken.ignore_lock_lost) return;
         if (fact == LockFact::granted) t.lock_believed = true;
         if (fact == LockFact::lost) t.lock_believed = false;
@@ -704,6 +708,12 @@ class SimBrowser {
   }
   // The page is gone for good (unload) or its tracker destroyed: locks released by the browser.
   void gone(SimTab& t, bool unload) {
+    if (trace) {
+      std::string q;
+      for (int x : locks.queue) q += " " + std::to_string(x);
+      trace("    tab " + std::to_string(t.index) + " gone; locks: holder " +
+            (locks.holder ? std::to_string(*locks.holder) : std::string("none")) + " queue" + q);
+    }
     lock_facts(locks.release(t.index));
     t.lock_believed = false;
     t.channel_open = false;
@@ -807,6 +817,12 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     if (b.trace)
       b.trace("    tab " + std::to_string(index) + " lock " +
               (t.lock == LockOp::request ? "request" : t.lock == LockOp::steal ? "steal" : "release"));
+    if (b.trace) {
+      std::string q;
+      for (int x : b.locks.queue) q += " " + std::to_string(x);
+      b.trace("      locks before: holder " + (b.locks.holder ? std::to_string(*b.locks.holder) : std::string("none")) + " queue" + q);
+    }
+    ++lock_epoch;
     if (t.lock == LockOp::request) b.lock_facts(b.locks.request(index));
     if (t.lock == LockOp::steal) {
       if (b.observer && b.locks.holder && *b.locks.holder != index) b.observer->on_steal(index, *b.locks.holder);

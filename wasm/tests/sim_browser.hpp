@@ -1041,12 +1041,14 @@ inline void SimTab::leave(bool to_bfcache) {
       self->b.gone(*self, true);
       return;
     }
-    // Frozen in the cache: its plain fetches are cut, no answer reaches it (the core times its
-    // requests out when it comes back).
+    // Frozen in the cache: its plain fetches are cut (their answers lost: the core times them
+    // out when it comes back); the browser finishes its keepalive ones, whose answers wait for
+    // the page like every other task.
     self->life = Life::bfcache;
     for (const auto& [id, idx] : self->open) {
       Request& r = self->b.requests[idx];
-      if (r.transport == Transport::fetch && !r.arrived) r.cut = true;
+      if (r.transport != Transport::fetch) continue;
+      if (!r.arrived) r.cut = true;
       self->b.lose_answer(idx, "the page went into the back/forward cache");
     }
   });

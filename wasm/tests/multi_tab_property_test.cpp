@@ -268,9 +268,16 @@ class Checker : public sim::Observer {
     // A core that trapped right after sending had no chance to write the snapshot without them:
     // the shared key still holds them for the next leader.
     std::set<std::string> in_key;
-    if (gone && !any_copy_case)
+    // ... nor confirm the hand-overs it took in: their followers post them again.
+    if (gone && !any_copy_case) {
       if (auto q = b_.storage.truth_value(SimBrowser::queue_key()))
         for (std::string& id : sim::snapshot_ids(*q)) in_key.insert(std::move(id));
+      for (const auto& [k, p] : pending_)
+        for (const auto& [n, ids] : p) in_key.insert(ids.begin(), ids.end());
+      for (const auto& [key, slot] : b_.storage.truth)
+        if (slot.value && key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0)
+          for (std::string& id : sim::snapshot_ids(*slot.value)) in_key.insert(std::move(id));
+    }
     for (const sim::WireEvent& e : r.events) {
       const bool copy_case = any_copy_case || in_key.count(e.id) > 0;
       note(e.id, "answer of tab " + std::to_string(r.tab) + " request " + std::to_string(r.id) + " lost: " + why +

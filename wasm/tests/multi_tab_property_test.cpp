@@ -294,6 +294,7 @@ class Checker : public sim::Observer {
       auto it = events_.find(w.id);
       if (it != events_.end()) it->second.acked_by.insert(r.tab);
       acked_by_tab_[r.tab].insert(w.id);
+      acked_at_[r.tab][w.id] = b_.requests.size();  // requests sent from now on may carry it again
     }
   }
   void on_stored(const Request& r) override {
@@ -750,8 +751,14 @@ class Checker : public sim::Observer {
   void refresh_held(SimTab& t, const char* what) {
     std::set<std::string> now;
     for (std::string& id : sim::snapshot_ids(t.core->snapshot())) now.insert(std::move(id));
+    // Its requests on the wire, but not for an event a 2xx acknowledged since (an earlier request
+    // whose answer was lost still counts as open until the core times it out).
+    const auto& acked_at = acked_at_[t.index];
     for (const auto& [rid, idx] : t.open)
-      for (const sim::WireEvent& w : b_.requests[idx].events) now.insert(w.id);
+      for (const sim::WireEvent& w : b_.requests[idx].events) {
+        const auto a = acked_at.find(w.id);
+        if (a == acked_at.end() || idx >= a->second) now.insert(w.id);
+      }
     std::set<std::string>& before = held_[t.index];
     const Stats s = t.core->stats();
     std::string reasons;
@@ -779,7 +786,9 @@ class Checker : public sim::Observer {
       }
       // Its answer lost: the core keeps it pending; a handed-off beacon is the browser's.
       if (s.handed_off > stats_before_.handed_off) continue;
-      violation("3 conservation: vanished", "event " + id + " vanished from tab " + std::to_string(t.index) + " in " + what);
+      std::string h;
+      for (const std::string& line : events_[id].history) h += "\n      " + line;
+      violation("3 conservation: vanished", "event " + id + " vanished from tab " + std::to_string(t.index) + " in " + what + h);
     }
     const bool frozen_stale = stale_.count(t.index) && frozen_in_lead_.count(t.index);
     for (const std::string& id : now) {
@@ -801,6 +810,7 @@ class Checker : public sim::Observer {
   std::set<std::pair<std::string, std::uint32_t>> adopted_handovers_;  // reached a leader
   std::map<std::string, std::set<std::size_t>> on_wire_;
   std::map<int, std::set<std::string>> acked_by_tab_;
+  std::map<int, std::map<std::string, std::size_t>> acked_at_;  // tab -> event -> requests count at its ack
   std::set<int> dead_by_fault_;
   std::set<std::size_t> lost_with_page_;
   std::set<std::string> refused_mailbox_;

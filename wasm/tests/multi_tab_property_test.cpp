@@ -365,10 +365,11 @@ class Checker : public sim::Observer {
     if (m.kind != TabMessage::Kind::handover) return;
     proto_id_[tab] = m.tab;
     auto& p = pending_[tab];
-    if (!p.count(m.n)) {
-      const std::vector<std::string> ids = sim::snapshot_ids(m.text);
-      p[m.n] = ids;
-      if (tab == calling_) handed_this_call_.insert(ids.begin(), ids.end());
+    const std::vector<std::string> ids = sim::snapshot_ids(m.text);
+    if (tab == calling_) handed_this_call_.insert(ids.begin(), ids.end());
+    const bool first = !p.count(m.n) || p[m.n] != ids;
+    p[m.n] = ids;
+    if (first) {
       for (const std::string& id : ids) {
         note(id, "handed over by tab " + std::to_string(tab) + " n=" + std::to_string(m.n));
         auto it = events_.find(id);
@@ -976,7 +977,7 @@ class Run {
       case OpKind::advance_mid: advance(300 + static_cast<double>(op.a % 5000)); break;
       case OpKind::advance_long: advance(5000 + static_cast<double>(op.a % 175000)); break;
       case OpKind::hide_show:
-        if ((t = pick(op.a, false)) && t->runnable()) {
+        if ((t = pick(op.a, false)) && t->runnable() && !t->left) {
           line += (t->hidden ? " show tab " : " hide tab ") + std::to_string(t->index);
           if (t->hidden) t->show();
           else t->hide();
@@ -1107,7 +1108,7 @@ class Run {
     }
     advance(1);
     for (auto& tp : browser_.tabs)
-      if (tp->runnable() && tp->hidden) tp->show();
+      if (tp->runnable() && tp->hidden && !tp->left) tp->show();
     if (live().empty()) open_tab();
     for (int i = 0; i < 120; ++i) advance(5000);
   }

@@ -369,6 +369,7 @@ struct SimTab {
   std::unique_ptr<Tracker> core;
   Life life = Life::live;
   bool hidden = false, loaded = false, leaving = false;
+  bool left = false;  // pagehide fired (not persisted): only later listeners' track() calls until it goes
   double origin = 0;  // real time of performance.now() == 0
   std::mt19937_64 rng;
 
@@ -1004,6 +1005,7 @@ inline void SimTab::flush() {
 // onHidden: leaving('onHidden'), then the snapshot written synchronously.
 inline void SimTab::hide() {
   if (!runnable() || hidden) return;
+  if (left) return;  // the page is going: no visibility change, no destroy() any more
   hidden = true;
   call("on_hidden", [](Tracker& c, const Clock& now) { c.on_hidden(now); });
   persist_now(true);
@@ -1025,9 +1027,10 @@ inline void SimTab::show() {
 // the resign (stored: that write succeeded). Answers already settled in the page's microtasks
 // (a refused keepalive) still reach the core; the page goes a moment later.
 inline void SimTab::leave(bool to_bfcache) {
-  if (!runnable()) return;
+  if (!runnable() || left) return;
   hidden = true;
   leaving = true;
+  left = true;
   call("on_page_leave", [](Tracker& c, const Clock& now) { c.on_page_leave(now); });
   persist_now(true);
   const bool stored = !dirty;
@@ -1057,6 +1060,7 @@ inline void SimTab::leave(bool to_bfcache) {
 // pageshow (persisted): back in the election (rejoin) and visible.
 inline void SimTab::back_from_bfcache() {
   if (life != Life::bfcache) return;
+  left = false;
   b.resume(*this);
   show();
 }
@@ -1065,6 +1069,7 @@ inline void SimTab::back_from_bfcache() {
 // the core deleted. Requests on the wire go on; their answers reach nobody.
 inline void SimTab::destroy() {
   if (!runnable()) return;
+  if (left) return;  // the page is going: no visibility change, no destroy() any more
   if (b.observer) b.observer->on_tab_down(index, "destroy");
   persist_now(true);
   call("leave_tabs", [](Tracker& c, const Clock& now) { c.leave_tabs(now); });

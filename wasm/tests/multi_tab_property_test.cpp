@@ -732,7 +732,9 @@ class Checker : public sim::Observer {
       }
       std::string h;
       for (const std::string& line : e.history) h += "\n      " + line;
-      h += "\n      durable " + std::to_string(e.durable) + "; now held by:";
+      h += "\n      durable " + std::to_string(e.durable) + "; ever held by:";
+      for (int x : e.holders) h += " " + std::to_string(x) + (dead_by_fault_.count(x) ? "(trapped/destroyed)" : "");
+      h += "; now held by:";
       for (const auto& tp : b_.tabs) {
         if (!tp->has_core()) continue;
         if (held_[tp->index].count(id)) h += " tab " + std::to_string(tp->index) + " (life " + std::to_string(static_cast<int>(tp->life)) + ", leader " + std::to_string(tp->core->tab_stats().leader) + ")";

@@ -957,6 +957,9 @@ inline void SimTab::schedule_persist() {
 // the ask and the timer must not overwrite the new leader's copy).
 inline void SimTab::persist_now(bool force) {
   if (!runnable()) return;
+  if (b.trace)
+    b.trace("    tab " + std::to_string(index) + " persist_now dirty " + std::to_string(dirty) + " role " +
+            (core->role() == Role::leader ? "leader" : "follower") + " queued " + std::to_string(core->stats().queued));
   if (dirty) {
     dirty = false;
     if (core->role() == Role::leader) {

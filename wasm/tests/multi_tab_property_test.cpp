@@ -408,7 +408,14 @@ class Checker : public sim::Observer {
   void on_stale_read(int tab, const std::string& view, const std::string& truth) override {
     const std::vector<std::string> seen = sim::snapshot_ids(view);
     const std::set<std::string> in_view(seen.begin(), seen.end());
-    for (const std::string& id : sim::snapshot_ids(truth))
+    const std::vector<std::string> in_truth = sim::snapshot_ids(truth);
+    const std::set<std::string> truth_set(in_truth.begin(), in_truth.end());
+    for (const std::string& id : seen)
+      if (!truth_set.count(id)) {
+        stale_read_.insert(id);
+        note(id, "taken by tab " + std::to_string(tab) + "'s election read from a stale view (the browser's copy no longer holds it)");
+      }
+    for (const std::string& id : in_truth)
       if (!in_view.count(id)) {
         stale_read_.insert(id);
         note(id, "missed by tab " + std::to_string(tab) + "'s election read (its view of the shared key was stale)");
@@ -424,7 +431,10 @@ class Checker : public sim::Observer {
     unqueue(to, m);
     SimTab& t = *b_.tabs[static_cast<std::size_t>(to)];
     if (m.kind == TabMessage::Kind::handover) {
-      if (t.runnable() && t.core->tab_stats().leader) adopted_handovers_.insert({m.tab, m.n});
+      if (t.runnable() && t.core->tab_stats().leader) {
+        adopted_handovers_.insert({m.tab, m.n});
+        adopted_by_[to].insert({m.tab, m.n});
+      }
       return;
     }
     const auto pid = proto_id_.find(to);
@@ -522,6 +532,15 @@ class Checker : public sim::Observer {
         for (const auto& [n, ids] : p) still.insert(ids.begin(), ids.end());
       for (const std::string& id : acked_by_tab_[tab])
         if (still.count(id)) allow(id, "crashed leader");
+      // Hand-overs it took in and had not confirmed (or whose confirmation is still on its way):
+      // their followers post them again to the next leader, which may have them from the key.
+      for (const auto& [follower, p] : pending_) {
+        const auto pid = proto_id_.find(follower);
+        if (pid == proto_id_.end()) continue;
+        for (const auto& [n, ids] : p)
+          if (adopted_by_[tab].count({pid->second, n}))
+            for (const std::string& id : ids) allow(id, "crashed leader");
+      }
     }
     (void)why;
   }
@@ -677,7 +696,7 @@ class Checker : public sim::Observer {
         std::string h;
         for (const std::string& line : e.history) h += "\n      " + line;
         violation("2 copies: stored twice", "event " + id + " stored " + std::to_string(copies) + " times, copy cases " +
-                  std::to_string(e.allowance) + h);
+                  std::to_string(e.allowance) + (stale_read_.count(id) ? " [a stale election read]" : "") + h);
       } else {
         ++copies_by_case[why];
       }
@@ -811,6 +830,7 @@ class Checker : public sim::Observer {
   std::map<int, std::map<std::uint32_t, std::vector<std::string>>> pending_;  // tab -> n -> ids
   std::map<int, std::string> proto_id_;  // tab index -> the protocol's tab id (from its posts)
   std::set<std::pair<std::string, std::uint32_t>> adopted_handovers_;  // reached a leader
+  std::map<int, std::set<std::pair<std::string, std::uint32_t>>> adopted_by_;  // per leader
   std::map<std::string, std::set<std::size_t>> on_wire_;
   std::map<int, std::set<std::string>> acked_by_tab_;
   std::map<int, std::map<std::string, std::size_t>> acked_at_;  // tab -> event -> requests count at its ack

@@ -775,12 +775,17 @@ class Checker : public sim::Observer {
     for (std::string& id : sim::snapshot_ids(t.core->snapshot())) now.insert(std::move(id));
     // Its requests on the wire, but not for an event a 2xx acknowledged since (an earlier request
     // whose answer was lost still counts as open until the core times it out).
+    // A request whose answer was lost is left out: the core may have sent, handed over or
+    // acknowledged its events since (it settles that request only at its timeout).
     const auto& acked_at = acked_at_[t.index];
-    for (const auto& [rid, idx] : t.open)
+    std::set<std::string> lost_wire;  // on such a request: not missing now, not held from now on
+    for (const auto& [rid, idx] : t.open) {
       for (const sim::WireEvent& w : b_.requests[idx].events) {
         const auto a = acked_at.find(w.id);
-        if (a == acked_at.end() || idx >= a->second) now.insert(w.id);
+        if (a != acked_at.end() && idx < a->second) continue;
+        (b_.requests[idx].answer_lost ? lost_wire : now).insert(w.id);
       }
+    }
     std::set<std::string>& before = held_[t.index];
     const Stats s = t.core->stats();
     std::string reasons;
@@ -792,7 +797,7 @@ class Checker : public sim::Observer {
     std::set<std::string> shared;
     bool shared_read = false;
     for (const std::string& id : before) {
-      if (now.count(id) || acked_this_call_.count(id) || handed_this_call_.count(id)) continue;
+      if (now.count(id) || lost_wire.count(id) || acked_this_call_.count(id) || handed_this_call_.count(id)) continue;
       if (!reasons.empty()) {
         events_[id].dropped = reasons;
         note(id, "dropped by tab " + std::to_string(t.index) + ": " + reasons);

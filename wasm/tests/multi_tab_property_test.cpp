@@ -1157,6 +1157,7 @@ RunResult run_seed(std::uint64_t seed, int ops, BrokenRules broken = {}, Profile
 // Shrinks a failing schedule: drops chunks of operations while the run still shows `kind`.
 std::vector<Op> shrink(std::uint64_t seed, std::vector<Op> ops, BrokenRules broken, const std::string& kind) {
   auto fails = [&](const std::vector<Op>& o) { return Run(seed, o, broken, false).go().kinds.count(kind) > 0; };
+  if (!fails(ops)) return ops;
   for (std::size_t chunk = ops.size() / 2; chunk >= 1; chunk /= 2) {
     for (std::size_t at = 0; at < ops.size();) {
       std::vector<Op> fewer(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(at));
@@ -1169,8 +1170,9 @@ std::vector<Op> shrink(std::uint64_t seed, std::vector<Op> ops, BrokenRules brok
   return ops;
 }
 
-void print_minimal(std::uint64_t seed, int ops, BrokenRules broken, const std::string& kind) {
-  const std::vector<Op> minimal = shrink(seed, make_schedule(seed, ops, Profile::full), broken, kind);
+void print_minimal(std::uint64_t seed, int ops, BrokenRules broken, const std::string& kind,
+                   Profile profile = Profile::full) {
+  const std::vector<Op> minimal = shrink(seed, make_schedule(seed, ops, profile), broken, kind);
   const RunResult m = Run(seed, minimal, broken, true).go();
   std::cout << "  minimal schedule of seed " << seed << " for (" << kind << "), " << minimal.size() << " operations:\n";
   for (const std::string& line : m.log) std::cout << "    " << line << "\n";
@@ -1182,8 +1184,12 @@ TEST(MultiTabProperty, InvariantsHoldUnderAnAdversarialSchedule) {
   const int seeds = env_int("TRACKER_PROPERTY_SEEDS", 100);
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   if (const char* one = std::getenv("TRACKER_SEED")) {  // one seed, told in full
-    const RunResult r = run_seed(static_cast<std::uint64_t>(std::atoll(one)), ops, {},
-                                 std::getenv("TRACKER_MILD") ? Profile::mild : Profile::full, true);
+    const Profile profile = std::getenv("TRACKER_MILD") ? Profile::mild : Profile::full;
+    if (const char* kind = std::getenv("TRACKER_SHRINK_KIND")) {  // ... or shrunk to one kind of violation
+      print_minimal(static_cast<std::uint64_t>(std::atoll(one)), ops, {}, kind, profile);
+      return;
+    }
+    const RunResult r = run_seed(static_cast<std::uint64_t>(std::atoll(one)), ops, {}, profile, true);
     for (const std::string& line : r.log) std::cout << line << "\n";
     for (const std::string& v : r.violations) std::cout << "=> " << v << "\n";
     return;

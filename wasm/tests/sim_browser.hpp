@@ -391,7 +391,6 @@ struct SimTab {
   bool activity = false;
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
-  bool leader_seen = false;          // tab_stats().leader after the last call
   std::uint64_t calls = 0;
 
   SimTab(SimBrowser& browser, int i, std::uint64_t seed) : b(browser), index(i), rng(seed) {}
@@ -755,7 +754,6 @@ template <typename F> void SimTab::call(const char* what, F&& f) {
   } catch (const GlueException&) {
     b.crash(*this, "glue exception");
   }
-  if (runnable()) leader_seen = core->tab_stats().leader;
   if (b.observer) b.observer->after_call(index, what);
 }
 

@@ -248,7 +248,16 @@ export class FakeCore {
     this.rec('start', a);
     return this.fx({ identity: { session: 's-1', profile: null, device: 'd-1', sessionTtlS: 1800 } });
   }
-  setRole(...a) { this.rec('setRole', a); return this.fx(); }
+  // The tab protocol (a lone tab: the fake leads at once, as the real core does without locks or
+  // storage; tests queue `extra.tabs` effects to drive the host's I/O).
+  joinTabs(...a) { this.rec('joinTabs', a); return this.fx({ tabs: { replay: 1, leader: true } }); }
+  // Every other fact (tabs.js FACT): kept calls (7) are released at once (the real core waits for
+  // the write that holds them).
+  tabFact(op, a, ...rest) {
+    this.rec('tabFact', [op, a, ...rest]);
+    if (op === 7) return this.fx({ tabs: { remove: a.split('\x1e').filter(Boolean) } });
+    return this.fx();
+  }
   observeSession(...a) { this.rec('observeSession', a); }
   setContext(...a) { this.rec('setContext', a); }
   setPageContext(...a) { this.rec('setPageContext', a); }

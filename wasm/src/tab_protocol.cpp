@@ -1,8 +1,8 @@
 #include "tracker/tab_protocol.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
+#include "decimal.hpp"
 #include "json_scan.hpp"
 #include "json_text.hpp"
 #include "tracker/policy.hpp"
@@ -37,7 +37,7 @@ Lease read_lease(std::string_view text) {
   s.on_value = [&l](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
     if (path.size() != 1) return;
     if (path[0] == "tab" && kind == detail::JsonKind::string) l.tab = std::string(v);
-    if (path[0] == "until" && kind == detail::JsonKind::number) l.until = std::strtod(std::string(v).c_str(), nullptr);
+    if (path[0] == "until" && kind == detail::JsonKind::number) l.until = detail::read_decimal(v);
   };
   if (!s.scan(text)) return {};
   return l;
@@ -268,7 +268,8 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
   const std::size_t colon = rest.rfind(':');
   if (colon != std::string_view::npos) {
     const std::string from(rest.substr(0, colon));
-    const std::uint32_t n = static_cast<std::uint32_t>(std::strtoul(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10));
+    std::uint32_t n = 0;
+    for (char c : rest.substr(colon + 1)) n = n * 10 + static_cast<std::uint32_t>(c >= '0' && c <= '9' ? c - '0' : 0);
     if (std::find(adopted_.begin(), adopted_.end(), std::make_pair(from, n)) != adopted_.end()) {
       Awaiting a;
       a.key = std::string(key);

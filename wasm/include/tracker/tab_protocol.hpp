@@ -47,6 +47,10 @@ struct TabMessage {
 
 enum class LockOp { none, request, steal, release };
 
+// The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
+// FACT mirrors these numbers).
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave };
+
 // How the host's lock request ended or changed.
 enum class LockFact {
   granted,      // this tab holds the lock now

@@ -1,5 +1,6 @@
 // Fault injection for tests: the next N /track requests fail, drop, hang or lose their answer,
-// and/or every answer is delayed. Thread-safe; hanging requests wake up early on clear() or shutdown().
+// and/or every answer is delayed. Thread-safe; hanging requests wake up early on clear() or
+// shutdown().
 #pragma once
 
 #include <chrono>

@@ -77,7 +77,9 @@ TEST_F(ReadApiTest, RequestsListEveryTrackPost) {
   EXPECT_EQ(server.get_json("/requests?after=1&limit=1")["requests"][0]["seq"], 2);
 }
 
-TEST_F(ReadApiTest, Health) { EXPECT_EQ(server.get_json("/health"), json({{"ok", true}, {"event_ids", "client"}})); }
+TEST_F(ReadApiTest, Health) {
+  EXPECT_EQ(server.get_json("/health"), json({{"ok", true}, {"event_ids", "client"}}));
+}
 
 }  // namespace
 }  // namespace collector::testing

@@ -100,11 +100,12 @@ export function createTabs(env, base, storage, report, kept) {
     perform(t, RS, US, later) {
       for (const [k, v] of t.write || []) lsSet(env, k, v);
       for (const k of t.remove || []) lsRemove(env, k);
-      if (t.leave) leave();
+      // Posts before the channel is left: a resigning leader's parting message goes out first.
       if (t.join) join();
       for (const m of t.post || []) {
         try { channel?.postMessage(m); } catch { /* closed meanwhile */ }
       }
+      if (t.leave) leave();
       if (t.lock && caps.locks) lock(t.lock);
       if (t.read) later(() => report(FACT.stored, stored(RS, US)));
       if (t.lease) later(() => report(FACT.lease, lsGet(env, base + ':lease') || ''));

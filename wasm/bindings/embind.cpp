@@ -67,9 +67,9 @@ class TrackerCore {
         break;
       case tracker::TabFact::lease: core_.on_lease(a, now); break;
       case tracker::TabFact::message: {
-        // n = hand-over number * 4 + kind (0 handover, 1 ack, 2 held)
-        const int kind = n >= 0 && n < 17179869184.0 ? static_cast<int>(static_cast<std::uint64_t>(n) % 4) : 3;
-        if (kind <= 2) {
+        // n = hand-over number * 4 + kind (0 handover, 1 ack, 2 held, 3 parting)
+        const int kind = n >= 0 && n < 17179869184.0 ? static_cast<int>(static_cast<std::uint64_t>(n) % 4) : -1;
+        if (kind >= 0) {
           core_.on_message(tracker::TabMessage{static_cast<tracker::TabMessage::Kind>(kind), a,
                                                static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) / 4), b},
                            now);

@@ -170,9 +170,14 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   for (auto& [key, text] : entries) {
     Awaiting a;
     // The shared key is this leader's own from now on: overwritten by its writes, never removed.
+    // The last leader's parting message is that key as it wrote it last: read, the key may be
+    // older (events it delivered since would be sent again, those it adopted since lost).
+    if (key == shared && !parting_.empty()) continue;
     if (key != shared) a.key = key;
     adopt(std::move(text), std::move(a), out);
   }
+  if (!parting_.empty()) out.adopt.emplace_back(0, std::move(parting_));
+  parting_.clear();
   if (!elected_once_) {
     elected_once_ = true;
     fx.replay_kept = true;
@@ -225,6 +230,13 @@ void TabProtocol::on_persisted(bool ok, TabEffects& fx) {
 
 void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_ || resigned_) return;
+  if (m.kind == TabMessage::Kind::parting) {
+    // Kept until this tab is elected (on_stored), or taken in at once by a leader elected before
+    // it arrived (a copy of what it read from the key is skipped by id).
+    if (leader_) out.adopt.emplace_back(0, m.text);
+    else parting_ = m.text;
+    return;
+  }
   if (m.kind == TabMessage::Kind::handover) {
     if (!leader_ || m.tab == tab_) return;
     const auto key = std::make_pair(m.tab, m.n);
@@ -247,6 +259,7 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
   }
   if (m.tab != tab_) return;  // an answer for another follower
   silent_since_.reset();
+  parting_.clear();  // a leader answers: it was elected and has read what the last one left
   if (m.kind == TabMessage::Kind::held) return;
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].n != m.n) continue;
@@ -354,12 +367,18 @@ void TabProtocol::on_page_leave(TabEffects& fx) {
   silent_since_.reset();
 }
 
-void TabProtocol::resign(bool stored, double wall_ms, TabEffects& fx, Out& out) {
+void TabProtocol::resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out) {
   // A tab that leads with neither lock nor lease (no storage) has nothing to give up.
   if (resigned_ || stopped_ || (leader_ && !lock_held_ && !leasing_)) return;
   resigned_ = true;
   (void)wall_ms;
   if (leasing_ && leader_) fx.removes.push_back(base_ + ":lease");
+  if (leader_ && stored && caps_.channel) {
+    TabMessage m;
+    m.kind = TabMessage::Kind::parting;
+    m.text = std::move(queue);
+    fx.posts.push_back(std::move(m));
+  }
   if (leader_) {
     leader_ = false;
     out.role = false;

@@ -251,6 +251,7 @@ test('b. a leader whose core traps mid-outage: another tab delivers its follower
     window.tracker.track('leader-after-trap', {});
   });
   await expect.poll(() => trackerDisabled(logs).length, { message: 'the leader\'s core died' }).toBe(1);
+  expect(trackerDisabled(logs)[0], 'of the trap').toMatch(/the core failed \(unreachable\)/);
   expect(await leader.evaluate(() => (window as unknown as { __trapped: number }).__trapped)).toBeGreaterThan(0);
 
   // After the trap, still in the outage: the followers go on tracking.
@@ -267,6 +268,7 @@ test('b. a leader whose core traps mid-outage: another tab delivers its follower
     report('b. leader trapped', {
       missingBefore: (await missing(collector, before)).length, missingAfter: (await missing(collector, after)).length,
       followersLeading: await leaders(), msSinceOutageEnd: Date.now() - ended,
+      leaderConsole: JSON.stringify(trackerDisabled(logs)[0] ?? ''),
     });
   }
   expect(await leaders(), 'one of the live tabs leads').toBe(1);

@@ -53,7 +53,9 @@ test('Web Locks: the leader goes away, the next tab is elected and keeps what it
 });
 
 test('pagehide: un-adopted hand-overs go to mailbox keys once; the leader takes them on its storage event', async () => {
-  const browser = fakeBrowser();
+  // The fake browser delivers storage events itself (to the other tabs); held here until the
+  // channel has had its chance, so "not posted as well" is checked before the event arrives.
+  const browser = fakeBrowser({ storageDelay: 'manual' });
   const a = tab(browser);
   const b = tab(browser);
   await tick();
@@ -64,7 +66,7 @@ test('pagehide: un-adopted hand-overs go to mailbox keys once; the leader takes 
   assert.equal(browser.storage.getItem(keys[0]), 'H3');
   await tick();
   assert.deepEqual(a.got.handovers, [], 'not posted as well (it would be adopted twice)');
-  a.f.window.dispatch('storage', { key: keys[0], newValue: 'H3' });
+  browser.deliverStorage();  // b's write reaches a: its storage event
   assert.deepEqual(a.got.handovers, ['H3']);
   assert.equal(browser.storage.getItem(keys[0]), null, 'consumed');
   a.tabs.destroy();

@@ -417,130 +417,223 @@ function recordCookieWrites(): void {
 }
 
 /**
- * The session cookie's expiry as the browser computes it from what the tracker wrote, on the
- * fake clock: Max-Age wins over Expires; neither is a session cookie (never expires here).
+ * 35 minutes in a few seconds, for every tab of a context, with the session cookie expiring when
+ * the browser would have expired it.
+ *
+ * Time: page.clock (the context's clock: every page, those opened later too) fakes Date,
+ * performance.now and the timers of every page; it keeps flowing with real time and is moved
+ * forward by runFor (timers fire in order, as for a device that stays awake). Cookies expire by
+ * the browser's real clock, which runFor does not move: each `document.cookie` write is recorded
+ * with the page's (fake) time (recordCookieWrites), a write the page could not report (made
+ * during a page's close) is seen as a change of the browser's cookie and dated at the fake time
+ * it was noticed; the expiry is computed as the browser does (Max-Age wins, else Expires, else a
+ * session cookie), and when the fake clock reaches it the cookie is removed from the browser
+ * (context.clearCookies), the clock being stepped to that moment exactly. Network,
+ * BroadcastChannel and the collector run in real time; the clock is only moved while nothing is on
+ * its way (each call is waited for first), so no request outlives a jump.
  */
-class CookieExpiry {
+class FakeTime {
+  readonly pages: Page[] = [];
   expiresAt = Infinity;
   lastWrite = -Infinity;
   writes = 0;
-  constructor(private readonly name: string) {}
-  async collect(pages: Page[]): Promise<void> {
-    for (const p of pages) {
+  expired = 0;
+  private seen = '';  // the browser's cookie as last seen (value and expiry)
+  private constructor(private readonly context: BrowserContext, private readonly collector: Collector) {}
+
+  static async install(context: BrowserContext, collector: Collector): Promise<FakeTime> {
+    await context.clock.install();
+    await context.addInitScript(recordCookieWrites);
+    return new FakeTime(context, collector);
+  }
+
+  now(): Promise<number> {
+    return this.pages.find((p) => !p.isClosed())!.evaluate(() => Date.now());
+  }
+
+  private async jar(): Promise<string> {
+    const c = (await this.context.cookies()).find((x) => x.name === SESSION_COOKIE);
+    return c ? `${c.value} ${c.expires}` : '';
+  }
+
+  private wrote(t: number, expiresAt: number): void {
+    if (t < this.lastWrite) return;
+    this.lastWrite = t;
+    this.writes += 1;
+    this.expiresAt = expiresAt;
+  }
+
+  /** The writes since the last call, and the expiry when it is due at `now` (fake ms). */
+  async sync(now: number): Promise<void> {
+    let recorded = 0;
+    for (const p of this.pages) {
       if (p.isClosed()) continue;
       const writes = await p.evaluate(() => (window as unknown as { __cookieWrites: { t: number; text: string }[] }).__cookieWrites.splice(0));
       for (const { t, text } of writes) {
         const [pair, ...attrs] = text.split(';');
-        if (pair.slice(0, pair.indexOf('=')).trim() !== this.name || t < this.lastWrite) continue;
-        this.lastWrite = t;
-        this.writes += 1;
+        if (pair.slice(0, pair.indexOf('=')).trim() !== SESSION_COOKIE) continue;
+        recorded += 1;
         const attr = (k: string) => attrs.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith(k + '='))?.slice(k.length + 1);
         const maxAge = attr('max-age');
         const expires = attr('expires');
-        this.expiresAt = maxAge !== undefined ? t + Number(maxAge) * 1000
-          : expires !== undefined ? Date.parse(expires) : Infinity;
+        this.wrote(t, maxAge !== undefined ? t + Number(maxAge) * 1000
+          : expires !== undefined ? Date.parse(expires) : Infinity);
       }
     }
+    const jar = await this.jar();
+    if (jar !== this.seen && jar && !recorded) {
+      // Written by a page that could not report it (closing): its life as the browser counts it.
+      const c = (await this.context.cookies()).find((x) => x.name === SESSION_COOKIE)!;
+      this.wrote(now, c.expires < 0 ? Infinity : now + (c.expires * 1000 - Date.now()));
+    }
+    this.seen = jar;
+    if (now >= this.expiresAt && jar) {
+      await this.context.clearCookies({ name: SESSION_COOKIE });
+      this.expired += 1;
+      this.seen = '';
+    }
+  }
+
+  /** Moves the clock forward by `ms`, stopping at the cookie's expiry to remove it. */
+  async advance(ms: number): Promise<void> {
+    let left = ms;
+    while (left > 0) {
+      const now = await this.now();
+      await this.sync(now);
+      const step = this.expiresAt > now ? Math.min(left, this.expiresAt - now) : left;
+      await this.context.clock.runFor(step);
+      left -= step;
+    }
+    await this.sync(await this.now());
+  }
+
+  /** Moves the clock 1 s at a time until the calls arrive (a deferred event leaves 5 s after it was
+   * tracked); returns the fake time spent. */
+  async deliver(nonces: string[]): Promise<number> {
+    let spent = 0;
+    for (const start = Date.now(); (await missing(this.collector, nonces)).length; spent += 1000) {
+      expect(Date.now() - start, `delivered: ${(await missing(this.collector, nonces)).join(', ')}`).toBeLessThan(30_000);
+      await this.advance(1000);
+    }
+    return spent;
+  }
+
+  async open(url = playground()): Promise<Page> {
+    const p = await openTab(this.context, url);
+    this.pages.push(p);
+    await this.sync(await this.now());
+    return p;
   }
 }
 
-test('d. a follower active for 35 minutes: one session id on every event of every tab', async ({ context, collector }) => {
-  test.setTimeout(240_000);
-  // Time: page.clock (the context's clock: every page, those opened later too) fakes Date,
-  // performance.now and the timers of every page; it keeps flowing with real time and is moved
-  // forward by runFor (timers fire in order, as for a device that stays awake). Cookies expire by
-  // the browser's real clock, which runFor does not move: the test records each cookie write with
-  // the page's (fake) time, computes the expiry the browser would (Max-Age, else Expires), and
-  // removes the cookie from the browser (context.clearCookies) at that fake moment exactly,
-  // stepping the clock to it. Network, BroadcastChannel and the collector run in real time; the
-  // clock is only moved while nothing is on its way (each call is waited for first), so no
-  // request outlives a jump.
-  await context.clock.install();
-  await context.addInitScript(recordCookieWrites);
-  const pages: Page[] = [];
-  const cookie = new CookieExpiry(SESSION_COOKIE);
-  const fakeNow = () => pages.find((p) => !p.isClosed())!.evaluate(() => Date.now());
-  let expired = 0;
-  const expireIfDue = async (now: number) => {
-    await cookie.collect(pages);
-    if (now >= cookie.expiresAt && (await context.cookies()).some((c) => c.name === SESSION_COOKIE)) {
-      await context.clearCookies({ name: SESSION_COOKIE });
-      expired += 1;
-    }
-  };
-  // Moves the fake clock forward by `ms`, stopping at the cookie's expiry to remove it.
-  const advance = async (ms: number) => {
-    let left = ms;
-    while (left > 0) {
-      const now = await fakeNow();
-      await expireIfDue(now);
-      const step = cookie.expiresAt > now ? Math.min(left, cookie.expiresAt - now) : left;
-      await context.clock.runFor(step);
-      left -= step;
-    }
-    await expireIfDue(await fakeNow());
-  };
-  // Moves the clock 1 s at a time until the calls arrive (a deferred event leaves 5 s after it
-  // was tracked); returns the fake time spent.
-  const deliver = async (nonces: string[]) => {
-    let spent = 0;
-    for (const start = Date.now(); (await missing(collector, nonces)).length; spent += 1000) {
-      expect(Date.now() - start, `delivered: ${(await missing(collector, nonces)).join(', ')}`).toBeLessThan(30_000);
-      await advance(1000);
-    }
-    return spent;
-  };
-
-  const leader = await openTab(context);
-  pages.push(leader);
-  await collector.waitFor('page-view', 1);
-  await expect.poll(() => isLeader(leader)).toBe(true);
-  const follower = await openTab(context);
-  pages.push(follower);
-  await collector.waitFor('page-view', 2);
-  expect(await isLeader(follower)).toBe(false);
-  await cookie.collect(pages);
-  expect(cookie.writes, 'the session cookie was written').toBeGreaterThan(0);
-  expect(cookie.expiresAt - cookie.lastWrite, 'written with the 30-minute life the tracker gives it').toBe(30 * MINUTE);
-
-  // 35 minutes of a visitor active in the follower tab: one event a minute; the leader tab is
-  // open beside it (another window) and idle.
-  const start = await fakeNow();
-  const activity: string[] = [];
-  for (let minute = 1; minute <= 35; minute++) {
-    const n = nonce(`minute-${minute}`);
-    activity.push(n);
-    await trackNonces(follower, 'follower-activity', [n]);
-    const spent = await deliver([n]);
-    await advance(Math.max(0, MINUTE - spent));
-  }
-  const elapsed = await fakeNow() - start;
-  expect(elapsed, '35 minutes of fake time').toBeGreaterThanOrEqual(35 * MINUTE);
-
-  // Minute 35: a new tab of the site; each tab tracks once more.
-  const late = await openTab(context);
-  pages.push(late);
-  await collector.waitFor('page-view', 3);
-  const last = { follower: nonce('follower-last'), leader: nonce('leader-last'), late: nonce('late-tab') };
-  await trackNonces(follower, 'follower-activity', [last.follower]);
-  await trackNonces(leader, 'leader-event', [last.leader]);
-  await trackNonces(late, 'late-tab-event', [last.late]);
-  await deliver(Object.values(last));
-
-  const { events } = await collector.events();
+/** Stored events by session: session -> labels (type, and the nonce's label). */
+function bySession(events: StoredEvent[]): Map<string, string[]> {
   const sessions = new Map<string, string[]>();
   for (const e of events) {
     const label = nonceOf(e) ? `${e.type}@${String(nonceOf(e)).split('-').slice(0, 2).join('-')}` : e.type;
     sessions.set(String(e.session), [...(sessions.get(String(e.session)) || []), label]);
   }
+  return sessions;
+}
+const describeSessions = (m: Map<string, string[]>) => [...m].map(([s, l]) =>
+  `${s.slice(0, 8)}:${l.length}[${l.slice(0, 3).join(',')}${l.length > 3 ? ',…' : ''}]`).join(' ');
+
+test('d. a follower active for 35 minutes: one session id on every event of every tab', async ({ context, collector }) => {
+  test.setTimeout(240_000);
+  const time = await FakeTime.install(context, collector);
+  const leader = await time.open();
+  await collector.waitFor('page-view', 1);
+  await expect.poll(() => isLeader(leader)).toBe(true);
+  const follower = await time.open();
+  await collector.waitFor('page-view', 2);
+  expect(await isLeader(follower)).toBe(false);
+  await time.sync(await time.now());
+  expect(time.writes, 'the session cookie was written').toBeGreaterThan(0);
+  expect(time.expiresAt - time.lastWrite, 'written with the 30-minute life the tracker gives it').toBe(30 * MINUTE);
+
+  // 35 minutes of a visitor active in the follower tab: one event a minute; the leader tab is
+  // open beside it (another window) and idle.
+  const start = await time.now();
+  const activity: string[] = [];
+  for (let minute = 1; minute <= 35; minute++) {
+    const n = nonce(`minute-${minute}`);
+    activity.push(n);
+    await trackNonces(follower, 'follower-activity', [n]);
+    const spent = await time.deliver([n]);
+    await time.advance(Math.max(0, MINUTE - spent));
+  }
+  const elapsed = await time.now() - start;
+  expect(elapsed, '35 minutes of fake time').toBeGreaterThanOrEqual(35 * MINUTE);
+
+  // Minute 35: a new tab of the site; each tab tracks once more.
+  const late = await time.open();
+  await collector.waitFor('page-view', 3);
+  const last = { follower: nonce('follower-last'), leader: nonce('leader-last'), late: nonce('late-tab') };
+  await trackNonces(follower, 'follower-activity', [last.follower]);
+  await trackNonces(leader, 'leader-event', [last.leader]);
+  await trackNonces(late, 'late-tab-event', [last.late]);
+  await time.deliver(Object.values(last));
+
+  const { events } = await collector.events();
+  const sessions = bySession(events);
   report('d. 35 minutes', {
-    sessions: sessions.size, cookieWrites: cookie.writes, cookieExpired: expired,
-    fakeMinutes: (elapsed / MINUTE).toFixed(1),
-    bySession: [...sessions].map(([s, l]) => `${s.slice(0, 8)}:${l.length}[${l.slice(0, 3).join(',')}${l.length > 3 ? ',…' : ''}]`).join(' '),
+    sessions: sessions.size, cookieWrites: time.writes, cookieExpired: time.expired,
+    fakeMinutes: (elapsed / MINUTE).toFixed(1), bySession: describeSessions(sessions),
   });
   expect(events.length, 'every event arrived').toBe(3 + activity.length + 3);
   expect(Object.fromEntries([...sessions].map(([s, l]) => [s, l.length])), 'one session id on every event of every tab')
     .toEqual({ [String(events[0].session)]: events.length });
+});
+
+test('d2. an idle background tab closed after the visit moved on: its stale session does not come back', async ({ context, collector }) => {
+  test.setTimeout(120_000);
+  // Every tab idle 40 minutes (the cookie expires, as the browser would expire it: FakeTime); the
+  // visitor comes back to one tab (a new visit: a new session), then closes the other, idle tab,
+  // and opens a new one. Every event of the second visit carries the second visit's session.
+  const time = await FakeTime.install(context, collector);
+  const idle = await time.open();
+  await collector.waitFor('page-view', 1);
+  await expect.poll(() => isLeader(idle)).toBe(true);
+  const active = await time.open();
+  await collector.waitFor('page-view', 2);
+  const firstVisit = (await collector.ofType('page-view')).map((e) => e.session);
+  await time.advance(40 * MINUTE);
+  expect(time.expired, 'the session cookie expired while every tab was idle').toBe(1);
+
+  // The visitor is back in one tab: a fire and a deferred event.
+  const back = { fire: nonce('back-fire'), deferred: nonce('back-deferred') };
+  await trackNonces(active, 'back', [back.fire], { fire: true });
+  await trackNonces(active, 'back', [back.deferred]);
+  await time.deliver(Object.values(back));
+  await time.advance(MINUTE);
+  // The visitor closes the tab idle since the first visit (its pagehide), then opens a new one.
+  await idle.close();
+  await time.sync(await time.now());
+  const cookieAfterClose = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)?.value ?? null;
+  await time.advance(MINUTE);
+  const fresh = await time.open();
+  await collector.waitFor('page-view', 3);
+  const after = { fresh: nonce('new-tab'), active: nonce('active-after') };
+  await trackNonces(fresh, 'after-close', [after.fresh]);
+  await trackNonces(active, 'after-close', [after.active]);
+  await time.deliver(Object.values(after));
+
+  const { events } = await collector.events();
+  // The second visit: the new tab's page view and the four calls tracked after the idle time.
+  const views = events.filter((e) => e.type === 'page-view').sort((x, y) => x.row - y.row);
+  const later = [...Object.values(back), ...Object.values(after)];
+  const second = [...views.slice(2), ...events.filter((e) => later.includes(String(nonceOf(e))))];
+  const sessions = bySession(second);
+  report('d2. idle tab closed after the visit moved on', {
+    firstVisit: String(firstVisit[0]).slice(0, 8), secondVisitSessions: describeSessions(sessions),
+    cookieAfterIdleTabClosed: cookieAfterClose === null ? 'none' : cookieAfterClose === firstVisit[0] ? 'first visit\'s (stale)' : cookieAfterClose.slice(0, 8),
+    cookieWrites: time.writes, cookieExpired: time.expired,
+  });
+  expect(new Set(firstVisit).size, 'the first visit was one session').toBe(1);
+  expect(second.length, 'the second visit\'s events').toBe(5);
+  expect(Object.fromEntries([...sessions].map(([s, l]) => [s, l.length])), 'the second visit: one session on every event, not the first visit\'s')
+    .toEqual({ [String(second[0].session)]: 5 });
+  expect(second[0].session, 'a new visit after 40 idle minutes').not.toBe(firstVisit[0]);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -91,13 +91,26 @@ export class Collector {
     expect(res.status()).toBe(200);
     return res.json();
   }
+  /**
+   * A read (idempotent) of the collector, tried again once when the connection was reset: the
+   * collector closes a keep-alive connection idle for 2 s, and a request sent on it just then
+   * fails with ECONNRESET / socket hang up (seen between long waits in tab-protocol.spec.ts).
+   */
+  private async read(url: string) {
+    try {
+      return await this.http.get(url);
+    } catch (e) {
+      if (!/ECONNRESET|socket hang up/.test(String(e))) throw e;
+      return this.http.get(url);
+    }
+  }
   async events(query = ''): Promise<{ events: StoredEvent[]; total: number; duplicates: number }> {
-    const res = await this.http.get(`${API}/events?limit=10000${query ? '&' + query : ''}`);
+    const res = await this.read(`${API}/events?limit=10000${query ? '&' + query : ''}`);
     expect(res.status()).toBe(200);
     return res.json();
   }
   async requests(): Promise<StoredRequest[]> {
-    const res = await this.http.get(`${API}/requests?limit=10000`);
+    const res = await this.read(`${API}/requests?limit=10000`);
     expect(res.status()).toBe(200);
     return (await res.json()).requests;
   }

@@ -91,6 +91,7 @@ class TabStorage extends FakeStorage {
     super.removeItem(k);
     this.browser.commit(this, String(k), null);
   }
+  // One removal per key (one storage event each; Chromium fires a single one, key null).
   clear() {
     for (const k of [...this.map.keys()]) this.removeItem(k);
   }
@@ -159,7 +160,7 @@ export class FakeCookieJar extends Map {
   header() { return [...this].map(([k, v]) => `${k}=${v}`).join('; '); }
 }
 
-// The real setTimeout, for the fakes' own bookkeeping where a test's mock timers must not reach.
+// The fake wall clock's origin (fakeEnv's Date.now() is EPOCH + its monotonic clock).
 const EPOCH = 1_700_000_000_000;
 
 // One browser: its clock, Web Locks, BroadcastChannels, localStorage and cookies, shared by the
@@ -227,7 +228,7 @@ export function fakeBrowser(opts = {}) {
   // localStorage: the browser's copy and each tab's.
   const storage = new FakeStorage();
   const tabs = new Set();
-  const held_ = [];  // 'manual' deliveries
+  const heldWrites = [];  // 'manual' deliveries
   let seq = 0;
   let inFlight = 0;
   let settled = [];
@@ -271,13 +272,13 @@ export function fakeBrowser(opts = {}) {
         if (view === from) continue;
         view.inbox.push(op);
         inFlight++;
-        if (browser.storageDelay === 'manual') held_.push([view, op]);
+        if (browser.storageDelay === 'manual') heldWrites.push([view, op]);
         else globalThis.setTimeout(() => deliver(view, op), browser.storageDelay);
       }
     },
     // 'manual' storageDelay: delivers every write held so far.
     deliverStorage() {
-      for (const [view, op] of held_.splice(0)) deliver(view, op);
+      for (const [view, op] of heldWrites.splice(0)) deliver(view, op);
     },
     // Resolves once every write has reached every tab (real timers; mock timers: tick them).
     storageSettled() {

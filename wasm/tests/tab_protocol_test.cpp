@@ -14,6 +14,8 @@ const TabCaps all{true, true, true};
 const std::string base = "wasm-tracker:v2:demo-source";
 
 struct Tab {
+  Tab() = default;
+  explicit Tab(const std::string& opts) : core(opts) {}
   Tracker core{options()};
   double now = 1000;
   // Each tab its own entropy (its tab id, event ids): tabs are told apart by them.
@@ -275,6 +277,49 @@ TEST(TabProtocol, DestroyWritesUnconfirmedHandOversToMailboxes) {
   ASSERT_EQ(fx.tabs.writes.size(), 1u);
   EXPECT_EQ(fx.tabs.writes[0].first.rfind(base + ":mailbox:", 0), 0u);
   EXPECT_TRUE(fx.tabs.leave_channel);
+}
+
+TEST(TabProtocol, AHandOverCarriesItsEnvelopeAndBodiesAreGroupedByIt) {
+  const std::string pid = "9f0b3f5e-6a4d-4c1e-8f2a-1b2c3d4e5f60";
+  Tab leader;
+  Tab follower(options(R"(,"profile":{"id":")" + pid + R"("})"));
+  leader.start();
+  follower.start();
+  elect_now(leader);
+  leader.core.set_payload_options(R"({"saveEvents":false})");
+  follower.core.set_payload_options(R"({"mine":1})");
+  for (Tab* t : {&leader, &follower}) {
+    t->core.on_load(t->clock());
+    t->take();
+  }
+  leader.core.track("leader-event", "{}", "", leader.clock(), 0, leader.entropy());
+  leader.take();
+  follower.core.track("follower-event", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage h = *find_post(follower.take(), TabMessage::Kind::handover);
+  leader.core.on_message(h, leader.clock());
+  std::vector<SendEffect> sends = leader.take().sends;  // restored events are due at once
+  // The leader's copy keeps the follower's envelope (a next leader builds the same body).
+  const std::string snap = leader.core.snapshot();
+  EXPECT_NE(snap.find(pid), std::string::npos) << snap;
+  leader.core.flush(leader.clock());
+  for (SendEffect& s : leader.take().sends) sends.push_back(std::move(s));
+  for (int i = 0; i < 3 && sends.size() < 2; ++i) {
+    for (const SendEffect& s : sends) leader.core.on_response(s.request_id, 200, "", "{}", leader.clock(), leader.entropy());
+    leader.core.flush(leader.clock());
+    for (SendEffect& s : leader.take().sends) sends.push_back(std::move(s));
+  }
+  ASSERT_EQ(sends.size(), 2u) << "one body per envelope";
+  for (const SendEffect& s : sends) {
+    const auto body = testing_support::json::parse(s.body);
+    ASSERT_EQ(body["events"].size(), 1u);
+    if (body["events"][0]["type"] == "follower-event") {
+      EXPECT_EQ(body["profile"]["id"], pid);
+      EXPECT_EQ(body["options"], testing_support::json::parse(R"({"mine":1})"));
+    } else {
+      EXPECT_TRUE(body["profile"].is_null());
+      EXPECT_EQ(body["options"], testing_support::json::parse(R"({"saveEvents":false})"));
+    }
+  }
 }
 
 }  // namespace

@@ -35,16 +35,25 @@ std::vector<std::string> dom_event_ids(const json& doc) {
   return ids;
 }
 
+Storage* open_storage(bool mint_ids) {
+  auto* st = new Storage();
+  std::string error;
+  if (!st->open(":memory:", error)) {
+    __builtin_printf("collector_fuzz: %s\n", error.c_str());
+    std::abort();
+  }
+  st->set_mint_ids(mint_ids);
+  return st;
+}
+
 Storage& storage() {
-  static Storage* s = [] {
-    auto* st = new Storage();
-    std::string error;
-    if (!st->open(":memory:", error)) {
-      __builtin_printf("collector_fuzz: %s\n", error.c_str());
-      std::abort();
-    }
-    return st;
-  }();
+  static Storage* s = open_storage(false);
+  return *s;
+}
+
+// Ids minted by the server for every event (--mint-ids, Tracardi 0.8.x).
+Storage& minting_storage() {
+  static Storage* s = open_storage(true);
   return *s;
 }
 
@@ -110,6 +119,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const json stored = s.events(EventQuery{});
   CHECK(stored["total"] == first.stored + second.stored);
   for (const auto& e : stored["events"]) CHECK(e["properties"].is_object());
+  CHECK(stored["copies"] == 0);  // client ids are unique when they are the stored ids
   s.reset();
+
+  // Minted ids: both posts store every event, nothing is a duplicate, and `copies` counts every
+  // row with a client id beyond the first row of that id.
+  Storage& m = minting_storage();
+  const TrackOutcome m1 = m.store_track(rec, v.input, static_ids);
+  const TrackOutcome m2 = m.store_track(rec, v.input, static_ids);
+  CHECK(m1.stored == n && m2.stored == n);
+  CHECK(m1.duplicates == 0 && m2.duplicates == 0);
+  const json minted = m.events(EventQuery{});
+  CHECK(minted["total"] == 2 * n);
+  CHECK(minted["copies"] == 2 * (n - without_id) - distinct.size());
+  for (const auto& e : minted["events"]) CHECK(e["duplicates"] == 0);
+  m.reset();
   return 0;
 }

@@ -8,7 +8,12 @@ namespace collector {
 std::string usage() {
   return "usage: collector [--host 127.0.0.1] [--port 8686] [--db ./tracker-demo.db]\n"
          "                 [--sources FILE] [--site DIR] [--tracker DIR] [--max-body BYTES]\n"
-         "                 [--accept-text-plain]\n";
+         "                 [--accept-text-plain] [--mint-ids]\n"
+         "  --mint-ids  store every event under a fresh server uuid4 and ignore the payload's\n"
+         "              event id, as Tracardi 0.8.x does (0.8.1 checked): each copy a client\n"
+         "              sends is another stored event. The payload's id is kept as `client_id`\n"
+         "              in GET /events. Default: events are unique on the payload's id (as in\n"
+         "              Tracardi master); a repeated id counts in `duplicates`.\n";
 }
 
 std::string default_sources_path() {
@@ -46,6 +51,10 @@ CliResult parse_cli(const std::vector<std::string>& args) {
     }
     if (a == "--accept-text-plain") {
       r.options.accept_text_plain = true;
+      continue;
+    }
+    if (a == "--mint-ids") {
+      r.options.mint_ids = true;
       continue;
     }
     std::string name = a, value;

@@ -16,6 +16,9 @@ struct Options {
   std::string tracker_dir;   // mounted at /tracker/
   size_t max_body = 1024 * 1024;
   bool accept_text_plain = false;  // navigator.sendBeacon(string) sends text/plain
+  // Tracardi 0.8.x ids: every event stored under a fresh uuid4, the payload's id ignored (kept
+  // as client_id only), so each copy a client sends is another stored event.
+  bool mint_ids = false;
 };
 
 struct CliResult {

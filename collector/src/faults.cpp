@@ -23,11 +23,13 @@ bool Faults::configure(const json& cfg, std::string& error) {
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  int64_t fail = fail_next_, drop = drop_next_, hang = hang_next_, delay = delay_ms_;
+  int64_t fail = fail_next_, drop = drop_next_, hang = hang_next_, lose = lose_next_,
+          delay = delay_ms_;
   int64_t status = status_;
   std::string retry_after = retry_after_;
   if (!read_count(cfg, "fail_next", fail, error) || !read_count(cfg, "drop_next", drop, error) ||
-      !read_count(cfg, "hang_next", hang, error) || !read_count(cfg, "delay_ms", delay, error) ||
+      !read_count(cfg, "hang_next", hang, error) || !read_count(cfg, "lose_next", lose, error) ||
+      !read_count(cfg, "delay_ms", delay, error) ||
       !read_count(cfg, "status", status, error))
     return false;
   if (status < 100 || status > 599) {
@@ -54,6 +56,7 @@ bool Faults::configure(const json& cfg, std::string& error) {
   fail_next_ = fail;
   drop_next_ = drop;
   hang_next_ = hang;
+  lose_next_ = lose;
   delay_ms_ = delay;
   status_ = static_cast<int>(status);
   retry_after_ = retry_after;
@@ -68,12 +71,13 @@ json Faults::state() const {
           {"delay_ms", delay_ms_},
           {"drop_next", drop_next_},
           {"hang_next", hang_next_},
+          {"lose_next", lose_next_},
           {"injected", injected_}};
 }
 
 void Faults::clear() {
   std::lock_guard<std::mutex> lock(mu_);
-  fail_next_ = drop_next_ = hang_next_ = delay_ms_ = injected_ = 0;
+  fail_next_ = drop_next_ = hang_next_ = lose_next_ = delay_ms_ = injected_ = 0;
   status_ = 500;
   retry_after_.clear();
   ++generation_;
@@ -90,6 +94,9 @@ FaultAction Faults::take() {
   } else if (hang_next_ > 0) {
     --hang_next_;
     a.kind = FaultKind::hang;
+  } else if (lose_next_ > 0) {
+    --lose_next_;
+    a.kind = FaultKind::lose;
   } else if (fail_next_ > 0) {
     --fail_next_;
     a.kind = FaultKind::fail;

@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
     server.stop();
   }).detach();
 
+  if (cli.options.mint_ids)
+    std::fprintf(stderr,
+                 "collector: --mint-ids: every event is stored under a server uuid4, as Tracardi "
+                 "0.8.x does; copies are rows sharing a client_id\n");
   std::printf("collector listening on http://%s:%d\n", cli.options.host.c_str(), server.port());
   std::fflush(stdout);
   server.run();  // returns after stop(), with the database checkpointed and closed

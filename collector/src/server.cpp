@@ -86,6 +86,7 @@ bool Collector::open(std::string& error) {
   // A client that hangs up mid-answer must not kill the process (dropped connections do this).
   std::signal(SIGPIPE, SIG_IGN);
   if (!storage_.open(options_.db_path, error)) return false;
+  storage_.set_mint_ids(options_.mint_ids);
   auto& svr = *server_;
   // Each keep-alive connection holds a worker; browsers open several, tests hang some.
   svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
@@ -217,8 +218,10 @@ void Collector::install_routes() {
     send_json(res, 200, nullptr);
   });
 
-  svr.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, {{"ok", true}});
+  // `event_ids`: "client" (events unique on the payload's id) or "mint" (--mint-ids: a server
+  // uuid4 per event, Tracardi 0.8.x), so a test or the demo can tell which one it talks to.
+  svr.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, {{"ok", true}, {"event_ids", options_.mint_ids ? "mint" : "client"}});
   });
 
   svr.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {
@@ -230,6 +233,7 @@ void Collector::install_routes() {
     q.session = str_param(req, "session");
     q.profile = str_param(req, "profile");
     q.source = str_param(req, "source");
+    q.client_id = str_param(req, "client_id");
     send_json(res, 200, storage_.events(q));
   });
 
@@ -295,16 +299,27 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
   const httplib::Request& req = ctx.req;
   t_track_recorded = true;
   RequestRecord rec = record_for(req, ctx.received_ms);
-  auto reject = [&](int status, const json& detail) {
-    rec.status = status;
-    rec.event_ids = event_ids_in(req.body);
-    storage_.record_request(rec);
-    send_detail(res, status, detail);
-  };
 
   FaultAction fault = faults_.take();
   if (fault.delay_ms > 0) faults_.hang(std::chrono::milliseconds(fault.delay_ms));
-  if (fault.kind != FaultKind::none) {
+  // lose_next: the request is handled as usual (stored when valid), then its connection is
+  // dropped instead of answered and it is recorded with status 0: the client sees a network
+  // error for a batch the server kept, the case that makes it send a copy.
+  const bool lose = fault.kind == FaultKind::lose;
+  if (lose) rec.injected = true;
+  auto lose_answer = [&] {
+    drop_connection(req);
+    send_detail(res, 503, "Dropped");  // never reaches the client
+  };
+  auto reject = [&](int status, const json& detail) {
+    rec.status = lose ? 0 : status;
+    rec.event_ids = event_ids_in(req.body);
+    storage_.record_request(rec);
+    if (lose) return lose_answer();
+    send_detail(res, status, detail);
+  };
+
+  if (fault.kind != FaultKind::none && !lose) {
     rec.injected = true;
     rec.event_ids = event_ids_in(req.body);
     if (fault.kind == FaultKind::fail) {
@@ -341,12 +356,14 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
   if (!source) return reject(401, "Invalid event source `" + in.source_id + "`.");
 
   if (in.events.empty()) {
-    rec.status = 200;
+    rec.status = lose ? 0 : 200;
     storage_.record_request(rec);
+    if (lose) return lose_answer();
     return send_json(res, 200, nullptr);
   }
 
   TrackOutcome out = storage_.store_track(std::move(rec), in, source->static_profile_id);
+  if (lose) return lose_answer();
   ordered_json body = {{"task", uuid4()},
                        {"ux", ux_for(*source)},
                        {"response", json::object()},

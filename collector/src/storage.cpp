@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS events(
   row INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
   source TEXT, session TEXT, profile TEXT, properties TEXT, options TEXT, context TEXT,
   time TEXT, tags TEXT, received_ms INTEGER NOT NULL, request INTEGER NOT NULL,
-  duplicates INTEGER NOT NULL DEFAULT 0);
+  duplicates INTEGER NOT NULL DEFAULT 0, client_id TEXT);
 CREATE INDEX IF NOT EXISTS events_session ON events(session);
 CREATE INDEX IF NOT EXISTS events_profile ON events(profile);
 CREATE INDEX IF NOT EXISTS events_type ON events(type);
@@ -101,6 +101,24 @@ void Storage::exec(const char* sql) {
   }
 }
 
+bool Storage::has_column(const char* table, const char* column) {
+  sqlite3_stmt* st = prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  Finalize f{st};
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+  return sqlite3_step(st) == SQLITE_ROW;
+}
+
+void Storage::set_mint_ids(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  mint_ids_ = on;
+}
+
+bool Storage::mint_ids() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return mint_ids_;
+}
+
 bool Storage::open(const std::string& path, std::string& error) {
   std::lock_guard<std::mutex> lock(mu_);
   if (sqlite3_open_v2(path.c_str(), &db_,
@@ -115,12 +133,16 @@ bool Storage::open(const std::string& path, std::string& error) {
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
     exec(kSchema);
+    // A database from a collector before client_id: the column is added, its old rows left null
+    // (whether their id came from the client is not known).
+    if (!has_column("events", "client_id")) exec("ALTER TABLE events ADD COLUMN client_id TEXT");
+    exec("CREATE INDEX IF NOT EXISTS events_client_id ON events(client_id)");
     insert_payload_ = prepare(
         "INSERT INTO payloads(received_ms,status,origin,content_type,bytes,source,session,"
         "profile,event_ids,injected) VALUES(?,?,?,?,?,?,?,?,?,?)");
     insert_event_ = prepare(
         "INSERT OR IGNORE INTO events(id,type,source,session,profile,properties,options,context,"
-        "time,tags,received_ms,request) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+        "time,tags,received_ms,request,client_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
     bump_duplicate_ = prepare("UPDATE events SET duplicates = duplicates + 1 WHERE id = ?");
     find_session_ = prepare("SELECT profile_id FROM sessions WHERE id = ?");
     find_profile_ = prepare("SELECT 1 FROM profiles WHERE id = ?");
@@ -208,11 +230,13 @@ TrackOutcome Storage::store_track(RequestRecord rec, const TrackInput& in, bool 
         throw std::runtime_error(std::string("sqlite insert session: ") + sqlite3_errmsg(db_));
     }
 
+    // The stored ids. Tracardi 0.8.x (mint_ids_) has no `id` on its EventPayload and builds every
+    // event with `id=str(uuid4())`; later Tracardi keeps the payload's id when there is one.
     std::vector<std::string> ids;
     ids.reserve(in.events.size());
-    for (const auto& e : in.events) ids.push_back(e.id.empty() ? uuid4() : e.id);
+    for (const auto& e : in.events) ids.push_back(mint_ids_ || e.id.empty() ? uuid4() : e.id);
 
-    rec.status = 200;
+    rec.status = rec.injected ? 0 : 200;  // injected here: stored, then the answer is dropped
     rec.source = in.source_id;
     rec.session = d.session_id;
     rec.profile = d.profile_id;
@@ -238,6 +262,7 @@ TrackOutcome Storage::store_track(RequestRecord rec, const TrackInput& in, bool 
       bind_text(st, 10, dump(e.tags));
       sqlite3_bind_int64(st, 11, rec.received_ms);
       sqlite3_bind_int64(st, 12, out.seq);
+      bind_opt(st, 13, e.id);
       if (sqlite3_step(st) != SQLITE_DONE)
         throw std::runtime_error(std::string("sqlite insert event: ") + sqlite3_errmsg(db_));
       if (sqlite3_changes(db_) == 1) {
@@ -272,21 +297,28 @@ json Storage::events(const EventQuery& q) {
   filter(q.session, "session");
   filter(q.profile, "profile");
   filter(q.source, "source");
+  filter(q.client_id, "client_id");
 
-  json out = {{"events", json::array()}, {"total", 0}, {"duplicates", 0}};
+  // copies: rows stored under a client id that an earlier row has too (what minted ids make of
+  // a client's copies); 0 when ids are the client's, where a copy counts in `duplicates`.
+  json out = {{"events", json::array()}, {"total", 0}, {"duplicates", 0}, {"copies", 0}};
   {
-    std::string sql = "SELECT COUNT(*), COALESCE(SUM(duplicates),0) FROM events" + where;
+    std::string sql =
+        "SELECT COUNT(*), COALESCE(SUM(duplicates),0), COUNT(client_id) - COUNT(DISTINCT "
+        "client_id) FROM events" +
+        where;
     sqlite3_stmt* st = prepare(sql.c_str());
     Finalize f{st};
     for (size_t i = 0; i < args.size(); ++i) bind_text(st, static_cast<int>(i + 1), args[i]);
     if (sqlite3_step(st) == SQLITE_ROW) {
       out["total"] = sqlite3_column_int64(st, 0);
       out["duplicates"] = sqlite3_column_int64(st, 1);
+      out["copies"] = sqlite3_column_int64(st, 2);
     }
   }
   std::string sql =
       "SELECT row,id,type,source,session,profile,properties,options,context,time,tags,"
-      "received_ms,request,duplicates FROM events" +
+      "received_ms,request,duplicates,client_id FROM events" +
       where + " AND row > ? ORDER BY row LIMIT ?";
   sqlite3_stmt* st = prepare(sql.c_str());
   Finalize f{st};
@@ -308,7 +340,8 @@ json Storage::events(const EventQuery& q) {
                              {"tags", parse_or_null(sqlite3_column_text(st, 10))},
                              {"received_ms", sqlite3_column_int64(st, 11)},
                              {"request", sqlite3_column_int64(st, 12)},
-                             {"duplicates", sqlite3_column_int64(st, 13)}});
+                             {"duplicates", sqlite3_column_int64(st, 13)},
+                             {"client_id", col_text_or_null(st, 14)}});
   }
   return out;
 }

@@ -14,12 +14,13 @@ TEST(Cli, Defaults) {
   EXPECT_EQ(r.options.db_path, "./tracker-demo.db");
   EXPECT_EQ(r.options.max_body, 1024u * 1024u);
   EXPECT_FALSE(r.options.accept_text_plain);
+  EXPECT_FALSE(r.options.mint_ids);
 }
 
 TEST(Cli, AllOptions) {
   auto r = parse_cli({"--host", "0.0.0.0", "--port=9000", "--db", "x.db", "--sources", "s.json",
                       "--site", "site", "--tracker", "dist", "--max-body", "100",
-                      "--accept-text-plain"});
+                      "--accept-text-plain", "--mint-ids"});
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.options.host, "0.0.0.0");
   EXPECT_EQ(r.options.port, 9000);
@@ -29,6 +30,13 @@ TEST(Cli, AllOptions) {
   EXPECT_EQ(r.options.tracker_dir, "dist");
   EXPECT_EQ(r.options.max_body, 100u);
   EXPECT_TRUE(r.options.accept_text_plain);
+  EXPECT_TRUE(r.options.mint_ids);
+}
+
+TEST(Cli, UsageNamesTheMintMode) {
+  EXPECT_NE(usage().find("--mint-ids"), std::string::npos);
+  EXPECT_NE(usage().find("0.8"), std::string::npos);
+  EXPECT_FALSE(parse_cli({"--mint-ids=yes"}).ok);  // a switch, not a valued option
 }
 
 TEST(Cli, Errors) {

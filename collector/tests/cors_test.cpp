@@ -111,7 +111,7 @@ TEST(Cors, NoOriginNoCorsHeaders) {
   auto c = server.client();
   auto r = c.Get("/health");
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->body, R"({"ok":true})");
+  EXPECT_EQ(r->body, R"({"event_ids":"client","ok":true})");
   EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
 }
 

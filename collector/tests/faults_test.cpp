@@ -64,6 +64,64 @@ TEST_F(FaultsTest, DropClosesWithoutAnswer) {
   EXPECT_EQ(reqs[0]["injected"], true);
 }
 
+// lose_next: handled and stored as usual, then the connection is dropped instead of answering:
+// the client sees a network error for a batch the server kept, and sends it again.
+TEST_F(FaultsTest, LoseStoresThenDropsTheAnswer) {
+  ASSERT_EQ(set_faults({{"lose_next", 1}})->status, 200);
+  auto t = server.track(ok_payload("l-1"));
+  EXPECT_FALSE(t);  // a network error, no status
+  json ev = server.get_json("/events");
+  ASSERT_EQ(ev["total"], 1);
+  EXPECT_EQ(ev["events"][0]["id"], "l-1");
+  auto reqs = server.get_json("/requests")["requests"];
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0]["status"], 0);  // no answer was sent
+  EXPECT_EQ(reqs[0]["injected"], true);
+  EXPECT_EQ(reqs[0]["event_ids"], json::array({"l-1"}));
+  EXPECT_TRUE(reqs[0]["session"].is_string());  // it was handled: identity resolved, stored
+  // The client's retry: the default mode keeps one event and counts the copy.
+  auto retry = server.track(ok_payload("l-1"));
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 200);
+  ev = server.get_json("/events");
+  EXPECT_EQ(ev["total"], 1);
+  EXPECT_EQ(ev["duplicates"], 1);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["injected"], 1);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["lose_next"], 0);
+}
+
+TEST_F(FaultsTest, LoseAppliesToRejectedRequestsToo) {
+  ASSERT_EQ(set_faults({{"lose_next", 2}})->status, 200);
+  EXPECT_FALSE(server.post_raw("{", "application/json"));
+  EXPECT_FALSE(server.track(payload("nope", nullptr, nullptr, {event("a", "x-1")})));
+  EXPECT_EQ(server.track(ok_payload("x-2"))->status, 200);
+  auto reqs = server.get_json("/requests")["requests"];
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0]["status"], 0);
+  EXPECT_EQ(reqs[1]["status"], 0);
+  EXPECT_EQ(reqs[1]["injected"], true);
+  EXPECT_EQ(reqs[2]["status"], 200);
+  EXPECT_EQ(server.get_json("/events")["total"], 1);
+}
+
+// The same lost answer against a collector minting ids as Tracardi 0.8.x: the retry is a second
+// stored event with its own id, the client's id shared by both rows.
+TEST(FaultsMint, LostAnswerRetryIsASecondEvent) {
+  Options o;
+  o.mint_ids = true;
+  TestServer server(o);
+  auto admin = server.admin();
+  ASSERT_EQ(admin.Post("/__admin/faults", R"({"lose_next":1})", "application/json")->status, 200);
+  json body = payload("demo-source", "s1", nullptr, {event("page-view", "l-2")});
+  EXPECT_FALSE(server.track(body));
+  EXPECT_EQ(server.track(body)->status, 200);
+  json ev = server.get_json("/events?client_id=l-2");
+  ASSERT_EQ(ev["total"], 2);
+  EXPECT_EQ(ev["copies"], 1);
+  EXPECT_EQ(ev["duplicates"], 0);
+  EXPECT_NE(ev["events"][0]["id"], ev["events"][1]["id"]);
+}
+
 TEST_F(FaultsTest, HangIsReleasedByClear) {
   ASSERT_EQ(set_faults({{"hang_next", 1}})->status, 200);
   auto started = std::chrono::steady_clock::now();
@@ -104,14 +162,19 @@ TEST_F(FaultsTest, DelayAppliesToAnswers) {
 TEST_F(FaultsTest, StateAndValidation) {
   json st = server.admin_json("/__admin/faults");
   EXPECT_EQ(st, json::parse(R"({"fail_next":0,"status":500,"retry_after":null,"delay_ms":0,
-                               "drop_next":0,"hang_next":0,"injected":0})"));
+                               "drop_next":0,"hang_next":0,"lose_next":0,"injected":0})"));
   EXPECT_EQ(set_faults({{"fail_next", -1}})->status, 422);
   EXPECT_EQ(set_faults({{"status", 42}})->status, 422);
+  EXPECT_EQ(set_faults({{"lose_next", "1"}})->status, 422);
   auto c = server.admin();
   EXPECT_EQ(c.Post("/__admin/faults", "nope", "application/json")->status, 422);
   EXPECT_EQ(set_faults({{"fail_next", 1}})->status, 200);
   EXPECT_EQ(c.Delete("/__admin/faults")->status, 200);
   EXPECT_EQ(server.admin_json("/__admin/faults")["fail_next"], 0);
+  EXPECT_EQ(set_faults({{"lose_next", 3}})->status, 200);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["lose_next"], 3);
+  EXPECT_EQ(c.Delete("/__admin/faults")->status, 200);
+  EXPECT_EQ(server.admin_json("/__admin/faults")["lose_next"], 0);
 }
 
 TEST(Loopback, Predicate) {

@@ -28,10 +28,12 @@ TEST_F(ReadApiTest, ArrivalOrderAndFields) {
   json all = server.get_json("/events");
   EXPECT_EQ(all["total"], 4);
   EXPECT_EQ(all["duplicates"], 0);
+  EXPECT_EQ(all["copies"], 0);
   ASSERT_EQ(all["events"].size(), 4u);
   const json& e = all["events"][0];
   for (const char* k : {"row", "id", "type", "source", "session", "profile", "properties",
-                        "options", "context", "time", "received_ms", "request", "duplicates"})
+                        "options", "context", "time", "received_ms", "request", "duplicates",
+                        "client_id"})
     EXPECT_TRUE(e.contains(k)) << k;
   EXPECT_EQ(e["row"], 1);
   EXPECT_EQ(e["properties"], json({{"n", 1}}));
@@ -47,6 +49,7 @@ TEST_F(ReadApiTest, Filters) {
   EXPECT_EQ(ids("?session=s1"), (std::vector<std::string>{"e1", "e2", "e4"}));
   EXPECT_EQ(ids("?profile=p2"), (std::vector<std::string>{"e3"}));
   EXPECT_EQ(ids("?source=demo-ux"), (std::vector<std::string>{"e3"}));
+  EXPECT_EQ(ids("?client_id=e2"), (std::vector<std::string>{"e2"}));
   EXPECT_EQ(ids("?session=s1&type=click"), (std::vector<std::string>{"e2"}));
   EXPECT_EQ(ids("?after=2"), (std::vector<std::string>{"e3", "e4"}));
   EXPECT_EQ(ids("?after=1&limit=2"), (std::vector<std::string>{"e2", "e3"}));
@@ -74,7 +77,9 @@ TEST_F(ReadApiTest, RequestsListEveryTrackPost) {
   EXPECT_EQ(server.get_json("/requests?after=1&limit=1")["requests"][0]["seq"], 2);
 }
 
-TEST_F(ReadApiTest, Health) { EXPECT_EQ(server.get_json("/health"), json({{"ok", true}})); }
+TEST_F(ReadApiTest, Health) {
+  EXPECT_EQ(server.get_json("/health"), json({{"ok", true}, {"event_ids", "client"}}));
+}
 
 }  // namespace
 }  // namespace collector::testing

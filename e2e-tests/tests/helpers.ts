@@ -21,11 +21,34 @@ export async function persistedQueue(page: Page): Promise<string> {
     .map((k) => localStorage.getItem(k) || '').join('\n'));
 }
 
-/** Bytes (UTF-16 code units × 2, as Chromium counts its quota) the tracker's keys hold. */
+/**
+ * Bytes (UTF-16 code units × 2, as Chromium counts its quota) the tracker's keys hold. The
+ * origin's quota, not the tracker's queue budget: compare that with trackerQueuedEventBytes.
+ */
 export async function trackerStorageBytes(page: Page): Promise<number> {
   return page.evaluate((prefix) => Object.keys(localStorage)
     .filter((k) => k.startsWith(prefix))
     .reduce((n, k) => n + 2 * (k.length + (localStorage.getItem(k) || '').length), 0), TRACKER_KEY_PREFIX);
+}
+
+/**
+ * UTF-8 bytes of the events the tracker's stored queues hold (the leader's key, followers'
+ * mailboxes, a previous build's per-tab keys; each entry's serialized event `e`, as the snapshot
+ * carries it): the unit of the core's one queue budget, `policy::max_queued_bytes` (1 MB of
+ * event JSON). An event held in two keys counts twice.
+ */
+export async function trackerQueuedEventBytes(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const utf8 = new TextEncoder();
+    let n = 0;
+    for (const k of Object.keys(localStorage)) {
+      if (!/^wasm-tracker:v[12]:/.test(k) || k.endsWith(':lease')) continue;
+      let snap: { events?: { e?: unknown }[] } | null = null;
+      try { snap = JSON.parse(localStorage.getItem(k) || 'null'); } catch { /* not a queue */ }
+      for (const entry of snap?.events || []) n += utf8.encode(JSON.stringify(entry?.e ?? null)).length;
+    }
+    return n;
+  });
 }
 
 export interface StoredEvent {
@@ -68,13 +91,26 @@ export class Collector {
     expect(res.status()).toBe(200);
     return res.json();
   }
+  /**
+   * A read (idempotent) of the collector, tried again once when the connection was reset: the
+   * collector closes a keep-alive connection idle for 2 s, and a request sent on it just then
+   * fails with ECONNRESET / socket hang up (seen between long waits in tab-protocol.spec.ts).
+   */
+  private async read(url: string) {
+    try {
+      return await this.http.get(url);
+    } catch (e) {
+      if (!/ECONNRESET|socket hang up/.test(String(e))) throw e;
+      return this.http.get(url);
+    }
+  }
   async events(query = ''): Promise<{ events: StoredEvent[]; total: number; duplicates: number }> {
-    const res = await this.http.get(`${API}/events?limit=10000${query ? '&' + query : ''}`);
+    const res = await this.read(`${API}/events?limit=10000${query ? '&' + query : ''}`);
     expect(res.status()).toBe(200);
     return res.json();
   }
   async requests(): Promise<StoredRequest[]> {
-    const res = await this.http.get(`${API}/requests?limit=10000`);
+    const res = await this.read(`${API}/requests?limit=10000`);
     expect(res.status()).toBe(200);
     return (await res.json()).requests;
   }

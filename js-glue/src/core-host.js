@@ -4,7 +4,7 @@ import { wallMs, monoMs } from './env.js';
 import { createEntropy, userJson, contextJson, wellFormed, staticProfileId, parseOr, noAnswer, isFire } from './util.js';
 import { createTransport } from './transport.js';
 import { createIdentity, readCookie, SESSION_COOKIE } from './identity.js';
-import { createTabs } from './tabs.js';
+import { createTabs, FACT } from './tabs.js';
 import { buildContext, buildPageContext } from './context.js';
 import { createDegraded } from './degraded.js';
 import { MAX_TIMER_MS } from './limits.js';
@@ -42,7 +42,8 @@ export function createHost(deps) {
   let pageKey = null;    // the page the core's page context was built from (see pageOf)
   let fallback = null;   // set when the core died: track() then buffers
   let unsent = [];       // [[args, time]] of a crossing the core died in: the buffer's first calls
-  let tabs = null;       // the leader election (tabs.js), when storage is shared with other tabs
+  let tabs = null;       // the tab protocol's I/O (tabs.js), when storage is shared with other tabs
+  let glueFailed = false;  // a glue exception was reported (once)
   let stubReplayed = 0;  // calls an earlier page's stub kept (it left before a core ran)
   let stubDropped = 0;   // calls a stub had to drop past its bound
   let destroyed = false;
@@ -73,40 +74,48 @@ export function createHost(deps) {
     if (c) core.observeSession(c, wall(), mono());
   }
 
-  // This tab was elected (or lost the lease): a new leader takes in every stored queue of the
-  // source, writes the one copy, then removes the keys it consumed.
-  function onRole(lead) {
+  // A fact of the tab protocol (tabs.js): the core decides, its effects are applied. An adoption
+  // is written at once, so its follower hears the confirmation in the same task.
+  function fact(op, a = '', b = '', n = 0) {
     drained(() => {
-      // Read before anything of ours is written: the shared key holds the last leader's queue.
-      const stored = lead ? storage.readAll() : [];
-      apply(core.setRole(lead, wall(), mono()));
-      if (lead && restore(stored.map((s) => s.text))) storage.release(stored.map((s) => s.key));
+      observeSession();  // adopted events go out under the session the tabs share now
+      apply(core.tabFact(op, a, b, n, wall(), mono()));
+      if (snapshotDirty) persistNow(false);
     });
   }
 
-  // Takes stored queues or hand-overs in and writes the one copy; true once it is written.
-  function restore(texts) {
-    for (const text of texts) apply(core.restore(text, wall(), mono()));
-    snapshotDirty = true;
-    persistNow(false);
-    return !snapshotDirty;
+  // The calls earlier pages kept (their core never ran): replayed here because the core asked
+  // (this tab leads), then released by the core once a write holds them.
+  function replayKept() {
+    const k = deps.keptCalls?.();
+    if (!k) return;
+    guard(() => {
+      replay(k.pages, k.dropped);
+      apply(core.tabFact(FACT.kept, k.keys.map((key) => key + RS).join(''), '', 0, wall(), mono()));
+    });
   }
 
-  // Another tab's hand-over: taken in and persisted before the leader confirms it.
-  const adopt = (text) => drained(() => restore([text]));
-
-  // Any exception out of the core means it aborted (a wasm trap kills the module for good).
+  // An exception out of the core means it aborted (a wasm trap kills the module for good): its
+  // calls are buffered from now on, and the election is let go so another tab leads.
   function crash(e) {
     if (fallback) return;
     settleAll();
+    tabs?.stop();
     fallback = createDegraded(env, `the core failed (${e?.message || e})`, unsent.splice(0),
       String(trackerOptions.source?.id ?? '').trim());
     setWake();
   }
 
+  // A glue exception (a bug of ours, a page's throwing console method) is not the core's death:
+  // said once, and the tracker goes on.
   function guard(fn) {
     if (fallback || destroyed) return;
-    try { fn(); } catch (e) { crash(e); }
+    try { fn(); } catch (e) {
+      if (core.dead !== false) { crash(e); return; }
+      if (glueFailed) return;
+      glueFailed = true;
+      try { con.error('[Tracker] internal error (the tracker goes on):', e); } catch { /* none */ }
+    }
   }
 
   function settleAwaiting() {
@@ -123,11 +132,14 @@ export function createHost(deps) {
   // this batch of effects or was not sent now.
   function apply(text) {
     const fx = text && text !== '{}' && parseOr(text);
-    if (fx) applyEffects(fx);
+    const later = [];
+    if (fx) applyEffects(fx, later);
     settleAwaiting();
+    // Reads the tab protocol asked for, reported once this effect is applied.
+    for (const f of later) f();
   }
 
-  function applyEffects(fx) {
+  function applyEffects(fx, later) {
     if (fx.log) for (const l of fx.log) log(l.level, l.msg);
     if (fx.identity) {
       identity.update(fx.identity);
@@ -136,7 +148,7 @@ export function createHost(deps) {
     if ('wake' in fx) setWake(fx.wake);
     if (fx.abort) for (const id of fx.abort) send.abort(id);
     if (fx.send) for (const s of fx.send) dispatch(s);
-    if (fx.handover) tabs?.handOver(fx.handover.snapshot);
+    if (fx.tabs) tabs?.perform(fx.tabs, RS, US, (f) => later.push(f));
     if (fx.persist) {
       snapshotDirty = true;
       schedulePersist();
@@ -211,8 +223,13 @@ export function createHost(deps) {
     persistTimer = null;
     if (snapshotDirty && !fallback) {
       snapshotDirty = false;
-      // A failed write leaves the last good copy; the next persist tries again.
-      try { if (!storage.write(core.snapshot())) snapshotDirty = true; } catch (e) { crash(e); }
+      // A failed write leaves the last good copy; the next persist tries again. The core hears
+      // the outcome: a hand-over is confirmed, a consumed key released, only after a good write.
+      try {
+        const ok = storage.write(core.snapshot());
+        if (!ok) snapshotDirty = true;
+        if (tabs) apply(core.tabFact(FACT.persisted, '', '', ok ? 1 : 0, wall(), mono()));
+      } catch (e) { crash(e); }
     }
     identity.flush(wall(), force);
   }
@@ -269,6 +286,7 @@ export function createHost(deps) {
     guard(() => {
       drain(true);  // effects are taken right below, synchronously
       syncPayloadOptions();
+      observeSession();  // a sibling's newer session is not overwritten by this tab's
       apply(core[method](wall(), mono()));
       apply(core.takeEffects());
     });
@@ -323,7 +341,10 @@ export function createHost(deps) {
       if (r & C.TRACK_DEFERRED) logDeferred(...args, text);
     }
     identity.noteActivity();
-    if (persist) { snapshotDirty = true; schedulePersist(); }
+    // The session cookie slides with activity in every tab, a follower's too (which persists no
+    // queue): identity.flush() refreshes it at most once a minute.
+    if (persist) snapshotDirty = true;
+    schedulePersist();
     if (effects) {
       if (!inTrack) apply(core.takeEffects());
       else if (!effectsQueued) {
@@ -352,8 +373,25 @@ export function createHost(deps) {
     return answer;
   }
 
+  // Calls a page made before its core ran, kept by its stub ({u, t, r, d, c} of stub.js): each
+  // keeps its time, its page (URL, title, referrer) and its id (minted when it was kept, so a
+  // second replay of it is the same event); later calls get this page's context.
+  // dropped: calls the stubs and the loading tracker dropped past their bound.
+  function replay(pages, dropped) {
+    stubDropped += dropped;
+    for (const p of pages) {
+      if (!p || typeof p !== 'object') continue;
+      stubDropped += +p.d || 0;
+      // p is the page record itself ({u, t, r}: pageOf, syncPageContext).
+      for (const [args, ts, id] of Array.isArray(p.c) ? p.c : []) {
+        if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null, p, id)) stubReplayed++;
+      }
+    }
+    drain(false);
+  }
+
   // Queues one call for the core; false when it never will reach it.
-  function enqueue(type, properties, options, createdMs, resolve, page) {
+  function enqueue(type, properties, options, createdMs, resolve, page, id) {
     try {
       if (destroyed) return false;
       if (fallback) { fallback.track(type, properties, options); return false; }
@@ -388,7 +426,8 @@ export function createHost(deps) {
       }
       // Concatenated, not an array joined: track() is the page's hot path (~130 ns less per call).
       records.push(name + US + props + US + opts + US + wall() + US + mono() + US +
-        (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() + RS);
+        (createdMs > 0 ? createdMs : 0) + US + rnd() + US + rnd() + US + rnd() + US + rnd() +
+        (typeof id === 'string' ? US + id : '') + RS);
       calls.push([[t, properties, options], resolve]);
       if (!drainQueued) {
         drainQueued = true;
@@ -413,32 +452,27 @@ export function createHost(deps) {
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
           origin: String(env.location?.origin || '') });
-        // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
-        // "Persistence across tabs"). The election tells it when it leads.
-        const shared = storage?.base && deps.tabs !== false;
-        if (shared) apply(core.setRole(false, wall(), mono()));
         apply(core.start(wall(), mono(), ids, '', rnd(), rnd(), rnd(), rnd()));
-        if (shared) tabs = createTabs(env, storage.base, { role: onRole, handover: adopt }, rnd);
-        else onRole(true);  // alone: it leads itself
+        // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
+        // "Persistence across tabs"). The core's tab protocol tells when it leads.
+        if (storage?.base && deps.tabs !== false) {
+          tabs = createTabs(env, storage.base, storage, fact, replayKept);
+          const c = tabs.caps;
+          apply(core.joinTabs(storage.base, c.locks, c.channel, c.storage, wall(), mono(),
+            rnd(), rnd(), rnd(), rnd()));
+        } else {
+          // Alone (no shared storage): it leads itself, and replays what earlier pages kept.
+          replayKept();
+        }
       });
     },
     track,
     // Calls a page made before its core ran, kept by its stub ({u, t, r, d, c} of stub.js): each
     // keeps its time and its page (URL, title, referrer); later calls get this page's context.
     // dropped: calls the stubs and the loading tracker dropped past their bound.
-    replay(pages, dropped) {
-      stubDropped += dropped;
-      guard(() => {
-        for (const p of pages) {
-          stubDropped += +p.d || 0;
-          // p is the page record itself ({u, t, r}: pageOf, syncPageContext).
-          for (const [args, ts] of p.c || []) {
-            if (Array.isArray(args) && enqueue(args[0], args[1], args[2], ts, null, p)) stubReplayed++;
-          }
-        }
-        drain(false);
-      });
-    },
+    // This page's own calls its loader stub wrote at a pagehide before the core ran: replayed
+    // now whatever this tab's role (they are this page's first attempts).
+    replay(pages, dropped) { guard(() => replay(pages, dropped)); },
     flush() { lifecycle('flush'); },
     // Page context again once the load event is over (its timing end is set after its handlers,
     // analytics cookies are there): events from then on carry complete navigation timing.
@@ -451,7 +485,7 @@ export function createHost(deps) {
     onVisible() {
       hidden = false;
       send.leave?.(false);
-      tabs?.show();
+      if (tabs) guard(() => apply(core.tabFact(FACT.rejoin, '', '', 0, wall(), mono())));  // back from the bfcache
       lifecycle('onVisible');
     },
     setOnline(online) { lifecycle('setOnline', !!online); },
@@ -462,22 +496,20 @@ export function createHost(deps) {
     onPageLeave() {
       hidden = true;
       send.leave?.(true);
-      tabs?.leave();
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
       fallback?.persist(env.window);
       leaving('onPageLeave');
-      // The page may go into the back/forward cache, where it must not hold the election (tabs.js
-      // resign): after the core's last word as leader. Its queue is in the shared key unless
-      // that write failed.
-      tabs?.resign(!snapshotDirty);
+      // The page may go into the back/forward cache, where it must not hold the election: after
+      // the core's last word as leader. Its queue is in the shared key unless that write failed.
+      if (tabs) guard(() => apply(core.tabFact(FACT.resign, '', '', snapshotDirty ? 0 : 1, wall(), mono())));
     },
     stats() {
       drained();
       try {
         if (fallback) return null;
         const st = JSON.parse(core.stats());
-        st.leader = tabs ? tabs.leader : true;  // alone, a tab leads itself
+        st.leader = st.tabs?.leader ?? true;  // alone, a tab leads itself
         if (stubReplayed || stubDropped) Object.assign(st, { stubReplayed, stubDropped });
         return st;
       } catch { return null; }
@@ -489,8 +521,10 @@ export function createHost(deps) {
       drained();
       settleAll();  // requests already on the wire still resolve theirs
       if (!fallback) persistNow(true);
+      // Out of the election: un-confirmed hand-overs go to mailbox keys for the leader.
+      if (tabs) guard(() => apply(core.tabFact(FACT.leave, '', '', 0, wall(), mono())));
       destroyed = true;
-      tabs?.destroy();
+      tabs?.stop();
       setWake();
       try { core.delete(); } catch { /* already gone */ }
     },

@@ -19,17 +19,6 @@ export const ENTROPY_POOL_WORDS = 256;
 // setTimeout delays above 2^31-1 ms fire immediately in browsers; clamp long wake-ups.
 export const MAX_TIMER_MS = 0x7fffffff;
 
-// Lease fallback of the leader election (tabs.js, where Web Locks are missing): the holder renews
-// every second and the lease lasts 4 s, so a closed leader's successor takes over within ~6 s
-// (expiry + one renewal to take it + one to confirm it), inside the 10 s the product promises.
-export const LEASE_MS = 4000;
-export const LEASE_RENEW_MS = 1000;
-
-// A follower re-posts a hand-over the leader has not confirmed yet this often: a message posted
-// while no tab leads (the leader just closed) reaches the next leader within a second of its
-// election.
-export const HANDOVER_RESEND_MS = 1000;
-
 // A keepalive request that fails after its sending task is not reported while a navigation away
 // that started after it was sent may still commit: Chromium cuts the old page's side of its
 // requests when the navigation starts (on a slow CPU long before pagehide) while the browser carries
@@ -40,10 +29,5 @@ export const HANDOVER_RESEND_MS = 1000;
 // taken for delivered.)
 export const NAVIGATION_GRACE_MS = 10000;
 
-// A tab granted the election lock only after waiting for it (another tab held it and has just
-// let it go, typically at its pagehide) becomes the leader, and reads the shared queue, this long
-// after the grant: the previous leader's last localStorage write reaches this renderer process on
-// another channel than the grant, so it can arrive later (e2e: a stale read re-sent an event the
-// leaving page had just sent on keepalive, about 1 run in 30). A grant sooner than this after the
-// request had nobody to wait for.
-export const ELECTION_SETTLE_MS = 200;
+// The tab protocol's timings (lease, re-posts, election settle, a silent leader) are the core's:
+// wasm/include/tracker/policy.hpp "Tabs".

@@ -21,8 +21,22 @@ export function pageRecord(loc, doc) {
   return { u: String(loc.href), t: doc?.title, r: doc?.referrer };
 }
 
-// source: the calls' event source (the page's options when not given).
-export function persistCalls(w, calls, dropped, source = sourceOf(w)) {
+// A UUIDv4 for a kept call: minted when the call is kept, so every replay of it (a leader that
+// replayed it and died before its write, a second tab) is the same event, not a new one.
+function newId(w) {
+  try {
+    const b = w.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  } catch { return undefined; }  // no crypto: the core mints one at replay
+}
+
+// source: the calls' event source (the page's options when not given). token: the page's own
+// stub (a core that starts on this page replays its own record at once; others wait for the
+// leader tab).
+export function persistCalls(w, calls, dropped, source = sourceOf(w), token) {
   if (!calls.length) return;
   try {
     const ls = w.localStorage;
@@ -32,9 +46,9 @@ export function persistCalls(w, calls, dropped, source = sourceOf(w)) {
     if (!Array.isArray(pages)) pages = [];
     const c = [];
     for (const call of calls) {
-      try { c.push(JSON.parse(JSON.stringify([call[0], call[1]]))); } catch { dropped++; }
+      try { c.push(JSON.parse(JSON.stringify([call[0], call[1], call[2] || newId(w)]))); } catch { dropped++; }
     }
-    pages.push({ ...pageRecord(w.location, w.document), d: dropped, c });
+    pages.push({ ...pageRecord(w.location, w.document), d: dropped, c, s: token });
     let n = 0;
     for (const p of pages) n += p.c.length;
     const drop = () => {
@@ -77,7 +91,7 @@ export function installStub(w, con) {
   if (existing && existing[MARK]) return { tracker: existing, fresh: false };
   const queue = [];
   const tracker = (typeof existing === 'object' && existing) || {};
-  const mark = tracker[MARK] = { state: 'stub', queue, dropped: 0 };
+  const mark = tracker[MARK] = { state: 'stub', queue, dropped: 0, token: newId(w) || String(Math.random()) };
   // Records the call with its time and returns at once; never throws into the page.
   tracker.track = function track(...args) {
     try {
@@ -88,7 +102,7 @@ export function installStub(w, con) {
   w.tracker = tracker;
   // A visitor who leaves before the core runs: what no core took is kept for the next page.
   try {
-    w.addEventListener('pagehide', () => persistCalls(w, queue.splice(0), mark.dropped));
+    w.addEventListener('pagehide', () => persistCalls(w, queue.splice(0), mark.dropped, undefined, mark.token));
   } catch { /* no listener: memory only */ }
   w.response = w.response || { context: {} };
   if (!w.response.context) w.response.context = {};

@@ -10,7 +10,7 @@ import { STUB_KEY, stubKey, pageRecord } from './stub.js';
 import { wireLifecycle } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
-import { lsGet, lsRemove } from './env.js';
+import { lsGet, lsSet, lsRemove } from './env.js';
 import { createExtras } from './extras-host.js';
 import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
@@ -20,6 +20,17 @@ import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
 const settlePending = (entry) => entry?.[2]?.(noAnswer());
+
+// The kept page records of this page's own stub (token), removed from the key.
+function takeOwn(env, key, token) {
+  const pages = token ? parseOr(lsGet(env, key)) : null;
+  if (!Array.isArray(pages)) return [];
+  const own = pages.filter((p) => p?.s === token);
+  if (!own.length) return [];
+  const rest = pages.filter((p) => p?.s !== token);
+  if (rest.length) lsSet(env, key, JSON.stringify(rest)); else lsRemove(env, key);
+  return own;
+}
 
 export function startTracker(deps) {
   const { env } = deps;
@@ -118,22 +129,24 @@ export function startTracker(deps) {
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
+    const keys = [STUB_KEY, stubKey(sourceId)];
     const hadProfile = hadStoredProfile(env);  // Tracardi's __tr_pid (first) or __tr_id (later)
     host = createHost({
       env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
       getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
+      // Calls earlier pages kept (their visitor left before a core ran): the core asks for them
+      // when this tab leads, and releases their keys once a write holds them (one replay per browser).
+      keptCalls: () => ({ keys: keys.filter((k) => lsGet(env, k) !== null),
+        pages: keys.flatMap((k) => parseOr(lsGet(env, k)) || []), dropped: 0 }),
       onReady: (context) => {
         writeTracardiKeys(env, context, hadProfile);
         deps.onReady?.(context);
       },
     });
     host.start();
-    // A previous page's calls its stub kept (that visitor left before the core ran) come first:
-    // this source's, and once those an earlier build kept without a source.
-    const keys = [STUB_KEY, stubKey(sourceId)];
-    const pages = keys.flatMap((k) => parseOr(lsGet(env, k)) || []);
-    host.replay(pages.filter(Boolean), droppedLoading + (deps.stubDropped?.() || 0));
-    keys.forEach((k) => lsRemove(env, k));  // the core holds them now (persisted or handed over)
+    // This page's own calls, when its loader stub kept them at a pagehide before this core ran
+    // (rush): taken back out of the kept calls and replayed now, as this page's first attempts.
+    host.replay(takeOwn(env, keys[1], deps.stubToken?.()), droppedLoading + (deps.stubDropped?.() || 0));
     extras.start(() => host?.refreshContext(), track);
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);

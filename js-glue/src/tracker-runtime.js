@@ -84,6 +84,7 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     env, factory, wasmUrl, options, loadExtras,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
     stubDropped: () => mark.dropped || 0,
+    stubToken: () => mark.token,
     getPayloadOptions: () => w.response?.context,
     onReady: (context) => {
       const params = { tracker: w.tracker, helpers, context, config: options };

@@ -13,14 +13,15 @@ function setup(envOpts = {}, hostOpts = {}) {
   return { ...f, core, host, store };
 }
 
-test('start passes identity read from cookie/localStorage; the elected tab then restores the stored queue', async () => {
+test('start passes identity read from cookie/localStorage; the core joins the tabs and reads the stored queues when it asks', async () => {
   const f = fakeEnv();
   f.document.jar.set('tracardi-session-id', 'sess-9');
   f.storage.setItem('tracardi-profile-id', '"prof-9"');
   f.storage.setItem('tracardi-device-id', 'dev-raw');
   f.storage.setItem('wasm-tracker:v2:src-1:queue', '{"v":1}');
   const core = new FakeCore('{}');
-  createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: createStorage(f.env, 'src-1') }).start();
+  const host = createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: createStorage(f.env, 'src-1') });
+  host.start();
   const [, wall, mono, ids, snap, ...r] = core.named('start')[0];
   assert.equal(wall, f.env.Date.now());
   assert.equal(mono, f.env.performance.now());
@@ -28,10 +29,14 @@ test('start passes identity read from cookie/localStorage; the elected tab then 
     { session: 'sess-9', profile: 'prof-9', device: 'dev-raw', origin: '' });
   assert.equal(snap, '', 'a tab starts as a follower: the stored queue is the leader\'s');
   assert.equal(r.length, 4);
-  assert.deepEqual(core.named('setRole').map((c) => c[1]), [false]);
-  await tick();
-  assert.deepEqual(core.named('setRole').map((c) => c[1]), [false, true]);
-  assert.deepEqual(core.named('restore').map((c) => c[1]), ['{"v":1}']);
+  const [, base, locks, channel, storage] = core.named('joinTabs')[0];
+  assert.deepEqual([base, locks, channel, storage], ['wasm-tracker:v2:src-1', true, true, true]);
+  // The core (its tab protocol) asks for the stored queues at its election: the host reports them.
+  core.extra = { tabs: { read: 1 } };
+  core.flush = function flush(...a) { this.rec('flush', a); return this.fx(); };
+  host.flush();
+  assert.deepEqual(core.named('tabFact').filter((c) => c[1] === 5).map((c) => c[2]),
+    ['wasm-tracker:v2:src-1:queue\x1f{"v":1}\x1e']);
 });
 
 test('track never throws: bad args, BigInt, cycles, throwing core', async () => {
@@ -332,26 +337,6 @@ test('the track() calls of one task cross into the core in one trackBatch, in or
   assert.equal(batches.length, 2);
   assert.equal(core.named('track').at(-1)[1], 'later');
   assert.ok(core.calls.findIndex((c) => c[0] === 'flush') > core.calls.findIndex((c) => c[1] === 'later'));
-});
-
-test('a new leader takes in the shared queue, mailboxes and legacy per-tab keys, then removes them', async () => {
-  const f = fakeEnv();
-  f.storage.setItem('wasm-tracker:v2:src-1:queue', 'Q');
-  f.storage.setItem('wasm-tracker:v2:src-1:mailbox:tabX:1', 'M');
-  f.storage.setItem('wasm-tracker:v1:src-1:queue:tabA', 'A');
-  f.storage.setItem('wasm-tracker:v1:src-1:queue', 'B');
-  f.storage.setItem('wasm-tracker:v1:other-source:queue:tabC', 'C');
-  const core = new FakeCore('{}');
-  const store = createStorage(f.env, 'src-1');
-  createHost({ env: f.env, core, contract: CONTRACT, options: OPTIONS, storage: store }).start();
-  await tick();
-  assert.deepEqual(core.named('restore').map((c) => c[1]).sort(), ['A', 'B', 'M', 'Q']);
-  // Our own copy was written before theirs were removed; other sources are left alone.
-  assert.match(f.storage.getItem(store.key), /^\{"v":1/);
-  assert.equal(f.storage.getItem('wasm-tracker:v2:src-1:mailbox:tabX:1'), null);
-  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue:tabA'), null);
-  assert.equal(f.storage.getItem('wasm-tracker:v1:src-1:queue'), null);
-  assert.equal(f.storage.getItem('wasm-tracker:v1:other-source:queue:tabC'), 'C');
 });
 
 test('clocks: the wall clock and the monotonic clock reach the core separately', async () => {

@@ -62,9 +62,10 @@ function collector(wasmPath, posts, reply) {
 }
 
 // The binding's functions (wasm/bindings/embind.cpp), each taking a core's address first.
-const BINDING = ['configError', 'start', 'restore', 'setRole', 'observeSession', 'setContext', 'setPageContext',
+const BINDING = ['configError', 'start', 'restore', 'observeSession', 'setContext', 'setPageContext',
   'setPayloadOptions', 'trackBatch', 'lastError', 'onLoad', 'onHidden', 'onPageLeave', 'onVisible',
-  'setOnline', 'flush', 'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats'];
+  'setOnline', 'flush', 'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats',
+  'joinTabs', 'tabFact'];
 const OPTS = JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } });
 
 eachCore('the binding exports the contract constants and functions the glue and its fakes use',

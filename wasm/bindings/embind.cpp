@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "tracker/batch.hpp"
 #include "tracker/policy.hpp"
@@ -17,6 +20,22 @@ tracker::Entropy entropy(unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
 
 // Every call carries both host clocks: wall = Date.now(), mono = performance.now().
 tracker::Clock clock(double wall, double mono) { return tracker::Clock{wall, mono}; }
+
+// "a FIELD b RECORD c FIELD d RECORD" -> {a, b}, {c, d} (a record without a field: {a, ""}).
+std::vector<std::pair<std::string, std::string>> split_pairs(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find(static_cast<char>(tracker::record_separator), at);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view rec(text.data() + at, end - at);
+    const std::size_t sep = rec.find(static_cast<char>(tracker::field_separator));
+    if (sep == std::string_view::npos) out.emplace_back(std::string(rec), std::string());
+    else out.emplace_back(std::string(rec.substr(0, sep)), std::string(rec.substr(sep + 1)));
+    at = end + 1;
+  }
+  return out;
+}
 
 class TrackerCore {
  public:
@@ -32,9 +51,44 @@ class TrackerCore {
     core_.restore(snapshot, clock(wall, mono));
     return takeEffects();
   }
-  // leader: this tab won the election (docs/design.md "Persistence across tabs").
-  std::string setRole(bool leader, double wall, double mono) {
-    core_.set_role(leader ? tracker::Role::leader : tracker::Role::follower, clock(wall, mono));
+  // The tab protocol (docs/design.md "Persistence across tabs"): facts in, effects out ("tabs").
+  std::string joinTabs(const std::string& base, bool locks, bool channel, bool storage, double wall, double mono,
+                       unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
+    core_.join_tabs(base, tracker::TabCaps{locks, channel, storage}, clock(wall, mono), entropy(r0, r1, r2, r3));
+    return takeEffects();
+  }
+  // One entry for every other fact of the tab protocol (one binding function, not eleven: each
+  // costs the wasm its argument conversions). op: tracker::TabFact; a, b, n as it says.
+  std::string tabFact(int op, const std::string& a, const std::string& b, double n, double wall, double mono) {
+    const tracker::Clock now = clock(wall, mono);
+    switch (static_cast<tracker::TabFact>(op)) {
+      case tracker::TabFact::lock:
+        core_.on_lock(static_cast<tracker::LockFact>(n >= 0 && n <= 2 ? static_cast<int>(n) : 1), now);
+        break;
+      case tracker::TabFact::lease: core_.on_lease(a, now); break;
+      case tracker::TabFact::message: {
+        // n = hand-over number * 4 + kind (0 handover, 1 ack, 2 held, 3 parting)
+        const int kind = n >= 0 && n < 17179869184.0 ? static_cast<int>(static_cast<std::uint64_t>(n) % 4) : -1;
+        if (kind >= 0) {
+          core_.on_message(tracker::TabMessage{static_cast<tracker::TabMessage::Kind>(kind), a,
+                                               static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) / 4), b},
+                           now);
+        }
+        break;
+      }
+      case tracker::TabFact::storage: core_.on_storage(a, b, now); break;
+      case tracker::TabFact::stored: core_.on_stored(split_pairs(a), now); break;
+      case tracker::TabFact::persisted: core_.on_persisted(n != 0, now); break;
+      case tracker::TabFact::kept: {
+        std::vector<std::string> keys;
+        for (auto& [key, unused] : split_pairs(a)) keys.push_back(std::move(key));
+        core_.kept_replayed(std::move(keys), now);
+        break;
+      }
+      case tracker::TabFact::resign: core_.resign(n != 0, now); break;
+      case tracker::TabFact::rejoin: core_.rejoin(now); break;
+      case tracker::TabFact::leave: core_.leave_tabs(now); break;
+    }
     return takeEffects();
   }
   // The session cookie's value as the host just read it ("" when gone); effects come with the
@@ -119,7 +173,8 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   emscripten::function("configError", method<&TrackerCore::configError>);
   emscripten::function("start", method<&TrackerCore::start>);
   emscripten::function("restore", method<&TrackerCore::restore>);
-  emscripten::function("setRole", method<&TrackerCore::setRole>);
+  emscripten::function("joinTabs", method<&TrackerCore::joinTabs>);
+  emscripten::function("tabFact", method<&TrackerCore::tabFact>);
   emscripten::function("observeSession", method<&TrackerCore::observeSession>);
   emscripten::function("setContext", method<&TrackerCore::setContext>);
   emscripten::function("setPageContext", method<&TrackerCore::setPageContext>);

@@ -6,6 +6,7 @@
 #include "json_text.hpp"
 #include "response.hpp"
 #include "retry.hpp"
+#include "json_scan.hpp"
 #include "snapshot.hpp"
 #include "tracker/policy.hpp"
 #include "tracker/tracker.hpp"
@@ -56,10 +57,43 @@ void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
   }
 }
 
+std::string Tracker::envelope() const {
+  std::string out = "{\"profile\":";
+  if (setup_.config->static_profile_id) detail::append_quoted(out, *setup_.config->static_profile_id);
+  else out += "null";
+  out += ",\"context\":";
+  out += context_json_;
+  out += ",\"options\":";
+  out += payload_options_json_;
+  out += '}';
+  return out;
+}
+
 std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   using detail::append_quoted;
   const Config& c = *setup_.config;
-  const std::optional<std::string>& profile = c.static_profile_id ? c.static_profile_id : profile_id_;
+  // Another tab's events go in the payload that tab built: its static profile id, context and
+  // options (one envelope per batch: pump, flush_unload_safe).
+  std::optional<std::string> their_profile;
+  std::string their_context, their_options;
+  const detail::QueuedEvent* head = seqs.empty() ? nullptr : queue_->find(seqs.front());
+  if (head != nullptr && !head->envelope.empty()) {
+    detail::JsonScanner scanner;
+    scanner.on_value = [&their_profile](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
+      if (path.size() == 1 && path[0] == "profile" && kind == detail::JsonKind::string) their_profile = std::string(v);
+    };
+    scanner.capture = [](const detail::JsonPath& path) {
+      return path.size() == 1 && (path[0] == "context" || path[0] == "options");
+    };
+    scanner.on_captured = [&their_context, &their_options](const detail::JsonPath& path, std::string&& json) {
+      (path[0] == "context" ? their_context : their_options) = std::move(json);
+    };
+    scanner.scan(head->envelope);
+  }
+  const std::optional<std::string>& profile =
+      their_profile ? their_profile : c.static_profile_id ? c.static_profile_id : profile_id_;
+  const std::string& context = their_context.empty() ? context_json_ : their_context;
+  const std::string& options = their_options.empty() ? payload_options_json_ : their_options;
   std::string body;
   body.reserve(512 + context_json_.size() + seqs.size() * 256);
   body += "{\"source\":{\"id\":";
@@ -77,9 +111,9 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   body += ",\"device\":{\"id\":";
   append_quoted(body, device_id_);
   body += "},\"context\":";
-  body += context_json_;
+  body += context;
   body += ",\"options\":";
-  body += payload_options_json_;
+  body += options;
   body += ",\"events\":[";
   bool first = true;
   for (std::uint64_t seq : seqs) {
@@ -217,7 +251,8 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
       continue;
     if (e.json.size() >= policy::keepalive_budget_bytes) continue;  // never fits: next page sends it
     if (chunk.size() >= policy::max_batch_events ||
-        (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes)) {
+        (!chunk.empty() && chunk_bytes + e.json.size() > policy::max_batch_bytes) ||
+        (!chunk.empty() && queue_->find(chunk.front())->envelope != e.envelope)) {  // one envelope a body
       if (!ship()) return;
     }
     chunk.push_back(e.seq);
@@ -287,9 +322,12 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
   const std::size_t cap = split_cap_ ? split_cap_ : policy::max_batch_events;
   std::vector<std::uint64_t> seqs;
   std::size_t bytes = 0;
+  const std::string* envelope = nullptr;  // a batch carries events of one envelope (build_body)
   for (const detail::QueuedEvent& e : queue_->events()) {
     if (e.owner != 0) continue;
+    if (envelope != nullptr && e.envelope != *envelope) continue;
     if (seqs.size() >= cap || (!seqs.empty() && bytes + e.json.size() > policy::max_batch_bytes)) break;
+    envelope = &e.envelope;
     seqs.push_back(e.seq);
     bytes += e.json.size() + 1;
   }
@@ -461,27 +499,43 @@ void Tracker::hand_over(bool everything, const Clock& now) {
   // Written entry by entry (snapshot format) as the events leave the queue. Without the tab
   // protocol (tests of the core alone) it is the handover effect; a second hand-over in one call
   // continues the first one's list, in order.
-  std::string own;
-  std::string& text = tabs_.joined() ? own : effects_.handover;
-  if (text.empty()) {
-    detail::append_snapshot_head(text);
-  } else {
-    text.resize(text.size() - 2);  // "]}"
-    text += ',';
-  }
-  std::vector<std::string> ids;
-  for (std::size_t i = 0; i < seqs.size(); ++i) {
-    if (i > 0) text += ',';
-    const detail::QueuedEvent& e = *queue_->find(seqs[i]);
-    detail::append_snapshot_entry(text, e);
-    ids.push_back(e.id);
-    queue_->erase(seqs[i]);
-  }
-  text += "]}";
   if (!tabs_.joined()) {
+    // The core alone (its tests): one handover effect; a second hand-over in one call continues
+    // the first one's list, in order.
+    std::string& text = effects_.handover;
+    if (text.empty()) {
+      detail::append_snapshot_head(text);
+    } else {
+      text.resize(text.size() - 2);  // "]}"
+      text += ',';
+    }
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      if (i > 0) text += ',';
+      detail::append_snapshot_entry(text, *queue_->find(seqs[i]));
+      queue_->erase(seqs[i]);
+    }
+    text += "]}";
     effects_.handover_events += seqs.size();
     return;
   }
+  // Each event travels with its envelope: this page's profile, context and options (the leader
+  // builds its bodies with them), or the one it was handed with.
+  const std::string mine = envelope();
+  std::string own;
+  detail::append_snapshot_head(own);
+  std::vector<std::string> ids;
+  {
+    detail::EnvelopeTable table;
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
+      if (i > 0) own += ',';
+      detail::QueuedEvent& e = *queue_->find(seqs[i]);
+      if (e.envelope.empty()) e.envelope = mine;
+      table.entry(own, e);
+      ids.push_back(e.id);
+    }
+    table.end(own);
+  }
+  for (std::uint64_t seq : seqs) queue_->erase(seq);
   TabProtocol::Out out;
   const std::size_t dropped = tabs_.hand_over(std::move(own), std::move(ids), now.mono_ms, effects_.tabs, out);
   if (dropped) {

@@ -13,6 +13,10 @@ struct QueuedEvent {
   std::uint64_t seq = 0;      // enqueue order, unique within this core
   std::string id;             // the event's uuid4, the collector's dedup key
   std::string json;           // the serialized event object
+  // The payload it goes in, when not this core's: another tab's static profile id, `context` and
+  // `options` (window.response.context), as JSON text {"profile":id|null,"context":{},"options":{}}
+  // (Tracker::envelope). Empty: this core's own. A batch carries events of one envelope.
+  std::string envelope;
   double enqueued_ms = 0;     // wall clock of the first enqueue (survives reloads via the snapshot)
   double seen_mono = 0;       // monotonic clock when this page took it in (track or restore)
   double age_at_seen = 0;     // its wall-clock age at that moment (0 for a fresh event)

@@ -45,19 +45,45 @@ void append_snapshot_entry(std::string& out, const QueuedEvent& e) {
   out += '}';
 }
 
+void EnvelopeTable::entry(std::string& out, const QueuedEvent& e) {
+  append_snapshot_entry(out, e);
+  if (e.envelope.empty()) return;
+  std::size_t i = 0;
+  while (i < envelopes.size() && *envelopes[i] != e.envelope) ++i;
+  if (i == envelopes.size()) envelopes.push_back(&e.envelope);
+  out.pop_back();  // the entry's '}'
+  out += ",\"p\":";
+  detail::append_decimal(out, i);
+  out += '}';
+}
+
+void EnvelopeTable::end(std::string& out) const {
+  out += ']';
+  if (!envelopes.empty()) {
+    out += ",\"p\":[";
+    for (std::size_t i = 0; i < envelopes.size(); ++i) {
+      if (i) out += ',';
+      out += *envelopes[i];
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
 std::string write_snapshot(const EventQueue& queue) {
   std::string out;
   out.reserve(queue.bytes() + queue.size() * 40 + 32);
   append_snapshot_head(out);
+  EnvelopeTable table;
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
     // On a request the browser finishes after the page is gone: not the next page's to send.
     if (e.owner != 0 && e.outliving) continue;
     if (!first) out += ',';
     first = false;
-    append_snapshot_entry(out, e);
+    table.entry(out, e);
   }
-  out += "]}";
+  table.end(out);
   return out;
 }
 
@@ -91,14 +117,21 @@ RestoredQueue read_snapshot(std::string_view text) {
       events.back().enqueued_ms = std::isfinite(t) ? t : 0;
     } else if (path_is(path, "events.[].e.id") && kind == JsonKind::string) {
       events.back().id = std::string(v);
+    } else if (path_is(path, "events.[].p") && kind == JsonKind::number) {
+      events.back().envelope = std::string(v);  // an index into "p", resolved below
     } else if (path_is(path, "events.[].e.type") && kind == JsonKind::string) {
       // The last "type" decides, as the last value of a repeated key does.
       shape.back() = static_cast<char>(v.empty() ? shape.back() & ~has_type : shape.back() | has_type);
     }
   };
-  scanner.capture = [](const JsonPath& path) { return path_is(path, "events.[].e"); };
-  scanner.on_captured = [&events](const JsonPath&, std::string&& json) {
-    if (!events.empty() && !json.empty() && json.front() == '{') events.back().json = std::move(json);
+  std::vector<std::string> envelopes;  // the "p" table: envelopes of other tabs' events
+  scanner.capture = [](const JsonPath& path) { return path_is(path, "events.[].e") || path_is(path, "p.[]"); };
+  scanner.on_captured = [&events, &envelopes](const JsonPath& path, std::string&& json) {
+    if (path.size() == 2) {
+      envelopes.push_back(json.front() == '{' ? std::move(json) : std::string());
+    } else if (!events.empty() && !json.empty() && json.front() == '{') {
+      events.back().json = std::move(json);
+    }
   };
   const char* broken = nullptr;
   if (!scanner.scan(text) || scanner.root != JsonKind::object) broken = "is corrupt";
@@ -108,6 +141,11 @@ RestoredQueue read_snapshot(std::string_view text) {
     events.clear();
     r.warning = std::string("stored queue ") + broken + "; starting with an empty queue";
     return r;
+  }
+  for (QueuedEvent& e : events) {
+    if (e.envelope.empty()) continue;
+    const long long i = leading_integer(e.envelope);
+    e.envelope = i >= 0 && static_cast<std::size_t>(i) < envelopes.size() ? envelopes[i] : std::string();
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {

@@ -1,5 +1,8 @@
 // Versioned persistence format of the unsent queue:
-//   {"v":1,"events":[{"a":<attempts>,"t":<first enqueue ms>,"e":<event object>}, ...]}
+//   {"v":1,"events":[{"a":<attempts>,"t":<first enqueue ms>,"e":<event object>[,"p":<i>]}, ...]
+//    [,"p":[<envelope>, ...]]}
+// "p": the payload envelopes of other tabs' events (Tracker::envelope), each written once; an
+// entry names its envelope by index. Builds before it ignore them (the leader's envelope then).
 #pragma once
 
 #include <string>
@@ -18,6 +21,14 @@ std::string write_snapshot(const EventQueue& queue);
 // the event list's '[', and one entry of the list; the list ends with "]}".
 void append_snapshot_head(std::string& out);
 void append_snapshot_entry(std::string& out, const QueuedEvent& e);
+
+// Entries with their envelopes: entry() writes an entry, naming its envelope by index; end()
+// closes the list and writes the envelope table.
+struct EnvelopeTable {
+  std::vector<const std::string*> envelopes;  // the queued events' own strings, not copies
+  void entry(std::string& out, const QueuedEvent& e);
+  void end(std::string& out) const;
+};
 
 struct RestoredQueue {
   std::vector<QueuedEvent> events;  // in saved order, owner = 0, seq = 0

@@ -1,8 +1,8 @@
 #include "tracker/tab_protocol.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 
+#include "decimal.hpp"
 #include "json_scan.hpp"
 #include "json_text.hpp"
 #include "tracker/policy.hpp"
@@ -37,7 +37,7 @@ Lease read_lease(std::string_view text) {
   s.on_value = [&l](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
     if (path.size() != 1) return;
     if (path[0] == "tab" && kind == detail::JsonKind::string) l.tab = std::string(v);
-    if (path[0] == "until" && kind == detail::JsonKind::number) l.until = std::strtod(std::string(v).c_str(), nullptr);
+    if (path[0] == "until" && kind == detail::JsonKind::number) l.until = detail::read_decimal(v);
   };
   if (!s.scan(text)) return {};
   return l;
@@ -170,9 +170,14 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   for (auto& [key, text] : entries) {
     Awaiting a;
     // The shared key is this leader's own from now on: overwritten by its writes, never removed.
+    // The last leader's parting message is that key as it wrote it last: read, the key may be
+    // older (events it delivered since would be sent again, those it adopted since lost).
+    if (key == shared && !parting_.empty()) continue;
     if (key != shared) a.key = key;
     adopt(std::move(text), std::move(a), out);
   }
+  if (!parting_.empty()) out.adopt.emplace_back(0, std::move(parting_));
+  parting_.clear();
   if (!elected_once_) {
     elected_once_ = true;
     fx.replay_kept = true;
@@ -225,6 +230,13 @@ void TabProtocol::on_persisted(bool ok, TabEffects& fx) {
 
 void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_ || resigned_) return;
+  if (m.kind == TabMessage::Kind::parting) {
+    // Kept until this tab is elected (on_stored), or taken in at once by a leader elected before
+    // it arrived (a copy of what it read from the key is skipped by id).
+    if (leader_) out.adopt.emplace_back(0, m.text);
+    else parting_ = m.text;
+    return;
+  }
   if (m.kind == TabMessage::Kind::handover) {
     if (!leader_ || m.tab == tab_) return;
     const auto key = std::make_pair(m.tab, m.n);
@@ -247,6 +259,7 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
   }
   if (m.tab != tab_) return;  // an answer for another follower
   silent_since_.reset();
+  parting_.clear();  // a leader answers: it was elected and has read what the last one left
   if (m.kind == TabMessage::Kind::held) return;
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].n != m.n) continue;
@@ -268,7 +281,8 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
   const std::size_t colon = rest.rfind(':');
   if (colon != std::string_view::npos) {
     const std::string from(rest.substr(0, colon));
-    const std::uint32_t n = static_cast<std::uint32_t>(std::strtoul(std::string(rest.substr(colon + 1)).c_str(), nullptr, 10));
+    std::uint32_t n = 0;
+    for (char c : rest.substr(colon + 1)) n = n * 10 + static_cast<std::uint32_t>(c >= '0' && c <= '9' ? c - '0' : 0);
     if (std::find(adopted_.begin(), adopted_.end(), std::make_pair(from, n)) != adopted_.end()) {
       Awaiting a;
       a.key = std::string(key);
@@ -353,12 +367,18 @@ void TabProtocol::on_page_leave(TabEffects& fx) {
   silent_since_.reset();
 }
 
-void TabProtocol::resign(bool stored, double wall_ms, TabEffects& fx, Out& out) {
+void TabProtocol::resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out) {
   // A tab that leads with neither lock nor lease (no storage) has nothing to give up.
   if (resigned_ || stopped_ || (leader_ && !lock_held_ && !leasing_)) return;
   resigned_ = true;
   (void)wall_ms;
   if (leasing_ && leader_) fx.removes.push_back(base_ + ":lease");
+  if (leader_ && stored && caps_.channel) {
+    TabMessage m;
+    m.kind = TabMessage::Kind::parting;
+    m.text = std::move(queue);
+    fx.posts.push_back(std::move(m));
+  }
   if (leader_) {
     leader_ = false;
     out.role = false;

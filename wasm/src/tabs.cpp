@@ -78,7 +78,7 @@ void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
 
 void Tracker::resign(bool stored, const Clock& now) {
   TabProtocol::Out out;
-  tabs_.resign(stored, now.wall_ms, effects_.tabs, out);
+  tabs_.resign(stored, tabs_.leader() ? snapshot() : std::string(), now.wall_ms, effects_.tabs, out);
   apply_tabs(out, now);
 }
 

@@ -121,6 +121,13 @@ void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vect
   if (!setup_.config) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (ids) for (const detail::QueuedEvent& e : restored.events) ids->push_back(e.id);
+  // An envelope equal to this core's is this core's: those events batch with its own.
+  if (tabs_.joined()) {
+    const std::string mine = envelope();
+    for (detail::QueuedEvent& e : restored.events) {
+      if (e.envelope == mine) e.envelope.clear();
+    }
+  }
   if (!restored.warning.empty()) {
     log(LogLevel::warn, restored.warning);
     effects_.persist = true;  // overwrite the bad copy

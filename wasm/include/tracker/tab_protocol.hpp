@@ -37,7 +37,8 @@ struct TabCaps {
 
 // A message between the tabs of one source (BroadcastChannel, structured as the host likes).
 struct TabMessage {
-  enum class Kind { handover, ack, held };
+  // parting: a leader's last queue as it resigns (its text: the snapshot it just wrote).
+  enum class Kind { handover, ack, held, parting };
   Kind kind = Kind::handover;
   // handover: the sending follower; ack / held: the follower the answer is for.
   std::string tab;
@@ -46,6 +47,10 @@ struct TabMessage {
 };
 
 enum class LockOp { none, request, steal, release };
+
+// The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
+// FACT mirrors these numbers).
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave };
 
 // How the host's lock request ended or changed.
 enum class LockFact {
@@ -124,7 +129,10 @@ class TabProtocol {
   void on_page_leave(TabEffects& fx);
   // pagehide, after the page leave's write (`stored`: it succeeded): out of the election, so a
   // page in the back/forward cache neither holds nor waits for the lock nor hears the channel.
-  void resign(bool stored, double wall_ms, TabEffects& fx, Out& out);
+  // A leader also posts `queue` (its last snapshot) to the followers: the next leader's read of
+  // the shared key can be older than this write (another renderer's copy of localStorage catches
+  // up late: e2e saw a read 560 ms after the write miss its last 10 adoptions).
+  void resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out);
   // pageshow from the back/forward cache: back in the election, as a follower until elected.
   void show(double wall_ms, double mono_ms, TabEffects& fx);
   // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys.
@@ -174,6 +182,7 @@ class TabProtocol {
   std::vector<std::pair<std::string, std::uint32_t>> adopted_;  // FIFO, bounded
   std::vector<Awaiting> awaiting_;       // confirmations and releases due after a durable write
   std::uint32_t next_token_ = 0;
+  std::string parting_;  // the last leader's final queue (its parting message), until elected
   bool elected_once_ = false;            // kept calls are replayed at this tab's first election
   std::uint64_t steals_ = 0;
 };

@@ -190,6 +190,8 @@ class Tracker {
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;
+  // This core's payload envelope (QueuedEvent::envelope): its static profile id, context, options.
+  std::string envelope() const;
   // Moves a request (present) out of requests_, and its bytes out of the keepalive budget.
   Request take_request(std::uint32_t id);
   // `req`, taken out of requests_ already. body: the answer's body (its `detail` is quoted when

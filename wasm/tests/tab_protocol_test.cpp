@@ -1,0 +1,326 @@
+// The tab protocol (tab_protocol.hpp) through the Tracker facade: elections, hand-overs,
+// confirmations and releases as facts in and effects out.
+#include <gtest/gtest.h>
+
+#include "scenario_harness.hpp"
+#include "tracker/policy.hpp"
+
+namespace tracker {
+namespace {
+
+using testing_support::options;
+
+const TabCaps all{true, true, true};
+const std::string base = "wasm-tracker:v2:demo-source";
+
+struct Tab {
+  Tab() = default;
+  explicit Tab(const std::string& opts) : core(opts) {}
+  Tracker core{options()};
+  double now = 1000;
+  // Each tab its own entropy (its tab id, event ids): tabs are told apart by them.
+  inline static std::uint32_t tabs = 0;
+  std::uint32_t n = 1000 * ++tabs;
+  Effects fx;  // the effects since the last take()
+  Clock clock() const { return Clock{1700000000000.0 + now, now}; }
+  Entropy entropy() {
+    ++n;
+    return Entropy{{n * 2654435761u, n ^ 0xdeadbeefu, n * 40503u, ~n}};
+  }
+  Effects& take() {
+    fx = core.take_effects();
+    return fx;
+  }
+  void start() { core.start(clock(), "{}", "", entropy()); core.join_tabs(base, all, clock(), entropy()); take(); }
+  void wake_until(double t) {
+    while (true) {
+      const Stats s = core.stats();
+      (void)s;
+      core.on_wake(clock(), entropy());
+      Effects& e = take();
+      if (e.tabs.read_stored || now >= t) return;
+      now += 10;
+    }
+  }
+};
+
+TEST(TabProtocol, ANewLeaderTakesInEveryEventOfTheLastLeadersQueue) {
+  Tab a;
+  a.start();
+  EXPECT_EQ(a.fx.tabs.lock, LockOp::request);
+  a.core.on_lock(LockFact::granted, a.clock());
+  ASSERT_TRUE(a.take().tabs.read_stored);
+  a.core.on_stored({}, a.clock());
+  a.take();
+  ASSERT_TRUE(a.core.tab_stats().leader);
+  a.core.on_load(a.clock());
+  a.take();
+  const std::string pad(200, 'x');
+  for (int i = 0; i < 251; ++i) {
+    a.core.track("e", "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}", "", a.clock(), 0, a.entropy());
+    Effects& e = a.take();
+    for (const SendEffect& s : e.sends) a.core.on_response(s.request_id, 503, "", "", a.clock(), a.entropy());
+  }
+  const std::string snap = a.core.snapshot();
+  Tab b;
+  b.start();
+  b.now += 5000;
+  b.core.on_lock(LockFact::granted, b.clock());
+  b.take();
+  b.now += policy::election_settle_ms;
+  b.wake_until(b.now + 1000);
+  ASSERT_TRUE(b.fx.tabs.read_stored);
+  b.core.on_stored({{base + ":queue", snap}}, b.clock());
+  b.take();
+  EXPECT_TRUE(b.core.tab_stats().leader);
+  EXPECT_EQ(b.core.stats().queued + b.core.stats().inflight_events, a.core.stats().queued);
+  EXPECT_EQ(b.core.stats().queued, 251u);
+}
+
+// A leader elected by lock right away (no wait): it reads the stored queues, then leads.
+void elect_now(Tab& t, std::vector<std::pair<std::string, std::string>> stored = {}) {
+  t.core.on_lock(LockFact::granted, t.clock());
+  ASSERT_TRUE(t.take().tabs.read_stored);
+  t.core.on_stored(std::move(stored), t.clock());
+  t.take();
+  ASSERT_TRUE(t.core.tab_stats().leader);
+}
+
+std::string event_snapshot(const std::string& id, const std::string& n) {
+  return R"({"v":1,"events":[{"a":0,"t":1700000000000,"e":{"id":")" + id +
+         R"(","type":"t","properties":{"n":")" + n + R"("},"options":{},"context":{},"time":{"create":"2023-11-14T22:13:20.000Z"}}}]})";
+}
+
+const TabMessage* find_post(const Effects& fx, TabMessage::Kind kind) {
+  for (const TabMessage& m : fx.tabs.posts) {
+    if (m.kind == kind) return &m;
+  }
+  return nullptr;
+}
+
+TEST(TabProtocol, AHandOverIsConfirmedOnlyAfterAWriteThatHoldsIt) {
+  Tab leader, follower;
+  leader.start();
+  follower.start();
+  elect_now(leader);
+  follower.core.on_load(follower.clock());
+  follower.take();
+  follower.core.track("later", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage* h = find_post(follower.take(), TabMessage::Kind::handover);
+  ASSERT_NE(h, nullptr);
+  const TabMessage handover = *h;
+  EXPECT_EQ(follower.core.tab_stats().pending_handovers, 1u);
+  leader.core.on_message(handover, leader.clock());
+  Effects& fx = leader.take();
+  EXPECT_NE(find_post(fx, TabMessage::Kind::held), nullptr) << "alive, not yet durable";
+  EXPECT_EQ(find_post(fx, TabMessage::Kind::ack), nullptr);
+  EXPECT_TRUE(fx.persist);
+  leader.core.on_persisted(false, leader.clock());  // quota: nothing confirmed
+  EXPECT_EQ(find_post(leader.take(), TabMessage::Kind::ack), nullptr);
+  leader.core.on_persisted(true, leader.clock());
+  const TabMessage* ack = find_post(leader.take(), TabMessage::Kind::ack);
+  ASSERT_NE(ack, nullptr);
+  follower.core.on_message(*ack, follower.clock());
+  follower.take();
+  EXPECT_EQ(follower.core.tab_stats().pending_handovers, 0u);
+  // A re-post that crossed the answer is answered again, not adopted twice.
+  leader.core.on_message(handover, leader.clock());
+  EXPECT_NE(find_post(leader.take(), TabMessage::Kind::ack), nullptr);
+  EXPECT_EQ(leader.core.stats().queued, 1u);
+}
+
+TEST(TabProtocol, AConsumedKeyIsReleasedOnlyAfterAWriteThatHoldsItsEvents) {
+  Tab t;
+  t.start();
+  const std::string mailbox = base + ":mailbox:x:1";
+  elect_now(t, {{mailbox, event_snapshot("00000000-0000-4000-8000-000000000001", "m")}});
+  t.core.on_persisted(false, t.clock());
+  EXPECT_TRUE(t.take().tabs.removes.empty());
+  t.core.on_persisted(true, t.clock());
+  EXPECT_EQ(t.take().tabs.removes, std::vector<std::string>{mailbox});
+}
+
+TEST(TabProtocol, AResigningLeadersPartingQueueWinsOverAStaleReadOfTheSharedKey) {
+  Tab a, b;
+  a.start();
+  b.start();
+  elect_now(a);
+  a.core.restore(event_snapshot("00000000-0000-4000-8000-000000000002", "new"), a.clock());
+  a.take();
+  a.core.on_page_leave(a.clock());
+  a.take();
+  const std::string last = a.core.snapshot();  // what the host writes at the page leave
+  a.core.resign(true, a.clock());
+  const TabMessage* parting = find_post(a.take(), TabMessage::Kind::parting);
+  ASSERT_NE(parting, nullptr);
+  EXPECT_EQ(parting->text, last) << "the queue it just wrote, not another";
+  EXPECT_FALSE(a.core.tab_stats().leader);
+  // b heard a parting that holds "new"; its read of the key is older (an event a delivered since).
+  b.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0,
+                               event_snapshot("00000000-0000-4000-8000-000000000002", "new")}, b.clock());
+  b.take();
+  b.core.on_lock(LockFact::granted, b.clock());
+  ASSERT_TRUE(b.take().tabs.read_stored);
+  b.core.on_stored({{base + ":queue", event_snapshot("00000000-0000-4000-8000-000000000003", "stale")}}, b.clock());
+  std::string held = b.core.snapshot();  // what b holds: its queue, and what it sent at once
+  for (const SendEffect& s : b.take().sends) held += s.body;
+  EXPECT_NE(held.find("\"new\""), std::string::npos);
+  EXPECT_EQ(held.find("\"stale\""), std::string::npos) << "a delivered event sent again is a copy";
+}
+
+TEST(TabProtocol, ALeaderThatAnswersNothingHasItsLockStolen) {
+  Tab f;
+  f.start();
+  f.core.on_load(f.clock());
+  f.take();
+  f.core.track("later", "{}", "", f.clock(), 0, f.entropy());
+  ASSERT_NE(find_post(f.take(), TabMessage::Kind::handover), nullptr);
+  bool stolen = false;
+  for (double t = 0; t <= policy::leader_silent_ms + 2000 && !stolen; t += 250) {
+    f.now += 250;
+    f.core.on_wake(f.clock(), f.entropy());
+    stolen = f.take().tabs.lock == LockOp::steal;
+  }
+  EXPECT_TRUE(stolen);
+  EXPECT_EQ(f.core.tab_stats().steals, 1u);
+  // A leader that answers `held` (alive, its write failing) is never robbed.
+  Tab g;
+  g.start();
+  g.core.on_load(g.clock());
+  g.take();
+  g.core.track("later", "{}", "", g.clock(), 0, g.entropy());
+  const TabMessage h = *find_post(g.take(), TabMessage::Kind::handover);
+  for (double t = 0; t <= policy::leader_silent_ms * 3; t += 250) {
+    g.now += 250;
+    TabMessage held{TabMessage::Kind::held, h.tab, h.n, ""};
+    g.core.on_message(held, g.clock());
+    g.core.on_wake(g.clock(), g.entropy());
+    EXPECT_NE(g.take().tabs.lock, LockOp::steal);
+  }
+}
+
+TEST(TabProtocol, AHiddenLeaseLeaderOutlastsTimersThatRunOnceAMinute) {
+  Tab t;
+  t.core.start(t.clock(), "{}", "", t.entropy());
+  t.core.join_tabs(base, TabCaps{false, true, true}, t.clock(), t.entropy());
+  ASSERT_TRUE(t.take().tabs.read_lease);
+  std::string lease;
+  auto renew = [&] {
+    t.core.on_lease(lease, t.clock());
+    Effects& fx = t.take();
+    for (auto& [k, v] : fx.tabs.writes) if (k == base + ":lease") lease = v;
+    if (fx.tabs.read_stored) {
+      t.core.on_stored({}, t.clock());
+      t.take();
+    }
+  };
+  renew();
+  renew();
+  ASSERT_TRUE(t.core.tab_stats().leader);
+  t.core.on_hidden(t.clock());
+  for (auto& [k, v] : t.take().tabs.writes) if (k == base + ":lease") lease = v;
+  const double wall = t.clock().wall_ms;
+  // Another tab reads the lease 59 s later: still taken.
+  const std::string until = lease.substr(lease.find("\"until\":") + 8);
+  EXPECT_GT(std::stod(until), wall + 60000);
+  t.now += 61000;  // the timer ran a minute late: its own lease, renewed, not a demotion
+  renew();
+  EXPECT_TRUE(t.core.tab_stats().leader);
+}
+
+TEST(TabProtocol, PendingHandOversAreBoundedOldestFirstAndCounted) {
+  Tab f;
+  f.start();
+  f.core.on_load(f.clock());
+  f.take();
+  const std::string big(100 * 1024, 'x');
+  for (int i = 0; i < 8; ++i) {
+    f.core.track("big", "{\"b\":\"" + big + "\"}", "", f.clock(), 0, f.entropy());
+    f.take();
+  }
+  EXPECT_LE(f.core.tab_stats().pending_handover_bytes, policy::max_pending_handover_bytes);
+  const Stats s = f.core.stats();
+  EXPECT_GT(s.dropped.at("handover_bound"), 0u);
+  EXPECT_EQ(s.accepted, s.transferred + s.dropped.at("handover_bound") + s.queued);
+}
+
+TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {
+  Tab f, l;
+  f.start();
+  l.start();
+  EXPECT_FALSE(f.fx.tabs.replay_kept);
+  l.core.on_lock(LockFact::granted, l.clock());
+  l.take();
+  l.core.on_stored({}, l.clock());
+  EXPECT_TRUE(l.take().tabs.replay_kept);
+  const std::string key = "wasm-tracker:stub:v1:demo-source";
+  l.core.track("kept", "{}", "", l.clock(), l.clock().wall_ms - 1000, l.entropy(), "00000000-0000-4000-8000-000000000007");
+  // A second replay of the same call (same id) is the same event.
+  EXPECT_EQ(l.core.track("kept", "{}", "", l.clock(), l.clock().wall_ms - 1000, l.entropy(),
+                         "00000000-0000-4000-8000-000000000007"), 0);
+  EXPECT_EQ(l.core.stats().accepted, 1u);
+  l.core.kept_replayed({key}, l.clock());
+  l.take();
+  l.core.on_persisted(true, l.clock());
+  EXPECT_EQ(l.take().tabs.removes, std::vector<std::string>{key});
+}
+
+TEST(TabProtocol, DestroyWritesUnconfirmedHandOversToMailboxes) {
+  Tab f;
+  f.start();
+  f.core.on_load(f.clock());
+  f.take();
+  f.core.track("later", "{}", "", f.clock(), 0, f.entropy());
+  f.take();
+  f.core.leave_tabs(f.clock());
+  Effects& fx = f.take();
+  ASSERT_EQ(fx.tabs.writes.size(), 1u);
+  EXPECT_EQ(fx.tabs.writes[0].first.rfind(base + ":mailbox:", 0), 0u);
+  EXPECT_TRUE(fx.tabs.leave_channel);
+}
+
+TEST(TabProtocol, AHandOverCarriesItsEnvelopeAndBodiesAreGroupedByIt) {
+  const std::string pid = "9f0b3f5e-6a4d-4c1e-8f2a-1b2c3d4e5f60";
+  Tab leader;
+  Tab follower(options(R"(,"profile":{"id":")" + pid + R"("})"));
+  leader.start();
+  follower.start();
+  elect_now(leader);
+  leader.core.set_payload_options(R"({"saveEvents":false})");
+  follower.core.set_payload_options(R"({"mine":1})");
+  for (Tab* t : {&leader, &follower}) {
+    t->core.on_load(t->clock());
+    t->take();
+  }
+  leader.core.track("leader-event", "{}", "", leader.clock(), 0, leader.entropy());
+  leader.take();
+  follower.core.track("follower-event", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage h = *find_post(follower.take(), TabMessage::Kind::handover);
+  leader.core.on_message(h, leader.clock());
+  std::vector<SendEffect> sends = leader.take().sends;  // restored events are due at once
+  // The leader's copy keeps the follower's envelope (a next leader builds the same body).
+  const std::string snap = leader.core.snapshot();
+  EXPECT_NE(snap.find(pid), std::string::npos) << snap;
+  leader.core.flush(leader.clock());
+  for (SendEffect& s : leader.take().sends) sends.push_back(std::move(s));
+  for (int i = 0; i < 3 && sends.size() < 2; ++i) {
+    for (const SendEffect& s : sends) leader.core.on_response(s.request_id, 200, "", "{}", leader.clock(), leader.entropy());
+    leader.core.flush(leader.clock());
+    for (SendEffect& s : leader.take().sends) sends.push_back(std::move(s));
+  }
+  ASSERT_EQ(sends.size(), 2u) << "one body per envelope";
+  for (const SendEffect& s : sends) {
+    const auto body = testing_support::json::parse(s.body);
+    ASSERT_EQ(body["events"].size(), 1u);
+    if (body["events"][0]["type"] == "follower-event") {
+      EXPECT_EQ(body["profile"]["id"], pid);
+      EXPECT_EQ(body["options"], testing_support::json::parse(R"({"mine":1})"));
+    } else {
+      EXPECT_TRUE(body["profile"].is_null());
+      EXPECT_EQ(body["options"], testing_support::json::parse(R"({"saveEvents":false})"));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tracker

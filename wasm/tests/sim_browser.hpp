@@ -305,7 +305,7 @@ struct CookieJar {
 struct BrokenRules {
   bool confirm_without_write = false;  // on_persisted(true) without writing the shared key
   bool ack_on_receipt = false;         // a leader's host answers `ack` to a hand-over at once
-  bool remove_keys_on_read = false;    // an elected host removes mailbox keys as it reads them
+  bool remove_keys_on_read = false;    // a host removes mailbox keys as it reads or reports them
   bool ignore_lock_lost = false;       // LockFact::lost never reaches the core
   bool skip_observe_session = false;   // the cookie is never shown to the core
   bool ignore_removes = false;         // TabEffects::removes never performed
@@ -344,6 +344,8 @@ struct Observer {
   virtual void on_message_delivered(int /*to*/, const TabMessage&) {}
   virtual void on_message_queued(int /*to*/, const TabMessage&) {}
   virtual void on_steal(int /*thief*/, int /*victim*/) {}
+  // A glue exception cut this tab's call short: the rest of its effects were not performed.
+  virtual void on_glue_exception(int /*tab*/) {}
   // An elected tab read the shared key from a view older than the browser's copy.
   virtual void on_stale_read(int /*tab*/, const std::string& /*view*/, const std::string& /*truth*/) {}
   // Before a host writes the session cookie: its live value, the jar's last value and expiry.
@@ -390,6 +392,7 @@ struct SimTab {
   double cookie_written_at = -1e300; // wall
   bool activity = false;
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
+  int glue_exceptions = 0;
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
   std::uint64_t calls = 0;
 
@@ -408,6 +411,8 @@ struct SimTab {
   // The host's side of every core call: run it, take its effects, perform them. A glue exception
   // (throw_after) or a trap ends the core: crash().
   template <typename F> void call(const char* what, F&& f);
+  // core-host.js fact(): a tab protocol fact, the cookie shown first, an adoption written at once.
+  template <typename F> void fact(const char* what, F&& f);
   void apply(Effects fx);
   void perform_tabs(TabEffects& t);
   void step();  // one effect item performed; the glue may throw here
@@ -562,7 +567,7 @@ class SimBrowser {
         if (fact == LockFact::lost && cfg.broken.ignore_lock_lost) return;
         if (fact == LockFact::granted) t.lock_believed = true;
         if (fact == LockFact::lost) t.lock_believed = false;
-        t.call(fact == LockFact::lost ? "on_lock(lost)" : "on_lock(granted)",
+        t.fact(fact == LockFact::lost ? "on_lock(lost)" : "on_lock(granted)",
                [fact](Tracker& c, const Clock& now) { c.on_lock(fact, now); });
       });
     }
@@ -584,10 +589,15 @@ class SimBrowser {
         if (!slot.value || t.dead()) return;
         const std::string text = *slot.value;
         const std::uint64_t epoch = t.channel_epoch;
-        to_tab(t.index, sched.now, "storage event", [&t, key, text, epoch] {
+        to_tab(t.index, sched.now, "storage event", [this, &t, key, text, epoch] {
           // The listener goes with the channel (join/leave_channel).
           if (!t.channel_open || t.channel_epoch != epoch) return;
-          t.call("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
+          t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
+          // Broken rule: the host releases a mailbox as soon as it reported it, whatever the core did.
+          if (cfg.broken.remove_keys_on_read && t.runnable() && key.compare(0, mailbox_prefix().size(), mailbox_prefix()) == 0) {
+            storage.remove(t.index, key);
+            spread(t.index, key);
+          }
         });
       });
     }
@@ -627,7 +637,7 @@ class SimBrowser {
           return;
         }
         if (observer) observer->on_message_delivered(t.index, m);
-        t.call("on_message", [&](Tracker& c, const Clock& now) { c.on_message(m, now); });
+        t.fact("on_message", [&](Tracker& c, const Clock& now) { c.on_message(m, now); });
         // Broken rule: the host confirms a hand-over to its follower as soon as it arrives.
         if (cfg.broken.ack_on_receipt && m.kind == TabMessage::Kind::handover && t.runnable() &&
             t.core->tab_stats().leader) {
@@ -752,9 +762,18 @@ template <typename F> void SimTab::call(const char* what, F&& f) {
     f(*core, clock());
     apply(core->take_effects());
   } catch (const GlueException&) {
-    b.crash(*this, "glue exception");
+    // core-host.js guard(): a glue exception is not the core's death; the effects of this call
+    // not yet performed are lost, and the tracker goes on.
+    ++glue_exceptions;
+    if (b.observer) b.observer->on_glue_exception(index);
   }
   if (b.observer) b.observer->after_call(index, what);
+}
+
+template <typename F> void SimTab::fact(const char* what, F&& f) {
+  observe();
+  call(what, std::forward<F>(f));
+  if (dirty) persist_now(false);
 }
 
 inline void SimTab::observe() {
@@ -807,42 +826,40 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     step();
     b.remove(index, key);
   }
-  for (const TabMessage& m : t.posts) {
-    step();
-    if (channel_open) b.post(index, m);
-  }
-  if (t.lock != LockOp::none) {
-    step();
-    if (b.trace)
-      b.trace("    tab " + std::to_string(index) + " lock " +
-              (t.lock == LockOp::request ? "request" : t.lock == LockOp::steal ? "steal" : "release"));
-    if (b.trace) {
-      std::string q;
-      for (int x : b.locks.queue) q += " " + std::to_string(x);
-      b.trace("      locks before: holder " + (b.locks.holder ? std::to_string(*b.locks.holder) : std::string("none")) + " queue" + q);
-    }
-    ++lock_epoch;
-    if (t.lock == LockOp::request) b.lock_facts(b.locks.request(index));
-    if (t.lock == LockOp::steal) {
-      if (b.observer && b.locks.holder && *b.locks.holder != index) b.observer->on_steal(index, *b.locks.holder);
-      b.lock_facts(b.locks.steal(index));
-    }
-    if (t.lock == LockOp::release) {
-      lock_believed = false;
-      b.lock_facts(b.locks.release(index));
-    }
-  }
-  if (t.leave_channel) {
-    step();
-    channel_open = false;
-    ++channel_epoch;
-  }
   if (t.join_channel) {
     step();
     if (!channel_open) {
       channel_open = true;
       ++channel_epoch;
     }
+  }
+  // Posts before the channel is left: a resigning leader's parting message goes out first.
+  for (const TabMessage& m : t.posts) {
+    step();
+    if (channel_open) b.post(index, m);
+  }
+  if (t.leave_channel) {
+    step();
+    channel_open = false;
+    ++channel_epoch;
+  }
+  if (t.lock != LockOp::none) {
+    step();
+    if (b.trace) {
+      std::string q;
+      for (int x : b.locks.queue) q += " " + std::to_string(x);
+      b.trace("    tab " + std::to_string(index) + " lock " +
+              (t.lock == LockOp::request ? "request" : t.lock == LockOp::steal ? "steal" : "release") +
+              "; before: holder " + (b.locks.holder ? std::to_string(*b.locks.holder) : std::string("none")) + " queue" + q);
+    }
+    ++lock_epoch;
+    // tabs.js lock(): what this tab holds or waits for is let go first, then the new request.
+    if (t.lock == LockOp::steal && b.observer && b.locks.holder && *b.locks.holder != index)
+      b.observer->on_steal(index, *b.locks.holder);
+    lock_believed = false;
+    b.lock_facts(b.locks.release(index));
+    if (t.lock == LockOp::request) b.lock_facts(b.locks.request(index));
+    if (t.lock == LockOp::steal) b.lock_facts(b.locks.steal(index));
   }
   SimTab* self = this;
   if (t.read_stored) {
@@ -865,7 +882,7 @@ inline void SimTab::perform_tabs(TabEffects& t) {
         line += " queued " + std::to_string(self->core->stats().queued);
         self->b.trace(line);
       }
-      self->call("on_stored", [&](Tracker& c, const Clock& now) { c.on_stored(std::move(entries), now); });
+      self->fact("on_stored", [&](Tracker& c, const Clock& now) { c.on_stored(std::move(entries), now); });
       if (self->b.trace && self->runnable())
         self->b.trace("    -> queued " + std::to_string(self->core->stats().queued) + " restored " +
                       std::to_string(self->core->stats().restored) + " expired " +
@@ -876,7 +893,7 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     step();
     b.to_tab(index, b.sched.now, "read lease", [self] {
       const std::string text = self->b.storage.read(self->index, SimBrowser::lease_key()).value_or("");
-      self->call("on_lease", [&](Tracker& c, const Clock& now) { c.on_lease(text, now); });
+      self->fact("on_lease", [&](Tracker& c, const Clock& now) { c.on_lease(text, now); });
     });
   }
   if (t.replay_kept) {
@@ -996,6 +1013,7 @@ inline void SimTab::track(long long nonce, bool fire) {
     if (r >= 0 && b.observer) b.observer->on_accepted(index, c.last_event_id(), nonce);
   });
   activity = true;  // identity.noteActivity()
+  schedule_persist();  // the cookie slides with activity in every tab (identity.flush)
 }
 
 inline void SimTab::flush() {
@@ -1008,6 +1026,7 @@ inline void SimTab::hide() {
   if (!runnable() || hidden) return;
   if (left) return;  // the page is going: no visibility change, no destroy() any more
   hidden = true;
+  observe();  // core-host.js leaving(): a sibling's newer session is not overwritten by this tab's
   call("on_hidden", [](Tracker& c, const Clock& now) { c.on_hidden(now); });
   persist_now(true);
 }
@@ -1032,6 +1051,7 @@ inline void SimTab::leave(bool to_bfcache) {
   hidden = true;
   leaving = true;
   left = true;
+  observe();
   call("on_page_leave", [](Tracker& c, const Clock& now) { c.on_page_leave(now); });
   persist_now(true);
   const bool stored = !dirty;

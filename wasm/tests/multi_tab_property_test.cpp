@@ -507,7 +507,8 @@ class Checker : public sim::Observer {
     // so is every request of the call.
     if (cookie) {
       if (t.id_session != *cookie)
-        violation("5 session: live cookie ignored", "tab " + std::to_string(tab) + " keeps session " + t.id_session + " after seeing the live cookie " + *cookie);
+        violation("5 session: live cookie ignored", "tab " + std::to_string(tab) + " keeps session " + t.id_session + " after seeing the live cookie " + *cookie +
+                                                     (t.glue_exceptions ? " [a glue exception dropped effects of this tab]" : ""));
       for (std::size_t r : sent_this_call_)
         if (b_.requests[r].session != *cookie)
           violation("5 session: live cookie ignored", "tab " + std::to_string(tab) + " sent session " + b_.requests[r].session + " with the live cookie " + *cookie);
@@ -646,6 +647,7 @@ class Checker : public sim::Observer {
           stale_reported_.insert(t.index);
           violation("1a one leader: stale leader", "tab " + std::to_string(t.index) + " acts as leader for " +
                                          std::to_string(static_cast<long long>(for_ms)) + " ms while the election names another" +
+                                         (t.glue_exceptions ? " [a glue exception dropped effects of this tab]" : "") +
                                          (b_.cfg.caps.locks ? " (lock held by tab " + (b_.locks.holder ? std::to_string(*b_.locks.holder) : std::string("none")) + ")"
                                                            : " (lease: " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + ", wall " + std::to_string(static_cast<long long>(b_.wall())) + ")"));
         }
@@ -727,7 +729,8 @@ class Checker : public sim::Observer {
       if (!t.has_core()) continue;
       const Stats s = t.core->stats();
       if (s.queued || s.tabs.pending_handovers)
-        violation("3 conservation: held after recovery", "after recovery tab " + std::to_string(t.index) + " still holds " + std::to_string(s.queued) +
+        violation("3 conservation: held after recovery", "after recovery tab " + std::to_string(t.index) +
+                  (t.glue_exceptions ? " [a glue exception dropped effects of this tab]" : "") + " still holds " + std::to_string(s.queued) +
                   " events and " + std::to_string(s.tabs.pending_handovers) + " hand-overs; leaders now " +
                   std::to_string(leaders_now()) + (b_.cfg.caps.locks ? ""
                       : "; lease " + b_.storage.truth_value(SimBrowser::lease_key()).value_or("none") + " at wall " +

@@ -618,6 +618,8 @@ class SimBrowser {
   // --- Channel --------------------------------------------------------------------------------
   void post(int from, const TabMessage& m) {
     if (observer) observer->on_post(from, m);
+    if (trace && m.kind == TabMessage::Kind::parting)
+      trace("    tab " + std::to_string(from) + " posts its parting queue (" + std::to_string(snapshot_ids(m.text).size()) + " events)");
     for (const auto& tp : tabs) {
       SimTab& t = *tp;
       if (t.index == from) continue;

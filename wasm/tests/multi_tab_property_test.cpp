@@ -1,33 +1,43 @@
 // Multi-tab property harness (issue 21): 2-6 tabs of one browser, each one real Tracker (the real
 // core and the real tab protocol) with a host that performs its effects as the JS glue does
 // (sim_browser.hpp), under an adversarial schedule: channel messages delayed, lost and reordered;
-// storage changes reaching other tabs late and writes refused by the quota; a leader's core trap
-// and a glue exception; a suspended tab holding the lock; hidden tabs whose timers run once a
-// minute; page leaves with refused keepalive requests and the back/forward cache; several tabs
-// starting at once with kept calls; destroy() with requests on the wire; the collector failing
-// (5xx, no answer) and answers lost; clocks that jump and devices that sleep.
+// storage changes reaching other tabs late and writes refused by the quota; a leader's core trap;
+// glue exceptions (the rest of a call's effects dropped, the tracker going on, as core-host.js
+// guard() does); a suspended tab holding the lock; hidden tabs whose timers run once a minute;
+// page leaves with refused keepalive requests, later pagehide listeners' calls and the
+// back/forward cache; several tabs starting at once with kept calls, and calls kept later;
+// destroy() with requests on the wire; the collector failing (5xx, no answer) and answers lost;
+// clocks that jump and devices that sleep.
 //
 // The invariants (checked after every step: every operation and every fact a tab or the network
 // handles), each with why it must hold:
-//  (1) One sender. (a) Web Locks mode: never two tabs that both act as leader
-//      (tab_stats().leader) while both believe they hold the lock (granted heard, no `lost` heard)
-//      - a tab with a `lost` on its way, or frozen, cannot have heard yet and is not counted. Two
-//      such leaders would both send and both write the one queue. (b) Per event id: when a tab
-//      sends an event, no other tab may have it on a request whose answer is still coming to a
-//      live page, nor have had it acknowledged (a 2xx that reached it), unless the event is in
-//      one of the copy cases below. A second sender is a copy in the making.
+//  (1) One sender. (a) Never two tabs that both act as leader (tab_stats().leader) while both
+//      believe they hold the lock (granted heard, no `lost` heard): a tab with a `lost` on its way,
+//      or frozen, cannot have heard yet and is not counted. On either election, a leader that was
+//      never frozen does not go on leading past kStaleBoundMs after the election named another.
+//      Two such leaders both send and both write the one queue. (b) Per event id: when a tab sends
+//      an event, no other tab may have it on a request whose answer is still coming to a live page,
+//      nor have had it acknowledged (a 2xx that reached it), unless the event is in one of the copy
+//      cases below. A second sender is a copy in the making.
 //  (2) At most one stored copy per event, counted by id and by the per-call nonce in its
-//      properties, except one extra copy per copy case the event was in. docs/design.md "When can
-//      the server still get a copy of an event?" names them, and the harness records each as it
-//      happens, per event:
+//      properties, except one extra copy per copy case the event was in. docs/design.md ("When
+//      can the server still get a copy of an event?", "Failure cases") names them; the harness
+//      records each as it happens, per event:
 //        lost answer     a request carrying it whose answer never reached the core that sent it
-//                        (timeout abort, lost on the network, its page left / cut it, its core
-//                        trapped or was destroyed, the page went into the back/forward cache);
-//        leaders overlap a tab became leader while another tab's core still acted as leader
-//                        (a suspended leader whose lock was stolen; on the lease fallback, a
-//                        frozen leader's lease taken over): what the old leader held;
-//        crashed leader  a leader trapped (or was destroyed) after an answer acknowledged events
-//                        that the shared key or a follower's un-confirmed hand-over still held;
+//                        and whose events go again: a timeout abort, an answer lost on the network,
+//                        a plain fetch its page cut, a keepalive request overdue at the leave; or
+//                        a trapped core's request whose events the shared key, a mailbox or a
+//                        follower's hand-over still holds (a keepalive request of a page that goes
+//                        is the browser's to finish: its events are never sent again, no case);
+//        frozen leader superseded / leaders overlap  a leader frozen (suspended, back/forward
+//                        cache) while another took over (its lock stolen, its lease taken): what it
+//                        held, had queued for it, or took in before it heard, and what either sent
+//                        while both led;
+//        lock stolen     a follower took the lock from a leader that answered nothing for
+//                        leader_silent_ms (frozen, or every answer lost): what the old one held;
+//        crashed leader  a leader trapped or was destroyed after an answer acknowledged events, or
+//                        after it took in hand-overs, that the shared key, the kept calls' key or a
+//                        follower's un-confirmed hand-over still held;
 //        lost hand-over answer  the `ack`/`held` for a hand-over was lost or reached a closed
 //                        channel (a lost message between tabs at the wrong moment), or the
 //                        hand-over went to a mailbox after a leader had taken it over the channel.
@@ -37,19 +47,24 @@
 //      its only holders (every tab that ever held it trapped or was destroyed, and it was never
 //      in storage: "crash of its only holder before any persist"), or lost on a keepalive request
 //      that failed after its page or core was gone (the outliving request is the browser's to
-//      finish; docs/design.md: lost, as liliput's would be).
+//      finish; docs/design.md: lost, as liliput's would be). After every call, whatever left a
+//      tab's queue was acknowledged, handed over, counted as dropped or (a resigning leader's)
+//      is in the shared key: nothing vanishes.
 //  (4) Bounds: per tab, pending hand-over bytes <= policy::max_pending_handover_bytes, the
 //      adopted set <= policy::max_adopted_remembered, the awaiting confirmations/releases bounded,
 //      the queue within its bound; in storage, the shared key within the queue bound and each
 //      tab's mailbox keys within its pending bound plus one queue; after recovery no mailbox key
 //      and no kept-call key remain (every key released).
-//  (5) One session across tabs within the idle limit: the session cookie never changes value
-//      while it is alive (only an expired session may be replaced), and after a call the host
-//      made with the live cookie shown to the core, that tab's session and every request it sent
-//      in that call carry the cookie's id.
+//  (5) One session across tabs within the idle limit: a session whose cookie expired (beyond the
+//      cookie's once-a-minute refresh) is never written back; a live session is replaced only by
+//      a tab that never saw it (tabs starting in the same moment); after a call the glue makes
+//      with the live cookie shown to the core, that tab's session and every request of the call
+//      carry the cookie's id.
 // Seeds: TRACKER_PROPERTY_SEEDS (default 100) x TRACKER_MULTI_TAB_OPS (default 300) operations,
-// plus the facts they cause. A failing seed is shrunk to a minimal schedule when
-// TRACKER_SHRINK=1 (printed op by op).
+// plus the facts they cause. Debugging: TRACKER_SEED=<n> runs one seed and prints its schedule and
+// violations (TRACKER_MILD=1: the mild profile; TRACKER_TRACE=1: every fact; TRACKER_SHRINK_KIND=
+// "<kind>": the shortest schedule found that still shows that kind of violation); TRACKER_SHRINK=1
+// in a full run shrinks the first failing seed of each kind.
 #include <gtest/gtest.h>
 
 #include <algorithm>

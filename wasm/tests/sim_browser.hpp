@@ -14,7 +14,9 @@
 //   CookieJar    the `tracardi-session-id` cookie with its expiry (wall clock)
 //   SimTab       one page: its core, its host (timers, persist, identity, lock belief), its life
 //                (hidden: timers at the next whole minute; suspended: no fact at all, lock kept;
-//                bfcache; crashed; destroyed; closed)
+//                bfcache: frozen and resigned; crashed: the core trapped, lock released, channel
+//                closed; destroyed; closed), and glue exceptions (the rest of one call's effects
+//                not performed, the tracker going on, as core-host.js guard() does)
 //   SimBrowser   puts them together and routes facts between tabs
 // Nothing here decides what the protocol decides: the host performs effects and reports facts.
 #pragma once

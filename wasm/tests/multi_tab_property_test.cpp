@@ -337,9 +337,11 @@ class Checker : public sim::Observer {
       for (const std::string& id : ids) note(id, "in a shared-key write by tab " + std::to_string(tab) + ", not the elected leader");
       const std::set<std::string> now_in(ids.begin(), ids.end());
       for (const std::string& id : shared_ids_)
-        if (!now_in.count(id))
+        if (!now_in.count(id)) {
+          erased_by_stale_.insert(id);
           note(id, "erased from the shared key by a write of tab " + std::to_string(tab) + ", a superseded leader" +
                        (b_.collector.by_id.count(id) && b_.collector.by_id[id] ? " (stored by then)" : " (NOT stored yet)"));
+        }
       shared_ids_.clear();  // what the elected leader wrote is gone until it writes again
       stale_writes_++;
       return;
@@ -412,6 +414,12 @@ class Checker : public sim::Observer {
     ++q.first;
     q.second = sim::snapshot_ids(m.text);
   }
+  void on_not_taken(int tab, const std::string& id) override {
+    if (b_.collector.by_id.count(id) && b_.collector.by_id[id]) return;  // delivered: rightly left
+    not_taken_.insert(id);
+    note(id, "in tab " + std::to_string(tab) + "'s election read, not taken in by its core");
+  }
+  std::set<std::string> not_taken_;
   void on_glue_exception(int tab) override {
     glue_cut_ = true;
     const auto mark = [&](const std::string& id) {
@@ -795,12 +803,16 @@ class Checker : public sim::Observer {
       }
       for (const auto& [key, slot] : b_.storage.truth)
         if (slot.value && slot.value->find(id) != std::string::npos) h += " storage " + key;
+      bool glue = glue_hit_.count(id) > 0;
+      for (int x : holders) glue = glue || b_.tabs[static_cast<std::size_t>(x)]->glue_exceptions > 0;
       violation(refused_mailbox_.count(id) ? "3 conservation: lost, a mailbox write refused"
-                : glue_hit_.count(id)     ? "3 conservation: lost, effects dropped by a glue exception"
+                : glue                    ? "3 conservation: lost, a holder lost effects to a glue exception"
                                           : "3 conservation: lost",
                 "event " + id + " (nonce " + std::to_string(e.nonce) + ") lost" +
                 (refused_mailbox_.count(id) ? " [a mailbox write of it was refused]" : "") +
-                (stale_read_.count(id) ? " [a stale election read missed it]" : "") + h);
+                (stale_read_.count(id) ? " [a stale election read missed it]" : "") +
+                (not_taken_.count(id) ? " [an election read held it, the core did not take it in]" : "") +
+                (erased_by_stale_.count(id) ? " [a superseded leader's write erased it from the shared key]" : "") + h);
     }
   }
 
@@ -886,7 +898,8 @@ class Checker : public sim::Observer {
   std::set<int> dead_by_fault_;
   std::set<std::size_t> lost_with_page_;
   std::set<std::string> refused_mailbox_;
-  std::set<std::string> glue_hit_;  // held by a tab when a glue exception dropped effects
+  std::set<std::string> glue_hit_;
+  std::set<std::string> erased_by_stale_;  // in the shared key, overwritten by a superseded leader  // held by a tab when a glue exception dropped effects
   bool glue_cut_ = false;          // this call was cut short by a glue exception
   std::set<std::string> shared_ids_;  // the events of the shared key as last written
   std::set<std::string> stale_read_;  // in the browser's shared key, missed by an election's read

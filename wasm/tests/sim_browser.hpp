@@ -346,6 +346,8 @@ struct Observer {
   virtual void on_message_delivered(int /*to*/, const TabMessage&) {}
   virtual void on_message_queued(int /*to*/, const TabMessage&) {}
   virtual void on_steal(int /*thief*/, int /*victim*/) {}
+  // An elected tab's read held this event and its core did not take it in.
+  virtual void on_not_taken(int /*tab*/, const std::string& /*id*/) {}
   // A glue exception cut this tab's call short: the rest of its effects were not performed.
   virtual void on_glue_exception(int /*tab*/) {}
   // An elected tab read the shared key from a view older than the browser's copy.
@@ -886,7 +888,17 @@ inline void SimTab::perform_tabs(TabEffects& t) {
         line += " queued " + std::to_string(self->core->stats().queued);
         self->b.trace(line);
       }
+      std::vector<std::string> read_ids;
+      for (const auto& kv : entries)
+        for (std::string& id : snapshot_ids(kv.second)) read_ids.push_back(std::move(id));
       self->fact("on_stored", [&](Tracker& c, const Clock& now) { c.on_stored(std::move(entries), now); });
+      // What the election read and the core did not take in (delivered already, or left aside).
+      if (self->b.observer && self->runnable() && self->core->tab_stats().leader) {
+        const std::vector<std::string> held = snapshot_ids(self->core->snapshot());
+        const std::set<std::string> in_core(held.begin(), held.end());
+        for (const std::string& id : read_ids)
+          if (!in_core.count(id)) self->b.observer->on_not_taken(self->index, id);
+      }
       if (self->b.trace && self->runnable())
         self->b.trace("    -> queued " + std::to_string(self->core->stats().queued) + " restored " +
                       std::to_string(self->core->stats().restored) + " expired " +

@@ -62,7 +62,10 @@ export function createHost(deps) {
   const mono = () => monoMs(env);
 
   // level: debug, info, warn or error (the core's).
-  const log = (level, msg) => (con[level] || con.log).call(con, '[Tracker] ' + msg);
+  // A page's console that throws must not cut the effects applied after a log line.
+  const log = (level, msg) => {
+    try { (con[level] || con.log).call(con, '[Tracker] ' + msg); } catch { /* the page's console */ }
+  };
 
   // The core's calls that come with effects see the track() calls made before them first.
   const drained = (fn) => guard(() => { drain(false); fn?.(); });

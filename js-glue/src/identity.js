@@ -64,8 +64,12 @@ export function createIdentity(env) {
     flush(now, force) {
       if (!current) return;
       const { session } = current;
-      if (session && env.document && (session !== written.session
-        || ((activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS))) {
+      // A refresh only slides a cookie that still holds this session: one that expired (or that
+      // another tab replaced) is not brought back by a tab that was idle meanwhile. A session the
+      // core minted or adopted since the last write is written.
+      const refresh = (activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS &&
+        readCookie(env.document, SESSION_COOKIE) === session;
+      if (session && env.document && (session !== written.session || refresh)) {
         const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
         // Blocked cookies: the session lives in the core for this page.
         writeCookie(env, SESSION_COOKIE, session,

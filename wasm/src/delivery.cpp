@@ -227,8 +227,10 @@ void Tracker::send_fires(const Clock& now) {
 // a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
 // attempt into the outage, finished by the browser after the page, could only be lost).
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
-  if (role_ == Role::follower) hand_over(false, now);
   const bool held = !online_ || in_backoff(now);
+  // A leaving follower in an outage hands everything over: it sends nothing then, and a call
+  // tracked after its pagehide would otherwise stay in a page that is gone.
+  if (role_ == Role::follower) hand_over(leaving && held, now);
   if (held && (!leaving || role_ == Role::follower)) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;

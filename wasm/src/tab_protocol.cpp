@@ -115,7 +115,7 @@ void TabProtocol::on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffe
         // Neither lock nor shared storage: nothing to merge, nothing to copy; this tab leads itself.
         leader_ = true;
         out.role = true;
-        if (!elected_once_) { elected_once_ = true; fx.replay_kept = true; }
+        fx.replay_kept = true;
         fx.leader = true;
       }
       (void)wall_ms;
@@ -138,7 +138,9 @@ void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms
   if (!leasing_ || stopped_ || resigned_) return;
   const Lease cur = read_lease(text);
   const bool mine = cur.tab == tab_;
-  const bool free = cur.tab.empty() || !(cur.until > wall_ms);
+  // A lease that ends further away than any lease is written for was written before the clock
+  // went back (or by a broken tab): free, or a dead leader's lease would hold the election for hours.
+  const bool free = cur.tab.empty() || !(cur.until > wall_ms) || cur.until > wall_ms + policy::lease_hidden_ms;
   // A lease still ours is renewed even when it ran out meanwhile (a hidden tab's late timer):
   // nobody else took it, so nobody else led.
   if (mine || free) fx.writes.emplace_back(base_ + ":lease", lease_text(wall_ms));
@@ -170,18 +172,19 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   for (auto& [key, text] : entries) {
     Awaiting a;
     // The shared key is this leader's own from now on: overwritten by its writes, never removed.
-    // The last leader's parting message is that key as it wrote it last: read, the key may be
-    // older (events it delivered since would be sent again, those it adopted since lost).
-    if (key == shared && !parting_.empty()) continue;
     if (key != shared) a.key = key;
     adopt(std::move(text), std::move(a), out);
   }
+  // The last leader's parting message is the key as it wrote it last, and the key as read may be
+  // older than it (another renderer's copy of localStorage lags), or newer (a later leader wrote
+  // and died before this tab heard it). Both are taken in, de-duplicated by event id: an event
+  // only the older one holds may be sent again (a copy), none is lost (multi-tab harness: taking
+  // the parting queue instead of the key lost events in 23 schedules).
   if (!parting_.empty()) out.adopt.emplace_back(0, std::move(parting_));
   parting_.clear();
-  if (!elected_once_) {
-    elected_once_ = true;
-    fx.replay_kept = true;
-  }
+  // At every election: calls kept since an earlier one wait for a leader too (ids make a second
+  // replay of one the same event).
+  fx.replay_kept = true;
 }
 
 void TabProtocol::adopt(std::string text, Awaiting a, Out& out) {
@@ -257,9 +260,11 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
     adopt(m.text, std::move(a), out);
     return;
   }
+  // Any leader's answer, to whichever follower: a leader was elected after the one whose parting
+  // queue this tab holds, and has written since; that queue is no newer than the key any more.
+  parting_.clear();
   if (m.tab != tab_) return;  // an answer for another follower
   silent_since_.reset();
-  parting_.clear();  // a leader answers: it was elected and has read what the last one left
   if (m.kind == TabMessage::Kind::held) return;
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].n != m.n) continue;
@@ -406,8 +411,14 @@ void TabProtocol::show(double wall_ms, double mono_ms, TabEffects& fx) {
   (void)wall_ms;
 }
 
-void TabProtocol::stop(TabEffects& fx) {
+void TabProtocol::stop(std::string queue, TabEffects& fx) {
   if (stopped_) return;
+  if (leader_ && caps_.channel && !resigned_) {
+    TabMessage m;  // as at a resign: the next leader's read of the key may be older
+    m.kind = TabMessage::Kind::parting;
+    m.text = std::move(queue);
+    fx.posts.push_back(std::move(m));
+  }
   for (const Pending& p : pending_) to_mailbox(p, fx);
   stopped_ = true;
   if (leasing_ && leader_) fx.removes.push_back(base_ + ":lease");

@@ -88,7 +88,7 @@ void Tracker::rejoin(const Clock& now) {
 }
 
 void Tracker::leave_tabs(const Clock& now) {
-  tabs_.stop(effects_.tabs);
+  tabs_.stop(tabs_.leader() ? snapshot() : std::string(), effects_.tabs);
   update_wake(now);
 }
 

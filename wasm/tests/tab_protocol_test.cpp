@@ -140,7 +140,7 @@ TEST(TabProtocol, AConsumedKeyIsReleasedOnlyAfterAWriteThatHoldsItsEvents) {
   EXPECT_EQ(t.take().tabs.removes, std::vector<std::string>{mailbox});
 }
 
-TEST(TabProtocol, AResigningLeadersPartingQueueWinsOverAStaleReadOfTheSharedKey) {
+TEST(TabProtocol, AResigningLeadersPartingQueueIsTakenInBesideAStaleReadOfTheSharedKey) {
   Tab a, b;
   a.start();
   b.start();
@@ -164,8 +164,10 @@ TEST(TabProtocol, AResigningLeadersPartingQueueWinsOverAStaleReadOfTheSharedKey)
   b.core.on_stored({{base + ":queue", event_snapshot("00000000-0000-4000-8000-000000000003", "stale")}}, b.clock());
   std::string held = b.core.snapshot();  // what b holds: its queue, and what it sent at once
   for (const SendEffect& s : b.take().sends) held += s.body;
+  // Both: the parting queue's event (the key's read missed it) and the key's (the parting queue
+  // may be the older one: a later leader wrote the key and died). None lost; a copy is possible.
   EXPECT_NE(held.find("\"new\""), std::string::npos);
-  EXPECT_EQ(held.find("\"stale\""), std::string::npos) << "a delivered event sent again is a copy";
+  EXPECT_NE(held.find("\"stale\""), std::string::npos);
 }
 
 TEST(TabProtocol, ALeaderThatAnswersNothingHasItsLockStolen) {

@@ -131,12 +131,13 @@ class TabProtocol {
   // page in the back/forward cache neither holds nor waits for the lock nor hears the channel.
   // A leader also posts `queue` (its last snapshot) to the followers: the next leader's read of
   // the shared key can be older than this write (another renderer's copy of localStorage catches
-  // up late: e2e saw a read 560 ms after the write miss its last 10 adoptions).
+  // up late: e2e saw a read 560 ms after the write miss its last 10 adoptions); it takes both in.
   void resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out);
   // pageshow from the back/forward cache: back in the election, as a follower until elected.
   void show(double wall_ms, double mono_ms, TabEffects& fx);
-  // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys.
-  void stop(TabEffects& fx);
+  // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys; a leader
+  // posts `queue` (its last write) as at a resign.
+  void stop(std::string queue, TabEffects& fx);
 
   void on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& out);
   std::optional<double> next_wake() const;  // monotonic
@@ -183,7 +184,6 @@ class TabProtocol {
   std::vector<Awaiting> awaiting_;       // confirmations and releases due after a durable write
   std::uint32_t next_token_ = 0;
   std::string parting_;  // the last leader's final queue (its parting message), until elected
-  bool elected_once_ = false;            // kept calls are replayed at this tab's first election
   std::uint64_t steals_ = 0;
 };
 

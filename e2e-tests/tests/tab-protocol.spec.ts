@@ -246,6 +246,7 @@ test('b. a leader whose core traps mid-outage: another tab delivers its follower
 
   // The trap: the leader's next crossing into wasm (its own track() here) throws `unreachable`,
   // as a real trap would, and every later call too.
+  const trapped = Date.now();
   await leader.evaluate(() => {
     (window as unknown as { __trapCore: boolean }).__trapCore = true;
     window.tracker.track('leader-after-trap', {});
@@ -264,10 +265,22 @@ test('b. a leader whose core traps mid-outage: another tab delivers its follower
   const leaders = async () => (await Promise.all([f1, f2].map(isLeader))).filter(Boolean).length;
   try {
     await expectEachOnce(collector, [...before, ...after], 'b. leader trapped mid-outage', { timeout: 10_000 });
+  } catch (e) {
+    // One line, last: what CI prints of a failure is its tail.
+    const tabStats = await Promise.all([f1, f2].map((p) => p.evaluate(() => JSON.stringify(
+      (window.tracker.stats as () => unknown)?.() ?? null)).catch((x) => String(x))));
+    const seen = (await collector.requests()).filter((r) => r.received_ms >= trapped)
+      .map((r) => `${r.received_ms - ended}:${r.status}:${r.event_ids.length}`).join(' ');
+    throw new Error(`${(e as Error).message}\n[b diagnostics] missingBefore=${(await missing(collector, before)).length} `
+      + `missingAfter=${(await missing(collector, after)).length} attemptsSinceOutageEnd(ms:status:events)=${seen} `
+      + `f1=${tabStats[0]} f2=${tabStats[1]}`);
   } finally {
     report('b. leader trapped', {
       missingBefore: (await missing(collector, before)).length, missingAfter: (await missing(collector, after)).length,
       followersLeading: await leaders(), msSinceOutageEnd: Date.now() - ended,
+      // Every /track attempt after the trap: ms from the outage's end (negative: in it), status.
+      attempts: (await collector.requests()).filter((r) => r.received_ms >= trapped)
+        .map((r) => `${r.received_ms - ended}:${r.status}`).join(' '),
       leaderConsole: JSON.stringify(trackerDisabled(logs)[0] ?? ''),
     });
   }

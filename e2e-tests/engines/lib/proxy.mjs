@@ -1,0 +1,90 @@
+// A reverse proxy in front of the collector, as nginx is in front of Tracardi. Two jobs:
+// - The site as the tests open it. Every HTML page it passes gets `/__engines/watch.js` as the
+//   first script of its <head>: it records console calls, uncaught errors and pageshow events in
+//   `window.__engines`, so every engine is observed the same way (WebDriver classic, WebKit's only
+//   protocol here, has neither init scripts nor console events). The script is of the page's own
+//   origin, so a CSP with `script-src 'self'` allows it.
+// - A CORS-less outage (`proxy.outage(ms)`): `/track` (the POST and its preflight) gets nginx's own
+//   502 error page with no CORS header, so a page on another origin sees a network error
+//   (status 0) while the browser stays online (wild.spec.ts's case, without request interception).
+// Everything else is passed through unchanged.
+import http from 'node:http';
+
+const WATCH = `(function () {
+  'use strict';
+  var w = window.__engines = { console: [], errors: [], pageshows: [] };
+  function text(a) {
+    if (typeof a === 'string') return a;
+    try { return JSON.stringify(a); } catch (e) { return String(a); }
+  }
+  ['log', 'info', 'warn', 'error', 'debug'].forEach(function (k) {
+    var orig = console[k];
+    console[k] = function () {
+      try { w.console.push({ type: k === 'warn' ? 'warning' : k, text: Array.prototype.map.call(arguments, text).join(' ') }); } catch (e) { /* keep logging */ }
+      return orig.apply(console, arguments);
+    };
+  });
+  addEventListener('error', function (e) { w.errors.push(String(e.message)); });
+  addEventListener('unhandledrejection', function (e) { w.errors.push('unhandled rejection: ' + text(e.reason && e.reason.message || e.reason)); });
+  addEventListener('pageshow', function (e) { w.pageshows.push(e.persisted); });
+})();
+`;
+
+export function startProxy({ port, target }) {
+  const upstream = new URL(target);
+  let outageUntil = 0;
+  const stats = { refused: 0, passed: 0 };
+  const server = http.createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/__engines/watch.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache' });
+      res.end(WATCH);
+      return;
+    }
+    if (path === '/track' && Date.now() < outageUntil) {
+      stats.refused++;
+      req.resume();
+      res.writeHead(502, { 'Content-Type': 'text/html', Connection: 'close' });
+      res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
+      return;
+    }
+    stats.passed++;
+    // Uncompressed from the collector, so a page can be given its script tag.
+    const headers = { ...req.headers, host: upstream.host };
+    delete headers['accept-encoding'];
+    const out = http.request({ hostname: upstream.hostname, port: upstream.port, method: req.method,
+      path: req.url, headers, agent: false }, (up) => {
+      const isHtml = req.method === 'GET' && /^text\/html/.test(up.headers['content-type'] || '');
+      if (!isHtml) {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+        return;
+      }
+      const chunks = [];
+      up.on('data', (c) => chunks.push(c));
+      up.on('end', () => {
+        let html = Buffer.concat(chunks).toString('utf8');
+        const tag = '<script src="/__engines/watch.js"></script>';
+        html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (m) => m + tag) : tag + html;
+        const body = Buffer.from(html, 'utf8');
+        const h = { ...up.headers, 'content-length': String(body.length) };
+        delete h['transfer-encoding'];
+        res.writeHead(up.statusCode, h);
+        res.end(body);
+      });
+    });
+    out.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+    req.pipe(out);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve({
+      port,
+      stats,
+      /** `/track` answers 502 without CORS for the next `ms` milliseconds; returns the end time. */
+      outage(ms) { outageUntil = Date.now() + ms; return outageUntil; },
+      end() { outageUntil = 0; },
+      stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+    }));
+  });
+}

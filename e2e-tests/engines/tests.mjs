@@ -1,0 +1,441 @@
+// The cross-engine delivery suite (issue 24): the Chromium suite's delivery cases that every
+// engine must pass, ported to a driver layer both Firefox (WebDriver BiDi) and WebKit (WebDriver
+// classic) offer: navigate, evaluate, click, back, reload, windows. No request interception, no init
+// scripts: faults come from the collector (`/__admin/faults`) or from the proxy in front of it
+// (lib/proxy.mjs, a CORS-less 502), and every page is observed through `window.__engines`, which
+// the proxy's watch.js fills (console, uncaught errors, pageshow).
+//
+// The collector is the ground truth: every test starts from a reset collector and counts what it
+// stored by event id (`duplicates`) and, where ids could be minted twice (a page that left, a
+// replay), by a per-call nonce in the properties. A test whose premise an engine cannot offer says
+// so in its name (`name(engine)`) and asserts what it can; none is skipped.
+import assert from 'node:assert/strict';
+import { poll, sleep } from './lib/collector.mjs';
+
+const ids = (evs) => evs.map((e) => e.id);
+const range = (n, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+/** Resolves once the page's tracker runs its core (wasm or the JavaScript fallback). */
+export async function running(page, timeout = 15_000) {
+  await poll(() => page.evaluate(() => window.tracker?.__wasmTracker?.state ?? null), (s) => s === 'running',
+    { timeout, message: 'the tracker running' });
+}
+/** Epoch ms of the page's load event (same machine clock as the collector's received_ms). */
+async function loadEventAt(page) {
+  return poll(() => page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    return nav && nav.loadEventStart > 0 ? performance.timeOrigin + nav.loadEventStart : 0;
+  }), (t) => t > 0, { message: 'the load event' });
+}
+/** What watch.js recorded in the page: console lines, uncaught errors, pageshow flags. */
+const watched = (page) => page.evaluate(() => window.__engines || null);
+const trackerLines = (w, type) => (w?.console || []).filter((m) => (!type || m.type === type) && /\[Tracker\]/.test(m.text)).map((m) => m.text);
+const stats = (page) => page.evaluate(() => window.tracker.stats());
+
+/** The queue example (queue.html, csp-no-wasm.html, tracardi-loader.html): interest first and alone, then one batch after load. */
+async function expectQueueExample(t, page, { crossOrigin = false } = {}) {
+  const loadAt = await loadEventAt(page);
+  await poll(async () => (await t.collector.events()).total, (n) => n >= 3, { message: '3 stored events' });
+  await t.collector.expectQuiet(2, 500, 'exactly two /track requests');
+  const { events } = await t.collector.events();
+  assert.equal(events.length, 3);
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const requests = await t.collector.requests();
+  assert.deepEqual(requests.map((r) => r.status), [200, 200]);
+  assert.deepEqual(requests.map((r) => r.event_ids.map((id) => byId.get(id).type)),
+    [['interest'], ['purchase-order', 'page-view']], 'fire first and alone, then the batch');
+  assert.ok(requests[1].received_ms >= Math.floor(loadAt) - 5, 'the batch leaves at/after the load event');
+  if (crossOrigin) for (const r of requests) assert.equal(r.origin, t.OTHER_SITE);
+  assert.deepEqual(events.find((e) => e.type === 'purchase-order').properties, { product: 'Sun glasses - Badoo', price: 13.45 });
+  assert.deepEqual(events.find((e) => e.type === 'interest').properties, { Eletronics: ['Mobile phones', 'Accessories'] });
+  assert.equal(new Set(events.map((e) => e.session)).size, 1, 'one session');
+  assert.equal(new Set(events.map((e) => e.profile)).size, 1, 'one profile');
+  assert.equal((await t.collector.copies(t.name)).extra, 0);
+}
+
+async function trackMany(page, type, from, n) {
+  await page.evaluate(([tp, a, b]) => {
+    for (let i = a; i < a + b; i++) window.tracker.track(tp, { n: i, pad: 'x'.repeat(200) });
+  }, [type, from, n]);
+}
+
+export const tests = [
+  // ------------------------------------------------------------ the seed's examples
+  {
+    name: () => 'queue.html, our loader: the fire event first and alone, the other two in one request after load',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/queue.html`);
+      await expectQueueExample(t, page);
+      assert.deepEqual((await watched(page)).errors, []);
+    },
+  },
+  {
+    name: () => 'queue.html, our loader, API on another origin (CORS preflight): the same two requests',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.OTHER_SITE}/queue.html?api=${encodeURIComponent(t.SITE)}`);
+      await expectQueueExample(t, page, { crossOrigin: true });
+    },
+  },
+  {
+    name: () => "tracardi-loader.html, Tracardi's own loader kept unchanged: its queued calls handed over, fire first and alone, then one batch; onTracardiReady fires",
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/tracardi-loader.html`);
+      await expectQueueExample(t, page);
+      const { events } = await t.collector.events();
+      await poll(() => page.evaluate(() => document.getElementById('ready').textContent), (s) => s === `onTracardiReady: profile ${events[0].profile}`,
+        { message: 'onTracardiReady ran with the profile' });
+      const w = await watched(page);
+      assert.equal(w.console.filter((m) => m.type === 'log' && /\[Loader\] Rerun callbacks\./.test(m.text)).length, 1);
+      assert.equal(await page.evaluate(() => window.tracker === window.tracardi.default), true);
+      await page.evaluate(() => window.tracker.track('after-handover', {}, { fire: true }));
+      await t.collector.waitFor('after-handover');
+      assert.deepEqual(w.errors, []);
+    },
+  },
+  {
+    name: () => 'snippet.html, the pasted snippet: calls made before the script loaded are replayed in call order, in one request after load',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/snippet.html`);
+      const loadAt = await loadEventAt(page);
+      await poll(async () => (await t.collector.events()).total, (n) => n >= 3, { message: '3 events' });
+      await t.collector.expectQuiet(1, 500, 'one request for the three queued calls');
+      const { events } = await t.collector.events();
+      assert.deepEqual(events.map((e) => e.type), ['snippet-first', 'snippet-second', 'snippet-third']);
+      assert.deepEqual(events.map((e) => e.properties), [{ order: 1 }, { order: 2 }, { order: 3 }]);
+      const [req] = await t.collector.requests();
+      assert.deepEqual(req.event_ids, ids(events));
+      assert.ok(req.received_ms >= Math.floor(loadAt) - 5);
+      const created = events.map((e) => Date.parse(String(e.time.create)));
+      assert.deepEqual([...created].sort((a, b) => a - b), created, 'time.create in call order');
+    },
+  },
+  // ------------------------------------------------------------ onClick with and without fire
+  {
+    name: () => 'buttons.html onClick without fire: logged, nothing sent at the click, delivered with the next batch (≤ 7 s)',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/buttons.html`);
+      await t.collector.waitFor('page-view');
+      await t.collector.expectQuiet(1, 300, 'the load batch only');
+      const clickedAt = Date.now();
+      await page.click('#test-click');
+      await poll(async () => (await watched(page)).console.filter((m) => m.type === 'log' && /\[Tracker\] Event track/.test(m.text)).length,
+        (n) => n === 1, { timeout: 2000, message: 'one [Tracker] Event track console line' });
+      await t.collector.expectQuiet(1, 1500, 'no request right after a click without fire');
+      const evs = await t.collector.waitFor('page-view', 2, 8000);
+      const ev = evs.find((e) => e.properties.button === 'testClick');
+      assert.ok(ev, 'the deferred click arrived');
+      assert.ok(ev.received_ms - clickedAt >= 1500 && ev.received_ms - clickedAt < 7000, `arrived ${ev.received_ms - clickedAt} ms after the click`);
+      assert.deepEqual(ev.properties, { view: 1, button: 'testClick' });
+      assert.deepEqual((await watched(page)).errors, []);
+    },
+  },
+  {
+    name: () => 'buttons.html onClick with fire: sent at once and alone (< 1 s), the deferred click later in its own batch',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/buttons.html`);
+      await t.collector.waitFor('page-view');
+      await page.click('#test-click');
+      const firedAt = Date.now();
+      await page.click('#test-click-fire');
+      await poll(async () => (await t.collector.requests()).length, (n) => n >= 2, { timeout: 2000, message: 'the fire request' });
+      const { events } = await t.collector.events();
+      const fired = events.find((e) => e.properties.button === 'testClickFire');
+      assert.ok(fired, 'fire event stored');
+      assert.ok(fired.received_ms - firedAt < 1000, `fire arrived ${fired.received_ms - firedAt} ms after the click`);
+      assert.deepEqual((await t.collector.requests())[1].event_ids, [fired.id], 'the fire event travels alone');
+      await poll(async () => (await t.collector.events()).total, (n) => n >= 3, { timeout: 8000, message: 'the deferred click' });
+      const deferred = (await t.collector.events()).events.find((e) => e.properties.button === 'testClick');
+      assert.deepEqual((await t.collector.requests()).at(-1).event_ids, [deferred.id]);
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+    },
+  },
+  {
+    name: () => 'buttons.html helpers.onClick bound in onTracardiReady: sent at once, alone',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/buttons.html`);
+      await poll(() => page.evaluate(() => !document.getElementById('helpers-click').disabled), Boolean, { message: 'the helpers button enabled' });
+      assert.equal((await t.collector.requests()).length, 1);
+      const clickedAt = Date.now();
+      await page.click('#helpers-click');
+      const [ev] = await t.collector.waitFor('helper-click', 1, 2000);
+      assert.ok(ev.received_ms - clickedAt < 1000);
+      const requests = await t.collector.requests();
+      assert.equal(requests.length, 2);
+      assert.deepEqual(requests[1].event_ids, [ev.id]);
+    },
+  },
+  // ------------------------------------------------------------ unload and page leave
+  {
+    name: () => 'unload: 20 events then a navigation (page and API on different origins): all 20 delivered by the leaving page, in order, once',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.OTHER_SITE}/playground.html?api=${encodeURIComponent(t.SITE)}`);
+      await t.collector.waitFor('page-view');
+      await running(page);
+      await page.evaluate(() => {
+        for (let i = 0; i < 20; i++) window.tracker.track('unload-event', { n: i, pad: 'p'.repeat(200) });
+      });
+      const leftAt = Date.now();
+      await page.goto(`${t.OTHER_SITE}/playground-next.html`);  // no tracker on that page
+      const stored = await t.collector.waitFor('unload-event', 20, 4000);
+      assert.equal(new Set(ids(stored)).size, 20);
+      assert.deepEqual(stored.map((e) => e.properties.n), range(20));
+      assert.ok(Math.max(...stored.map((e) => e.received_ms)) - leftAt < 4000);
+      const carrying = (await t.collector.requests()).filter((r) => r.event_ids.some((id) => ids(stored).includes(id)));
+      for (const r of carrying) {
+        assert.equal(r.status, 200);
+        assert.equal(r.origin, t.OTHER_SITE);
+        assert.match(r.content_type, /^application\/json/);
+      }
+      assert.ok(carrying.reduce((n, r) => n + r.bytes, 0) <= 60 * 1024, 'keepalive bytes within the 60 KB budget');
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+    },
+  },
+  {
+    name: () => "page leave: 20 fires on Tracardi's loader page, then a link to another site 10 ms later: 20 of 20 in each of 3 runs, no next visit, no copy",
+    async run(t) {
+      const page = await t.page();
+      const elsewhere = `${t.OTHER_API}/style.css`;  // another origin, no tracker there
+      const results = [];
+      let copies = 0;
+      for (let run = 0; run < 3; run++) {
+        await t.collector.reset();
+        await page.goto(`${t.SITE}/tracardi-loader.html`);
+        await running(page);
+        const nonce = `leave-${t.engine}-${run}-${Date.now()}`;
+        await page.evaluate(({ nonce, elsewhere }) => {
+          for (let n = 0; n < 20; n++) window.tracker.track('click', { nonce, n }, { fire: true });
+          setTimeout(() => { location.href = elsewhere; }, 10);
+        }, { nonce, elsewhere });
+        await poll(() => page.url(), (u) => u === elsewhere, { message: 'the other site' });
+        let got = await t.collector.byNonce(nonce);
+        for (let i = 0; i < 40 && got.count < 20; i++) { await sleep(250); got = await t.collector.byNonce(nonce); }
+        await sleep(500);  // late copies
+        got = await t.collector.byNonce(nonce);
+        results.push(got.count);
+        copies += got.extra;
+      }
+      console.log(`    [leave] delivered per run: ${results.join(', ')}; extra copies ${copies}`);
+      assert.deepEqual(results, [20, 20, 20]);
+      assert.equal(copies, 0);
+    },
+  },
+  // ------------------------------------------------------------ retry
+  {
+    name: () => 'retry: the collector answers 500 twice, then recovers: retried with backoff (~1 s, ~2 s), stored once',
+    async run(t) {
+      await t.collector.faults({ fail_next: 2, status: 500 });
+      const page = await t.page();
+      await page.goto(`${t.SITE}/playground.html`);
+      const [ev] = await t.collector.waitFor('page-view', 1, 10_000);
+      const requests = await t.collector.requests();
+      assert.deepEqual(requests.map((r) => [r.status, r.injected]), [[500, true], [500, true], [200, false]]);
+      for (const r of requests) assert.deepEqual(r.event_ids, [ev.id]);
+      const gap1 = requests[1].received_ms - requests[0].received_ms;
+      const gap2 = requests[2].received_ms - requests[1].received_ms;
+      assert.ok(gap1 >= 730 && gap1 <= 1450, `first backoff ${gap1} ms`);
+      assert.ok(gap2 >= 1480 && gap2 <= 2700, `second backoff ${gap2} ms`);
+      await t.collector.expectQuiet(3, 2000, 'no request after the successful retry');
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+    },
+  },
+  {
+    name: () => 'retry: 20 concurrent fires into a 3 s 500 outage: all 20 arrive within 10 s, once each, unprompted',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/playground.html`);
+      await t.collector.waitFor('page-view');
+      await running(page);
+      await t.collector.faults({ fail_next: 100000, status: 500 });
+      const firedAt = Date.now();
+      await page.evaluate(() => { for (let i = 0; i < 20; i++) window.tracker.track('outage-fire', { n: i }, { fire: true }); });
+      await sleep(3000 - (Date.now() - firedAt));
+      await t.collector.clearFaults();
+      const stored = await t.collector.waitFor('outage-fire', 20, 10_000 - (Date.now() - firedAt));
+      assert.ok(Math.max(...stored.map((e) => e.received_ms)) - firedAt < 10_000);
+      assert.equal(new Set(stored.map((e) => e.properties.n)).size, 20);
+      const failed = (await t.collector.requests()).filter((r) => r.status === 500);
+      assert.ok(failed.length <= 8, `${failed.length} failed requests during the outage`);
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+    },
+  },
+  {
+    name: () => 'retry: a CORS-less network error (a proxy\'s 502 without CORS headers, status 0) for 6 s, a fire every second for 12 s: every fire arrives once, one warning for the outage',
+    timeout: 60_000,
+    async run(t) {
+      const page = await t.page();
+      // The API (the proxy) on another origin than the page, as Tracardi usually is: CORS applies.
+      await page.goto(`${t.OTHER_SITE}/playground.html?pageview=0&api=${encodeURIComponent(t.SITE)}`);
+      await running(page);
+      const nonce = `outage-${t.engine}-${Date.now()}`;
+      const outageEnd = t.proxy.outage(6000);
+      const calls = [];
+      for (let n = 0; n < 12; n++) {
+        calls.push(await page.evaluate(({ nonce, n }) => {
+          window.tracker.track('tick', { nonce, n }, { fire: true });
+          return Date.now();
+        }, { nonce, n }));
+        await sleep(1000);
+      }
+      const got = await poll(() => t.collector.byNonce(nonce), (g) => g.count >= 12, { timeout: 30_000, interval: 500, message: '12 fires' });
+      assert.equal(got.count, 12);
+      assert.equal(got.extra, 0, 'copies');
+      const late = got.events.filter((e) => e.received_ms - Math.max(calls[e.properties.n], outageEnd) > 10_000);
+      assert.deepEqual(late.map((e) => `#${e.properties.n}`), [], 'every fire within 10 s of its call or of the outage end');
+      assert.ok(t.proxy.stats.refused >= 1, 'the outage was met');
+      const w = await watched(page);
+      assert.equal(trackerLines(w, 'warning').filter((m) => /unreachable/.test(m)).length, 1, `one line per outage: ${JSON.stringify(trackerLines(w))}`);
+      assert.deepEqual(w.errors, []);
+      console.log(`    [outage] ${t.proxy.stats.refused} requests refused by the proxy; 12 of 12 fires arrived, 0 copies`);
+    },
+  },
+  // ------------------------------------------------------------ the queue across a reload
+  {
+    name: () => 'the queue across a reload: an event that failed in a 503 outage, the page reloaded mid-outage: the next page delivers it once',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/playground.html`);
+      await t.collector.waitFor('page-view');
+      await running(page);
+      await poll(() => stats(page).then((s) => s.leader), (l) => l === true, { message: 'the tab leads' });
+      await t.collector.faults({ fail_next: 1_000_000, status: 503 });
+      const nonce = `reload-${t.engine}-${Date.now()}`;
+      await page.evaluate((nonce) => { window.tracker.track('reload-event', { nonce, n: 0 }); window.tracker.flush(); }, nonce);
+      await poll(async () => (await t.collector.requests()).filter((r) => r.status === 503).length, (n) => n >= 1, { message: 'the failed attempt' });
+      await poll(() => stats(page).then((s) => s.inflight), (n) => n === 0, { message: 'its answer reached the page' });
+      await poll(() => page.evaluate(() => Object.keys(localStorage).filter((k) => /:queue$/.test(k)).map((k) => localStorage.getItem(k)).join('')),
+        (s) => s.includes(nonce), { message: 'the event in the stored queue' });
+      await page.reload();
+      await running(page);
+      await sleep(500);
+      await t.collector.clearFaults();
+      await page.evaluate(() => window.tracker.flush());
+      const got = await poll(() => t.collector.byNonce(nonce), (g) => g.count >= 1, { timeout: 15_000, message: 'the event' });
+      await t.collector.waitFor('page-view', 2, 15_000);
+      await sleep(1000);
+      assert.equal((await t.collector.byNonce(nonce)).extra, 0);
+      assert.ok((await t.collector.requestsWith(got.events[0].id)).filter((r) => r.status === 200).length === 1, 'one accepted copy');
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+    },
+  },
+  // ------------------------------------------------------------ two tabs
+  {
+    name: () => 'two tabs through a 4 s 503 outage, one reloaded half-way and one closed before the end: every event once, no new visit',
+    timeout: 90_000,
+    async run(t) {
+      const pages = [await t.page(), await t.newPage()];
+      for (const p of pages) { await p.goto(`${t.SITE}/playground.html`); }
+      await t.collector.waitFor('page-view', 2);
+      for (const p of pages) await running(p);
+      await t.collector.faults({ fail_next: 1_000_000, status: 503 });
+      const outage = Date.now();
+      for (let burst = 0; burst < 5; burst++) {
+        for (let i = 0; i < 2; i++) await trackMany(pages[i], `tab-${i}`, burst * 10, 10);
+        if (burst === 2) { await pages[1].reload(); await running(pages[1]); }
+        await sleep(400);
+      }
+      await pages[0].close();
+      await sleep(Math.max(0, 4000 - (Date.now() - outage)));
+      await t.collector.clearFaults();
+      const expected = 2 * 50 + 2 + 1;
+      await poll(async () => (await t.collector.events()).events.length, (n) => n >= expected,
+        { timeout: 30_000, interval: 500, message: `${expected} events without a new visit` });
+      await sleep(1500);  // anything still on its way would show up as a copy now
+      const c = await t.collector.copies(t.name);
+      assert.equal(c.events, expected);
+      assert.equal(c.extra, 0, 'each accepted exactly once');
+      for (const i of [0, 1]) {
+        assert.deepEqual((await t.collector.ofType(`tab-${i}`)).map((e) => e.properties.n).sort((a, b) => a - b), range(50));
+      }
+    },
+  },
+  // ------------------------------------------------------------ back/forward cache
+  {
+    name: (engine) => `bfcache: a same-site link to another tracked page and Back: ${engine === 'webkit'
+      ? 'WebKit under WebDriver may reload instead of restoring (recorded, not assumed): tracking goes on either way,'
+      : 'restored from the back/forward cache,'} every event once`,
+    timeout: 60_000,
+    async run(t) {
+      const page = await t.page();
+      const expected = new Map();
+      const expect1 = (...types) => { for (const tp of types) expected.set(tp, (expected.get(tp) || 0) + 1); };
+      await page.goto(`${t.SITE}/queue.html`);
+      expect1('purchase-order', 'interest', 'page-view');
+      await t.collector.waitFor('purchase-order', 1, 10_000);
+      await running(page);
+      // Without unload listeners the page is eligible; no unload/beforeunload handler set.
+      assert.deepEqual(await page.evaluate(() => [window.onunload, window.onbeforeunload]), [null, null]);
+      await page.evaluate(() => { window.__sameDocument = 'first'; window.tracker.track('first-page-deferred', {}); });
+      expect1('first-page-deferred');
+      // A same-site link clicked as a visitor would.
+      await page.evaluate(() => {
+        const a = document.createElement('a');
+        a.href = 'snippet.html';
+        a.id = 'bfcache-next';
+        a.textContent = 'next page';
+        document.body.append(a);
+      });
+      await page.click('#bfcache-next');
+      await poll(() => page.url(), (u) => /snippet\.html$/.test(u), { message: 'the next page' });
+      expect1('snippet-first', 'snippet-second', 'snippet-third');
+      await t.collector.waitFor('snippet-third', 1, 10_000);
+      await running(page);
+      await page.evaluate(() => window.tracker.track('next-page-deferred', {}));
+      expect1('next-page-deferred');
+      await page.back();
+      await poll(() => page.url(), (u) => /queue\.html$/.test(u), { message: 'back on the first page' });
+      await poll(() => page.evaluate(() => document.readyState), (s) => s === 'complete', { message: 'the page shown' });
+      const restored = await page.evaluate(() => window.__sameDocument === 'first');
+      const shows = (await watched(page)).pageshows;
+      console.log(`    [bfcache] restored=${restored} pageshows=${JSON.stringify(shows)}`);
+      t.note(`restored from the back/forward cache: ${restored}`);
+      if (t.engine !== 'webkit') {
+        assert.equal(restored, true, 'restored from the back/forward cache (the same document)');
+        assert.deepEqual(shows, [false, true]);
+      } else if (restored) {
+        assert.deepEqual(shows, [false, true]);
+      } else {
+        expect1('purchase-order', 'interest', 'page-view');  // the reloaded page tracks again
+      }
+      await running(page);
+      await poll(() => stats(page).then((s) => s.leader), (l) => l === true, { message: 'the page leads again' });
+      await page.evaluate(() => { window.tracker.track('back-deferred', {}); window.tracker.track('back-fire', {}, { fire: true }); });
+      expect1('back-deferred', 'back-fire');
+      for (const [type, n] of expected) await t.collector.waitFor(type, n, 10_000);
+      for (const until = Date.now() + 2000; Date.now() < until; await sleep(250)) {
+        assert.equal((await t.collector.events()).duplicates, 0, 'no late copy');
+      }
+      const { events } = await t.collector.events();
+      const counts = new Map();
+      for (const e of events) counts.set(e.type, (counts.get(e.type) || 0) + 1);
+      assert.deepEqual(Object.fromEntries(counts), Object.fromEntries(expected));
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+      assert.deepEqual((await watched(page)).errors, []);
+    },
+  },
+  // ------------------------------------------------------------ the JavaScript core
+  {
+    name: () => "CSP without 'wasm-unsafe-eval': the compile is refused, the JavaScript core delivers the queue example",
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/csp-no-wasm.html`);
+      await expectQueueExample(t, page);
+      assert.equal(await page.evaluate(() => window.tracker.__wasmTracker.state), 'running');
+      const files = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname)
+        .filter((p) => /liliput\.min\.(wasm|core\.js)$/.test(p)));
+      assert.ok(files.includes('/tracker/liliput.min.core.js'), `the JavaScript core was fetched: ${files}`);
+      const w = await watched(page);
+      const lines = trackerLines(w);
+      assert.equal(lines.length, 1, JSON.stringify(lines));
+      assert.match(lines[0], /^\[Tracker\] The WebAssembly core \S+liliput\.min\.wasm cannot be used \(CompileError: .*\); using the JavaScript core from \S+liliput\.min\.core\.js\.$/s);
+      assert.deepEqual(w.errors, []);
+    },
+  },
+];

@@ -227,6 +227,41 @@ export const tests = [
       assert.equal(copies, 0);
     },
   },
+  {
+    name: () => 'page leave while another script fills the keepalive quota at pagehide (a 64,000-byte keepalive held on the wire): the leave still delivers, once',
+    async run(t) {
+      // Another script's pagehide listener, registered before the tracker's (GA4, Segment and the
+      // like flush at pagehide too): a 64,000-byte keepalive request, once per tab.
+      t.proxy.initScript(() => {
+        addEventListener('pagehide', () => {
+          if (sessionStorage.getItem('hogged')) return;
+          sessionStorage.setItem('hogged', '1');
+          try { fetch('/track', { method: 'POST', body: 'x'.repeat(64000), keepalive: true }).catch(() => {}); } catch { /* refused */ }
+        });
+      });
+      const page = await t.page();
+      await page.goto(`${t.SITE}/playground.html?pageview=0`);
+      await running(page);
+      await poll(() => stats(page).then((s) => s.leader), (l) => l === true, { message: 'the tab leads' });
+      const nonce = `hog-${t.engine}-${Date.now()}`;
+      await t.collector.faults({ hang_next: 1 });  // the hog is held on the wire
+      await page.evaluate((nonce) => {
+        window.tracker.track('kept', { nonce, n: 0 });
+        window.tracker.track('kept', { nonce, n: 1 });
+      }, nonce);
+      await page.goto(`${t.SITE}/playground.html?pageview=0`);  // same site: the next page
+      await running(page);
+      const got = await poll(() => t.collector.byNonce(nonce), (g) => g.count >= 2, { timeout: 15_000, message: 'both events' });
+      await sleep(1000);
+      const after = await t.collector.byNonce(nonce);
+      assert.equal(after.extra, 0, 'copies');
+      assert.deepEqual(after.ns, [0, 1]);
+      const restored = (await stats(page)).restored;
+      const hog = (await t.collector.requests()).filter((r) => r.bytes >= 64000);
+      console.log(`    [hog] restored by the next page: ${restored}; hog requests seen: ${hog.length}; events carried by: ${JSON.stringify(got.events.map((e) => e.request))}`);
+      t.note(restored ? `the refused leave was kept and the next page sent it (${restored} restored)` : 'sent by the page that left');
+    },
+  },
   // ------------------------------------------------------------ retry
   {
     name: () => 'retry: the collector answers 500 twice, then recovers: retried with backoff (~1 s, ~2 s), stored once',
@@ -356,11 +391,50 @@ export const tests = [
       }
     },
   },
+  {
+    name: () => 'without Web Locks (an origin that is not a secure context: the lease in localStorage): two tabs through an outage, the leader closed: every event once, no new visit',
+    timeout: 60_000,
+    async run(t) {
+      // Plain-http sites on another host than localhost have no navigator.locks (secure contexts
+      // only): the lease must still give one sender.
+      t.proxy.initScript(() => {
+        Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+      });
+      const a = await t.page();
+      await a.goto(`${t.SITE}/playground.html`);
+      await t.collector.waitFor('page-view', 1);
+      assert.equal(await a.evaluate(() => navigator.locks === undefined), true);
+      await poll(() => stats(a).then((s) => s.leader), (l) => l === true, { timeout: 8000, message: 'a leads' });
+      const b = await t.newPage();
+      await b.goto(`${t.SITE}/playground.html`);
+      await t.collector.waitFor('page-view', 2);
+      await sleep(2500);  // b has read a's lease at least twice: it stays a follower
+      assert.equal((await stats(b)).leader, false, 'one leader');
+      await t.collector.faults({ fail_next: 1_000_000, status: 503 });
+      await trackMany(a, 'lease-leader', 0, 20);
+      await trackMany(b, 'lease-follower', 0, 20);
+      await sleep(1500);
+      await a.close();  // gives the lease up on pagehide
+      await poll(() => stats(b).then((s) => s.leader), (l) => l === true, { timeout: 8000, message: 'b leads' });
+      await t.collector.clearFaults();
+      const ended = Date.now();
+      await t.collector.waitFor('lease-leader', 20, 10_000);
+      await t.collector.waitFor('lease-follower', 20, Math.max(1000, 10_000 - (Date.now() - ended)));
+      await sleep(1500);  // a second sender would show up as copies now
+      assert.equal((await t.collector.copies(t.name)).extra, 0, 'each accepted exactly once');
+    },
+  },
   // ------------------------------------------------------------ back/forward cache
   {
-    name: (engine) => `bfcache: a same-site link to another tracked page and Back: ${engine === 'webkit'
-      ? 'WebKit under WebDriver may reload instead of restoring (recorded, not assumed): tracking goes on either way,'
-      : 'restored from the back/forward cache,'} every event once`,
+    // Firefox keeps no page in its back/forward cache that holds a Web Lock or waits for one when
+    // the navigation starts (measured: a lock let go in a `navigate` or `beforeunload` listener is
+    // restored, one let go at pagehide is not); the election's lock is let go at pagehide
+    // (tabs.js resign), which Chromium's rule (evicted on contention) allows and Firefox's does not.
+    // So Back reloads a tracked page in Firefox: the test asserts that, and that every event of
+    // the three page loads arrives once. WebKit restores it, as Chromium does.
+    name: (engine) => engine === 'firefox'
+      ? 'bfcache (firefox: a page holding the election\'s Web Lock when the navigation starts is not cached, so Back reloads it): a same-site link to another tracked page and Back, every event of every page once'
+      : 'bfcache: a same-site link to another tracked page and Back: restored from the back/forward cache, every event once',
     timeout: 60_000,
     async run(t) {
       const page = await t.page();
@@ -370,7 +444,7 @@ export const tests = [
       expect1('purchase-order', 'interest', 'page-view');
       await t.collector.waitFor('purchase-order', 1, 10_000);
       await running(page);
-      // Without unload listeners the page is eligible; no unload/beforeunload handler set.
+      // No unload/beforeunload handler (either one costs the page its place in some engine's cache).
       assert.deepEqual(await page.evaluate(() => [window.onunload, window.onbeforeunload]), [null, null]);
       await page.evaluate(() => { window.__sameDocument = 'first'; window.tracker.track('first-page-deferred', {}); });
       expect1('first-page-deferred');
@@ -396,13 +470,13 @@ export const tests = [
       const shows = (await watched(page)).pageshows;
       console.log(`    [bfcache] restored=${restored} pageshows=${JSON.stringify(shows)}`);
       t.note(`restored from the back/forward cache: ${restored}`);
-      if (t.engine !== 'webkit') {
+      if (t.engine === 'firefox') {
+        assert.equal(restored, false, 'Firefox restored the page: the lock is let go in time now; rename this test and assert the restore');
+        assert.deepEqual(shows, [false]);
+        expect1('purchase-order', 'interest', 'page-view');  // the reloaded page tracks again
+      } else {
         assert.equal(restored, true, 'restored from the back/forward cache (the same document)');
         assert.deepEqual(shows, [false, true]);
-      } else if (restored) {
-        assert.deepEqual(shows, [false, true]);
-      } else {
-        expect1('purchase-order', 'interest', 'page-view');  // the reloaded page tracks again
       }
       await running(page);
       await poll(() => stats(page).then((s) => s.leader), (l) => l === true, { message: 'the page leads again' });

@@ -3,7 +3,8 @@
 //   first script of its <head>: it records console calls, uncaught errors and pageshow events in
 //   `window.__engines`, so every engine is observed the same way (WebDriver classic, WebKit's only
 //   protocol here, has neither init scripts nor console events). The script is of the page's own
-//   origin, so a CSP with `script-src 'self'` allows it.
+//   origin, so a CSP with `script-src 'self'` allows it. A test may add its own code to it
+//   (`proxy.initScript(fn, arg)`, Playwright's addInitScript): it runs before any page script.
 // - A CORS-less outage (`proxy.outage(ms)`): `/track` (the POST and its preflight) gets nginx's own
 //   502 error page with no CORS header, so a page on another origin sees a network error
 //   (status 0) while the browser stays online (wild.spec.ts's case, without request interception).
@@ -33,12 +34,13 @@ const WATCH = `(function () {
 export function startProxy({ port, target }) {
   const upstream = new URL(target);
   let outageUntil = 0;
-  const stats = { refused: 0, passed: 0 };
+  let init = '';
+  const stats = { refused: 0, passed: 0, gets: new Map() };  // gets: path -> GETs passed
   const server = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (path === '/__engines/watch.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache' });
-      res.end(WATCH);
+      res.end(WATCH + init);
       return;
     }
     if (path === '/track' && Date.now() < outageUntil) {
@@ -49,6 +51,7 @@ export function startProxy({ port, target }) {
       return;
     }
     stats.passed++;
+    if (req.method === 'GET') stats.gets.set(path, (stats.gets.get(path) || 0) + 1);
     // Uncompressed from the collector, so a page can be given its script tag.
     const headers = { ...req.headers, host: upstream.host };
     delete headers['accept-encoding'];
@@ -83,7 +86,9 @@ export function startProxy({ port, target }) {
       stats,
       /** `/track` answers 502 without CORS for the next `ms` milliseconds; returns the end time. */
       outage(ms) { outageUntil = Date.now() + ms; return outageUntil; },
-      end() { outageUntil = 0; },
+      end() { outageUntil = 0; init = ''; },
+      /** Every page loaded from now on (until end()) runs `fn(arg)` before its own scripts. */
+      initScript(fn, arg) { init += `;(${fn.toString()})(${JSON.stringify(arg ?? null)});\n`; },
       stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
     }));
   });

@@ -3,7 +3,8 @@
 // every test of tests.mjs in each engine, one at a time (they share the collector). Prints one line
 // per test and a closing line per engine, `firefox: N passed, N failed`; exits non-zero on any
 // failure. Environment: ENGINES_PORT (collector port, default 8692; the proxy takes the next one),
-// ENGINES (comma-separated, default "firefox,webkit"), ENGINES_GREP, E2E_TRACKER_DIR.
+// ENGINES (comma-separated, default "firefox,webkit"; "chromium" cross-checks the suite itself in
+// the Playwright suite's engine), ENGINES_GREP, E2E_TRACKER_DIR.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -24,6 +25,8 @@ const DEFAULT_TIMEOUT = 45_000;
 const LAUNCH = {
   firefox: async () => (await import('./lib/firefox.mjs')).launchFirefox(),
   webkit: async () => (await import('./lib/webkit.mjs')).launchWebKit(),
+  // Not in ENGINES' default: a cross-check of this suite in the engine Playwright covers fully.
+  chromium: async () => (await import('./lib/chromium.mjs')).launchChromium(),
 };
 
 function withTimeout(promise, ms, what) {
@@ -43,7 +46,7 @@ async function main() {
   let failedTotal = 0;
   try {
     for (const engineName of ENGINES) {
-      if (!LAUNCH[engineName]) throw new Error(`unknown engine ${engineName} (firefox, webkit)`);
+      if (!LAUNCH[engineName]) throw new Error(`unknown engine ${engineName} (firefox, webkit, chromium)`);
       const started = Date.now();
       let engine;
       try {

@@ -228,6 +228,36 @@ export const tests = [
     },
   },
   {
+    name: () => 'page leave to a tracked page of the same site: 20 fires then a link 10 ms later, in each of 3 runs: 20 of 20, and the next page sends none of them again',
+    async run(t) {
+      const page = await t.page();
+      const results = [];
+      let copies = 0;
+      for (let run = 0; run < 3; run++) {
+        await t.collector.reset();
+        await page.goto(`${t.SITE}/tracardi-loader.html?run=${run}`);
+        await running(page);
+        const nonce = `same-site-${t.engine}-${run}-${Date.now()}`;
+        await page.evaluate((nonce) => {
+          for (let n = 0; n < 20; n++) window.tracker.track('click', { nonce, n }, { fire: true });
+          setTimeout(() => { location.href = '/playground.html?pageview=0'; }, 10);
+        }, nonce);
+        await poll(() => page.url(), (u) => /playground\.html/.test(u), { message: 'the next page' });
+        await running(page);
+        let got = await t.collector.byNonce(nonce);
+        for (let i = 0; i < 40 && got.count < 20; i++) { await sleep(250); got = await t.collector.byNonce(nonce); }
+        await sleep(1500);  // the next page's first sends (a restored queue leaves at once)
+        got = await t.collector.byNonce(nonce);
+        const restored = (await stats(page)).restored;
+        results.push(`${got.count}${got.extra ? `+${got.extra}` : ''} (restored ${restored})`);
+        copies += got.extra;
+      }
+      console.log(`    [same-site leave] per run: ${results.join(', ')}`);
+      assert.deepEqual(results.map((r) => r.split(/[ +]/)[0]), ['20', '20', '20']);
+      assert.equal(copies, 0, 'copies');
+    },
+  },
+  {
     name: () => 'page leave while another script fills the keepalive quota at pagehide (a 64,000-byte keepalive held on the wire): the leave still delivers, once',
     async run(t) {
       // Another script's pagehide listener, registered before the tracker's (GA4, Segment and the

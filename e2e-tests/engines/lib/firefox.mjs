@@ -16,16 +16,10 @@ export async function launchFirefox() {
   return {
     name: 'firefox',
     version,
-    consoleObservable: true,
     async newContext() {
       const ctx = await browser.createBrowserContext();
-      const pages = [];
       return {
-        async newPage() {
-          const p = wrap(await ctx.newPage());
-          pages.push(p);
-          return p;
-        },
+        async newPage() { return wrap(await ctx.newPage()); },
         async close() { await ctx.close().catch(() => {}); },
       };
     },
@@ -33,22 +27,19 @@ export async function launchFirefox() {
   };
 }
 
-function wrap(page) {
-  const consoleLines = [];
-  const pageErrors = [];
-  page.on('console', (m) => consoleLines.push({ type: m.type(), text: m.text() }));
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+// The page API every driver offers (lib/webkit.mjs has the same): what the tests see of a page
+// is read from it (`window.__engines`, filled by the proxy's watch.js), not from the protocol.
+export function wrap(page) {
   let closed = false;
   return {
     raw: page,
-    console: consoleLines,
-    pageErrors,
     async goto(url) { await page.goto(url, { waitUntil: 'load', timeout: 30_000 }); },
     /** Runs `fn(arg)` in the page; resolves with its (awaited, JSON-able) result. */
     evaluate(fn, arg) { return page.evaluate(fn, arg); },
     url() { return page.url(); },
     async click(selector) { await page.click(selector); },
-    async back() { await page.goBack({ waitUntil: 'load', timeout: 30_000 }).catch(() => {}); },
+    // A back/forward cache restore fires no load event: the caller polls for the page it expects.
+    async back() { await Promise.race([page.goBack({ timeout: 10_000 }).catch(() => {}), new Promise((r) => setTimeout(r, 3000))]); },
     async reload() { await page.reload({ waitUntil: 'load', timeout: 30_000 }); },
     async close() { if (!closed) { closed = true; await page.close({ runBeforeUnload: false }); } },
     get closed() { return closed; },

@@ -31,16 +31,23 @@ const WATCH = `(function () {
 })();
 `;
 
-export function startProxy({ port, target }) {
+// watch: false leaves watch.js out (the benchmark: its console wrapper would cost every track());
+// a page then gets the script tag only while a test's init script is set. isolate: true adds
+// COOP/COEP to every page (crossOriginIsolated: the benchmark's finer performance.now()).
+export function startProxy({ port, target, watch = true, isolate = false }) {
   const upstream = new URL(target);
   let outageUntil = 0;
   let init = '';
-  const stats = { refused: 0, passed: 0, gets: new Map() };  // gets: path -> GETs passed
+  const proxy = { isolate };
+  // gets: path -> GETs passed; calls: every request passed or refused, as "METHOD /path" (the
+  // benchmark counts its /track POSTs and preflights here, the same way in every engine).
+  const stats = { refused: 0, passed: 0, gets: new Map(), calls: [] };
   const server = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
+    stats.calls.push(`${req.method} ${path}`);
     if (path === '/__engines/watch.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache' });
-      res.end(WATCH + init);
+      res.end((watch ? WATCH : '') + init);
       return;
     }
     if (path === '/track' && Date.now() < outageUntil) {
@@ -68,9 +75,10 @@ export function startProxy({ port, target }) {
       up.on('end', () => {
         let html = Buffer.concat(chunks).toString('utf8');
         const tag = '<script src="/__engines/watch.js"></script>';
-        html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (m) => m + tag) : tag + html;
+        if (watch || init) html = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (m) => m + tag) : tag + html;
         const body = Buffer.from(html, 'utf8');
         const h = { ...up.headers, 'content-length': String(body.length) };
+        if (proxy.isolate) Object.assign(h, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
         delete h['transfer-encoding'];
         res.writeHead(up.statusCode, h);
         res.end(body);
@@ -81,15 +89,17 @@ export function startProxy({ port, target }) {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve({
+    server.listen(port, '127.0.0.1', () => resolve(Object.assign(proxy, {
       port,
       stats,
       /** `/track` answers 502 without CORS for the next `ms` milliseconds; returns the end time. */
       outage(ms) { outageUntil = Date.now() + ms; return outageUntil; },
       end() { outageUntil = 0; init = ''; },
-      /** Every page loaded from now on (until end()) runs `fn(arg)` before its own scripts. */
-      initScript(fn, arg) { init += `;(${fn.toString()})(${JSON.stringify(arg ?? null)});\n`; },
+      /** Every page loaded from now on (until end()) runs `fn(arg)` (or the code string) before its own scripts. */
+      initScript(fn, arg) {
+        init += typeof fn === 'string' ? `;${fn}\n` : `;(${fn.toString()})(${JSON.stringify(arg ?? null)});\n`;
+      },
       stop: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
-    }));
+    })));
   });
 }

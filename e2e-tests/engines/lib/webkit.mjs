@@ -2,8 +2,7 @@
 // commands: this WebKitWebDriver offers no BiDi session) under its own Xvfb. One driver process
 // per run; each test context is a WebDriver session (a fresh MiniBrowser with its own ephemeral
 // storage: the driver holds one session at a time), each page of it a top-level window.
-// Classic WebDriver has no console events: MiniBrowser writes the page's console to its stdout
-// (the WebKitSettings `enable-write-console-messages-to-stdout`), which the driver passes on.
+// Classic WebDriver has neither console events nor init scripts: the proxy's watch.js stands in.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync } from 'node:fs';
@@ -54,16 +53,7 @@ export async function launchWebKit() {
   const driver = spawn(DRIVER, [`--port=${port}`], {
     env: { ...process.env, DISPLAY: xvfb.display }, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Console lines of the current session's pages, as MiniBrowser prints them:
-  // "CONSOLE <SOURCE> <LEVEL> <message>" (multi-line messages continue on the next lines).
-  let consoleSink = null;
-  let partial = '';
-  driver.stdout.on('data', (d) => {
-    partial += d;
-    const lines = partial.split('\n');
-    partial = lines.pop();
-    for (const line of lines) consoleSink?.(line);
-  });
+  driver.stdout.on('data', () => {});
   driver.stderr.on('data', () => {});
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -95,32 +85,18 @@ export async function launchWebKit() {
   const engine = {
     name: 'webkit',
     version: 'WebKitGTK (MiniBrowser)',
-    consoleObservable: true,
     async newContext() {
       if (live) await live.close();
       const s = await cmd('POST', '/session', { capabilities: { alwaysMatch: {
         pageLoadStrategy: 'normal',
         timeouts: { script: 30_000, pageLoad: 30_000, implicit: 0 },
         'webkitgtk:browserOptions': { binary: MINIBROWSER,
-          args: ['--automation', '--enable-write-console-messages-to-stdout=true'] },
+          args: ['--automation'] },
       } } });
       const sid = s.sessionId;
       engine.version = `WebKitGTK ${s.capabilities.browserVersion} (MiniBrowser, WebKitWebDriver)`;
       const S = (p) => `/session/${sid}${p}`;
       let current = await cmd('GET', S('/window'));
-      const pages = [];
-      const byHandle = new Map();
-      consoleSink = (line) => {
-        // A console line belongs to whichever page printed it: without a page id in the line,
-        // each open page of the session sees every line (tests filter by text).
-        const m = /^CONSOLE \S+ (\S+) (.*)$/.exec(line);
-        const entry = m ? { type: m[1].toLowerCase().replace(/^warn(ing)?$/, 'warning'), text: m[2] } : null;
-        for (const p of pages) {
-          if (p.closed) continue;
-          if (entry) p.console.push(entry);
-          else if (p.console.length) p.console[p.console.length - 1].text += `\n${line}`;
-        }
-      };
       const use = async (handle) => {
         if (current !== handle) { await cmd('POST', S('/window'), { handle }); current = handle; }
       };
@@ -132,23 +108,17 @@ export async function launchWebKit() {
             // A window, not a tab: a background tab would be hidden (visibilityState) to the page.
             handle = (await cmd('POST', S('/window/new'), { type: 'window' })).handle;
           }
-          const page = makePage(handle);
-          pages.push(page);
-          byHandle.set(handle, page);
-          return page;
+          return makePage(handle);
         },
         async close() {
           if (live !== ctx) return;
           live = null;
-          consoleSink = null;
           await cmd('DELETE', S('')).catch(() => {});
         },
       };
       function makePage(handle) {
         let closed = false;
         const page = {
-          console: [],
-          pageErrors: [],
           get closed() { return closed; },
           async goto(url) { await use(handle); await cmd('POST', S('/url'), { url }); },
           async evaluate(fn, arg) {

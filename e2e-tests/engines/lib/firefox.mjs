@@ -18,8 +18,12 @@ export async function launchFirefox() {
     version,
     async newContext() {
       const ctx = await browser.createBrowserContext();
+      let first = 0;
       return {
-        async newPage() { return wrap(await ctx.newPage()); },
+        // Every page after the first in a window of its own, as in WebKit and as Playwright's
+        // pages are: a background tab is hidden (visibilityState), which changes what the tracker
+        // does (a hidden tab sends at once, on keepalive).
+        async newPage() { return wrap(await ctx.newPage(first++ ? { type: 'window' } : undefined)); },
         async close() { await ctx.close().catch(() => {}); },
       };
     },

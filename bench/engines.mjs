@@ -7,7 +7,7 @@
 // Environment: BENCH_RUNS (default 3), BENCH_ENGINES (default chromium,firefox,webkit), BENCH_OUT.
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,7 @@ function gzOf(path) {
   return gzCache.get(path);
 }
 
+let INSTRUMENT = '';  // bench/instrument.js, every page's first script
 let collector;  // Collector (read API + faults)
 let proxy;
 let site;       // page origin (the proxy, localhost); the API is the proxy on 127.0.0.1
@@ -102,22 +103,35 @@ async function waitReady(page) {
   }
 }
 
-// The heartbeat: a MessageChannel ping-pong in the page; a gap over 0.5 ms between two beats is a
-// task (or GC) that held the main thread. Counted from just before the loop until the collector's
-// count settles, minus the same page's idle rate: the loop and every task it caused (flushes,
-// answers, persistence, logging), CDP-free, the same in every engine.
-const HEARTBEAT = () => {
-  const ch = new MessageChannel();
-  const hb = window.__hb = { busy: 0, running: true, last: performance.now() };
-  ch.port1.onmessage = () => {
-    const now = performance.now();
-    const gap = now - hb.last;
-    if (gap > 0.5) hb.busy += gap;
-    hb.last = now;
-    if (hb.running) ch.port2.postMessage(0);
-  };
-  ch.port2.postMessage(0);
-};
+// CPU time of the browser, from /proc, the same way in every engine and without CDP: `main` =
+// on-CPU time of the main thread of every process in the browser's tree (schedstat, ns: the page's
+// main thread is its renderer/content/web process's; the others do the requests' IPC), `all` =
+// user + system time of every thread of every process (stat, 10 ms ticks). Threads and processes
+// that ended in between are not counted.
+const TICK_MS = 1000 / (+execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+function treeCpu(root) {
+  const procs = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');  // fields from the state on
+      procs.push({ pid: +d, ppid: +f[1], ticks: +f[11] + +f[12] });
+    } catch { /* gone */ }
+  }
+  const kids = new Map();
+  for (const p of procs) kids.set(p.ppid, [...(kids.get(p.ppid) || []), p]);
+  const tree = [];
+  const walk = (pid) => { for (const c of kids.get(pid) || []) { tree.push(c); walk(c.pid); } };
+  const top = procs.find((p) => p.pid === root);
+  if (top) tree.push(top);
+  walk(root);
+  let main = 0;
+  for (const p of tree) {
+    try { main += +readFileSync(`/proc/${p.pid}/task/${p.pid}/schedstat`, 'utf8').split(' ')[0] / 1e6; } catch { /* gone */ }
+  }
+  return { main, all: tree.reduce((n, p) => n + p.ticks, 0) * TICK_MS };
+}
 
 async function withPage(engine, fn) {
   const ctx = await engine.newContext();
@@ -142,21 +156,24 @@ async function scLoad(engine, tr, run) {
   });
 }
 
+// track() cost and the browser's CPU per event. console.log/info/debug/warn are no-ops in the
+// page (the CDP table's "no-ops" rows): a protocol client that subscribes to the console (CDP,
+// BiDi) makes every console call cost a serialisation, and the engines' drivers differ there.
+const QUIET = "for (const k of ['log', 'debug', 'info', 'warn']) console[k] = function () {};";
 async function scTrack(engine, tr, run) {
   proxy.isolate = true;  // crossOriginIsolated: performance.now() at 5-20 µs instead of 100 µs-1 ms
+  proxy.initScript(QUIET);
   try {
     return await withPage(engine, async (page) => {
       await page.goto(pageUrl(tr));
       await waitReady(page);
       await sleep(300);
       const iso = await page.evaluate(() => window.crossOriginIsolated);
-      await page.evaluate(HEARTBEAT);
-      await sleep(500);
-      const idle = await page.evaluate(() => { const r = { busy: window.__hb.busy, at: performance.now() }; window.__hb.busy = 0; return r; });
+      await sleep(700);  // the page's own start-up work (first answer, GPU probe, extras) done
       const before = await count('page-view');
+      const cpu0 = treeCpu(engine.pid);
+      const t0 = Date.now();
       const loop = await page.evaluate(({ N, B }) => {
-        window.__hb.t0 = performance.now();
-        window.__hb.busy = 0;
         const t = window.tracker;
         const per = [];
         const tStart = performance.now();
@@ -167,24 +184,30 @@ async function scTrack(engine, tr, run) {
         }
         return { per, totalMs: performance.now() - tStart };
       }, { N: CALLS, B: BLOCK });
-      // Settled: the count has not moved for 1 s, and at least 2 s passed (the baseline's 200
-      // requests can take a moment to start arriving on a busy machine). At most 20 s.
-      let last = -1;
+      // Settled: the count has moved and then not for 1 s (or nothing for 8 s). At most 20 s.
+      let last = before;
+      let moved = false;
       let stableSince = Date.now();
-      const settleFrom = Date.now();
       const end = Date.now() + 20000;
       while (Date.now() < end) {
         const c = await count('page-view');
-        if (c !== last) { last = c; stableSince = Date.now(); } else if (Date.now() - stableSince > 1000 && Date.now() - settleFrom > 2000) break;
+        if (c !== last) { last = c; moved = true; stableSince = Date.now(); }
+        else if (Date.now() - stableSince > (moved ? 1000 : 8000)) break;
         await sleep(100);
       }
-      const hb = await page.evaluate(() => { window.__hb.running = false; return { busy: window.__hb.busy, ms: performance.now() - window.__hb.t0 }; });
-      const idleRate = idle.busy / 500;  // busy ms per ms while idle (timers, the browser's own)
-      const busyMs = Math.max(loop.totalMs, hb.busy - idleRate * hb.ms);
+      const cpu1 = treeCpu(engine.pid);
+      const span = Date.now() - t0;
+      // The browser's idle rate, over the second after (the page settled), to subtract.
+      const idleAt = Date.now();
+      await sleep(1000);
+      const idle1 = treeCpu(engine.pid);
+      const idle0 = cpu1;
+      const idleMs = Date.now() - idleAt;
+      const per = (k) => (Math.max(0, cpu1[k] - cpu0[k] - ((idle1[k] - idle0[k]) / idleMs) * span) * 1000) / CALLS;
       return { iso, median: median(loop.per), p99: quantile(loop.per, 0.99), loopMs: loop.totalMs,
-        perEventUs: (busyMs * 1000) / CALLS, delivered: last - before };
+        mainPerEventUs: per('main'), allPerEventUs: per('all'), delivered: last - before };
     });
-  } finally { proxy.isolate = false; }
+  } finally { proxy.isolate = false; proxy.end(); proxy.initScript(INSTRUMENT); }
 }
 
 // 50 events before load → requests to the API (POSTs and preflights, at the proxy) and load → last.
@@ -282,7 +305,8 @@ function render(R) {
   p('## Every engine: the peer benchmark\'s delivery rows in Chromium, Firefox and WebKit');
   p();
   p(`Generated by \`bash bench/run.sh engines\` (${R.date}, ${R.runs} runs per scenario per tracker per engine, wall time`);
-  p(`${R.wall.toFixed(0)} s; machine: ${R.machine}). Versions: ${R.engines.map((e) => `${e.name}: ${e.version}`).join('; ')}.`);
+  p(`${R.wall.toFixed(0)} s; machine: ${R.machine}, ${R.loadEnd} at the end: a shared machine, absolute times are noisy,`);
+  p(`compare within a column pair). Versions: ${R.engines.map((e) => `${e.name}: ${e.version}`).join('; ')}.`);
   p('The same harness in every engine (`bench/engines.mjs`): the cross-engine suite\'s drivers');
   p('(`e2e-tests/engines/lib`: puppeteer-core over CDP for Chromium and over WebDriver BiDi for Firefox,');
   p('WebKitWebDriver for MiniBrowser under Xvfb) and its proxy in front of the collector, which serves the');
@@ -294,9 +318,10 @@ function render(R) {
     ['**Bytes** fetched for the first event, gzip -9 (KB): every fetch counted', 'load', (r) => r.gz / 1024, 1],
     ['… fetches of the `.wasm` (1 = the preload was used)', 'load', (r) => r.files['/tracker/liliput.min.wasm'] ?? NaN, 0],
     ['**Ready**: navigation start → tracker ready (ms)', 'load', (r) => r.ready, 1],
-    ['**track()** median of 100 blocks of 100 calls (µs per call), crossOriginIsolated', 'track', (r) => r.median / 1000, 2],
+    ['**track()** median of 100 blocks of 100 calls (µs per call), crossOriginIsolated, console.log/info/debug/warn no-ops', 'track', (r) => r.median / 1000, 2],
     ['track() p99 of the blocks (µs per call)', 'track', (r) => r.p99 / 1000, 2],
-    ['**Per-event cost**: main-thread µs per event, the 10,000-call loop and every task it caused (heartbeat)', 'track', (r) => r.perEventUs, 1],
+    ['**Per-event cost**: main-thread CPU µs per event (the browser\'s processes\' main threads), the 10,000 calls and all they caused', 'track', (r) => r.mainPerEventUs, 1],
+    ['… every thread of every browser process (µs per event, 10 ms ticks)', 'track', (r) => r.allPerEventUs, 1],
     ['events of the 10,000 that reached the collector', 'track', (r) => r.delivered, 0],
     ['**Delivery**: 50 events before load → `/track` requests (POST + preflight)', 'delivery', (r) => r.requests, 0],
     ['… of which POST', 'delivery', (r) => r.posts, 0],
@@ -338,10 +363,12 @@ function render(R) {
   p('- **track()**: as above (10,000 calls in one task, 100 blocks of 100), with COOP/COEP added by the proxy:');
   p('  `performance.now()` steps 5 µs in Chromium, 20 µs in Firefox and WebKit (measured; 100 µs and 1 ms without).');
   p('  The page has no console wrapper and no DevTools client: console calls cost what they cost without one.');
-  p('- **Per-event cost**: a MessageChannel heartbeat in the page counts every gap over 0.5 ms between two');
-  p('  beats from the loop until the collector\'s count had not moved for 1 s (2 s at least), minus the page\'s idle');
-  p('  rate, ÷ 10,000: main-thread time of the loop and of every task it caused, without CDP. Tasks under');
-  p('  0.5 ms are not seen, so it reads low for work spread over many short tasks.');
+  p('- **Per-event cost**: on-CPU time (`/proc/<pid>/task/<pid>/schedstat`, ns) of the main thread of every');
+  p('  process in the browser\'s tree (the page\'s renderer / content / web process does the work; the others');
+  p('  carry the requests\' IPC), from just before the loop until the collector\'s count had not moved for 1 s,');
+  p('  minus the same threads\' idle rate over the second after, ÷ 10,000: the CDP table\'s TaskDuration');
+  p('  counted as CPU instead of wall time, without CDP. The next row counts every thread of every process');
+  p('  (`/proc/<pid>/stat` user + system, 10 ms ticks: compositor, network, GC helpers too).');
   p('- **Delivery / durability**: requests counted at the proxy (`POST /track`, `OPTIONS /track`); arrivals');
   p('  and copies at the collector. The baseline never retries, so an outage loses what it sent into it.');
   p(END);
@@ -371,7 +398,8 @@ async function main() {
   const coll = await startCollector({ root: ROOT, port, db: join(tmp, 'site.db'), site: PAGES, tracker: DIST });
   collector = new Collector(coll.base);
   proxy = await startProxy({ port: port + 1, target: coll.base, watch: false });
-  proxy.initScript(readFileSync(join(BENCH, 'instrument.js'), 'utf8'));
+  INSTRUMENT = readFileSync(join(BENCH, 'instrument.js'), 'utf8');
+  proxy.initScript(INSTRUMENT);
   site = `http://localhost:${port + 1}`;
   const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || cpus()[0].model;
   const R = { date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), runs: RUNS, engines: [], res: {},
@@ -411,6 +439,7 @@ async function main() {
     rmSync(tmp, { recursive: true, force: true });
   }
   R.wall = (Date.now() - t0Wall) / 1000;
+  R.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(join(BENCH, 'results/engines.json'), JSON.stringify(R, null, 1));
   writeSection(render(R));

@@ -18,6 +18,8 @@ export async function launchChromium() {
   return {
     name: 'chromium',
     version,
+    // The root of the browser's process tree (the benchmark reads its CPU time from /proc).
+    pid: browser.process()?.pid,
     async newContext() {
       const ctx = await browser.createBrowserContext();
       let first = 0;

@@ -16,6 +16,8 @@ export async function launchFirefox() {
   return {
     name: 'firefox',
     version,
+    // The root of the browser's process tree (the benchmark reads its CPU time from /proc).
+    pid: browser.process()?.pid,
     async newContext() {
       const ctx = await browser.createBrowserContext();
       let first = 0;

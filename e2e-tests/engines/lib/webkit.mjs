@@ -85,6 +85,8 @@ export async function launchWebKit() {
   const engine = {
     name: 'webkit',
     version: 'WebKitGTK (MiniBrowser)',
+    // The driver: MiniBrowser and its web and network processes are its descendants.
+    pid: driver.pid,
     async newContext() {
       if (live) await live.close();
       const s = await cmd('POST', '/session', { capabilities: { alwaysMatch: {

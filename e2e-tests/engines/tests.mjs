@@ -1,9 +1,10 @@
 // The cross-engine delivery suite (issue 24): the Chromium suite's delivery cases that every
 // engine must pass, ported to a driver layer both Firefox (WebDriver BiDi) and WebKit (WebDriver
-// classic) offer: navigate, evaluate, click, back, reload, windows. No request interception, no init
-// scripts: faults come from the collector (`/__admin/faults`) or from the proxy in front of it
-// (lib/proxy.mjs, a CORS-less 502), and every page is observed through `window.__engines`, which
-// the proxy's watch.js fills (console, uncaught errors, pageshow).
+// classic) offer: navigate, evaluate, click, back, reload, windows. No request interception and no
+// protocol init scripts: faults come from the collector (`/__admin/faults`) or from the proxy in
+// front of it (lib/proxy.mjs, a CORS-less 502); every page is observed through `window.__engines`,
+// which the proxy's watch.js fills (console, uncaught errors, pageshow), and a test's init code
+// (`t.proxy.initScript`) rides in that script.
 //
 // The collector is the ground truth: every test starts from a reset collector and counts what it
 // stored by event id (`duplicates`) and, where ids could be minted twice (a page that left, a

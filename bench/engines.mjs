@@ -354,6 +354,14 @@ function render(R) {
     return `${n}: ${Object.entries(f).map(([k, v]) => `${k.replace('/tracker/', '')}${v > 1 ? ` ×${v}` : ''}`).join(', ')}`;
   }).join('; ') + '.');
   p();
+  p('Reading the rows: the engines differ in what they fetch (WebKit downloads the `.wasm` twice: its');
+  p('preload is not used by the `fetch()`, `docs/design.md` "Engines") and in speed, not in what arrives:');
+  p('delivery, unload and the outage rows match in all three. The "reload at 1 s" row is the same in every');
+  p('engine and is the core\'s rule, not an engine\'s: the leave gives the fires that were never tried their');
+  p('first attempt on keepalive into the outage and keeps no copy, and a bare 500 costs 3 of an event\'s 10');
+  p('attempt units, so the next page has only the events that had failed before the leave, minus those');
+  p('tried four times (`docs/design.md`, Status). The baseline never retries: an outage loses what it sent.');
+  p();
   p('How each figure was taken (differences from the CDP table above):');
   p('- **Bytes**: the GETs the page made through the proxy until its first event was stored, each file\'s');
   p('  `gzip -9` size once per fetch (the proxy passes them uncompressed). WebKit does not hand a');

@@ -512,12 +512,14 @@ export const tests = [
       assert.deepEqual(await page.evaluate(() => [window.onunload, window.onbeforeunload]), [null, null]);
       await page.evaluate(() => { window.__sameDocument = 'first'; window.tracker.track('first-page-deferred', {}); });
       expect1('first-page-deferred');
-      // A same-site link clicked as a visitor would.
+      // A same-site link clicked as a visitor would. Fixed at the top: the page's requests table
+      // grows under it (a link at the end of the body moved between WebDriver's scroll and click).
       await page.evaluate(() => {
         const a = document.createElement('a');
         a.href = 'snippet.html';
         a.id = 'bfcache-next';
         a.textContent = 'next page';
+        a.style.cssText = 'position: fixed; top: 0; left: 0; z-index: 2147483647; padding: 8px; background: #fff';
         document.body.append(a);
       });
       await page.click('#bfcache-next');

@@ -8,6 +8,7 @@
 // - A CORS-less outage (`proxy.outage(ms)`): `/track` (the POST and its preflight) gets nginx's own
 //   502 error page with no CORS header, so a page on another origin sees a network error
 //   (status 0) while the browser stays online (wild.spec.ts's case, without request interception).
+// - `/__engines/hold`: a request the proxy holds unanswered until the test ends.
 // Everything else is passed through unchanged.
 import http from 'node:http';
 
@@ -41,13 +42,24 @@ export function startProxy({ port, target, watch = true, isolate = false }) {
   const proxy = { isolate };
   // gets: path -> GETs passed; calls: every request passed or refused, as "METHOD /path" (the
   // benchmark counts its /track POSTs and preflights here, the same way in every engine).
-  const stats = { refused: 0, passed: 0, gets: new Map(), calls: [] };
+  const stats = { refused: 0, passed: 0, gets: new Map(), calls: [], held: [] };
+  const holding = new Set();  // responses of /__engines/hold requests, open until end()
   const server = http.createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     stats.calls.push(`${req.method} ${path}`);
     if (path === '/__engines/watch.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-cache' });
       res.end((watch ? WATCH : '') + init);
+      return;
+    }
+    if (path === '/__engines/hold') {
+      // Never answered while the test runs (answered 204 at end()): a request held on the wire,
+      // whatever else the page sends meanwhile.
+      stats.held.push({ bytes: 0 });
+      const rec = stats.held.at(-1);
+      req.on('data', (c) => { rec.bytes += c.length; });
+      holding.add(res);
+      res.on('close', () => holding.delete(res));
       return;
     }
     if (path === '/track' && Date.now() < outageUntil) {
@@ -94,7 +106,13 @@ export function startProxy({ port, target, watch = true, isolate = false }) {
       stats,
       /** `/track` answers 502 without CORS for the next `ms` milliseconds; returns the end time. */
       outage(ms) { outageUntil = Date.now() + ms; return outageUntil; },
-      end() { outageUntil = 0; init = ''; },
+      end() {
+        outageUntil = 0;
+        init = '';
+        for (const r of holding) { try { r.writeHead(204, { 'Access-Control-Allow-Origin': '*' }); r.end(); } catch { /* gone */ } }
+        holding.clear();
+        stats.held.length = 0;
+      },
       /** Every page loaded from now on (until end()) runs `fn(arg)` (or the code string) before its own scripts. */
       initScript(fn, arg) {
         init += typeof fn === 'string' ? `;${fn}\n` : `;(${fn.toString()})(${JSON.stringify(arg ?? null)});\n`;

@@ -88,7 +88,8 @@ export class Collector {
 /** Starts the collector binary on `port` with a fresh database; resolves once it listens. */
 export async function startCollector({ root, port, db, site, tracker }) {
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-  const child = spawn(`${root}/build-native/collector/collector`,
+  // ENGINES_COLLECTOR: another collector binary (a copy that a concurrent build cannot replace).
+  const child = spawn(process.env.ENGINES_COLLECTOR || `${root}/build-native/collector/collector`,
     ['--port', String(port), '--db', db, '--site', site, '--tracker', tracker],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

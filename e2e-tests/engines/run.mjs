@@ -4,7 +4,8 @@
 // per test and a closing line per engine, `firefox: N passed, N failed`; exits non-zero on any
 // failure. Environment: ENGINES_PORT (collector port, default 8692; the proxy takes the next one),
 // ENGINES (comma-separated, default "firefox,webkit"; "chromium" cross-checks the suite itself in
-// the Playwright suite's engine), ENGINES_GREP, E2E_TRACKER_DIR.
+// the Playwright suite's engine), ENGINES_GREP, E2E_TRACKER_DIR, ENGINES_COLLECTOR (another
+// collector binary, e.g. a copy a concurrent build or a cleanup by process name cannot touch).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';

@@ -30,7 +30,7 @@ function startXvfb() {
     x.stderr.on('data', (d) => { err += d; });
     x.stdio[3].on('data', (d) => {
       fd3 += d;
-      if (fd3.includes('\n')) resolve({ display: `:${fd3.trim()}`, stop: () => stop(x) });
+      if (fd3.includes('\n')) resolve({ display: `:${fd3.trim()}`, stop: () => stop(x), kill: () => { try { x.kill('SIGTERM'); } catch { /* gone */ } } });
     });
     x.once('exit', (code) => reject(new Error(`Xvfb exited (${code}): ${err}`)));
     x.once('error', reject);
@@ -53,6 +53,9 @@ export async function launchWebKit() {
   const driver = spawn(DRIVER, [`--port=${port}`], {
     env: { ...process.env, DISPLAY: xvfb.display }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // If the runner dies without close(), the driver and the display go with it.
+  const orphans = () => { try { driver.kill('SIGTERM'); } catch { /* gone */ } xvfb.kill(); };
+  process.once('exit', orphans);
   driver.stdout.on('data', () => {});
   driver.stderr.on('data', () => {});
   const base = `http://127.0.0.1:${port}`;
@@ -153,6 +156,7 @@ export async function launchWebKit() {
     },
     async close() {
       if (live) await live.close();
+      process.removeListener('exit', orphans);
       await stop(driver);
       await xvfb.stop();
     },

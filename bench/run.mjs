@@ -541,7 +541,7 @@ async function main() {
   // Raw results for BENCH_RENDER (git-ignored; only docs/benchmarks.md is committed).
   mkdirSync(join(BENCH, 'results'), { recursive: true });
   writeFileSync(join(BENCH, 'results/latest.json'), JSON.stringify(raw, (k, v) => (k === 'prof' && v && v.nodes ? undefined : v), 1));
-  writeFileSync(OUT, renderDoc(raw));
+  writeFileSync(OUT, keepEngines(renderDoc(raw)));
   log(`wrote ${OUT} in ${wall.toFixed(0)} s`);
   if (process.env.BENCH_KEEP) log('kept', TMP); else rmSync(TMP, { recursive: true, force: true });
 }
@@ -787,9 +787,22 @@ function renderDoc(R) {
   return L.join('\n') + '\n';
 }
 
+// The "Every engine" section is bench/engines.mjs's (`bash bench/run.sh engines`): kept as it is
+// in the file this run rewrites, before the peer trackers' table.
+function keepEngines(doc) {
+  let old = '';
+  try { old = readFileSync(OUT, 'utf8'); } catch { return doc; }
+  const a = old.indexOf('<!-- engines:start');
+  const b = old.indexOf('<!-- engines:end -->');
+  if (a < 0 || b < a) return doc;
+  const section = old.slice(a, b + '<!-- engines:end -->'.length);
+  const at = doc.indexOf('## Peer trackers');
+  return at >= 0 ? `${doc.slice(0, at)}${section}\n\n${doc.slice(at)}` : `${doc.trimEnd()}\n\n${section}\n`;
+}
+
 if (process.env.BENCH_RENDER) {
   // Re-render a kept results.json (BENCH_KEEP=1) without measuring: for editing the report.
-  writeFileSync(OUT, renderDoc(JSON.parse(readFileSync(process.env.BENCH_RENDER, 'utf8'))));
+  writeFileSync(OUT, keepEngines(renderDoc(JSON.parse(readFileSync(process.env.BENCH_RENDER, 'utf8')))));
   rmSync(TMP, { recursive: true, force: true });
   process.exit(0);
 }

@@ -12,6 +12,9 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev             # ASan/UBSan/libFuzzer build of the core
   libcpp-httplib-dev libsqlite3-dev    # the local collector
   chromium                             # Playwright drives Debian's Chromium
+  firefox-esr                          # cross-engine suite: Firefox ESR (153 from bookworm-security), driven over WebDriver BiDi
+  webkit2gtk-driver                    # cross-engine suite: WebKitWebDriver + WebKitGTK's MiniBrowser
+  xvfb                                 # MiniBrowser needs an X display (e2e-tests/engines starts its own Xvfb)
   brotli                               # size reports
   nodejs npm                           # JS glue, tests (skipped when node is already present)
 )

@@ -2,7 +2,8 @@
 # The one test command (README, .ci/run): installs what it needs, builds, and runs every suite:
 # native unit + scenario tests and the collector tests, the same under ASan/UBSan, bounded fuzz
 # runs of the core and of the collector, the JS glue tests, the npm package's gates, the sample
-# bundler apps, the filter-list gate and the Playwright end-to-end suite. Exits non-zero on any failure.
+# bundler apps, the filter-list gate, the Playwright end-to-end suite (Chromium) and the cross-engine
+# delivery suite (Firefox ESR and WebKitGTK). Exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
@@ -82,6 +83,16 @@ fi
 if [[ -f e2e-tests/package.json ]]; then
   step "end-to-end (Playwright, Chromium)"
   run e2e bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
+fi
+
+if [[ -f e2e-tests/engines/package.json ]]; then
+  step "end-to-end (Firefox ESR + WebKitGTK: cross-engine suite)"
+  # The delivery cases every engine must pass (e2e-tests/engines/README.md), in Debian's Firefox ESR
+  # (WebDriver BiDi) and WebKitGTK's MiniBrowser (WebKitWebDriver, its own Xvfb), against its own
+  # collector on port 8692 (ENGINES_PORT) and the proxy on the next port. puppeteer-core downloads
+  # no browser.
+  run e2e-engines bash -c "cd e2e-tests/engines && { [[ -d node_modules/puppeteer-core && ! package-lock.json -nt node_modules/.package-lock.json ]] || \
+    PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund; } && node run.mjs"
 fi
 
 echo

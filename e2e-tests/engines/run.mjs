@@ -62,7 +62,7 @@ async function main() {
       console.log(`\n=== ${engineName} (launched in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
       let passed = 0;
       let failed = 0;
-      const selected = tests.filter((tc) => tc.name(engineName).includes(GREP));
+      const selected = tests.filter((tc) => GREP.split('|').some((g) => tc.name(engineName).includes(g)));
       for (const tc of selected) {
         const name = tc.name(engineName);
         const t0 = Date.now();

@@ -71,10 +71,11 @@ export function createHost(deps) {
   const drained = (fn) => guard(() => { drain(false); fn?.(); });
 
   // The session cookie as it is now: another tab may have rotated or kept it (Tracardi's tracker
-  // re-reads it for every event). The core decides whether to adopt it.
-  function observeSession() {
-    const c = readCookie(env.document, SESSION_COOKIE);
-    if (c) core.observeSession(c, wall(), mono());
+  // re-reads it for every event). The core decides whether to adopt it, and whether this tab
+  // writes it now (`leaving`: the page is hidden or left, the expiry counts from now).
+  function observeSession(leaving = false) {
+    const s = core.sessionCookie(readCookie(env.document, SESSION_COOKIE) ?? '', leaving, wall(), mono());
+    if (s) identity.writeSession(s);
   }
 
   // A fact of the tab protocol (tabs.js): the core decides, its effects are applied. An adoption
@@ -234,7 +235,8 @@ export function createHost(deps) {
         if (tabs) apply(core.tabFact(FACT.persisted, '', '', ok ? 1 : 0, wall(), mono()));
       } catch (e) { crash(e); }
     }
-    identity.flush(wall(), force);
+    guard(() => observeSession(force));
+    identity.flush();
   }
 
 
@@ -343,9 +345,8 @@ export function createHost(deps) {
       if (r & C.TRACK_PERSIST_DUE) persist = true;
       if (r & C.TRACK_DEFERRED) logDeferred(...args, text);
     }
-    identity.noteActivity();
     // The session cookie slides with activity in every tab, a follower's too (which persists no
-    // queue): identity.flush() refreshes it at most once a minute.
+    // queue): persistNow asks the core (sessionCookie), which slides it at most once a minute.
     if (persist) snapshotDirty = true;
     schedulePersist();
     if (effects) {

@@ -1,7 +1,6 @@
 // Visitor identity in the places Tracardi's tracker kept it, so existing visitors keep their ids:
 // cookie `tracardi-session-id` (sliding expiry) and localStorage `tracardi-profile-id` /
 // `tracardi-device-id` (JSON-encoded strings, as @analytics/storage-utils wrote them).
-import { COOKIE_REFRESH_MS } from './limits.js';
 import { lsGet, lsSet } from './env.js';
 import { parseOr } from './util.js';
 
@@ -39,9 +38,7 @@ export function readStored(env, key) {
 
 export function createIdentity(env) {
   let current = null;     // last identity effect {session, profile, device, sessionTtlS}
-  let written = {};      // the ids as last found or written
-  let cookieWrittenAt = -Infinity;
-  let activity = false;   // a track() happened since the last cookie write
+  let written = {};      // the stored ids as last found or written
 
   return {
     // What the core's start() expects: ids as found, null when missing.
@@ -58,28 +55,19 @@ export function createIdentity(env) {
     update(identity) {
       current = identity;
     },
-    noteActivity() { activity = true; },
-    // Writes what changed; refreshes the sliding cookie at most once per COOKIE_REFRESH_MS
-    // (`force` on page hide, so the expiry counts from the last moment the visitor was here).
-    flush(now, force) {
-      if (!current) return;
-      const { session } = current;
-      // A refresh only slides a cookie that still holds this session: one that expired (or that
-      // another tab replaced) is not brought back by a tab that was idle meanwhile. A session the
-      // core minted or adopted since the last write is written.
-      const refresh = (activity || force) && now - cookieWrittenAt >= COOKIE_REFRESH_MS &&
-        readCookie(env.document, SESSION_COOKIE) === session;
-      if (session && env.document && (session !== written.session || refresh)) {
-        const ttl = Math.max(0, Math.floor(current.sessionTtlS || 0));
-        // Blocked cookies: the session lives in the core for this page.
+    // The session cookie, when the core says so (sessionCookie): when and whether is its rule.
+    writeSession(session) {
+      const ttl = Math.max(0, Math.floor(current?.sessionTtlS || 0));
+      // Blocked cookies: the session lives in the core for this page.
+      if (session && env.document) {
         writeCookie(env, SESSION_COOKIE, session,
           `max-age=${ttl}; expires=${new Date(Date.now() + ttl * 1000).toUTCString()}; `);
-        written.session = session;
-        cookieWrittenAt = now;
-        activity = false;
       }
-      // PROFILE_KEY, DEVICE_KEY. A failed write (quota): the id is resent from memory on this page
-      // and re-minted next time.
+    },
+    // PROFILE_KEY, DEVICE_KEY when they changed. A failed write (quota): the id is resent from
+    // memory on this page and re-minted next time.
+    flush() {
+      if (!current) return;
       for (const f of ['profile', 'device']) {
         const v = current[f];
         if (v && written[f] !== v && lsSet(env, `tracardi-${f}-id`, JSON.stringify(v))) written[f] = v;

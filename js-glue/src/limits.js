@@ -9,10 +9,6 @@ export const DEGRADED_BUFFER_LIMIT = 1000;
 // the origin's ~5 MB, which the page shares: oldest calls go first, counted.
 export const STUB_MAX_CHARS = 512 * 1024;
 
-// Refresh the sliding session cookie at most once a minute: a cookie write costs 0.4-0.8 ms of
-// main thread, and a 30-minute expiry does not need finer resolution (peer-benchmark "Lessons").
-export const COOKIE_REFRESH_MS = 60 * 1000;
-
 // Random words drawn per getRandomValues call; the core needs 4 per call that mints ids/jitter.
 export const ENTROPY_POOL_WORDS = 256;
 

@@ -475,6 +475,7 @@ export class FakeCore {
   fx(base = {}) {
     const out = { ...base, ...this.extra };
     this.extra = {};
+    if (out.identity?.session) this.session = out.identity.session;
     return JSON.stringify(out);
   }
   sendAll(transport = 'fetch') {
@@ -498,7 +499,15 @@ export class FakeCore {
     if (op === 7) return this.fx({ tabs: { remove: a.split('\x1e').filter(Boolean) } });
     return this.fx();
   }
-  observeSession(...a) { this.rec('observeSession', a); }
+  // The session to write to the cookie: the last one the fake's effects named, once, where the
+  // cookie does not hold it (the real rule, slides and idle expiry included, is the core's:
+  // wasm/tests/tabs_test.cpp SessionCookie).
+  sessionCookie(cookie, ...a) {
+    this.rec('sessionCookie', [cookie, ...a]);
+    if (!this.session || cookie === this.session || this.cookieWritten === this.session) return '';
+    this.cookieWritten = this.session;
+    return this.session;
+  }
   setContext(...a) { this.rec('setContext', a); }
   setPageContext(...a) { this.rec('setPageContext', a); }
   setPayloadOptions(...a) { this.rec('setPayloadOptions', a); }

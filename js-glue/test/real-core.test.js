@@ -62,7 +62,7 @@ function collector(wasmPath, posts, reply) {
 }
 
 // The binding's functions (wasm/bindings/embind.cpp), each taking a core's address first.
-const BINDING = ['configError', 'start', 'restore', 'observeSession', 'setContext', 'setPageContext',
+const BINDING = ['configError', 'start', 'restore', 'sessionCookie', 'setContext', 'setPageContext',
   'setPayloadOptions', 'trackBatch', 'lastError', 'onLoad', 'onHidden', 'onPageLeave', 'onVisible',
   'setOnline', 'flush', 'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats',
   'joinTabs', 'tabFact'];

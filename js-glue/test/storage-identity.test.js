@@ -79,29 +79,26 @@ test('identity read: JSON-encoded and raw localStorage forms, cookie value', () 
   assert.deepEqual(createIdentity(g.env).read(), { session: null, profile: null, device: null });
 });
 
-test('session cookie: Lax, path=/, Secure only on https, sliding refresh at most once a minute', () => {
+test('session cookie: Lax, path=/, Secure only on https, written when the core says; ids stored when they change', () => {
   const f = fakeEnv({ href: 'http://shop.example/' });
   const id = createIdentity(f.env);
   id.read();
   id.update({ session: 's1', profile: null, device: 'd1', sessionTtlS: 1800 });
-  id.flush(0);
+  id.flush();
+  assert.equal(f.document.cookieWrites.length, 0, 'the cookie is the core\'s decision (sessionCookie)');
+  id.writeSession('s1');
   assert.equal(f.document.cookieWrites.length, 1);
   assert.match(f.document.cookieWrites[0], /^tracardi-session-id=s1; max-age=1800; expires=.*; path=\/; SameSite=Lax$/);
   assert.equal(f.storage.getItem('tracardi-device-id'), '"d1"');
   assert.equal(f.storage.getItem('tracardi-profile-id'), null, 'no profile yet: nothing stored');
-  id.noteActivity();
-  id.flush(30_000);
-  assert.equal(f.document.cookieWrites.length, 1, 'within a minute: not refreshed');
-  id.flush(61_000);
-  assert.equal(f.document.cookieWrites.length, 2, 'activity + a minute: refreshed');
-  id.flush(200_000);
-  assert.equal(f.document.cookieWrites.length, 2, 'no activity: not refreshed');
-  id.flush(200_000, true);
-  assert.equal(f.document.cookieWrites.length, 3, 'page hide refreshes');
   id.update({ session: 's2', profile: 'p2', device: 'd1', sessionTtlS: 1800 });
-  id.flush(200_001);
-  assert.equal(f.document.cookieWrites.length, 4, 'a new session is written at once');
+  id.flush();
   assert.equal(f.storage.getItem('tracardi-profile-id'), '"p2"');
   const deviceWrites = f.storage.writes.filter(([k]) => k === 'tracardi-device-id');
   assert.equal(deviceWrites.length, 1, 'unchanged ids are not rewritten');
+  const g = fakeEnv({ href: 'https://shop.example/' });
+  const gid = createIdentity(g.env);
+  gid.update({ session: 's1', profile: null, device: 'd1', sessionTtlS: 1800 });
+  gid.writeSession('s1');
+  assert.match(g.document.cookieWrites[0], /; Secure$/);
 });

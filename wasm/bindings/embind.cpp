@@ -91,10 +91,10 @@ class TrackerCore {
     }
     return takeEffects();
   }
-  // The session cookie's value as the host just read it ("" when gone); effects come with the
-  // next call's.
-  void observeSession(const std::string& cookie, double wall, double mono) {
-    core_.observe_session(cookie, clock(wall, mono));
+  // The session cookie's value as the host just read it ("" when gone): the session id to write
+  // to the cookie now, or "". Identity effects come with the next call's.
+  std::string sessionCookie(const std::string& cookie, bool leaving, double wall, double mono) {
+    return core_.session_cookie(cookie, leaving, clock(wall, mono));
   }
   void setContext(const std::string& json) { core_.set_context(json); }
   void setPageContext(const std::string& json) { core_.set_page_context(json); }
@@ -175,7 +175,7 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   emscripten::function("restore", method<&TrackerCore::restore>);
   emscripten::function("joinTabs", method<&TrackerCore::joinTabs>);
   emscripten::function("tabFact", method<&TrackerCore::tabFact>);
-  emscripten::function("observeSession", method<&TrackerCore::observeSession>);
+  emscripten::function("sessionCookie", method<&TrackerCore::sessionCookie>);
   emscripten::function("setContext", method<&TrackerCore::setContext>);
   emscripten::function("setPageContext", method<&TrackerCore::setPageContext>);
   emscripten::function("setPayloadOptions", method<&TrackerCore::setPayloadOptions>);

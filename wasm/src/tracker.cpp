@@ -96,6 +96,7 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
   setup_.warnings.clear();
 
   StoredIdentity ids = read_identity(identity_json);
+  if (ids.session) cookie_written_ = *ids.session;
   session_id_ = ids.session ? std::move(*ids.session) : make_uuid4(derive(entropy, 1));
   device_id_ = ids.device ? std::move(*ids.device) : make_uuid4(derive(entropy, 2));
   profile_id_ = std::move(ids.profile);
@@ -183,6 +184,24 @@ void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
   }
 }
 
+std::string Tracker::session_cookie(std::string_view cookie_value, bool leaving, const Clock& now) {
+  if (!setup_.config || !started_) return {};
+  observe_session(cookie_value, now);
+  if (session_id_.empty()) return {};
+  if (now.wall_ms - last_activity_wall_ > policy::session_ttl_ms) return {};
+  const bool holds = cookie_value == session_id_;
+  const bool slide = holds && (active_since_cookie_ || leaving) &&
+                     now.mono_ms - cookie_written_mono_ >= policy::cookie_refresh_ms;
+  // A cookie gone (expired, blocked, cleared) is not revived for a session it already held: only
+  // a session new since our last write is written where the cookie does not hold it.
+  const bool fresh = !holds && session_id_ != cookie_written_;
+  if (!slide && !fresh) return {};
+  cookie_written_ = session_id_;
+  cookie_written_mono_ = now.mono_ms;
+  active_since_cookie_ = false;
+  return session_id_;
+}
+
 void Tracker::set_context(std::string_view text) {
   if (valid_object_text(text)) context_json_ = std::string(text);
 }
@@ -204,6 +223,7 @@ void Tracker::touch_session(const Clock& now, const Entropy& entropy) {
     emit_identity();
   }
   last_activity_wall_ = now.wall_ms;
+  active_since_cookie_ = true;
 }
 
 int Tracker::track(std::string_view type, std::string_view props_json, std::string_view options_json,

@@ -392,9 +392,6 @@ struct SimTab {
   std::map<std::uint32_t, std::size_t> open;  // core request id -> SimBrowser::requests index
   std::deque<std::pair<const char*, std::function<void()>>> deferred;  // a suspended tab's facts
   std::string id_session;            // identity.current.session
-  std::string written_session;       // identity's `written.session`
-  double cookie_written_at = -1e300; // wall
-  bool activity = false;
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
   int glue_exceptions = 0;
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
@@ -424,8 +421,7 @@ struct SimTab {
   void fire_wake(std::uint64_t gen);
   void schedule_persist();
   void persist_now(bool force);
-  void identity_flush(bool force);
-  void observe();
+  void observe(bool leaving = false);
   void dispatch(SendEffect& s);
 
   // Page facts, as core-host.js hands them to the core.
@@ -498,7 +494,6 @@ class SimBrowser {
     std::string ids = "{";
     if (cookie) ids += "\"session\":\"" + *cookie + "\"";
     ids += "}";
-    t.written_session = cookie.value_or("");
     if (observer) observer->on_observed(i, cookie);
     t.call("start", [&](Tracker& c, const Clock& now) {
       c.start(now, ids, "", t.entropy());
@@ -782,12 +777,21 @@ template <typename F> void SimTab::fact(const char* what, F&& f) {
   if (dirty) persist_now(false);
 }
 
-inline void SimTab::observe() {
-  if (b.cfg.broken.skip_observe_session || !runnable()) return;
-  const std::optional<std::string> c = b.cookies.read(b.wall());
+// core-host.js observeSession(): the cookie as it is now, to the core, which returns the session
+// this tab writes to it now ("" for none).
+inline void SimTab::observe(bool leaving) {
+  if (!runnable()) return;
+  // Broken rule: the cookie is never read, the core is told it is gone (it still writes its own).
+  const std::optional<std::string> c =
+      b.cfg.broken.skip_observe_session ? std::nullopt : b.cookies.read(b.wall());
   if (b.observer) b.observer->on_observed(index, c);
-  if (c) core->observe_session(*c, clock());
   if (b.trace) b.trace("    tab " + std::to_string(index) + " observes " + c.value_or("(none)"));
+  const std::string s = core->session_cookie(c.value_or(""), leaving, clock());
+  if (s.empty()) return;
+  const double now = b.wall();
+  if (b.observer) b.observer->on_cookie_write(index, c, b.cookies.value, b.cookies.expires, s);
+  if (b.trace) b.trace("    tab " + std::to_string(index) + " writes the cookie " + s + " over " + c.value_or("(none)") + (leaving ? " (leaving)" : ""));
+  b.cookies.write(s, now, policy::session_ttl_ms);
 }
 
 inline void SimTab::apply(Effects fx) {
@@ -1001,24 +1005,9 @@ inline void SimTab::persist_now(bool force) {
       if (!runnable()) return;
     }
   }
-  identity_flush(force);
+  observe(force);  // persistNow: the cookie, when the core says
 }
 
-// identity.js flush(): the session cookie when it changed, or refreshed (at most once a minute)
-// after activity or on hide (force).
-inline void SimTab::identity_flush(bool force) {
-  if (id_session.empty()) return;
-  const double now = b.wall();
-  if (id_session != written_session || ((activity || force) && now - cookie_written_at >= 60000)) {
-    const std::optional<std::string> before = b.cookies.read(now);
-    if (b.observer) b.observer->on_cookie_write(index, before, b.cookies.value, b.cookies.expires, id_session);
-    if (b.trace) b.trace("    tab " + std::to_string(index) + " writes the cookie " + id_session + " over " + before.value_or("(none)") + (force ? " (force)" : ""));
-    b.cookies.write(id_session, now, policy::session_ttl_ms);
-    written_session = id_session;
-    cookie_written_at = now;
-    activity = false;
-  }
-}
 
 // track(): the calls of a task go to the core in one crossing, the cookie read first (drain()).
 inline void SimTab::track(long long nonce, bool fire) {
@@ -1028,8 +1017,7 @@ inline void SimTab::track(long long nonce, bool fire) {
                           entropy());
     if (r >= 0 && b.observer) b.observer->on_accepted(index, c.last_event_id(), nonce);
   });
-  activity = true;  // identity.noteActivity()
-  schedule_persist();  // the cookie slides with activity in every tab (identity.flush)
+  schedule_persist();  // the cookie slides with activity in every tab (persistNow asks the core)
 }
 
 inline void SimTab::flush() {

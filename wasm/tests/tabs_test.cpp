@@ -209,5 +209,57 @@ TEST(Tabs, SessionIsMintedOnlyWhenTheCookieIsGoneAndTheTabIdle) {
   EXPECT_NE(a.identity->session_id, "11111111-1111-4111-8111-111111111111");
 }
 
+// The session cookie is the core's decision (sessionCookie): the host writes what it returns.
+constexpr const char* kX = "11111111-1111-4111-8111-111111111111";
+
+TEST(SessionCookie, ANewSessionIsWrittenOnceAndSlidAtMostOnceAMinuteAfterActivity) {
+  Page a;
+  a.start("{}");
+  const std::string minted = a.core.session_cookie("", false, a.clock());
+  ASSERT_FALSE(minted.empty()) << "a session minted here is written";
+  EXPECT_EQ(a.core.session_cookie("", false, a.clock()), "") << "once: a refused write (blocked cookies) is not retried per call";
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), "") << "no activity since the write";
+  a.advance(1000);
+  a.track("e");
+  a.advance(29000);
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), "") << "within the minute";
+  a.advance(31000);
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), minted) << "activity, and a minute since the write";
+  a.advance(120000);
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), "") << "no activity since";
+  EXPECT_EQ(a.core.session_cookie(minted, true, a.clock()), minted) << "leaving: the expiry counts from now";
+}
+
+TEST(SessionCookie, ASessionIdlePastItsLifeIsNotWrittenBackByAHideOrALeave) {
+  Page a;
+  a.start(std::string(R"({"session":")") + kX + "\"}");
+  a.track("e");
+  a.wall_shift += 2 * 3600 * 1000.0;  // a laptop's lid closed for 2 h: the wall clock jumps, the cookie is gone
+  EXPECT_EQ(a.core.session_cookie("", true, a.clock()), "") << "the visit ended: not revived";
+  a.hide();
+  EXPECT_EQ(a.core.session_cookie("", true, a.clock()), "");
+  a.track("e");  // the visitor is back: a new session, written
+  ASSERT_TRUE(a.identity);
+  EXPECT_NE(a.identity->session_id, kX);
+  EXPECT_EQ(a.core.session_cookie("", false, a.clock()), a.identity->session_id);
+}
+
+TEST(SessionCookie, ASiblingsLiveCookieIsAdoptedNeverOverwritten) {
+  Page a;
+  a.start(std::string(R"({"session":")") + kX + "\"}");
+  a.track("e");
+  a.advance(policy::session_ttl_ms + 60000);  // idle here, but another tab kept the visit going
+  const std::string y = "22222222-2222-4222-8222-222222222222";
+  EXPECT_EQ(a.core.session_cookie(y, true, a.clock()), y) << "a slide of the live cookie, which holds the adopted session";
+  EXPECT_EQ(a.core.session_cookie(y, true, a.clock()), "") << "at most once a minute";
+  a.track("e");
+  ASSERT_TRUE(a.identity);
+  EXPECT_EQ(a.identity->session_id, y);
+  // The cookie the tab last saw expires; the tab is active again within the session's life: its
+  // session, live here, is the visit's.
+  a.advance(1000);
+  EXPECT_EQ(a.core.session_cookie("", false, a.clock()), "") << "a cookie gone is not written back for the session it held";
+}
+
 }  // namespace
 }  // namespace tracker

@@ -115,6 +115,13 @@ class Tracker {
   // core may send or rotate: another tab's valid id is adopted and proves the session alive, so
   // a tab idle past the session's life joins the session its sibling kept going.
   void observe_session(std::string_view cookie_value, const Clock& now);
+  // The cookie as the host just read it, observed as above; returns the session id the host is to
+  // write to the cookie now (with the identity effect's lifetime), "" for no write. Written: a
+  // session this tab minted or adopted since its last write, and a slide of the live cookie that
+  // holds this session after activity (or on `leaving`, so the expiry counts from the visitor's
+  // last moment), at most once per cookie_refresh_ms. Never written: a session idle past its life
+  // (the visit ended; the next track() starts a new one), and over a sibling's live cookie.
+  std::string session_cookie(std::string_view cookie_value, bool leaving, const Clock& now);
 
   void set_context(std::string_view json);
   void set_page_context(std::string_view json);
@@ -237,6 +244,9 @@ class Tracker {
   std::string session_id_, device_id_;
   std::optional<std::string> profile_id_;  // stored / server-assigned (not the static one)
   double last_activity_wall_ = 0;
+  std::string cookie_written_;          // the session the cookie held when read at start, or we wrote
+  double cookie_written_mono_ = -1e300;
+  bool active_since_cookie_ = false;    // a track() since the cookie was last written
   std::string context_json_ = "{}", page_context_json_, payload_options_json_ = "{}";
 
   Stats stats_;

@@ -465,6 +465,24 @@ export const tests = [
       // only): the lease must still give one sender.
       t.proxy.initScript(() => {
         Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+        // What a failure is explained by (Firefox, 1 run in ~10: the closed leader's lease found
+        // written for 90 s after its pagehide): every write and removal of the lease with the
+        // page's visibility and the writer's first frames, and the page's lifecycle events, kept
+        // in localStorage (the page that wrote them is gone when they are read).
+        const set = Storage.prototype.setItem;
+        const rem = Storage.prototype.removeItem;
+        const note = (what) => {
+          try {
+            const l = JSON.parse(localStorage.getItem('engines-lease-log') || '[]');
+            l.push([Date.now(), document.visibilityState, ...what]);
+            set.call(localStorage, 'engines-lease-log', JSON.stringify(l.slice(-10)));
+          } catch { /* a diagnostic only */ }
+        };
+        const frames = () => String(new Error().stack).split('\n').slice(1, 6).map((f) => f.replace(/^.*\//, '')).join(' < ');
+        Storage.prototype.setItem = function (k, v) { if (String(k).endsWith(':lease')) note(['set', v, frames()]); return set.call(this, k, v); };
+        Storage.prototype.removeItem = function (k) { if (String(k).endsWith(':lease')) note(['remove', frames()]); return rem.call(this, k); };
+        addEventListener('pagehide', () => note(['pagehide']));
+        document.addEventListener('visibilitychange', () => note(['visibilitychange']));
       });
       const a = await t.page();
       await a.goto(`${t.SITE}/playground.html`);
@@ -481,7 +499,11 @@ export const tests = [
       await trackMany(b, 'lease-follower', 0, 20);
       await sleep(1500);
       await a.close();  // gives the lease up on pagehide
-      await poll(() => stats(b).then((s) => s.leader), (l) => l === true, { timeout: 8000, message: 'b leads' });
+      await poll(() => stats(b).then((s) => s.leader), (l) => l === true, { timeout: 8000, message: 'b leads' })
+        .catch(async (e) => {
+          const log = await b.evaluate(() => localStorage.getItem('engines-lease-log')).catch(String);
+          throw new Error(`${e.message}\n    the lease's writes and the pages' lifecycle (wall ms, visibility, what): ${log}`);
+        });
       await t.collector.clearFaults();
       const ended = Date.now();
       await t.collector.waitFor('lease-leader', 20, 10_000);

@@ -32,6 +32,13 @@ struct Tab {
     return fx;
   }
   void start() { core.start(clock(), "{}", "", entropy()); core.join_tabs(base, all, clock(), entropy()); take(); }
+  // The lock granted; the election settles (election_settle_ms) before the stored queues are read.
+  void grant() {
+    core.on_lock(LockFact::granted, clock());
+    if (take().tabs.read_stored) return;
+    now += policy::election_settle_ms;
+    wake_until(now + 1000);
+  }
   void wake_until(double t) {
     while (true) {
       const Stats s = core.stats();
@@ -48,8 +55,8 @@ TEST(TabProtocol, ANewLeaderTakesInEveryEventOfTheLastLeadersQueue) {
   Tab a;
   a.start();
   EXPECT_EQ(a.fx.tabs.lock, LockOp::request);
-  a.core.on_lock(LockFact::granted, a.clock());
-  ASSERT_TRUE(a.take().tabs.read_stored);
+  a.grant();
+  ASSERT_TRUE(a.fx.tabs.read_stored);
   a.core.on_stored({}, a.clock());
   a.take();
   ASSERT_TRUE(a.core.tab_stats().leader);
@@ -77,10 +84,10 @@ TEST(TabProtocol, ANewLeaderTakesInEveryEventOfTheLastLeadersQueue) {
   EXPECT_EQ(b.core.stats().queued, 251u);
 }
 
-// A leader elected by lock right away (no wait): it reads the stored queues, then leads.
+// A leader elected by lock: it reads the stored queues once the election settled, then leads.
 void elect_now(Tab& t, std::vector<std::pair<std::string, std::string>> stored = {}) {
-  t.core.on_lock(LockFact::granted, t.clock());
-  ASSERT_TRUE(t.take().tabs.read_stored);
+  t.grant();
+  ASSERT_TRUE(t.fx.tabs.read_stored);
   t.core.on_stored(std::move(stored), t.clock());
   t.take();
   ASSERT_TRUE(t.core.tab_stats().leader);
@@ -159,8 +166,8 @@ TEST(TabProtocol, AResigningLeadersPartingQueueIsTakenInBesideAStaleReadOfTheSha
   b.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0,
                                event_snapshot("00000000-0000-4000-8000-000000000002", "new")}, b.clock());
   b.take();
-  b.core.on_lock(LockFact::granted, b.clock());
-  ASSERT_TRUE(b.take().tabs.read_stored);
+  b.grant();
+  ASSERT_TRUE(b.fx.tabs.read_stored);
   b.core.on_stored({{base + ":queue", event_snapshot("00000000-0000-4000-8000-000000000003", "stale")}}, b.clock());
   std::string held = b.core.snapshot();  // what b holds: its queue, and what it sent at once
   for (const SendEffect& s : b.take().sends) held += s.body;
@@ -251,8 +258,7 @@ TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {
   f.start();
   l.start();
   EXPECT_FALSE(f.fx.tabs.replay_kept);
-  l.core.on_lock(LockFact::granted, l.clock());
-  l.take();
+  l.grant();
   l.core.on_stored({}, l.clock());
   EXPECT_TRUE(l.take().tabs.replay_kept);
   const std::string key = "wasm-tracker:stub:v1:demo-source";
@@ -322,6 +328,25 @@ TEST(TabProtocol, AHandOverCarriesItsEnvelopeAndBodiesAreGroupedByIt) {
       EXPECT_EQ(body["options"], testing_support::json::parse(R"({"saveEvents":false})"));
     }
   }
+}
+
+// A grant after a wait settles before the read (the last leader's write may still be on its way),
+// and a tab whose lock is stolen between the election and its read does not lead (multi-tab
+// harness: two leaders, 'stale leader').
+TEST(TabProtocol, AGrantAfterAWaitSettlesAndALockLostBeforeTheReadElectsNobody) {
+  Tab t;
+  t.start();
+  t.now += 3000;  // another tab held the lock meanwhile
+  t.core.on_lock(LockFact::granted, t.clock());
+  EXPECT_FALSE(t.take().tabs.read_stored) << "not read at the grant";
+  t.now += policy::election_settle_ms;
+  t.wake_until(t.now + 1000);
+  ASSERT_TRUE(t.fx.tabs.read_stored) << "read once the election settled";
+  t.core.on_lock(LockFact::lost, t.clock());
+  t.take();
+  t.core.on_stored({}, t.clock());
+  t.take();
+  EXPECT_FALSE(t.core.tab_stats().leader);
 }
 
 }  // namespace

@@ -116,11 +116,13 @@ inline constexpr double lease_hidden_ms = 90000;
 // A follower re-posts a hand-over the leader has not confirmed this often: a message posted while
 // no tab leads (the leader just closed) reaches the next leader within a second of its election.
 inline constexpr double handover_resend_ms = 1000;
-// A tab granted the lock only after waiting for it (another tab held it and has just let it go,
-// typically at its pagehide) leads, and reads the shared queue, this long after the grant: the
+// A tab granted the lock leads, and reads the shared queue, this long after the grant: the
 // previous leader's last localStorage write reaches this renderer on another channel than the
 // grant and can arrive later (e2e: a stale read re-sent an event the leaving page had just sent
-// on keepalive, about 1 run in 30).
+// on keepalive, about 1 run in 30). A lock granted promptly is read at once (a lone page must lead
+// before it is left: tried in session 8, a settle there cost a fast navigation its unload-path
+// delivery); a steal too (its holder was silent 10 s). Open: a lock let go a moment before a
+// prompt grant (a leader that crashed as this tab started) can still give a stale read.
 inline constexpr double election_settle_ms = 200;
 // A leader that answers no hand-over for this long while holding the lock is taken to be
 // suspended (iOS Safari, a frozen Chromium tab): a follower steals the lock. A live leader, even

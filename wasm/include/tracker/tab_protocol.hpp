@@ -173,6 +173,7 @@ class TabProtocol {
   bool hidden_ = false, leaving_ = false, resigned_ = false;
   bool lock_held_ = false, lock_asked_ = false;
   double lock_asked_mono_ = 0;
+  bool stealing_ = false;  // the lock asked for is a steal
   std::optional<double> settle_at_;      // lock granted after a wait: lead from then on
   std::optional<double> lease_check_at_;
   std::optional<double> resend_at_;

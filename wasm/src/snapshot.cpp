@@ -70,7 +70,7 @@ void EnvelopeTable::end(std::string& out) const {
   out += '}';
 }
 
-std::string write_snapshot(const EventQueue& queue) {
+std::string write_snapshot(const EventQueue& queue, bool outliving) {
   std::string out;
   out.reserve(queue.bytes() + queue.size() * 40 + 32);
   append_snapshot_head(out);
@@ -78,7 +78,7 @@ std::string write_snapshot(const EventQueue& queue) {
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
     // On a request the browser finishes after the page is gone: not the next page's to send.
-    if (e.owner != 0 && e.outliving) continue;
+    if (e.owner != 0 && e.outliving && !outliving) continue;
     if (!first) out += ',';
     first = false;
     table.entry(out, e);

@@ -16,7 +16,9 @@ namespace detail {
 
 // Events on a keepalive/beacon request are left out: the browser delivers that request even after
 // the page is gone, so the next page re-sending them would only make copies.
-std::string write_snapshot(const EventQueue& queue);
+// outliving: also the events on a request the browser would finish after the page is gone (kept
+// while the page lives: its core may die before the answer, a trap, and the answer be a failure).
+std::string write_snapshot(const EventQueue& queue, bool outliving = false);
 // The pieces of that text, for a snapshot written event by event (a hand-over): the head up to
 // the event list's '[', and one entry of the list; the list ends with "]}".
 void append_snapshot_head(std::string& out);

@@ -391,7 +391,12 @@ std::string Tracker::take_effects_json() {
   return out;
 }
 
-std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_); }
+// A visible page's keepalive requests stay in its copy until answered: if its core dies first (a
+// trap), the answer reaches nobody and only this copy can give the events to the next leader (CI,
+// e2e tab-protocol b: one event lost so). Once the page is hidden or left, the browser may finish
+// them after the page (a mobile app killed in the background fires no pagehide): from then on
+// they are not the next page's to send (the next page would send a copy).
+std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_, !hidden_ && !leaving_); }
 
 void Tracker::derive_stats(Stats& s) const {
   s.tabs = tabs_.stats();

@@ -227,6 +227,21 @@ TEST(Scenario, UnloadBudgetSendsWhatFitsAndKeepsTheRest) {
   EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 10u - keepalive_events);
 }
 
+// A visible page's live keepalive request keeps its events in the page's copy until answered (its
+// core may die before the answer); hidden or left, the browser may finish it after the page, and
+// the copy leaves them out (the next page would send a copy).
+TEST(Scenario, ALiveKeepaliveRequestStaysInTheCopyUntilThePageIsHidden) {
+  Page p;
+  p.start();
+  p.load();
+  p.track("e", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  ASSERT_EQ(p.sent[0].transport, Transport::keepalive);
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 1u) << "visible: kept until answered";
+  p.hide();
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "hidden: the browser's to finish";
+}
+
 TEST(Scenario, AsBeaconUsesKeepaliveAlone) {
   Page p;
   p.start();

@@ -19,6 +19,7 @@ const ROOT = resolve(HERE, '../..');
 const argv = process.argv.slice(2);
 const opt = (name) => argv.flatMap((a, i) => (a === name ? [argv[i + 1]] : []));
 const ENGINES = opt('--engine').length ? opt('--engine') : (process.env.ENGINES || 'firefox,webkit').split(',').filter(Boolean);
+// --grep: a substring of the test name; `a|b` runs the tests matching either.
 const GREP = opt('--grep')[0] || process.env.ENGINES_GREP || '';
 const PORT = Number(process.env.ENGINES_PORT || 8692);
 const DEFAULT_TIMEOUT = 45_000;

@@ -19,6 +19,18 @@ step_name=""; step_start=$SECONDS
 end_step() { [[ -n $step_name ]] && timings+=("$((SECONDS - step_start)) s  $step_name"); step_name=""; }
 step() { end_step; echo; echo "=================== $1"; step_name=$1; step_start=$SECONDS; }
 run() { local name=$1; shift; "$@" || failed+=("$name"); }
+# CI keeps only the tail of this script's output, so the browser suites' output is also kept in a
+# log and what failed (test names and their first error lines) is printed again after the timings.
+LOGS=$(mktemp -d)
+run_logged() { local name=$1 log=$2; shift 2; "$@" 2>&1 | tee "$log"; ((PIPESTATUS[0] == 0)) || failed+=("$name"); }
+failure_digest() {
+  local log=$1
+  [[ -f $log ]] || return 0
+  # Playwright's list reporter: each failure is a block "  N) [chromium] › file:line › name" then
+  # its error; the engines' runner: "  ✗ name" then its stack. 14 lines of each, 120 at most.
+  awk '/^  +[0-9]+ (failed|flaky|passed)/{n=0} /^  +[0-9]+\) \[|^  ✗ /{n=14} n>0{print; n--}' "$log" | head -120
+  grep -E '^ +[0-9]+ (failed|flaky)$' -A12 "$log" | grep -E '›|failed|flaky' | head -40
+}
 
 step "build"
 bash scripts/build.sh || { echo "build failed"; exit 1; }
@@ -89,7 +101,7 @@ fi
 
 if [[ -f e2e-tests/package.json ]]; then
   step "end-to-end (Playwright, Chromium)"
-  run e2e bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
+  run_logged e2e "$LOGS/e2e.log" bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
 fi
 
 if [[ -f e2e-tests/engines/package.json ]]; then
@@ -98,7 +110,7 @@ if [[ -f e2e-tests/engines/package.json ]]; then
   # (WebDriver BiDi) and WebKitGTK's MiniBrowser (WebKitWebDriver, its own Xvfb), against its own
   # collector on port 8692 (ENGINES_PORT) and the proxy on the next port. puppeteer-core downloads
   # no browser.
-  run e2e-engines bash -c "cd e2e-tests/engines && { [[ -d node_modules/puppeteer-core && ! package-lock.json -nt node_modules/.package-lock.json ]] || \
+  run_logged e2e-engines "$LOGS/engines.log" bash -c "cd e2e-tests/engines && { [[ -d node_modules/puppeteer-core && ! package-lock.json -nt node_modules/.package-lock.json ]] || \
     PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund; } && node run.mjs"
 fi
 
@@ -106,7 +118,13 @@ end_step
 echo
 echo "=================== step times (total $SECONDS s)"
 printf '%s\n' "${timings[@]}"
+# Flaky tests (passed on a retry) are listed even when everything passed.
+for log in "$LOGS"/e2e.log "$LOGS"/engines.log; do
+  digest=$(failure_digest "$log")
+  [[ -n $digest ]] && { echo; echo "=================== what failed or was flaky in $(basename "$log" .log)"; echo "$digest"; }
+done
 if ((${#failed[@]})); then
+  echo
   echo "FAILED: ${failed[*]}"
   exit 1
 fi

@@ -496,7 +496,9 @@ export function createHost(deps) {
     // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core
     // flushes a hidden tab once within backoff, and treats a page leave as the last chance.
     onHidden() { hidden = true; leaving('onHidden'); },
-    onNavigate() { send.navigate?.(); },
+    // A navigation to another document began: the core decides what leaves now (a slow CPU can
+    // lose the page before its pagehide runs); the page stays shown until pagehide says otherwise.
+    onNavigate() { send.navigate?.(); leaving('onNavigate'); },
     onPageLeave() {
       hidden = true;
       send.leave?.(true);

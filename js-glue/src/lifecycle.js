@@ -2,7 +2,7 @@
 // the page ineligible for the back/forward cache, and `pagehide` + `visibilitychange` cover the
 // same moments (reliability.md §6).
 
-// host: {onLoad(), onHidden(), onPageLeave(), onVisible(), setOnline(bool)}. Returns a function
+// host: {onLoad(), onHidden(), onPageLeave(), onNavigate(), onVisible(), setOnline(bool)}. Returns a function
 // that removes every listener it added. Facts only: what to send on each is the core's decision.
 export function wireLifecycle(env, host) {
   const w = env.window;

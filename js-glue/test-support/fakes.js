@@ -545,6 +545,10 @@ export class FakeCore {
     this.rec('onHidden', [wall, mono]);
     return this.fx({ ...this.sendAll('keepalive'), persist: true });
   }
+  onNavigate(wall, mono) {
+    this.rec('onNavigate', [wall, mono]);
+    return this.fx({ ...this.sendAll('keepalive'), persist: true });
+  }
   onPageLeave(wall, mono) {
     this.rec('onPageLeave', [wall, mono]);
     return this.fx({ ...this.sendAll('keepalive'), persist: true });

@@ -354,6 +354,20 @@ test('clocks: the wall clock and the monotonic clock reach the core separately',
   assert.equal(wall - mono, 1_700_000_000_000 + 8 * 3600 * 1000);
 });
 
+// Issue 20, a slow CPU: the answers that free the in-flight slots came after the navigation began,
+// and the page was torn down before its pagehide. The navigation is a fact for the core, heard at
+// once, and what it sends leaves in the navigate event's own task (the page may run no later one).
+test('a navigation away is a fact for the core; its sends leave in the same task', () => {
+  const { host, core, fetchCalls } = setup();
+  host.track('a', {});
+  assert.equal(fetchCalls.length, 0);
+  host.onNavigate();
+  assert.equal(core.named('onNavigate').length, 1);
+  assert.equal(fetchCalls.length, 1, 'sent synchronously, not in a later task');
+  assert.equal(fetchCalls[0].init.keepalive, true);
+  assert.ok(core.named('snapshot').length >= 1, 'the copy written at once');
+});
+
 test('tab hidden and page leave are different facts for the core', () => {
   const { host, core } = setup();
   host.onHidden();

@@ -63,7 +63,7 @@ function collector(wasmPath, posts, reply) {
 
 // The binding's functions (wasm/bindings/embind.cpp), each taking a core's address first.
 const BINDING = ['configError', 'start', 'restore', 'sessionCookie', 'setContext', 'setPageContext',
-  'setPayloadOptions', 'trackBatch', 'lastError', 'onLoad', 'onHidden', 'onPageLeave', 'onVisible',
+  'setPayloadOptions', 'trackBatch', 'lastError', 'onLoad', 'onHidden', 'onNavigate', 'onPageLeave', 'onVisible',
   'setOnline', 'flush', 'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats',
   'joinTabs', 'tabFact'];
 const OPTS = JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } });

@@ -103,6 +103,7 @@ class TrackerCore {
   std::string lastError() const { return core_.last_error(); }
   std::string onLoad(double wall, double mono) { core_.on_load(clock(wall, mono)); return takeEffects(); }
   std::string onHidden(double wall, double mono) { core_.on_hidden(clock(wall, mono)); return takeEffects(); }
+  std::string onNavigate(double wall, double mono) { core_.on_navigate(clock(wall, mono)); return takeEffects(); }
   std::string onPageLeave(double wall, double mono) {
     core_.on_page_leave(clock(wall, mono));
     return takeEffects();
@@ -183,6 +184,7 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   emscripten::function("lastError", method<&TrackerCore::lastError>);
   emscripten::function("onLoad", method<&TrackerCore::onLoad>);
   emscripten::function("onHidden", method<&TrackerCore::onHidden>);
+  emscripten::function("onNavigate", method<&TrackerCore::onNavigate>);
   emscripten::function("onPageLeave", method<&TrackerCore::onPageLeave>);
   emscripten::function("onVisible", method<&TrackerCore::onVisible>);
   emscripten::function("setOnline", method<&TrackerCore::setOnline>);

@@ -329,6 +329,14 @@ void Tracker::on_page_leave(const Clock& now) {
   update_wake(now);
 }
 
+void Tracker::on_navigate(const Clock& now) {
+  if (!setup_.config) return;
+  expire_old(now);
+  flush_unload_safe(now, false);  // a follower hands over what it holds, as at hide
+  effects_.persist = true;
+  update_wake(now);
+}
+
 void Tracker::on_visible(const Clock& now) {
   if (!setup_.config) return;
   hidden_ = false;

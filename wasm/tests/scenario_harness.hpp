@@ -101,6 +101,7 @@ struct Page {
   void load() { core.on_load(clock()); absorb(core.take_effects()); }
   void hide() { core.on_hidden(clock()); absorb(core.take_effects()); }
   void leave() { core.on_page_leave(clock()); absorb(core.take_effects()); }
+  void navigate() { core.on_navigate(clock()); absorb(core.take_effects()); }
   void show() { core.on_visible(clock()); absorb(core.take_effects()); }
   void online(bool on) { core.set_online(on, clock()); absorb(core.take_effects()); }
   void flush() { core.flush(clock()); absorb(core.take_effects()); }

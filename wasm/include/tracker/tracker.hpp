@@ -142,6 +142,12 @@ class Tracker {
   // The page is being left (pagehide): the last chance. Outside backoff, pending events and those
   // on a request that dies with the page (plain fetch) leave on keepalive within its budget.
   void on_page_leave(const Clock& now);
+  // A navigation to another document began (the Navigation API's navigate event): the earliest
+  // word of a leave, which may still not happen (a download, a 204). On a slow CPU the page can be
+  // torn down before its pagehide runs, so what waits (fires over the in-flight cap, deferred
+  // events) leaves now on the unload-safe transport, outside backoff, as at hide; the page stays
+  // an ordinary visible page.
+  void on_navigate(const Clock& now);
   // Visible again (visibilitychange, or pageshow from the back/forward cache). Ends a wait that no
   // answer (status 0) caused, as `online` and flush() do.
   void on_visible(const Clock& now);

@@ -26,9 +26,9 @@ run_logged() { local name=$1 log=$2; shift 2; "$@" 2>&1 | tee "$log"; ((PIPESTAT
 failure_digest() {
   local log=$1
   [[ -f $log ]] || return 0
-  # Playwright's list reporter: each failure is a block "  N) [chromium] › file:line › name" then
-  # its error; the engines' runner: "  ✗ name" then its stack. 14 lines of each, 120 at most.
-  awk '/^  +[0-9]+ (failed|flaky|passed)/{n=0} /^  +[0-9]+\) \[|^  ✗ /{n=14} n>0{print; n--}' "$log" | head -120
+  # Playwright's list reporter: each failure is a block "  N) file:line › name" then its error;
+  # the engines' runner: "  ✗ name" then its stack. 16 lines of each, 120 at most.
+  awk '/^  +[0-9]+ (failed|flaky|passed)/{n=0} /^  +[0-9]+\) |^  ✗ /{n=16} n>0{print; n--}' "$log" | head -120
   grep -E '^ +[0-9]+ (failed|flaky)$' -A12 "$log" | grep -E '›|failed|flaky' | head -40
 }
 
@@ -100,8 +100,29 @@ if [[ -f e2e-tests/filter-gate.mjs ]]; then
 fi
 
 if [[ -f e2e-tests/package.json ]]; then
-  step "end-to-end (Playwright, Chromium)"
-  run_logged e2e "$LOGS/e2e.log" bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
+  step "end-to-end (Playwright, Chromium: two halves at once, then the @alone tests)"
+  # Most of the suite's 13 minutes is waiting (outages, backoffs, throttled timers), so it runs as
+  # two Playwright processes side by side, each with its own collector (E2E_PORT) and output
+  # directory, one test at a time in each. The second half is named here (about half the time);
+  # every other spec file, new ones included, runs in the first. Tests tagged @alone (a throttled
+  # CPU) run after both, with the machine to themselves.
+  ( cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } ) \
+    || failed+=(e2e-install)
+  second=(wild multi-tab product-doc tracardi-parity packaging content-blocker demo-site copy-cost bfcache)
+  first=() second_files=()
+  for name in "${second[@]}"; do second_files+=("tests/$name.spec.ts"); done
+  for f in e2e-tests/tests/*.spec.ts; do
+    name=$(basename "$f" .spec.ts)
+    [[ " ${second[*]} " == *" $name "* ]] || first+=("tests/$name.spec.ts")
+  done
+  (cd e2e-tests && E2E_PORT=8690 npx playwright test --grep-invert @alone "${first[@]}" >"$LOGS/e2e.log" 2>&1) & first_pid=$!
+  (cd e2e-tests && E2E_PORT=8790 npx playwright test --grep-invert @alone "${second_files[@]}" >"$LOGS/e2e-2.log" 2>&1) & second_pid=$!
+  wait "$first_pid"; first_rc=$?
+  wait "$second_pid"; second_rc=$?
+  cat "$LOGS/e2e.log" "$LOGS/e2e-2.log"
+  ((first_rc == 0)) || failed+=(e2e)
+  ((second_rc == 0)) || failed+=(e2e-2)
+  run_logged e2e-alone "$LOGS/e2e-alone.log" bash -c "cd e2e-tests && E2E_PORT=8690 npx playwright test --grep @alone"
 fi
 
 if [[ -f e2e-tests/engines/package.json ]]; then
@@ -119,7 +140,7 @@ echo
 echo "=================== step times (total $SECONDS s)"
 printf '%s\n' "${timings[@]}"
 # Flaky tests (passed on a retry) are listed even when everything passed.
-for log in "$LOGS"/e2e.log "$LOGS"/engines.log; do
+for log in "$LOGS"/e2e.log "$LOGS"/e2e-2.log "$LOGS"/e2e-alone.log "$LOGS"/engines.log; do
   digest=$(failure_digest "$log")
   [[ -n $digest ]] && { echo; echo "=================== what failed or was flaky in $(basename "$log" .log)"; echo "$digest"; }
 done

@@ -63,12 +63,17 @@ async function trackMany(page, type, from, n) {
 export const tests = [
   // ------------------------------------------------------------ the seed's examples
   {
-    name: () => 'queue.html, our loader: the fire event first and alone, the other two in one request after load',
+    name: () => 'queue.html, our loader: the fire event first and alone, the other two in one request after load; the .wasm downloaded once',
     async run(t) {
+      const WASM = '/tracker/liliput.min.wasm';
+      const before = t.proxy.stats.gets.get(WASM) || 0;
       const page = await t.page();
       await page.goto(`${t.SITE}/queue.html`);
       await expectQueueExample(t, page);
       assert.deepEqual((await watched(page)).errors, []);
+      // The loader starts the core's download and the script takes that response: WebKit never
+      // handed a <link rel=preload> to fetch(), so it downloaded the core twice (issue 24).
+      assert.equal((t.proxy.stats.gets.get(WASM) || 0) - before, 1, 'GETs of the .wasm at the proxy');
     },
   },
   {

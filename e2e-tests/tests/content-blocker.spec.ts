@@ -120,7 +120,7 @@ ${seedCalls}</script></head><body>shop</body></html>`);
   expect(blocker.checked.some((s) => s.url === `${API}/tracker/liliput.min.js` && s.source.startsWith(OTHER_ORIGIN))).toBe(true);
 });
 
-test('our loader snippet on a site of another origin (scripts as from a CDN, with the .wasm preload): delivered, nothing blocked', async ({ page, context, collector, logs }) => {
+test('our loader snippet on a site of another origin (scripts as from a CDN, the .wasm fetched early by the loader): delivered, nothing blocked', async ({ page, context, collector, logs }) => {
   const blocker = await installBlocker(context);
   const files = watchFiles(page);
   await servePage(page, `${OTHER_ORIGIN}/snippet.html`, `<!doctype html><html><head><meta charset="utf-8">

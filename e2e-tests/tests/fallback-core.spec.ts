@@ -98,7 +98,7 @@ test('no WebAssembly in the browser: the JavaScript core delivers the queue exam
   const files = watchTrackerFiles(page);
   await page.goto('/queue.html');
   await expectQueueExample(page, collector, logs, 'fallback core: no WebAssembly');
-  // The loader does not preload a .wasm this browser cannot use.
+  // The loader does not fetch early a .wasm this browser cannot use.
   expect(files.filter((f) => /liliput\.min\.(wasm|core\.js)/.test(f))).toEqual(['200 /tracker/liliput.min.core.js']);
   expect(logs.tracker()).toEqual([`[Tracker] The WebAssembly core ${WASM_URL} cannot be used ` +
     `(this browser has no WebAssembly); using the JavaScript core from ${JS_CORE_URL}.`]);

@@ -9,9 +9,10 @@ import { resolveNear } from './util.js';
 import { sibling, CORE_JS_SUFFIX } from './page-options.js';
 
 // keep(bytes): the downloaded module, for a synchronous compile if the page is left first (rush).
-async function instantiate(env, url, imports, keep) {
+// early: the loader snippet's download of the same URL (a promise of its Response), taken once.
+async function instantiate(env, url, imports, keep, early) {
   const WA = env.WebAssembly;
-  const res = await env.fetch(url, { credentials: 'same-origin' });
+  const res = await (early || env.fetch(url, { credentials: 'same-origin' }));
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   res.clone().arrayBuffer().then(keep, () => { /* no bytes: no rush */ });
   try {
@@ -30,7 +31,7 @@ async function instantiate(env, url, imports, keep) {
 // instantiated synchronously (a 58 KB module is far below the browsers' limit for that), so the
 // factory's own promise chain finishes in the microtasks right after the pagehide listener. True
 // when it did.
-function loadWasm(env, factory, wasmUrl) {
+function loadWasm(env, factory, wasmUrl, early) {
   const url = String(wasmUrl);
   let rush = () => false;
   const loaded = new Promise((resolve, reject) => {
@@ -44,7 +45,7 @@ function loadWasm(env, factory, wasmUrl) {
         const finish = (instance, module) => {
           if (!settled) { settled = true; done(instance, module); }
         };
-        instantiate(env, url, imports, (b) => { bytes = b; })
+        instantiate(env, url, imports, (b) => { bytes = b; }, early)
           .then((r) => finish(r.instance, r.module), (e) => { if (!settled) reject(e); });
         rush = () => {
           if (settled || !bytes) return settled;
@@ -76,11 +77,11 @@ export function withFallback(factory, fallback) {
 // factory: the Emscripten MODULARIZE factory (optionally withFallback); resolves to the Module
 // (with M.TrackerCore). Rejects with one reason naming both cores when neither loads.
 // The promise's rush(): see loadWasm (false on the fallback path: nothing to compile at once).
-export function loadCore(env, factory, wasmUrl) {
+export function loadCore(env, factory, wasmUrl, early) {
   if (typeof env.fetch !== 'function') {
     return Promise.reject(new Error('this browser has no fetch()'));
   }
-  const wasm = loadWasm(env, factory, wasmUrl);
+  const wasm = loadWasm(env, factory, wasmUrl, early);
   const core = wasm.catch(async (wasmError) => {
     const fallback = factory?.fallback;
     if (!fallback) throw wasmError;

@@ -1,12 +1,12 @@
 // The pasteable loader (published minified as dist/loader.min.js). Installs the queueing
 // window.tracker at once, then, when the DOM is parsed (so a `const options` written after the
 // snippet is initialised), inserts the tracker script asynchronously.
-import { installStub } from './stub.js';
+import { installStub, MARK } from './stub.js';
 import { readPageOptions, scriptUrl, doNotTrack, DNT_MESSAGE, WASM_SUFFIX, sibling } from './page-options.js';
 
 export function runLoader(w, doc, nav, con) {
   try {
-    const { fresh } = installStub(w, con);
+    const { fresh, tracker } = installStub(w, con);
     if (!fresh) {
       con.warn('[Tracker] The tracker snippet is included more than once; only the first copy runs.');
       return;
@@ -27,18 +27,16 @@ export function runLoader(w, doc, nav, con) {
       s.async = true;
       s.src = scriptUrl(opts);
       parent.appendChild(s);
-      // The core is fetched by the script once it runs; starting its download now, in parallel
-      // with the script's, saves a round trip. Same mode and credentials as that fetch, so the
-      // browser hands the preloaded response over. A browser without WebAssembly gets the
-      // JavaScript core instead (load-core.js): nothing to preload then.
-      if (w.WebAssembly) try {
-        const link = doc.createElement('link');
-        link.rel = 'preload';
-        link.as = 'fetch';
-        link.crossOrigin = 'anonymous';
-        link.href = sibling(s.src, WASM_SUFFIX, doc.baseURI);  // named from the script, as it will be
-        parent.appendChild(link);
-      } catch { /* no preload: the script fetches the core itself */ }
+      // The core's download starts now, in parallel with the script's (a round trip saved), and
+      // the script takes this response (load-core.js). Not a <link rel=preload>: WebKit never
+      // hands a preload to fetch(), so it downloaded the core twice (issue 24). A browser without
+      // WebAssembly gets the JavaScript core instead: nothing to fetch early then.
+      if (w.WebAssembly && w.fetch) try {
+        const url = sibling(s.src, WASM_SUFFIX, doc.baseURI);  // named from the script, as it will be
+        const res = w.fetch(url, { credentials: 'same-origin' });
+        res.catch(() => { /* the script sees it and says why (load-core.js) */ });
+        tracker[MARK].wasm = { url, res };
+      } catch { /* the script fetches the core itself */ }
     };
     if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', insert, { once: true });
     else w.setTimeout(insert, 0);

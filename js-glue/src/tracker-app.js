@@ -16,7 +16,8 @@ import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
-//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>}
+//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>,
+//        wasmResponse?: Promise<Response> of wasmUrl, fetched early by the loader snippet}
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
 const settlePending = (entry) => entry?.[2]?.(noAnswer());
@@ -105,7 +106,7 @@ export function startTracker(deps) {
   // the core starts in the microtasks after this listener, takes the calls (the loader stub kept
   // them under its key a listener earlier: they are replayed from there) and hears the page leave
   // before anything else, so what it sends leaves on keepalive, as a page that loaded in time.
-  const loading = loadCore(env, deps.factory, deps.wasmUrl);
+  const loading = loadCore(env, deps.factory, deps.wasmUrl, deps.wasmResponse);
   let left = false;
   const w0 = env.window;
   const onHide = () => {

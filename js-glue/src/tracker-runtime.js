@@ -82,6 +82,8 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
   let helpers = null;
   const app = startTracker({
     env, factory, wasmUrl, options, loadExtras,
+    // The loader snippet's early download of this same core, when it made one.
+    wasmResponse: mark.wasm?.url === wasmUrl ? mark.wasm.res : null,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs
     stubDropped: () => mark.dropped || 0,
     stubToken: () => mark.token,

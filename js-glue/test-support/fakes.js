@@ -418,6 +418,7 @@ export function fakeEnv(opts = {}) {
     queueMicrotask: (fn) => queueMicrotask(fn),
     localStorage: () => storage,
   };
+  win.fetch = env.fetch;  // the loader snippet fetches the .wasm early through the window
   return {
     env, logs, fetchCalls, storage, document: doc, window: win, browser,
     // Time passes (for every tab of the browser: one clock).

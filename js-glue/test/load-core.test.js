@@ -131,15 +131,16 @@ test('no fetch(): no core at all (the fallback could not send either)', async ()
   assert.deepEqual(spy.calls.load, []);
 });
 
-test('the loader preloads the .wasm only where WebAssembly exists (else the fallback is fetched)', async () => {
+test('the loader fetches the .wasm early only where WebAssembly exists (else the fallback is fetched)', async () => {
   const { runLoader } = await import('../src/loader-snippet.js');
   const { fakeEnv } = await import('../test-support/fakes.js');
-  for (const [WA, preloads] of [[undefined, 1], [null, 0]]) {
+  for (const [WA, early] of [[undefined, 1], [null, 0]]) {
     const f = fakeEnv({ WebAssembly: WA, readyState: 'loading' });
     runLoader(f.window, f.document, f.env.navigator, f.env.console);
     f.window.options = { tracker: { url: { script: '//cdn.example/tracker', api: 'https://api.example' }, source: { id: 's' } } };
     f.document.dispatch('DOMContentLoaded');
-    assert.equal(f.document.head.children.filter((c) => c.tagName === 'LINK').length, preloads, String(WA));
+    assert.equal(f.fetchCalls.filter((c) => /\.wasm$/.test(c.url)).length, early, String(WA));
+    assert.equal(f.document.head.children.filter((c) => c.tagName === 'LINK').length, 0);
     assert.equal(f.document.head.children.filter((c) => c.tagName === 'SCRIPT').length, 1);
   }
 });

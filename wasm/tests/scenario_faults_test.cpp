@@ -196,7 +196,9 @@ TEST(Faults, FiresAfterANetworkOutageArriveWithinTheBackoffCap) {
   }
   ASSERT_EQ(acked.size(), made.size());
   for (const auto& [id, at] : made) {
-    if (at >= outage_end) EXPECT_LE(acked[id] - at, 65000) << id;
+    if (at >= outage_end) {
+      EXPECT_LE(acked[id] - at, 65000) << id;
+    }
   }
   EXPECT_EQ(p.core.stats().acked, made.size());
 }

@@ -13,7 +13,7 @@ const TRACKER_DIR = process.env.E2E_TRACKER_DIR || `${ROOT}/js-glue/dist`;
 
 export default defineConfig({
   testDir: './tests',
-  // Per port: scripts/test.sh runs two halves of the suite at once, each with its own collector.
+  // Per port, so two runs on different E2E_PORTs do not clear each other's results.
   outputDir: `./test-results/${PORT}`,
   reporter: 'list',
   // One collector is shared and reset before every test, so tests run one at a time.

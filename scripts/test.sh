@@ -100,29 +100,13 @@ if [[ -f e2e-tests/filter-gate.mjs ]]; then
 fi
 
 if [[ -f e2e-tests/package.json ]]; then
-  step "end-to-end (Playwright, Chromium: two halves at once, then the @alone tests)"
-  # Most of the suite's 13 minutes is waiting (outages, backoffs, throttled timers), so it runs as
-  # two Playwright processes side by side, each with its own collector (E2E_PORT) and output
-  # directory, one test at a time in each. The second half is named here (about half the time);
-  # every other spec file, new ones included, runs in the first. Tests tagged @alone (a throttled
-  # CPU) run after both, with the machine to themselves.
-  ( cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } ) \
-    || failed+=(e2e-install)
-  second=(wild multi-tab product-doc tracardi-parity packaging content-blocker demo-site copy-cost bfcache)
-  first=() second_files=()
-  for name in "${second[@]}"; do second_files+=("tests/$name.spec.ts"); done
-  for f in e2e-tests/tests/*.spec.ts; do
-    name=$(basename "$f" .spec.ts)
-    [[ " ${second[*]} " == *" $name "* ]] || first+=("tests/$name.spec.ts")
-  done
-  (cd e2e-tests && E2E_PORT=8690 npx playwright test --grep-invert @alone "${first[@]}" >"$LOGS/e2e.log" 2>&1) & first_pid=$!
-  (cd e2e-tests && E2E_PORT=8790 npx playwright test --grep-invert @alone "${second_files[@]}" >"$LOGS/e2e-2.log" 2>&1) & second_pid=$!
-  wait "$first_pid"; first_rc=$?
-  wait "$second_pid"; second_rc=$?
-  cat "$LOGS/e2e.log" "$LOGS/e2e-2.log"
-  ((first_rc == 0)) || failed+=(e2e)
-  ((second_rc == 0)) || failed+=(e2e-2)
-  run_logged e2e-alone "$LOGS/e2e-alone.log" bash -c "cd e2e-tests && E2E_PORT=8690 npx playwright test --grep @alone"
+  step "end-to-end (Playwright, Chromium)"
+  # One test at a time against one collector. Run as two halves side by side (a collector each)
+  # it took 8.8 instead of 12.9 minutes locally, but tests that time the browser failed beside the
+  # other half (session 9: the slow-CPU leave, 0 of 20; in a CI-like run the padded multi-tab
+  # run's storage sampler missing the peak and product-doc's click without fire seeing a second
+  # request inside its 1.5 s quiet window): CI must not fail on the machine's load.
+  run_logged e2e "$LOGS/e2e.log" bash -c "cd e2e-tests && { [[ -d node_modules/@ghostery/adblocker ]] || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund; } && npx playwright test"
 fi
 
 if [[ -f e2e-tests/engines/package.json ]]; then
@@ -140,7 +124,7 @@ echo
 echo "=================== step times (total $SECONDS s)"
 printf '%s\n' "${timings[@]}"
 # Flaky tests (passed on a retry) are listed even when everything passed.
-for log in "$LOGS"/e2e.log "$LOGS"/e2e-2.log "$LOGS"/e2e-alone.log "$LOGS"/engines.log; do
+for log in "$LOGS"/e2e.log "$LOGS"/engines.log; do
   digest=$(failure_digest "$log")
   [[ -n $digest ]] && { echo; echo "=================== what failed or was flaky in $(basename "$log" .log)"; echo "$digest"; }
 done

@@ -115,10 +115,21 @@ export function startTracker(deps) {
     loading.rush?.();
   };
   const onShow = () => { left = false; };  // back from the back/forward cache before the core
+  // A link followed while the core loads: on a slow CPU the page can be torn down before its
+  // pagehide runs (issue 20, session 9), so the navigation's start rushes the core as well, and
+  // the core hears the navigation first (it sends what waits at once; the page is not left yet).
+  let navigating = false;
+  const onNavigate = (e) => {
+    if (host || degraded || destroyed || e?.destination?.sameDocument || e?.downloadRequest) return;
+    navigating = true;
+    loading.rush?.();
+  };
   const early = deps.lifecycle !== false && w0?.addEventListener;
+  const nav = early && w0.navigation;
   if (early) {
     w0.addEventListener('pagehide', onHide);
     w0.addEventListener('pageshow', onShow);
+    nav?.addEventListener?.('navigate', onNavigate);
   }
   const ready = loading.then((M) => {
     if (destroyed) return false;
@@ -164,6 +175,7 @@ export function startTracker(deps) {
     // Started by a page leave: that is the first fact it hears (before the load event, which
     // would send the first batch on a plain fetch the leave then cuts and sends again).
     if (left) host.onPageLeave();
+    else if (navigating) host.onNavigate();
     if (deps.lifecycle !== false) {
       unwire = wireLifecycle(env, host);
       const staticId = staticProfileId(t);
@@ -202,6 +214,7 @@ export function startTracker(deps) {
       if (early) {
         w0.removeEventListener('pagehide', onHide);
         w0.removeEventListener('pageshow', onShow);
+        nav?.removeEventListener?.('navigate', onNavigate);
       }
       unwire?.();
       extras.stop();

@@ -288,3 +288,24 @@ test('UX widgets from a source: allow-listed, scripts only from the API origin, 
   await collector.waitFor('ux-nonce-view');
   await expect.poll(() => page.evaluate(() => (window as any).__inline)).toBe(1);
 });
+
+// settings.trackExternalLinks (Tracardi 0.8.1+): a click on a listed domain's link passes the
+// profile (__tr_pid) to the landing site. Issue 22 (review): the rewritten href stayed on the page,
+// so a link copied or shared after the click carried this visitor's profile id. The opened page
+// gets the ids; the page's link is as it was written once the click has taken it.
+test('trackExternalLinks: the opened page gets __tr_pid, the link keeps its original href', async ({ page, context, collector }) => {
+  const partner = `http://localhost:${new URL(API).port}/style.css?x=1`;
+  await servePage(page, '**/external-links.html', optionsPage(tracker(`, settings: {trackExternalLinks: ['localhost']}`),
+    `window.tracker.track('links-view', {});`, `<a id="partner" target="_blank" href="${partner}">partner</a>`));
+  await page.goto('/external-links.html');
+  const [ev] = await collector.waitFor('links-view');
+  // The profile is known once the first answer came (the link gets nothing before).
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('__tr_pid'))).toBe(JSON.stringify(ev.profile));
+  const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#partner')]);
+  await popup.waitForLoadState('commit');
+  const opened = new URL(popup.url());
+  expect(opened.searchParams.get('__tr_pid')).toBe(ev.profile);
+  expect(opened.searchParams.get('__tr_src')).toBe('demo-source');
+  expect(opened.searchParams.get('x')).toBe('1');
+  await expect.poll(() => page.getAttribute('#partner', 'href')).toBe(partner);
+});

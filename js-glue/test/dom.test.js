@@ -160,6 +160,31 @@ test('trackExternalLinks: listed domains get __tr_pid/__tr_src on click, others 
   assert.equal(f.document.count('click'), 0);
 });
 
+// Issue 22 (review): the rewritten href stayed on the page after the click, so a link copied or
+// shared afterwards carried this visitor's profile id and merged its next visitor into that
+// profile. The browser takes the URL while the click is dispatched; the href is restored in the
+// next task, exactly as the page wrote it (a relative href stays relative).
+test('trackExternalLinks: the href is restored once the click has taken it', async () => {
+  const { wireExternalLinks } = await import('../src/links.js');
+  const f = fakeEnv();
+  wireExternalLinks(f.env, ['partner.example'], () => ({ profile: 'P1', source: 'src-1' }));
+  const a = new FakeElement('a');
+  a.href = 'https://partner.example/x';
+  f.document.dispatch('click', { target: a });
+  assert.equal(a.href, 'https://partner.example/x?__tr_pid=P1&__tr_src=src-1', 'what the click follows');
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(a.href, 'https://partner.example/x', 'restored after the click');
+  // With the attribute (a real <a>): restored as written.
+  const b = new FakeElement('a');
+  b.setAttribute('href', '/x');
+  b.href = 'https://partner.example/x';
+  f.document.dispatch('auxclick', { target: b });
+  assert.match(b.href, /__tr_pid=P1/);
+  b.setAttribute('href', b.href);  // a real element's href setter writes the attribute
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(b.getAttribute('href'), '/x');
+});
+
 test('time zone comes from Temporal when the browser has it (no ICU formatter start-up)', () => {
   const f = fakeEnv();
   f.env.Temporal = { Now: { timeZoneId: () => 'Europe/Warsaw' } };

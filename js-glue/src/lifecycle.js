@@ -4,6 +4,10 @@
 
 // host: {onLoad(), onHidden(), onPageLeave(), onNavigate(), onVisible(), setOnline(bool)}. Returns a function
 // that removes every listener it added. Facts only: what to send on each is the core's decision.
+// A Navigation API `navigate` event that leaves this document (not a fragment or history.pushState
+// change, not a download).
+export const leavesDocument = (e) => !e?.destination?.sameDocument && !e?.downloadRequest;
+
 export function wireLifecycle(env, host) {
   const w = env.window;
   const doc = env.document;
@@ -34,7 +38,7 @@ export function wireLifecycle(env, host) {
   listen(w, 'pagehide', () => host.onPageLeave());
   // A navigation to another document started (a link, location.href): the browser may cut the
   // page's requests long before pagehide (Navigation API, where the browser has it).
-  listen(w?.navigation, 'navigate', (e) => { if (!e.destination?.sameDocument && !e.downloadRequest) host.onNavigate?.(); });
+  listen(w?.navigation, 'navigate', (e) => { if (leavesDocument(e)) host.onNavigate?.(); });
   listen(w, 'pageshow', (e) => {
     // Restored from the back/forward cache: the page is alive again.
     if (e?.persisted) host.onVisible();

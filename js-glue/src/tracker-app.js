@@ -7,7 +7,7 @@ import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
 import { STUB_KEY, stubKey, pageRecord } from './stub.js';
-import { wireLifecycle } from './lifecycle.js';
+import { wireLifecycle, leavesDocument } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
 import { lsGet, lsSet, lsRemove } from './env.js';
@@ -120,7 +120,7 @@ export function startTracker(deps) {
   // the core hears the navigation first (it sends what waits at once; the page is not left yet).
   let navigating = false;
   const onNavigate = (e) => {
-    if (host || degraded || destroyed || e?.destination?.sameDocument || e?.downloadRequest) return;
+    if (host || degraded || destroyed || !leavesDocument(e)) return;
     navigating = true;
     loading.rush?.();
   };

@@ -336,19 +336,27 @@ test('responses to the page: no core (degraded, config error) resolves at once w
 // rush (compile at once); the core then starts, takes the calls the stub kept a listener earlier,
 // and hears the page leave before the load event, so they leave with it instead of waiting for a
 // next visit.
-test('a page left while the core loads: the core, once started, hears the leave first and sends the calls', async () => {
+// A page whose stub kept three clicks (the first a fire when `fire` says so) and whose runtime
+// waits for its core until release() is called. `setup(f)` runs before the loader (a fake
+// Navigation API, say).
+function bootWhileCoreLoads(fire, setup = () => {}) {
   const f = page({ readyState: 'complete' });
   // The loader stub keeps the calls through the window itself (as in a browser).
   Object.assign(f.window, { localStorage: f.storage, location: f.env.location, document: f.document });
+  setup(f);
   runLoader(f.window, f.document, f.env.navigator, f.env.console);
-  for (let n = 0; n < 3; n++) f.window.tracker.track('click', { n }, { fire: n === 0 });
+  for (let n = 0; n < 3; n++) f.window.tracker.track('click', { n }, { fire: fire(n) });
   let release;
   const gate = new Promise((r) => { release = r; });
   const factory = async () => { await gate; return fakeModule(FakeCore); };
   FakeCore.instances.length = 0;
   boot({ env: f.env, factory, scriptSrc: SRC });
-  const app = f.window.tracker.__wasmTracker.app;
-  assert.ok(app, 'the runtime took over the stub');
+  assert.ok(f.window.tracker.__wasmTracker.app, 'the runtime took over the stub');
+  return { f, release };
+}
+
+test('a page left while the core loads: the core, once started, hears the leave first and sends the calls', async () => {
+  const { f, release } = bootWhileCoreLoads((n) => n === 0);
   f.window.dispatch('pagehide');
   release();
   await tick();
@@ -367,19 +375,8 @@ test('a page left while the core loads: the core, once started, hears the leave 
 // within the document (or a download) is not a leave.
 test('a link followed while the core loads: the core, once started, hears the navigation first', async () => {
   for (const [destination, expected] of [[{ sameDocument: false }, 'onNavigate'], [{ sameDocument: true }, 'onLoad']]) {
-    const f = page({ readyState: 'complete' });
-    Object.assign(f.window, { localStorage: f.storage, location: f.env.location, document: f.document });
-    const navigation = new f.window.constructor();
-    f.window.navigation = navigation;
-    runLoader(f.window, f.document, f.env.navigator, f.env.console);
-    for (let n = 0; n < 3; n++) f.window.tracker.track('click', { n }, { fire: true });
-    let release;
-    const gate = new Promise((r) => { release = r; });
-    const factory = async () => { await gate; return fakeModule(FakeCore); };
-    FakeCore.instances.length = 0;
-    boot({ env: f.env, factory, scriptSrc: SRC });
-    const app = f.window.tracker.__wasmTracker.app;
-    assert.ok(app, 'the runtime took over the stub');
+    let navigation;
+    const { release } = bootWhileCoreLoads(() => true, (f) => { navigation = f.window.navigation = new f.window.constructor(); });
     navigation.dispatch('navigate', { destination });
     release();
     await tick();

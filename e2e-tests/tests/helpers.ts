@@ -138,9 +138,28 @@ export class Collector {
   }
   /** Poll until `count` events of `type` are stored (or the expect timeout), return them. */
   async waitFor(type: string, count = 1, timeout = 10_000): Promise<StoredEvent[]> {
-    await expect.poll(async () => (await this.ofType(type)).length,
-      { message: `${count} stored "${type}" event(s)`, timeout }).toBe(count);
+    try {
+      await expect.poll(async () => (await this.ofType(type)).length,
+        { message: `${count} stored "${type}" event(s)`, timeout }).toBe(count);
+    } catch (e) {
+      // CI keeps only the failure block: say what reached the collector, request by request.
+      if (e instanceof Error) e.message += `\n${await this.describe().catch((d) => `(no request log: ${d})`)}`;
+      throw e;
+    }
     return this.ofType(type);
+  }
+  /** The requests received so far, one line each: when, status, bytes, origin and event types. */
+  async describe(): Promise<string> {
+    const [requests, { events }] = await Promise.all([this.requests(), this.events()]);
+    const typeOf = new Map(events.map((e) => [e.id, e.type]));
+    const t0 = requests[0]?.received_ms ?? 0;
+    const lines = requests.map((r) => {
+      const types = new Map<string, number>();
+      for (const id of r.event_ids) types.set(typeOf.get(id) ?? '?', (types.get(typeOf.get(id) ?? '?') ?? 0) + 1);
+      const what = [...types].map(([t, n]) => `${t}×${n}`).join(' ');
+      return `  #${r.seq} +${r.received_ms - t0} ms ${r.status} ${r.bytes} B ${r.origin ?? '-'} ${what}`;
+    });
+    return `collector requests (${requests.length}):\n${lines.join('\n')}`;
   }
   /**
    * Assert that the number of /track requests stays `count` for `ms` milliseconds; with `where`,

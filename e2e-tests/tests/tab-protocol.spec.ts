@@ -359,7 +359,8 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
-test('c. a lease leader hidden with throttled timers: no event sent twice', async ({ context, collector }) => {
+// @soak: minutes of real time at little CPU; CI runs it in a second process beside the rest (test.sh).
+test('c. a lease leader hidden with throttled timers: no event sent twice', { tag: '@soak' }, async ({ context, collector }) => {
   test.setTimeout(240_000);
   // Plain http on another host than localhost has no navigator.locks: the lease in localStorage.
   await context.addInitScript(() => {

@@ -158,7 +158,8 @@ test('a fire made in backoff, then the visitor leaves for another site: it arriv
 // and no CORS header, so the browser reports a network error (status 0) while it stays online. A
 // long-lived page fires every 2 s for 90 s: every fire arrives once, those made after the outage
 // within 65 s of their call (the page used to pause itself after 3 status-0 failures: 0 of 45).
-test('a 10 s CORS-less 502 outage, then a fire every 2 s for 90 s: every fire arrives once, in time', async ({ page, collector }) => {
+// @soak: minutes of real time at little CPU; CI runs it in a second process beside the rest (test.sh).
+test('a 10 s CORS-less 502 outage, then a fire every 2 s for 90 s: every fire arrives once, in time', { tag: '@soak' }, async ({ page, collector }) => {
   test.setTimeout(240_000);
   let outageEnd = 0;
   // The API on another origin than the page, as Tracardi usually is: CORS applies.

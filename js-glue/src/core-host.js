@@ -43,6 +43,11 @@ export function createHost(deps) {
   let fallback = null;   // set when the core died: track() then buffers
   let unsent = [];       // [[args, time]] of a crossing the core died in: the buffer's first calls
   let tabs = null;       // the tab protocol's I/O (tabs.js), when storage is shared with other tabs
+  // Whether the core leads (its `tabs.leader` effects; alone, a tab leads itself), and the queue it
+  // last wrote as leader: if the core dies, that text goes to the other tabs as its parting queue
+  // (their read of the shared key may be older than this write).
+  let leading = true;
+  let lastWritten = null;
   let glueFailed = false;  // a glue exception was reported (once)
   let stubReplayed = 0;  // calls an earlier page's stub kept (it left before a core ran)
   let stubDropped = 0;   // calls a stub had to drop past its bound
@@ -104,7 +109,7 @@ export function createHost(deps) {
   function crash(e) {
     if (fallback) return;
     settleAll();
-    tabs?.stop();
+    tabs?.stop(leading ? lastWritten : null);
     fallback = createDegraded(env, `the core failed (${e?.message || e})`, unsent.splice(0),
       String(trackerOptions.source?.id ?? '').trim());
     setWake();
@@ -152,7 +157,11 @@ export function createHost(deps) {
     if ('wake' in fx) setWake(fx.wake);
     if (fx.abort) for (const id of fx.abort) send.abort(id);
     if (fx.send) for (const s of fx.send) dispatch(s);
-    if (fx.tabs) tabs?.perform(fx.tabs, RS, US, (f) => later.push(f));
+    if (fx.tabs) {
+      if ('leader' in fx.tabs) leading = !!fx.tabs.leader;
+      if (!leading) lastWritten = null;
+      tabs?.perform(fx.tabs, RS, US, (f) => later.push(f));
+    }
     if (fx.persist) {
       snapshotDirty = true;
       schedulePersist();
@@ -225,13 +234,18 @@ export function createHost(deps) {
   function persistNow(force) {
     env.clearTimeout(persistTimer);
     persistTimer = null;
+    // Only while the core leads: one demoted since the write was asked for (its lock lost or
+    // stolen) would overwrite the new leader's copy.
+    if (!leading) snapshotDirty = false;
     if (snapshotDirty && !fallback) {
       snapshotDirty = false;
       // A failed write leaves the last good copy; the next persist tries again. The core hears
       // the outcome: a hand-over is confirmed, a consumed key released, only after a good write.
       try {
-        const ok = storage.write(core.snapshot());
-        if (!ok) snapshotDirty = true;
+        const text = core.snapshot();
+        const ok = storage.write(text);
+        if (ok) lastWritten = text;
+        else snapshotDirty = true;
         if (tabs) apply(core.tabFact(FACT.persisted, '', '', ok ? 1 : 0, wall(), mono()));
       } catch (e) { crash(e); }
     }
@@ -461,6 +475,7 @@ export function createHost(deps) {
         // "Persistence across tabs"). The core's tab protocol tells when it leads.
         if (storage?.base && deps.tabs !== false) {
           tabs = createTabs(env, storage.base, storage, fact, replayKept);
+          leading = false;  // a follower until elected (the core's tab protocol)
           const c = tabs.caps;
           apply(core.joinTabs(storage.base, c.locks, c.channel, c.storage, wall(), mono(),
             rnd(), rnd(), rnd(), rnd()));

@@ -14,6 +14,9 @@ import { lsGet, lsSet, lsRemove } from './env.js';
 // The core's TabFact and LockFact numbers (wasm/include/tracker/tab_protocol.hpp).
 export const FACT = { lock: 1, lease: 2, message: 3, storage: 4, stored: 5, persisted: 6, kept: 7,
   resign: 8, rejoin: 9, leave: 10 };
+// TabMessage::Kind::parting: a leader's last queue, posted by the core itself at a resign, or by
+// this module for a core that died (stop).
+const PARTING = 3;
 const GRANTED = 0;
 const UNAVAILABLE = 1;
 const LOST = 2;
@@ -111,8 +114,13 @@ export function createTabs(env, base, storage, report, kept) {
       if (t.lease) later(() => report(FACT.lease, lsGet(env, base + ':lease') || ''));
       if (t.replay) later(kept);
     },
-    // The core is gone (a trap) or destroyed: nothing of the election is held any more.
-    stop() {
+    // The core is gone (a trap) or destroyed: nothing of the election is held any more. A leader
+    // whose core died posts the queue it last wrote (`parting`): the next leader's read of the
+    // shared key may be older than that write, and the dead core cannot post it itself.
+    stop(parting) {
+      if (parting) {
+        try { channel?.postMessage({ k: PARTING, t: '', n: 0, h: parting }); } catch { /* closed */ }
+      }
       letGo();
       leave();
     },

@@ -28,10 +28,31 @@ long long leading_integer(std::string_view text) {
 
 }  // namespace
 
-void append_snapshot_head(std::string& out) {
+void append_snapshot_head(std::string& out, std::string_view epoch) {
   out += "{\"v\":";
   detail::append_decimal(out, policy::snapshot_version);
+  if (!epoch.empty()) {
+    out += ",\"g\":\"";
+    out += epoch;  // digits, ':' and the tab id (hex and '-'): nothing to escape
+    out += '"';
+  }
   out += ",\"events\":[";
+}
+
+SnapshotEpoch snapshot_epoch(std::string_view text) {
+  // As append_snapshot_head writes it, up to the epoch's text (a literal: ~300 bytes of wasm less
+  // than building it).
+  static_assert(policy::snapshot_version == 1, "the head below spells the format version");
+  constexpr std::string_view head = R"({"v":1,"g":")";
+  if (text.substr(0, head.size()) != head) return {};
+  text.remove_prefix(head.size());
+  SnapshotEpoch e;
+  std::size_t i = 0;
+  for (; i < text.size() && i < 15 && text[i] >= '0' && text[i] <= '9'; ++i) e.n = e.n * 10 + static_cast<unsigned>(text[i] - '0');
+  const std::size_t end = text.find('"', i);
+  if (i == 0 || i >= text.size() || text[i] != ':' || end == std::string_view::npos) return {};
+  e.tab = text.substr(i + 1, end - i - 1);
+  return e;
 }
 
 void append_snapshot_entry(std::string& out, const QueuedEvent& e) {
@@ -70,10 +91,10 @@ void EnvelopeTable::end(std::string& out) const {
   out += '}';
 }
 
-std::string write_snapshot(const EventQueue& queue, bool outliving) {
+std::string write_snapshot(const EventQueue& queue, bool outliving, std::string_view epoch) {
   std::string out;
-  out.reserve(queue.bytes() + queue.size() * 40 + 32);
-  append_snapshot_head(out);
+  out.reserve(queue.bytes() + queue.size() * 40 + 32 + epoch.size());
+  append_snapshot_head(out, epoch);
   EnvelopeTable table;
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {

@@ -1,10 +1,13 @@
 // Versioned persistence format of the unsent queue:
-//   {"v":1,"events":[{"a":<attempts>,"t":<first enqueue ms>,"e":<event object>[,"p":<i>]}, ...]
-//    [,"p":[<envelope>, ...]]}
+//   {"v":1[,"g":"<epoch>:<tab>"],"events":[{"a":<attempts>,"t":<first enqueue ms>,"e":<event object>
+//    [,"p":<i>]}, ...][,"p":[<envelope>, ...]]}
+// "g": which leader wrote it (tab_protocol.hpp, "epochs"): the election number and the tab. Only a
+// leader's copy of the shared queue carries it; builds before it ignore it.
 // "p": the payload envelopes of other tabs' events (Tracker::envelope), each written once; an
 // entry names its envelope by index. Builds before it ignore them (the leader's envelope then).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,10 +21,18 @@ namespace detail {
 // the page is gone, so the next page re-sending them would only make copies.
 // outliving: also the events on a request the browser would finish after the page is gone (kept
 // while the page lives: its core may die before the answer, a trap, and the answer be a failure).
-std::string write_snapshot(const EventQueue& queue, bool outliving = false);
+// epoch: "g"'s text ("" writes none).
+std::string write_snapshot(const EventQueue& queue, bool outliving = false, std::string_view epoch = {});
 // The pieces of that text, for a snapshot written event by event (a hand-over): the head up to
 // the event list's '[', and one entry of the list; the list ends with "]}".
-void append_snapshot_head(std::string& out);
+void append_snapshot_head(std::string& out, std::string_view epoch = {});
+// "g" of a text write_snapshot wrote: its election number (0: none, or not this format) and the
+// writing tab. Read from the head alone: the election compares two texts of up to a megabyte.
+struct SnapshotEpoch {
+  std::uint64_t n = 0;
+  std::string_view tab;
+};
+SnapshotEpoch snapshot_epoch(std::string_view text);
 void append_snapshot_entry(std::string& out, const QueuedEvent& e);
 
 // Entries with their envelopes: entry() writes an entry, naming its envelope by index; end()

@@ -5,6 +5,7 @@
 #include "decimal.hpp"
 #include "json_scan.hpp"
 #include "json_text.hpp"
+#include "snapshot.hpp"
 #include "tracker/policy.hpp"
 
 namespace tracker {
@@ -56,6 +57,15 @@ std::string TabProtocol::lease_text(double wall_ms) const {
   detail::append_decimal(out, static_cast<std::int64_t>(wall_ms + (hidden_ ? policy::lease_hidden_ms : policy::lease_ms)));
   out += '}';
   return out;
+}
+
+std::string TabProtocol::epoch() const {
+  if (!leader_ || epoch_ == 0) return {};
+  std::string e;
+  detail::append_decimal(e, epoch_);
+  e += ':';
+  e += tab_;
+  return e;
 }
 
 std::string TabProtocol::mailbox_key(std::uint32_t n) const {
@@ -178,17 +188,43 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   pending_bytes_ = 0;
   resend_at_.reset();
   const std::string shared = base_ + ":queue";
+  // The last leader's parting message is the key as it wrote it last, and the key as read may be
+  // older than it (another renderer's copy of localStorage lags: an event that leader has since
+  // delivered would be sent again), or newer (a later leader wrote and died before this tab heard
+  // it: taking the parting queue instead lost events in 23 harness schedules). Their epochs tell:
+  // the later election's copy wins, and of one leader's two its parting message. Unmarked (a build
+  // before epochs) or two leaders of one election: both, de-duplicated by event id (a copy is
+  // possible, a loss is not).
+  detail::SnapshotEpoch key_epoch;
+  for (const auto& [key, text] : entries) {
+    if (key == shared) key_epoch = detail::snapshot_epoch(text);
+  }
+  const detail::SnapshotEpoch parting_epoch = detail::snapshot_epoch(parting_);
+  bool key_superseded = false;
+  if (!parting_.empty() && key_epoch.n > 0 && parting_epoch.n > 0) {
+    if (parting_epoch.n > key_epoch.n || (parting_epoch.n == key_epoch.n && parting_epoch.tab == key_epoch.tab))
+      key_superseded = true;
+    else if (key_epoch.n > parting_epoch.n)
+      parting_.clear();
+  }
+  epoch_ = std::max(key_epoch.n, parting_epoch.n) + 1;
+  key_ids_.clear();
+  key_token_ = 0;
+  key_epoch_n_ = key_epoch.n;
+  key_epoch_tab_ = std::string(key_epoch.tab);  // a view into the text moved below
   for (auto& [key, text] : entries) {
-    Awaiting a;
     // The shared key is this leader's own from now on: overwritten by its writes, never removed.
-    if (key != shared) a.key = key;
+    if (key == shared) {
+      if (key_superseded) continue;
+      // Its ids are kept until the parting message (on_message): that may come after this read.
+      if (parting_.empty() && key_epoch_n_ > 0) key_token_ = ++next_token_;
+      out.adopt.emplace_back(key_token_, std::move(text));
+      continue;
+    }
+    Awaiting a;
+    a.key = key;
     adopt(std::move(text), std::move(a), out);
   }
-  // The last leader's parting message is the key as it wrote it last, and the key as read may be
-  // older than it (another renderer's copy of localStorage lags), or newer (a later leader wrote
-  // and died before this tab heard it). Both are taken in, de-duplicated by event id: an event
-  // only the older one holds may be sent again (a copy), none is lost (multi-tab harness: taking
-  // the parting queue instead of the key lost events in 23 schedules).
   if (!parting_.empty()) out.adopt.emplace_back(0, std::move(parting_));
   parting_.clear();
   // At every election: calls kept since an earlier one wait for a leader too (ids make a second
@@ -207,6 +243,10 @@ void TabProtocol::adopt(std::string text, Awaiting a, Out& out) {
 }
 
 void TabProtocol::adopted_ids(std::uint32_t token, std::vector<std::string> ids) {
+  if (token == key_token_) {
+    key_ids_ = std::move(ids);
+    return;
+  }
   for (Awaiting& a : awaiting_) {
     if (a.token == token) a.ids = std::move(ids);
   }
@@ -245,8 +285,20 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
   if (m.kind == TabMessage::Kind::parting) {
     // Kept until this tab is elected (on_stored), or taken in at once by a leader elected before
     // it arrived (a copy of what it read from the key is skipped by id).
-    if (leader_) out.adopt.emplace_back(0, m.text);
-    else parting_ = m.text;
+    if (!leader_) {
+      parting_ = m.text;
+      return;
+    }
+    // It came after this leader's election read: if it is that key's writer's later word (or a
+    // later leader's), what the read held and it does not is no longer this leader's to send.
+    const detail::SnapshotEpoch e = detail::snapshot_epoch(m.text);
+    if (!key_ids_.empty() && e.n > 0 && (e.n > key_epoch_n_ || (e.n == key_epoch_n_ && e.tab == key_epoch_tab_))) {
+      out.authority = out.adopt.size();
+      out.superseded = std::move(key_ids_);
+    }
+    key_ids_.clear();
+    key_token_ = 0;
+    out.adopt.emplace_back(0, m.text);
     return;
   }
   if (m.kind == TabMessage::Kind::handover) {

@@ -1,10 +1,12 @@
 // Tracker's facade over the tab protocol (tab_protocol.hpp): facts go to the protocol, and what
 // the protocol asks of this core (a role, adoptions) is applied here, then the queue's rules run.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "event_queue.hpp"
+#include "snapshot.hpp"
 #include "tracker/tracker.hpp"
 
 namespace tracker {
@@ -15,9 +17,29 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
     set_role(*out.role ? Role::leader : Role::follower, now);
     parting_ = false;
   }
-  for (auto& [token, text] : out.adopt) {
+  // A parting queue that outranks this leader's election read: what only the read held and this
+  // page has not sent yet is the last leader's, not ours (withdrawn before the adoptions below
+  // pump the queue).
+  if (!out.superseded.empty()) {
+    std::vector<std::string> authority;
+    for (const detail::QueuedEvent& e : detail::read_snapshot(out.adopt[out.authority].second).events)
+      authority.push_back(e.id);
+    const auto has = [](const std::vector<std::string>& v, const std::string& id) {
+      return std::find(v.begin(), v.end(), id) != v.end();
+    };
+    std::vector<std::uint64_t> withdrawn;
+    for (const detail::QueuedEvent& e : queue_->events()) {
+      if (e.owner == 0 && !e.local && has(out.superseded, e.id) && !has(authority, e.id)) withdrawn.push_back(e.seq);
+    }
+    drop_events(withdrawn, "superseded");
+  }
+  for (std::size_t i = 0; i < out.adopt.size(); ++i) {
+    auto& [token, text] = out.adopt[i];
     std::vector<std::string> ids;
-    restore_ids(text, now, token ? &ids : nullptr);
+    // That parting queue takes in only what the read missed: what both hold was taken in at the
+    // election, and may have been delivered since.
+    const bool is_authority = !out.superseded.empty() && i == out.authority;
+    restore_ids(text, now, token ? &ids : nullptr, is_authority ? &out.superseded : nullptr);
     if (token) tabs_.adopted_ids(token, std::move(ids));
   }
   // An adoption is confirmed once written: the host writes when asked to persist.

@@ -118,7 +118,8 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
 
 void Tracker::restore(std::string_view snapshot, const Clock& now) { restore_ids(snapshot, now, nullptr); }
 
-void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids) {
+void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids,
+                          const std::vector<std::string>* skip) {
   if (!setup_.config) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (ids) for (const detail::QueuedEvent& e : restored.events) ids->push_back(e.id);
@@ -146,6 +147,7 @@ void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vect
     return true;
   };
   for (const detail::QueuedEvent& e : queue_->events()) add(e.id);
+  if (skip) for (const std::string& id : *skip) add(id);
   for (detail::QueuedEvent& e : restored.events) {
     if (!add(e.id)) continue;
     e.seen_mono = now.mono_ms;
@@ -404,7 +406,9 @@ std::string Tracker::take_effects_json() {
 // e2e tab-protocol b: one event lost so). Once the page is hidden or left, the browser may finish
 // them after the page (a mobile app killed in the background fires no pagehide): from then on
 // they are not the next page's to send (the next page would send a copy).
-std::string Tracker::snapshot() const { return detail::write_snapshot(*queue_, !hidden_ && !leaving_); }
+std::string Tracker::snapshot() const {
+  return detail::write_snapshot(*queue_, !hidden_ && !leaving_, tabs_.epoch());
+}
 
 void Tracker::derive_stats(Stats& s) const {
   s.tabs = tabs_.stats();

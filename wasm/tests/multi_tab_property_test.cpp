@@ -1346,7 +1346,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
     // fails (the glue writes an adoption in the same task), so under the storage quota.
     Profile first = Profile::mild;
   };
-  std::vector<Case> cases(6);
+  std::vector<Case> cases(7);
   cases[0].name = "on_persisted(true) without writing the shared key";
   cases[0].rules.confirm_without_write = true;
   cases[1].name = "ack a hand-over on receipt";
@@ -1360,6 +1360,8 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
   cases[4].rules.skip_observe_session = true;
   cases[5].name = "never remove released keys";
   cases[5].rules.ignore_removes = true;
+  cases[6].name = "no parting queue for a leader whose core died";
+  cases[6].rules.skip_crash_parting = true;
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {
     // Best: a seed clean with the rule kept that fails with it broken. Else: a kind of violation

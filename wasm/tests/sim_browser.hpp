@@ -311,9 +311,10 @@ struct BrokenRules {
   bool ignore_lock_lost = false;       // LockFact::lost never reaches the core
   bool skip_observe_session = false;   // the cookie is never shown to the core
   bool ignore_removes = false;         // TabEffects::removes never performed
+  bool skip_crash_parting = false;     // a leader's host posts nothing when its core dies
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
-           skip_observe_session || ignore_removes;
+           skip_observe_session || ignore_removes || skip_crash_parting;
   }
 };
 
@@ -395,6 +396,8 @@ struct SimTab {
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
   int glue_exceptions = 0;
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
+  bool leading = false;              // core-host.js `leading` (the core's tabs.leader effects)
+  std::string last_written;          // core-host.js `lastWritten`: its last good write as leader
   std::uint64_t calls = 0;
 
   SimTab(SimBrowser& browser, int i, std::uint64_t seed) : b(browser), index(i), rng(seed) {}
@@ -713,6 +716,9 @@ class SimBrowser {
   // as the glue will; its requests go on but their answers reach nobody.
   void crash(SimTab& t, const char* why) {
     if (t.dead()) return;
+    // tabs.js stop(parting): a leader's host posts the queue it last wrote for the dead core.
+    if (t.leading && !t.last_written.empty() && t.channel_open && !cfg.broken.skip_crash_parting)
+      post(t.index, TabMessage{TabMessage::Kind::parting, "", 0, t.last_written});
     if (observer) observer->on_tab_down(t.index, why);
     t.life = SimTab::Life::crashed;
     gone(t, false);
@@ -828,6 +834,8 @@ inline void SimTab::apply(Effects fx) {
 inline void SimTab::dispatch(SendEffect& s) { b.send(*this, s); }
 
 inline void SimTab::perform_tabs(TabEffects& t) {
+  if (t.leader) leading = *t.leader;
+  if (!leading) last_written.clear();
   for (const auto& [key, text] : t.writes) {
     step();
     b.write(index, key, text);
@@ -999,7 +1007,9 @@ inline void SimTab::persist_now(bool force) {
     dirty = false;
     if (core->role() == Role::leader) {
       bool ok = true;
-      if (!b.cfg.broken.confirm_without_write) ok = b.write(index, SimBrowser::queue_key(), core->snapshot());
+      const std::string text = core->snapshot();
+      if (!b.cfg.broken.confirm_without_write) ok = b.write(index, SimBrowser::queue_key(), text);
+      if (ok) last_written = text;
       if (!ok) dirty = true;
       call("on_persisted", [ok](Tracker& c, const Clock& now) { c.on_persisted(ok, now); });
       if (!runnable()) return;

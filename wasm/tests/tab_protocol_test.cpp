@@ -177,6 +177,74 @@ TEST(TabProtocol, AResigningLeadersPartingQueueIsTakenInBesideAStaleReadOfTheSha
   EXPECT_NE(held.find("\"stale\""), std::string::npos);
 }
 
+// A leader's copy as write_snapshot marks it: epoch "g" ("<election>:<tab>") and events {id, n}.
+std::string marked_snapshot(const std::string& epoch, const std::vector<std::pair<std::string, std::string>>& events) {
+  std::string out = R"({"v":1,"g":")" + epoch + R"(","events":[)";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i) out += ',';
+    out += R"({"a":0,"t":1700000000000,"e":{"id":")" + events[i].first +
+           R"(","type":"t","properties":{"n":")" + events[i].second +
+           R"("},"options":{},"context":{},"time":{"create":"2023-11-14T22:13:20.000Z"}}})";
+  }
+  return out + "]}";
+}
+
+std::string held_by(Tab& t) {
+  std::string held = t.core.snapshot();
+  for (const SendEffect& s : t.take().sends) held += s.body;
+  return held;
+}
+
+// Another renderer's copy of localStorage can lag the last leader's final write: the read of the
+// shared key then holds an event that leader delivered since (a copy if sent again). Its parting
+// message is that final write, marked with its epoch: it outranks the older read of its own key,
+// whether it arrives before the election read or after it (what the read alone held leaves the
+// queue before it is sent); a key written by a later election outranks an older parting message.
+TEST(TabProtocol, TheLastLeadersPartingQueueOutranksAnOlderReadOfItsKey) {
+  const std::string delivered = "00000000-0000-4000-8000-000000000011";
+  const std::string kept = "00000000-0000-4000-8000-000000000012";
+  const std::string older = marked_snapshot("3:aaaaaaaa-aaaa", {{delivered, "delivered"}, {kept, "kept"}});
+  const std::string last = marked_snapshot("3:aaaaaaaa-aaaa", {{kept, "kept"}});
+  const TabMessage parting{TabMessage::Kind::parting, "", 0, last};
+
+  Tab before;  // the parting message heard first
+  before.start();
+  before.core.on_message(parting, before.clock());
+  before.take();
+  before.grant();
+  ASSERT_TRUE(before.fx.tabs.read_stored);
+  before.core.on_stored({{base + ":queue", older}}, before.clock());
+  ASSERT_TRUE(before.core.tab_stats().leader);
+  std::string held = held_by(before);
+  EXPECT_NE(held.find("\"kept\""), std::string::npos);
+  EXPECT_EQ(held.find("\"delivered\""), std::string::npos) << "the older read is not taken in";
+  EXPECT_NE(before.core.snapshot().find(R"("g":"4:)"), std::string::npos) << "the next election's mark";
+
+  Tab after;  // the parting message heard once elected, before the load batch
+  after.start();
+  after.grant();
+  after.core.on_stored({{base + ":queue", older}}, after.clock());
+  after.take();
+  after.core.on_message(parting, after.clock());
+  held = held_by(after);
+  EXPECT_NE(held.find("\"kept\""), std::string::npos);
+  EXPECT_EQ(held.find("\"delivered\""), std::string::npos) << "withdrawn before it was sent";
+  EXPECT_EQ(after.core.stats().dropped.find("superseded")->second, 1u);
+  after.core.on_load(after.clock());
+  for (const SendEffect& s : after.take().sends) EXPECT_EQ(s.body.find("\"delivered\""), std::string::npos);
+
+  Tab later;  // the key was written by a later election than the parting message's
+  later.start();
+  later.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0,
+                                   marked_snapshot("3:aaaaaaaa-aaaa", {{delivered, "delivered"}})}, later.clock());
+  later.take();
+  later.grant();
+  later.core.on_stored({{base + ":queue", marked_snapshot("4:bbbbbbbb-bbbb", {{kept, "kept"}})}}, later.clock());
+  held = held_by(later);
+  EXPECT_NE(held.find("\"kept\""), std::string::npos);
+  EXPECT_EQ(held.find("\"delivered\""), std::string::npos) << "an older leader's parting queue";
+}
+
 TEST(TabProtocol, ALeaderThatAnswersNothingHasItsLockStolen) {
   Tab f;
   f.start();

@@ -94,6 +94,13 @@ class TabProtocol {
     std::vector<std::pair<std::uint32_t, std::string>> adopt;
     bool demote_keep = false;          // with role false: the hand-over goes nowhere (the shared
                                        // key holds it already: a resign after a good write)
+    // A parting message later than the shared key this leader read at its election (adopt's
+    // entry `authority`): the ids of that read. Those the parting queue does not hold were the
+    // last leader's since (delivered, on a request the browser finishes, dropped): not yet sent,
+    // they leave the queue (dropped, "superseded"); sent, a copy is no longer avoidable. Those it
+    // holds are not taken in again (taken in at the election, maybe delivered since).
+    std::vector<std::string> superseded;
+    std::size_t authority = 0;
   };
 
   // base: the source's storage and lock name ("wasm-tracker:v2:<source>"); tab: this tab's id.
@@ -101,6 +108,11 @@ class TabProtocol {
             TabEffects& fx, Out& out);
   bool joined() const { return joined_; }
   bool leader() const { return leader_; }
+  // The leader's mark on its copy of the shared queue ("<election>:<tab>", the snapshot's "g"),
+  // "" when this tab does not lead. Epochs: each election numbers itself one past the newest copy
+  // it read, so a later election can tell which of the shared key as it reads it and the last
+  // leader's parting message is that leader's final word.
+  std::string epoch() const;
 
   void on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffects& fx, Out& out);
   void on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out);
@@ -185,6 +197,13 @@ class TabProtocol {
   std::vector<Awaiting> awaiting_;       // confirmations and releases due after a durable write
   std::uint32_t next_token_ = 0;
   std::string parting_;  // the last leader's final queue (its parting message), until elected
+  std::uint64_t epoch_ = 0;  // this tab's election number while it leads (see epoch())
+  // The shared key as this leader's election read it: its adoption's token, the ids it held and
+  // its epoch, until the last leader's parting message arrives (Out::superseded).
+  std::uint32_t key_token_ = 0;
+  std::vector<std::string> key_ids_;
+  std::uint64_t key_epoch_n_ = 0;
+  std::string key_epoch_tab_;
   std::uint64_t steals_ = 0;
 };
 

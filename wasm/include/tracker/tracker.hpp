@@ -225,7 +225,9 @@ class Tracker {
   // Applies what a tab protocol fact asks of this core (a role, adoptions), then the queue's rules.
   void apply_tabs(TabProtocol::Out& out, const Clock& now);
   // restore(), collecting every event id the text holds (queued before or not) into `ids`.
-  void restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids);
+  // skip: ids not to take in (an earlier read took them in, and they may be delivered since).
+  void restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids,
+                   const std::vector<std::string>* skip = nullptr);
 
   TabProtocol tabs_;
   bool parting_ = false;  // resigning with the shared key written: a demotion hands nothing over

@@ -354,8 +354,8 @@ function render(R) {
     return `${n}: ${Object.entries(f).map(([k, v]) => `${k.replace('/tracker/', '')}${v > 1 ? ` ×${v}` : ''}`).join(', ')}`;
   }).join('; ') + '.');
   p();
-  p('Reading the rows: the engines differ in what they fetch (WebKit downloads the `.wasm` twice: its');
-  p('preload is not used by the `fetch()`, `docs/design.md` "Engines") and in speed, not in what arrives:');
+  p('Reading the rows: the engines differ in speed, not in what they fetch (one `.wasm` GET in each since');
+  p('the loader fetches it itself: WebKit never handed a preload to `fetch()`) nor in what arrives:');
   p('delivery, unload and the outage rows match in all three. The "reload at 1 s" row is the same in every');
   p('engine and is the core\'s rule, not an engine\'s: the leave gives the fires that were never tried their');
   p('first attempt on keepalive into the outage and keeps no copy, and a bare 500 costs 3 of an event\'s 10');
@@ -365,7 +365,8 @@ function render(R) {
   p('How each figure was taken (differences from the CDP table above):');
   p('- **Bytes**: the GETs the page made through the proxy until its first event was stored, each file\'s');
   p('  `gzip -9` size once per fetch (the proxy passes them uncompressed). WebKit does not hand a');
-  p('  `<link rel=preload as=fetch>` response to a later `fetch()` of the same URL: the `.wasm` is downloaded twice.');
+  p('  `<link rel=preload as=fetch>` response to a later `fetch()` of the same URL, so the loader starts the `.wasm`\'s');
+  p('  `fetch()` itself and the script takes that response (`docs/design.md` "Engines"); the row counts every fetch.');
   p('- **Ready**: `performance.now()` when `window.tracker.__wasmTracker.app.ready` resolves (`bench/instrument.js`,');
   p('  run before the page\'s scripts by the proxy\'s init script), the baseline when its script has run.');
   p('- **track()**: as above (10,000 calls in one task, 100 blocks of 100), with COOP/COEP added by the proxy:');

@@ -75,8 +75,16 @@ test.describe('binding to page elements (buttons.html)', () => {
       await page.click('#test-click');
       await expect.poll(() => logs.of('log', /\[Tracker\] Event track/).length,
         { message: 'console line for the deferred event', timeout: 2000 }).toBe(1);
-      // Not sent at the click: nothing new reaches the collector for a while.
-      await collector.expectQuiet(1, 1500, 'no request right after a click without fire');
+      // Not sent at the click: the click's event reaches nobody for a while. Counted by that event,
+      // not by requests: CI twice saw a second request inside this window on a loaded machine
+      // (which one is not known: its request log is printed here if the click's event is in it).
+      const clicks = async () => (await collector.ofType('page-view'))
+        .filter((e) => (e.properties as { button?: string }).button === 'testClick').length;
+      for (const quietUntil = Date.now() + 1500; Date.now() < quietUntil;) {
+        if (await clicks() > 0) expect(await collector.describe(), 'the click\'s event sent at the click').toBe('');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(await clicks(), 'the click\'s event sent at the click').toBe(0);
 
       // ...but it is not lost either: it arrives with the next batch (≤ 5 s after the click).
       const [ev] = await collector.waitFor('page-view', 2, 8000).then((evs) =>

@@ -108,14 +108,20 @@ test('Web Locks: the leader goes away; the next tab leads and delivers what it h
   c.host.destroy();
 });
 
-test('a leader whose core traps lets the election go: another tab leads and delivers', { skip }, async () => {
-  const b = browserWith();
+// A leader `a` whose module traps once `trap.on`, and a follower `c`, both loaded.
+async function leaderThatWillTrap(b) {
   const trap = { on: false };
   const a = await openTab(b, { trap });
   await until(() => leaders(a) === 1);
   const c = await openTab(b);
   a.host.onLoad();
   c.host.onLoad();
+  return { a, c, trap };
+}
+
+test('a leader whose core traps lets the election go: another tab leads and delivers', { skip }, async () => {
+  const b = browserWith();
+  const { a, c, trap } = await leaderThatWillTrap(b);
   trap.on = true;  // every call into the leader's module now traps (a wasm RuntimeError)
   a.host.flush();
   assert.ok(a.host.degraded, 'the leader\'s core is dead');
@@ -132,12 +138,7 @@ test('a leader whose core traps lets the election go: another tab leads and deli
 // the queue it last wrote, and the next leader takes in what only that write held.
 test('a leader whose core traps: its host posts the queue it last wrote; the next leader delivers it', { skip }, async () => {
   const b = browserWith({ browser: fakeBrowser({ storageDelay: 'manual' }) });
-  const trap = { on: false };
-  const a = await openTab(b, { trap });
-  await until(() => leaders(a) === 1);
-  const c = await openTab(b);
-  a.host.onLoad();
-  c.host.onLoad();
+  const { a, c, trap } = await leaderThatWillTrap(b);
   a.host.track('later', { n: 'a1' });  // the leader's own, deferred: in its queue and its write only
   await until(() => b.browser.storage.getItem(`${BASE}:queue`)?.includes('"a1"'), 2000, 'written');
   trap.on = true;

@@ -44,6 +44,12 @@ Lease read_lease(std::string_view text) {
   return l;
 }
 
+// Whether a copy marked `later` is a newer word than one of election n by tab: a later election's,
+// or the same leader's (its parting queue against an older read of its key). Unmarked: never.
+bool outranks(const detail::SnapshotEpoch& later, std::uint64_t n, std::string_view tab) {
+  return later.n > 0 && n > 0 && (later.n > n || (later.n == n && later.tab == tab));
+}
+
 void earliest(std::optional<double>& next, const std::optional<double>& t) {
   if (t && (!next || *t < *next)) next = t;
 }
@@ -201,12 +207,10 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   }
   const detail::SnapshotEpoch parting_epoch = detail::snapshot_epoch(parting_);
   bool key_superseded = false;
-  if (!parting_.empty() && key_epoch.n > 0 && parting_epoch.n > 0) {
-    if (parting_epoch.n > key_epoch.n || (parting_epoch.n == key_epoch.n && parting_epoch.tab == key_epoch.tab))
-      key_superseded = true;
-    else if (key_epoch.n > parting_epoch.n)
-      parting_.clear();
-  }
+  if (!parting_.empty() && outranks(parting_epoch, key_epoch.n, key_epoch.tab))
+    key_superseded = true;
+  else if (!parting_.empty() && outranks(key_epoch, parting_epoch.n, {}))
+    parting_.clear();  // a later election's key (same election, another tab: both are kept)
   epoch_ = std::max(key_epoch.n, parting_epoch.n) + 1;
   key_ids_.clear();
   key_token_ = 0;
@@ -292,7 +296,7 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
     // It came after this leader's election read: if it is that key's writer's later word (or a
     // later leader's), what the read held and it does not is no longer this leader's to send.
     const detail::SnapshotEpoch e = detail::snapshot_epoch(m.text);
-    if (!key_ids_.empty() && e.n > 0 && (e.n > key_epoch_n_ || (e.n == key_epoch_n_ && e.tab == key_epoch_tab_))) {
+    if (!key_ids_.empty() && outranks(e, key_epoch_n_, key_epoch_tab_)) {
       out.authority = out.adopt.size();
       out.superseded = std::move(key_ids_);
     }

@@ -19,14 +19,6 @@ void loaded(Page& p, const std::string& opts_identity = "{}") {
   p.load();
 }
 
-std::size_t sends_containing(const Page& p, const std::string& id) {
-  std::size_t n = 0;
-  for (const auto& s : p.sent) {
-    for (const auto& e : Page::ids(s)) n += e == id;
-  }
-  return n;
-}
-
 // 20 fires into a 3 s outage: one backoff step for the whole wave, retried without any further
 // activity on the page, every event acked once.
 TEST(Delivery, ConcurrentFiresIntoAnOutageCostOneStepAndAreRetriedUnprompted) {

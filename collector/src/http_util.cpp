@@ -60,7 +60,7 @@ void apply_cors(const httplib::Request& req, httplib::Response& res) {
   if (!req.has_header("Origin")) return;
   const std::string& p = req.path;
   if (p == "/__admin" || p.rfind("/__admin/", 0) == 0) return;
-  if (p == "/events" || p == "/requests" || p == "/health") {
+  if (p == "/events" || p == "/requests" || p == "/summary" || p == "/health") {
     res.set_header("Access-Control-Allow-Origin", "*");
     return;
   }

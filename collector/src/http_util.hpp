@@ -22,7 +22,7 @@ bool is_loopback_address(const std::string& addr);
 
 // CORS by path, only when the request has an Origin:
 //  - /__admin/*: none (same-origin callers need none; nobody else may read the answers);
-//  - the read API (/events, /requests, /health): `*` without credentials, so any page (the demo's
+//  - the read API (/events, /requests, /summary, /health): `*` without credentials, so any page (the demo's
 //    panels on another origin) can read it but never with the user's cookies;
 //  - everything else (/track, static files): Starlette CORSMiddleware(allow_origins=["*"],
 //    allow_credentials=True, allow_methods=["*"], allow_headers=["*"],

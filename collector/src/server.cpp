@@ -8,6 +8,7 @@
 
 #include "body_scan.hpp"
 #include "http_util.hpp"
+#include "refusal.hpp"
 #include "validation.hpp"
 
 namespace collector {
@@ -179,6 +180,10 @@ void Collector::install_routes() {
       t_track_recorded = true;
       RequestRecord rec = record_for(req, now_ms());
       rec.status = res.status;
+      if (res.status == 413) {  // over httplib's read cap: too large for any model check
+        rec.valid = false;
+        rec.reason = "Request body too large (over the collector's read cap)";
+      }
       try {
         storage_.record_request(rec);
       } catch (const std::exception&) {
@@ -235,6 +240,10 @@ void Collector::install_routes() {
     q.source = str_param(req, "source");
     q.client_id = str_param(req, "client_id");
     send_json(res, 200, storage_.events(q));
+  });
+
+  svr.Get("/summary", [this](const httplib::Request& req, httplib::Response& res) {
+    send_json(res, 200, storage_.summary(str_param(req, "source")));
   });
 
   svr.Get("/requests", [this](const httplib::Request& req, httplib::Response& res) {
@@ -295,6 +304,26 @@ json Collector::ux_for(const EventSource& source) {
   return it == ux_overrides_.end() ? source.ux : it->second;
 }
 
+Validation Collector::check_body(const httplib::Request& req) const {
+  Validation v;
+  if (req.body.size() > options_.max_body) {
+    v.status = 413;
+    v.detail = "Request body too large (limit " + std::to_string(options_.max_body) + " bytes)";
+    return v;
+  }
+  const std::string content_type = req.get_header_value("Content-Type");
+  if (!is_json_content_type(content_type) &&
+      !(options_.accept_text_plain && is_text_plain(content_type))) {
+    // FastAPI leaves a non-JSON body as bytes, which then fails the model as "not a dict".
+    v.status = 422;
+    v.detail = json::array({{{"loc", json::array({"body"})},
+                             {"msg", "value is not a valid dict"},
+                             {"type", "type_error.dict"}}});
+    return v;
+  }
+  return validate_track_body(req.body);
+}
+
 void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
   const httplib::Request& req = ctx.req;
   t_track_recorded = true;
@@ -311,50 +340,50 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
     drop_connection(req);
     send_detail(res, 503, "Dropped");  // never reaches the client
   };
-  auto reject = [&](int status, const json& detail) {
+  // `body_valid`: a 401 refuses the source of a body the model accepted.
+  auto reject = [&](int status, const json& detail, bool body_valid) {
     rec.status = lose ? 0 : status;
     rec.event_ids = event_ids_in(req.body);
+    rec.valid = body_valid;
+    rec.reason = refusal_reason(detail);
+    if (!body_valid) rec.detail = bounded_detail(detail);
     storage_.record_request(rec);
     if (lose) return lose_answer();
     send_detail(res, status, detail);
   };
 
+  Validation v = check_body(req);
+  rec.valid = v.ok();
+  rec.source = v.named_source;
+
   if (fault.kind != FaultKind::none && !lose) {
+    // The fault answers whatever the body is; the row still says what the model made of it.
     rec.injected = true;
     rec.event_ids = event_ids_in(req.body);
+    if (!v.ok()) rec.detail = bounded_detail(v.detail);
     if (fault.kind == FaultKind::fail) {
       rec.status = fault.status;
+      rec.reason = "Injected fault: HTTP " + std::to_string(fault.status);
       storage_.record_request(rec);
       if (!fault.retry_after.empty()) res.set_header("Retry-After", fault.retry_after);
       return send_detail(res, fault.status, "Injected fault");
     }
     rec.status = 0;  // no answer will be sent
+    rec.reason = "Injected fault: connection dropped, no answer";
     storage_.record_request(rec);
     if (fault.kind == FaultKind::hang) faults_.hang(kHangFor);
     drop_connection(req);
     return send_detail(res, 503, "Dropped");  // never reaches the client
   }
 
-  if (req.body.size() > options_.max_body)
-    return reject(413, "Request body too large (limit " + std::to_string(options_.max_body) +
-                           " bytes)");
-  const std::string content_type = req.get_header_value("Content-Type");
-  if (!is_json_content_type(content_type) &&
-      !(options_.accept_text_plain && is_text_plain(content_type)))
-    // FastAPI leaves a non-JSON body as bytes, which then fails the model as "not a dict".
-    return reject(422, json::array({{{"loc", json::array({"body"})},
-                                     {"msg", "value is not a valid dict"},
-                                     {"type", "type_error.dict"}}}));
-
-  Validation v = validate_track_body(req.body);
-  if (!v.ok()) return reject(v.status, v.detail);
+  if (!v.ok()) return reject(v.status, v.detail, false);
   const TrackInput& in = v.input;
-  rec.source = in.source_id;
 
   const EventSource* source =
       in.source_id.rfind('@', 0) == 0 ? nullptr : sources_.find_enabled(in.source_id);
-  if (!source) return reject(401, "Invalid event source `" + in.source_id + "`.");
+  if (!source) return reject(401, "Invalid event source `" + in.source_id + "`.", true);
 
+  if (lose) rec.reason = "Injected fault: stored, then the answer was dropped";
   if (in.events.empty()) {
     rec.status = lose ? 0 : 200;
     storage_.record_request(rec);

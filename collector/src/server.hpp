@@ -1,5 +1,5 @@
 // The collector's HTTP server: /track (Tracardi 0.9 wire contract), the read API used by tests
-// and the demo (/events, /requests, /health), loopback-only admin endpoints, static files.
+// and the demo (/events, /requests, /summary, /health), loopback-only admin endpoints, static files.
 #pragma once
 
 #include <atomic>
@@ -13,9 +13,11 @@
 #include "faults.hpp"
 #include "sources.hpp"
 #include "storage.hpp"
+#include "validation.hpp"
 
 namespace httplib {
 class Server;
+struct Request;
 struct Response;
 }  // namespace httplib
 
@@ -45,6 +47,8 @@ class Collector {
  private:
   void install_routes();
   void handle_track(const TrackContext& ctx, httplib::Response& res);
+  // What Tracardi's model makes of a /track body: size, content type, then validate_track_body.
+  Validation check_body(const httplib::Request& req) const;
   // The `ux` a source answers with: set by POST /__admin/ux (e2e tests drive Tracardi-like
   // widgets through it), else the one in the sources file.
   nlohmann::json ux_for(const EventSource& source);

@@ -18,7 +18,8 @@ const char* const kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS payloads(
   seq INTEGER PRIMARY KEY AUTOINCREMENT, received_ms INTEGER NOT NULL, status INTEGER NOT NULL,
   origin TEXT, content_type TEXT, bytes INTEGER NOT NULL,
-  source TEXT, session TEXT, profile TEXT, event_ids TEXT NOT NULL, injected INTEGER NOT NULL);
+  source TEXT, session TEXT, profile TEXT, event_ids TEXT NOT NULL, injected INTEGER NOT NULL,
+  valid INTEGER, reason TEXT, detail TEXT);
 CREATE TABLE IF NOT EXISTS events(
   row INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
   source TEXT, session TEXT, profile TEXT, properties TEXT, options TEXT, context TEXT,
@@ -137,9 +138,15 @@ bool Storage::open(const std::string& path, std::string& error) {
     // (whether their id came from the client is not known).
     if (!has_column("events", "client_id")) exec("ALTER TABLE events ADD COLUMN client_id TEXT");
     exec("CREATE INDEX IF NOT EXISTS events_client_id ON events(client_id)");
+    // Before the verdict columns: older rows stay NULL (not known whether their body was valid).
+    for (const char* col : {"valid INTEGER", "reason TEXT", "detail TEXT"}) {
+      const std::string name(col, std::string(col).find(' '));
+      if (!has_column("payloads", name.c_str()))
+        exec(("ALTER TABLE payloads ADD COLUMN " + std::string(col)).c_str());
+    }
     insert_payload_ = prepare(
         "INSERT INTO payloads(received_ms,status,origin,content_type,bytes,source,session,"
-        "profile,event_ids,injected) VALUES(?,?,?,?,?,?,?,?,?,?)");
+        "profile,event_ids,injected,valid,reason,detail) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
     insert_event_ = prepare(
         "INSERT OR IGNORE INTO events(id,type,source,session,profile,properties,options,context,"
         "time,tags,received_ms,request,client_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -183,6 +190,15 @@ int64_t Storage::insert_payload(const RequestRecord& rec) {
   bind_opt(st, 8, rec.profile);
   bind_text(st, 9, dump(json(rec.event_ids)));
   sqlite3_bind_int(st, 10, rec.injected ? 1 : 0);
+  if (rec.valid)
+    sqlite3_bind_int(st, 11, *rec.valid ? 1 : 0);
+  else
+    sqlite3_bind_null(st, 11);
+  bind_opt(st, 12, rec.reason);
+  if (rec.detail.is_null())
+    sqlite3_bind_null(st, 13);
+  else
+    bind_text(st, 13, dump(rec.detail));
   if (sqlite3_step(st) != SQLITE_DONE)
     throw std::runtime_error(std::string("sqlite insert payload: ") + sqlite3_errmsg(db_));
   return sqlite3_last_insert_rowid(db_);
@@ -351,7 +367,7 @@ json Storage::requests(int64_t after, int64_t limit) {
   if (!db_) throw std::runtime_error("storage closed");
   sqlite3_stmt* st = prepare(
       "SELECT seq,received_ms,status,origin,content_type,bytes,event_ids,injected,source,session,"
-      "profile FROM payloads WHERE seq > ? ORDER BY seq LIMIT ?");
+      "profile,valid,reason,detail FROM payloads WHERE seq > ? ORDER BY seq LIMIT ?");
   Finalize f{st};
   sqlite3_bind_int64(st, 1, after);
   sqlite3_bind_int64(st, 2, limit);
@@ -368,7 +384,12 @@ json Storage::requests(int64_t after, int64_t limit) {
                     {"injected", sqlite3_column_int(st, 7) != 0},
                     {"source", col_text_or_null(st, 8)},
                     {"session", col_text_or_null(st, 9)},
-                    {"profile", col_text_or_null(st, 10)}});
+                    {"profile", col_text_or_null(st, 10)},
+                    {"valid", sqlite3_column_type(st, 11) == SQLITE_NULL
+                                  ? json(nullptr)
+                                  : json(sqlite3_column_int(st, 11) != 0)},
+                    {"reason", col_text_or_null(st, 12)},
+                    {"detail", parse_or_null(sqlite3_column_text(st, 13))}});
   }
   return {{"requests", std::move(list)}};
 }

@@ -32,6 +32,12 @@ struct RequestRecord {
   // Answered by fault injection: nothing stored, except for a lost answer (`lose_next`), which
   // store_track records with status 0.
   bool injected = false;
+  // Whether the body passed Tracardi's model (size, content type, JSON, depth, schema); unset
+  // for rows of an older collector. `detail` is the model's answer when it did not (bounded by
+  // refusal.hpp), `reason` one line on why the request stored nothing (empty when it stored).
+  std::optional<bool> valid;
+  nlohmann::json detail;
+  std::string reason;
 };
 
 struct TrackOutcome {
@@ -73,6 +79,9 @@ class Storage {
 
   nlohmann::json events(const EventQuery& q);
   nlohmann::json requests(int64_t after, int64_t limit);
+  // GET /summary: requests valid / refused by status, events, copies per event id and the delay
+  // from `time.create` to arrival, all SQL aggregates (storage_summary.cpp).
+  nlohmann::json summary(const std::optional<std::string>& source);
   void reset();
 
  private:

@@ -123,6 +123,7 @@ Validation validate_track_body(const std::string& body, int max_depth) {
       errs.add(loc_of({"source", "id"}), "str type expected", "type_error.str");
     } else {
       v.input.source_id = strip(doc["source"]["id"].get<std::string>());
+      v.named_source = v.input.source_id;
     }
     v.input.session_id = optional_entity(doc, "session", errs);
     v.input.profile_id = optional_entity(doc, "profile", errs);

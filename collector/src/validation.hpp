@@ -33,6 +33,9 @@ struct Validation {
   int status = 200;        // 200 or 422
   nlohmann::json detail;   // the 422 body's "detail"
   TrackInput input;
+  // The source.id the body named (stripped), kept when the body is refused too, so a site's
+  // refused requests can be found by its source (/requests, /summary?source=).
+  std::string named_source;
   bool ok() const { return status == 200; }
 };
 

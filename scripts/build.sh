@@ -28,3 +28,10 @@ if [[ -f js-glue/package.json ]]; then
   echo "== js glue"
   (cd js-glue && npm run --silent build)
 fi
+
+# The collector's live view (demo-site/events.html): uPlot and the page's code bundled into
+# demo-site/live/dist/ (git-ignored), served by the collector with the site; never from a CDN.
+if [[ -f demo-site/live/package.json ]]; then
+  echo "== live view charts"
+  (cd demo-site/live && { [[ -d node_modules && node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; } && npm run --silent build)
+fi

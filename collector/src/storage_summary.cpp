@@ -34,8 +34,8 @@ struct Bucket {
   std::optional<int64_t> from, to;
 };
 const Bucket kDelayBuckets[] = {
-    {"< 0 (clock ahead)", std::nullopt, 0}, {"0-250 ms", 0, 250},       {"250 ms-1 s", 250, 1000},
-    {"1-5 s", 1000, 5000},                  {"5-30 s", 5000, 30000},    {"30 s-5 min", 30000, 300000},
+    {"< 0", std::nullopt, 0},       {"0-250 ms", 0, 250},        {"0.25-1 s", 250, 1000},
+    {"1-5 s", 1000, 5000},          {"5-30 s", 5000, 30000},     {"0.5-5 min", 30000, 300000},
     {">= 5 min", 300000, std::nullopt},
 };
 

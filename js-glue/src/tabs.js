@@ -13,7 +13,7 @@ import { lsGet, lsSet, lsRemove } from './env.js';
 
 // The core's TabFact and LockFact numbers (wasm/include/tracker/tab_protocol.hpp).
 export const FACT = { lock: 1, lease: 2, message: 3, storage: 4, stored: 5, persisted: 6, kept: 7,
-  resign: 8, rejoin: 9, leave: 10 };
+  resign: 8, rejoin: 9, leave: 10, unwritten: 11 };
 // TabMessage::Kind::parting: a leader's last queue, posted by the core itself at a resign, or by
 // this module for a core that died (stop).
 const PARTING = 3;
@@ -101,7 +101,8 @@ export function createTabs(env, base, storage, report, kept) {
     // Performs one `tabs` effect. Reads it was asked for are reported after the writes, posts and
     // lock operations of the same effect (`later`: run by the host once this effect is applied).
     perform(t, RS, US, later) {
-      for (const [k, v] of t.write || []) lsSet(env, k, v);
+      // A write the storage refused (quota) is the core's to settle: a hand-over comes back.
+      for (const [k, v] of t.write || []) if (!lsSet(env, k, v)) later(() => report(FACT.unwritten, k, v));
       for (const k of t.remove || []) lsRemove(env, k);
       // Posts before the channel is left: a resigning leader's parting message goes out first.
       if (t.join) join();

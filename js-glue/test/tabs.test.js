@@ -205,6 +205,25 @@ test('a consumed key stays until a write holds its events (a failed write releas
   a.host.destroy();
 });
 
+test('storage full: a hand-over its mailbox refused is sent by its own page (the host reports the write)', { skip }, async () => {
+  const b = browserWith();
+  const a = await openTab(b);
+  await until(() => leaders(a) === 1);
+  const c = await openTab(b);
+  a.host.onLoad();
+  c.host.onLoad();
+  b.browser.storage.throwOnSet = 'QuotaExceededError';
+  c.host.onPageLeave();
+  // Tracked after the page's pagehide handler (another listener's): a hand-over for a mailbox.
+  c.host.track('after-leave', { n: 'c9' });
+  await until(() => b.got.includes('c9'), 3000, 'sent by the leaving page itself');
+  await wait(300);
+  assert.equal(b.got.filter((n) => n === 'c9').length, 1);
+  b.browser.storage.throwOnSet = null;
+  a.host.destroy();
+  c.host.destroy();
+});
+
 test('neither Web Locks nor storage: the tab leads itself', { skip }, async () => {
   const b = browserWith();
   const a = await openTab(b, { locks: false, localStorage: null, BroadcastChannel: null });

@@ -88,6 +88,7 @@ class TrackerCore {
       case tracker::TabFact::resign: core_.resign(n != 0, now); break;
       case tracker::TabFact::rejoin: core_.rejoin(now); break;
       case tracker::TabFact::leave: core_.leave_tabs(now); break;
+      case tracker::TabFact::unwritten: core_.on_unwritten(a, b, now); break;
     }
     return takeEffects();
   }

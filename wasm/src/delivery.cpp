@@ -231,7 +231,9 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   // A leaving follower in an outage hands everything over: it sends nothing then, and a call
   // tracked after its pagehide would otherwise stay in a page that is gone.
   if (role_ == Role::follower) hand_over(leaving && held, now);
-  if (held && (!leaving || role_ == Role::follower)) return;
+  // A leaving follower in an outage keeps only what the storage refused to take as a hand-over:
+  // the last carrier of those, it sends them as first attempts (liliput would have sent them).
+  if (held && !leaving) return;
   std::vector<std::uint64_t> chunk;
   std::size_t chunk_bytes = 0;
   auto ship = [&] {
@@ -489,7 +491,7 @@ void Tracker::hand_over(bool everything, const Clock& now) {
     // On a page leave a plain fetch dies with the page (the leader model's lost-answer case);
     // keepalive/beacon requests are finished by the browser and stay this core's to settle.
     const bool pending = e.owner == 0 || (leaving_ && !e.outliving);
-    if (pending && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
+    if (pending && !e.reclaimed && (everything || (!e.local && e.owner == 0))) seqs.push_back(e.seq);
   }
   if (seqs.empty()) return;
   stats_.transferred += seqs.size();

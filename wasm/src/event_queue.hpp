@@ -29,6 +29,8 @@ struct QueuedEvent {
                               // after the page is gone, so the next page must not re-send it
   bool local = false;         // this page's first attempt is still to come (tracked before load,
                               // or fire/asBeacon): a follower tab sends it itself (Role)
+  bool reclaimed = false;     // a hand-over the storage refused (its mailbox write): this page
+                              // sends it itself, never hands it over again
   std::uint8_t sends = 0;     // requests that carried it (saturating); a restored event counts as
                               // tried (1): at a page leave in an outage only a first attempt goes
 };

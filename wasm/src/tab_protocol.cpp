@@ -379,6 +379,14 @@ void TabProtocol::post(const Pending& p, double mono_ms, TabEffects& fx) {
 
 void TabProtocol::to_mailbox(const Pending& p, TabEffects& fx) { fx.writes.emplace_back(mailbox_key(p.n), p.text); }
 
+void TabProtocol::on_unwritten(std::string_view key, std::string_view text, Out& out) {
+  const std::string mine = base_ + ":mailbox:" + tab_ + ':';
+  if (stopped_ || key.substr(0, mine.size()) != mine) return;
+  // Storage full: the page keeps what it cannot hand over (liliput would have sent it). A copy if
+  // that hand-over had been posted and the leader took it in before this page's leave.
+  out.reclaim.emplace_back(text);
+}
+
 std::size_t TabProtocol::hand_over(std::string text, std::vector<std::string> ids, double mono_ms, TabEffects& fx,
                                    Out& out) {
   if (leader_) {

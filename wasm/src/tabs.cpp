@@ -42,6 +42,9 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
     restore_ids(text, now, token ? &ids : nullptr, is_authority ? &out.superseded : nullptr);
     if (token) tabs_.adopted_ids(token, std::move(ids));
   }
+  // Hand-overs the storage refused: this page's own first attempts again, sent by it (a follower
+  // sends its local events itself), never handed to a mailbox again (TabProtocol::hands_over).
+  for (const std::string& text : out.reclaim) restore_ids(text, now, nullptr, nullptr, true);
   // An adoption is confirmed once written: the host writes when asked to persist.
   if (!out.adopt.empty() && role_ == Role::leader) effects_.persist = true;
   update_wake(now);
@@ -84,6 +87,12 @@ void Tracker::on_storage(std::string_view key, std::string_view text, const Cloc
 void Tracker::on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now) {
   TabProtocol::Out out;
   tabs_.on_stored(std::move(entries), effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_unwritten(std::string_view key, std::string_view text, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_unwritten(key, text, out);
   apply_tabs(out, now);
 }
 

@@ -119,7 +119,7 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
 void Tracker::restore(std::string_view snapshot, const Clock& now) { restore_ids(snapshot, now, nullptr); }
 
 void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids,
-                          const std::vector<std::string>* skip) {
+                          const std::vector<std::string>* skip, bool own) {
   if (!setup_.config) return;
   detail::RestoredQueue restored = detail::read_snapshot(snapshot);
   if (ids) for (const detail::QueuedEvent& e : restored.events) ids->push_back(e.id);
@@ -152,6 +152,7 @@ void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vect
     if (!add(e.id)) continue;
     e.seen_mono = now.mono_ms;
     e.age_at_seen = std::max(0.0, now.wall_ms - e.enqueued_ms);
+    if (own) e.local = e.reclaimed = true;
     ++stats_.restored;
     const std::size_t dropped =
         queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);

@@ -350,6 +350,10 @@ class Checker : public sim::Observer {
       if (mailbox) {
         for (const std::string& id : ids) note(id, "mailbox write refused (quota): " + key);
         refused_mailbox_.insert(ids.begin(), ids.end());
+        // The named case: the page sends a refused hand-over itself; a copy when it had been
+        // posted and a leader took it in before the page's leave.
+        if (!b_.cfg.broken.ignore_unwritten)
+          for (const std::string& id : ids) allow(id, "mailbox refused");
         if (tab == calling_) handed_this_call_.insert(ids.begin(), ids.end());  // handed to a refusing storage
       }
       return;
@@ -769,6 +773,13 @@ class Checker : public sim::Observer {
     for (const Request& r : b_.requests)
       if (r.answer_lost && !r.stored && r.transport != Transport::fetch && lost_with_page_.count(&r - b_.requests.data()))
         for (const sim::WireEvent& w : r.events) lost_on_keepalive.insert(w.id);
+    // Storage full (its hand-over's mailbox refused) and the page's keepalive refused at its leave:
+    // no carrier was left (liliput's request would have been refused too).
+    std::set<std::string> refused_everywhere;
+    for (const Request& r : b_.requests)
+      if (r.refused)
+        for (const sim::WireEvent& w : r.events)
+          if (refused_mailbox_.count(w.id)) refused_everywhere.insert(w.id);
     for (const auto& [id, e] : events_) {
       if (e.nonce < 0) continue;
       if (b_.collector.by_id[id] > 0) continue;
@@ -786,6 +797,10 @@ class Checker : public sim::Observer {
       }
       if (lost_on_keepalive.count(id)) {
         ++loss_counts["on a keepalive request that failed after its page or core was gone"];
+        continue;
+      }
+      if (refused_everywhere.count(id)) {
+        ++loss_counts["its mailbox write and its page's keepalive at the leave both refused"];
         continue;
       }
       if (e.origin == -2) {
@@ -1346,7 +1361,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
     // fails (the glue writes an adoption in the same task), so under the storage quota.
     Profile first = Profile::mild;
   };
-  std::vector<Case> cases(7);
+  std::vector<Case> cases(8);
   cases[0].name = "on_persisted(true) without writing the shared key";
   cases[0].rules.confirm_without_write = true;
   cases[1].name = "ack a hand-over on receipt";
@@ -1362,6 +1377,9 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
   cases[5].rules.ignore_removes = true;
   cases[6].name = "no parting queue for a leader whose core died";
   cases[6].rules.skip_crash_parting = true;
+  cases[7].name = "a refused mailbox write never reported to the core";
+  cases[7].rules.ignore_unwritten = true;
+  cases[7].first = Profile::mild_quota;
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {
     // Best: a seed clean with the rule kept that fails with it broken. Else: a kind of violation

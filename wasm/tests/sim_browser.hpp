@@ -312,9 +312,10 @@ struct BrokenRules {
   bool skip_observe_session = false;   // the cookie is never shown to the core
   bool ignore_removes = false;         // TabEffects::removes never performed
   bool skip_crash_parting = false;     // a leader's host posts nothing when its core dies
+  bool ignore_unwritten = false;       // a refused mailbox write is never reported to the core
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
-           skip_observe_session || ignore_removes || skip_crash_parting;
+           skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten;
   }
 };
 
@@ -329,6 +330,7 @@ struct Request {
   bool arrived = false;      // reached the collector
   bool stored = false;       // the collector stored its events (answered 2xx)
   bool cut = false;          // cut before it reached the collector (abort, a leaving page)
+  bool refused = false;      // a keepalive the browser refused at a page leave (its quota)
   bool answer_lost = false;  // its answer will never reach the core that sent it
   bool answered = false;     // its answer reached the core
   int status = 0;
@@ -672,6 +674,7 @@ class SimBrowser {
     // the fetch rejects at once, while the page is still there (core-host.js onAnswer).
     if (t.leaving && s.transport != Transport::fetch && t.refuse_keepalive && unit() < keepalive_refusal) {
       requests[idx].cut = true;
+      requests[idx].refused = true;
       to_tab(t.index, sched.now, "keepalive refused", [this, &t, idx] { deliver_answer(t, idx, 0); });
       return;
     }
@@ -836,9 +839,11 @@ inline void SimTab::dispatch(SendEffect& s) { b.send(*this, s); }
 inline void SimTab::perform_tabs(TabEffects& t) {
   if (t.leader) leading = *t.leader;
   if (!leading) last_written.clear();
+  // tabs.js perform(): a write the storage refused is reported once this effect is applied.
+  std::vector<std::pair<std::string, std::string>> refused;
   for (const auto& [key, text] : t.writes) {
     step();
-    b.write(index, key, text);
+    if (!b.write(index, key, text) && !b.cfg.broken.ignore_unwritten) refused.emplace_back(key, text);
   }
   for (const std::string& key : t.removes) {
     step();
@@ -880,6 +885,8 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     if (t.lock == LockOp::steal) b.lock_facts(b.locks.steal(index));
   }
   SimTab* self = this;
+  for (const auto& [key, text] : refused)
+    fact("on_unwritten", [&](Tracker& c, const Clock& now) { c.on_unwritten(key, text, now); });
   if (t.read_stored) {
     step();
     b.to_tab(index, b.sched.now, "read stored", [self] {

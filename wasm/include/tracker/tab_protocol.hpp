@@ -50,7 +50,7 @@ enum class LockOp { none, request, steal, release };
 
 // The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
 // FACT mirrors these numbers).
-enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave };
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten };
 
 // How the host's lock request ended or changed.
 enum class LockFact {
@@ -101,6 +101,8 @@ class TabProtocol {
     // holds are not taken in again (taken in at the election, maybe delivered since).
     std::vector<std::string> superseded;
     std::size_t authority = 0;
+    // Hand-overs whose mailbox write the storage refused: back to this page's own queue.
+    std::vector<std::string> reclaim;
   };
 
   // base: the source's storage and lock name ("wasm-tracker:v2:<source>"); tab: this tab's id.
@@ -130,6 +132,9 @@ class TabProtocol {
   // The facade took an adoption in: every event id its text held (queued before or not).
   void adopted_ids(std::uint32_t token, std::vector<std::string> ids);
   void kept_replayed(std::vector<std::string> keys);
+  // The host could not write `key` (the quota): a mailbox key of this tab's gives its hand-over
+  // (`text`) back to the page (Out::reclaim).
+  void on_unwritten(std::string_view key, std::string_view text, Out& out);
   // A follower's hand-over (Tracker::hand_over). events: its event ids.
   // Returns the events the bound dropped (oldest hand-overs first), 0 when none.
   std::size_t hand_over(std::string text, std::vector<std::string> ids, double mono_ms, TabEffects& fx,

@@ -109,6 +109,8 @@ class Tracker {
   void rejoin(const Clock& now);
   // destroy(): out of the election for good.
   void leave_tabs(const Clock& now);
+  // The host could not write `key` (TabEffects::writes; the storage quota): `text` as written.
+  void on_unwritten(std::string_view key, std::string_view text, const Clock& now);
   TabStats tab_stats() const { return tabs_.stats(); }
 
   // The `tracardi-session-id` cookie's current value ("" when gone), read by the host before the
@@ -226,8 +228,9 @@ class Tracker {
   void apply_tabs(TabProtocol::Out& out, const Clock& now);
   // restore(), collecting every event id the text holds (queued before or not) into `ids`.
   // skip: ids not to take in (an earlier read took them in, and they may be delivered since).
+  // own: the events are this page's first attempts (a hand-over given back): local.
   void restore_ids(std::string_view snapshot, const Clock& now, std::vector<std::string>* ids,
-                   const std::vector<std::string>* skip = nullptr);
+                   const std::vector<std::string>* skip = nullptr, bool own = false);
 
   TabProtocol tabs_;
   bool parting_ = false;  // resigning with the shared key written: a demotion hands nothing over

@@ -56,14 +56,19 @@ export function createHost(deps) {
   }
 
   // A glue exception (a bug of ours, a page's throwing console method) is not the core's death:
-  // said once, and the tracker goes on. The core handle tells a trap (`dead`).
+  // said once, and the tracker goes on.
+  function slip(e) {
+    if (glueFailed) return;
+    glueFailed = true;
+    try { con.error('[Tracker] internal error (the tracker goes on):', e); } catch { /* none */ }
+  }
+
+  // The core handle tells a trap (`dead`) from an exception of the glue's own.
   function guard(fn) {
     if (life.fallback || life.destroyed) return;
     try { fn(); } catch (e) {
-      if (core.dead !== false) { crash(e); return; }
-      if (glueFailed) return;
-      glueFailed = true;
-      try { con.error('[Tracker] internal error (the tracker goes on):', e); } catch { /* none */ }
+      if (core.dead !== false) crash(e);
+      else slip(e);
     }
   }
 
@@ -82,7 +87,7 @@ export function createHost(deps) {
     written: (ok) => tabs && apply(core.tabFact(FACT.persisted, '', '', ok ? 1 : 0, wall(), mono())),
   });
   const apply = createEffects({
-    con, send, answers, identity, persist, RS, US, log,
+    con, send, answers, identity, persist, RS, US, log, slip,
     debug: trackerOptions.settings?.debug === true,  // Tracardi's tracker logged every payload
     tabs: () => tabs,
     wake: setWake,

@@ -6,8 +6,9 @@ import { parseOr } from './util.js';
 // Body text as an object for the console (expandable), or as it came when it is not JSON.
 const forConsole = (text) => (text ? parseOr(text, text) : null);
 
-// x: {con, debug, log(level, msg), send (transport), answers, identity, persist, tabs() (tabs.js
-//    or null), RS, US, wake(at), answered(s, r), onUx?, onReady?}
+// x: {con, debug, log(level, msg), slip(e) (a glue exception, said once), send (transport),
+//    answers, identity, persist, tabs() (tabs.js or null), RS, US, wake(at), answered(s, r),
+//    onUx?, onReady?}
 export function createEffects(x) {
   const { con, send, answers, persist, debug } = x;
   let readyFired = false;
@@ -23,24 +24,28 @@ export function createEffects(x) {
     });
   }
 
+  // One effect's glue exception (a widget renderer's, a timer or lock API a page replaced) costs
+  // that effect only: a send cut by it would strand its events, a read the election waits for.
+  const each = (f) => { try { f(); } catch (e) { x.slip(e); } };
+
   function perform(fx, later) {
     if (fx.log) for (const l of fx.log) x.log(l.level, l.msg);
-    if (fx.identity) {
+    if (fx.identity) each(() => {
       x.identity.update(fx.identity);
       persist.schedule();
-    }
-    if ('wake' in fx) x.wake(fx.wake);
-    if (fx.abort) for (const id of fx.abort) send.abort(id);
-    if (fx.send) for (const s of fx.send) dispatch(s);
+    });
+    if ('wake' in fx) each(() => x.wake(fx.wake));
+    if (fx.abort) for (const id of fx.abort) each(() => send.abort(id));
+    if (fx.send) for (const s of fx.send) each(() => dispatch(s));
     if (fx.tabs) {
       if ('leader' in fx.tabs) persist.lead(!!fx.tabs.leader);
-      x.tabs()?.perform(fx.tabs, x.RS, x.US, (f) => later.push(f));
+      each(() => x.tabs()?.perform(fx.tabs, x.RS, x.US, (f) => later.push(f)));
     }
-    if (fx.persist) {
+    if (fx.persist) each(() => {
       persist.due();
       persist.schedule();
-    }
-    if (fx.ux) x.onUx?.(fx.ux);  // widgets: the extras chunk (ux.js)
+    });
+    if (fx.ux) each(() => x.onUx?.(fx.ux));  // widgets: the extras chunk (ux.js)
     if (fx.ready && !readyFired) {
       readyFired = true;
       try { x.onReady?.(fx.ready.context ?? null); } catch (e) {
@@ -55,6 +60,6 @@ export function createEffects(x) {
     if (fx) perform(fx, later);
     answers.settleRest();
     // Reads the tab protocol asked for, reported once this effect is applied.
-    for (const f of later) f();
+    for (const f of later) each(f);
   };
 }

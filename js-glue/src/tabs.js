@@ -101,6 +101,10 @@ export function createTabs(env, base, storage, report, kept) {
     // Performs one `tabs` effect. Reads it was asked for are reported after the writes, posts and
     // lock operations of the same effect (`later`: run by the host once this effect is applied).
     perform(t, RS, US, later) {
+      // Asked for first: a lock API that throws below must not cost the election its read.
+      if (t.read) later(() => report(FACT.stored, stored(RS, US)));
+      if (t.lease) later(() => report(FACT.lease, lsGet(env, base + ':lease') || ''));
+      if (t.replay) later(kept);
       // A write the storage refused (quota) is the core's to settle: a hand-over comes back.
       for (const [k, v] of t.write || []) if (!lsSet(env, k, v)) later(() => report(FACT.unwritten, k, v));
       for (const k of t.remove || []) lsRemove(env, k);
@@ -111,9 +115,6 @@ export function createTabs(env, base, storage, report, kept) {
       }
       if (t.leave) leave();
       if (t.lock && caps.locks) lock(t.lock);
-      if (t.read) later(() => report(FACT.stored, stored(RS, US)));
-      if (t.lease) later(() => report(FACT.lease, lsGet(env, base + ':lease') || ''));
-      if (t.replay) later(kept);
     },
     // The core is gone (a trap) or destroyed: nothing of the election is held any more. A leader
     // whose core died posts the queue it last wrote (`parting`): the next leader's read of the

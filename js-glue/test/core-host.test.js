@@ -483,3 +483,19 @@ test('a core that dies mid-page: the calls of that crossing and those after it a
   assert.equal(pages[0].u, env.location.href);
   assert.equal(host.degraded.buffered, 0, 'handed to storage, not kept twice');
 });
+
+// A glue exception while one effect is performed (a widget's renderer, a timer a page replaced)
+// costs that effect only: the others of the same batch are still performed, and the reads the
+// tab protocol asked for still reported (an election that never hears its read never completes).
+test('an effect that throws in the glue cuts none of the others of its batch', async () => {
+  const f = setup({}, { onUx: () => { throw new Error('widget bug'); } });
+  f.core.extra = { ux: [{ tag: 'div' }], tabs: { read: 1 }, ready: { context: null } };
+  f.core.flush = function flush(...a) { this.rec('flush', a); return this.fx(); };
+  f.host.flush();
+  assert.equal(f.core.named('tabFact').filter((c) => c[1] === 5).length, 1, 'the read is reported');
+  assert.equal(f.logs.error.filter((l) => /internal error/.test(l[0])).length, 1, 'said once');
+  f.core.extra = { ux: [{ tag: 'div' }], tabs: { read: 1 } };
+  f.host.flush();
+  assert.equal(f.core.named('tabFact').filter((c) => c[1] === 5).length, 2);
+  assert.equal(f.logs.error.filter((l) => /internal error/.test(l[0])).length, 1, 'said once only');
+});

@@ -15,8 +15,8 @@
 //   SimTab       one page: its core, its host (timers, persist, identity, lock belief), its life
 //                (hidden: timers at the next whole minute; suspended: no fact at all, lock kept;
 //                bfcache: frozen and resigned; crashed: the core trapped, lock released, channel
-//                closed; destroyed; closed), and glue exceptions (the rest of one call's effects
-//                not performed, the tracker going on, as core-host.js guard() does)
+//                closed; destroyed; closed), and glue exceptions (one effect item not performed, the
+//                tracker going on, as host-effects.js each() does)
 //   SimBrowser   puts them together and routes facts between tabs
 // Nothing here decides what the protocol decides: the host performs effects and reports facts.
 #pragma once
@@ -351,7 +351,7 @@ struct Observer {
   virtual void on_steal(int /*thief*/, int /*victim*/) {}
   // An elected tab's read held this event and its core did not take it in.
   virtual void on_not_taken(int /*tab*/, const std::string& /*id*/) {}
-  // A glue exception cut this tab's call short: the rest of its effects were not performed.
+  // A glue exception cost this tab one effect item (host-effects.js each()).
   virtual void on_glue_exception(int /*tab*/) {}
   // An elected tab read the shared key from a view older than the browser's copy.
   virtual void on_stale_read(int /*tab*/, const std::string& /*view*/, const std::string& /*truth*/) {}
@@ -414,14 +414,16 @@ struct SimTab {
     return e;
   }
 
-  // The host's side of every core call: run it, take its effects, perform them. A glue exception
-  // (throw_after) or a trap ends the core: crash().
+  // The host's side of every core call: run it, take its effects, perform them.
   template <typename F> void call(const char* what, F&& f);
   // core-host.js fact(): a tab protocol fact, the cookie shown first, an adoption written at once.
   template <typename F> void fact(const char* what, F&& f);
   void apply(Effects fx);
   void perform_tabs(TabEffects& t);
-  void step();  // one effect item performed; the glue may throw here
+  // One effect item about to be performed: true when the glue throws on it (throw_after). As in
+  // host-effects.js, that item alone is lost; items the glue performs inside its own try (storage
+  // writes and removes, channel posts, joining and leaving the channel) take no step.
+  bool step();
   void set_wake(std::optional<double> at_mono);
   void fire_wake(std::uint64_t gen);
   void schedule_persist();
@@ -440,8 +442,6 @@ struct SimTab {
   void suspend();
   void resume();
 };
-
-struct GlueException {};
 
 // ---------------------------------------------------------------------------------------------
 // SimBrowser: the tabs and the browser's shared parts.
@@ -756,27 +756,24 @@ class SimBrowser {
 
 inline Clock SimTab::clock() const { return Clock{b.wall(), b.sched.now - origin}; }
 
-inline void SimTab::step() {
-  if (throw_after == 0) {
-    throw_after = -1;
-    throw GlueException{};
-  }
+inline bool SimTab::step() {
   if (throw_after > 0) --throw_after;
+  else if (throw_after == 0) {
+    throw_after = -1;
+    ++glue_exceptions;
+    if (b.observer) b.observer->on_glue_exception(index);
+    return true;
+  }
+  return false;
 }
 
 template <typename F> void SimTab::call(const char* what, F&& f) {
   if (!runnable()) return;
   ++calls;
   if (b.observer) b.observer->before_call(index);
-  try {
-    f(*core, clock());
-    apply(core->take_effects());
-  } catch (const GlueException&) {
-    // core-host.js guard(): a glue exception is not the core's death; the effects of this call
-    // not yet performed are lost, and the tracker goes on.
-    ++glue_exceptions;
-    if (b.observer) b.observer->on_glue_exception(index);
-  }
+  f(*core, clock());
+  // A glue exception (throw_after) costs one effect item (step()): host-effects.js each().
+  apply(core->take_effects());
   if (b.observer) b.observer->after_call(index, what);
 }
 
@@ -804,17 +801,15 @@ inline void SimTab::observe(bool leaving) {
 }
 
 inline void SimTab::apply(Effects fx) {
-  if (fx.identity) {
-    step();
+  if (fx.identity && !step()) {
     id_session = fx.identity->session_id;
     schedule_persist();
   }
-  if (fx.wake_changed) {
-    step();
+  if (fx.wake_changed && !step()) {
     set_wake(fx.wake_at_ms);
   }
   for (std::uint32_t id : fx.aborts) {
-    step();
+    if (step()) continue;
     const auto it = open.find(id);
     if (it == open.end()) continue;
     Request& r = b.requests[it->second];
@@ -822,12 +817,9 @@ inline void SimTab::apply(Effects fx) {
     b.lose_answer(it->second, "aborted by the core (timeout)");
     open.erase(it);
   }
-  for (SendEffect& s : fx.sends) {
-    step();
-    dispatch(s);
-  }
-  if (fx.persist) {
-    step();
+  for (SendEffect& s : fx.sends)
+    if (!step()) dispatch(s);
+  if (fx.persist && !step()) {
     dirty = true;
     schedule_persist();
   }
@@ -842,32 +834,23 @@ inline void SimTab::perform_tabs(TabEffects& t) {
   // tabs.js perform(): a write the storage refused is reported once this effect is applied.
   std::vector<std::pair<std::string, std::string>> refused;
   for (const auto& [key, text] : t.writes) {
-    step();
     if (!b.write(index, key, text) && !b.cfg.broken.ignore_unwritten) refused.emplace_back(key, text);
   }
-  for (const std::string& key : t.removes) {
-    step();
-    b.remove(index, key);
-  }
+  for (const std::string& key : t.removes) b.remove(index, key);
   if (t.join_channel) {
-    step();
     if (!channel_open) {
       channel_open = true;
       ++channel_epoch;
     }
   }
   // Posts before the channel is left: a resigning leader's parting message goes out first.
-  for (const TabMessage& m : t.posts) {
-    step();
+  for (const TabMessage& m : t.posts)
     if (channel_open) b.post(index, m);
-  }
   if (t.leave_channel) {
-    step();
     channel_open = false;
     ++channel_epoch;
   }
-  if (t.lock != LockOp::none) {
-    step();
+  if (t.lock != LockOp::none && !step()) {
     if (b.trace) {
       std::string q;
       for (int x : b.locks.queue) q += " " + std::to_string(x);
@@ -887,8 +870,8 @@ inline void SimTab::perform_tabs(TabEffects& t) {
   SimTab* self = this;
   for (const auto& [key, text] : refused)
     fact("on_unwritten", [&](Tracker& c, const Clock& now) { c.on_unwritten(key, text, now); });
+  // tabs.js asks for reads first, so nothing after them can cost the election its read.
   if (t.read_stored) {
-    step();
     b.to_tab(index, b.sched.now, "read stored", [self] {
       if (!self->runnable()) return;
       // storage.js readAll(): the shared key first, then every mailbox, as this tab sees them.
@@ -925,14 +908,12 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     });
   }
   if (t.read_lease) {
-    step();
     b.to_tab(index, b.sched.now, "read lease", [self] {
       const std::string text = self->b.storage.read(self->index, SimBrowser::lease_key()).value_or("");
       self->fact("on_lease", [&](Tracker& c, const Clock& now) { c.on_lease(text, now); });
     });
   }
   if (t.replay_kept) {
-    step();
     b.to_tab(index, b.sched.now, "replay kept", [self] {
       if (!self->runnable()) return;
       const std::optional<std::string> kept = self->b.storage.read(self->index, SimBrowser::stub_key());

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "body_scan.hpp"
+#include "refusal.hpp"
 #include "storage.hpp"
 #include "validation.hpp"
 
@@ -81,6 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (scan.shape != BodyShape::ok) CHECK(!v.ok());
   if (!v.ok()) {
     CHECK(v.detail.is_array() || v.detail.is_string());
+    // What /requests keeps of a refusal: one bounded line of valid UTF-8 (dump throws otherwise).
+    const std::string reason = refusal_reason(v.detail);
+    CHECK(!reason.empty() && reason.size() <= kMaxReasonBytes);
+    (void)json(reason).dump();
+    const json kept = bounded_detail(v.detail);
+    CHECK(!kept.is_array() || kept.size() <= kMaxStoredErrors);
     return 0;
   }
   if (v.input.events.empty()) return 0;
@@ -120,6 +127,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CHECK(stored["total"] == first.stored + second.stored);
   for (const auto& e : stored["events"]) CHECK(e["properties"].is_object());
   CHECK(stored["copies"] == 0);  // client ids are unique when they are the stored ids
+  // GET /summary: each id-less event is its own event (minted again on the retry), every id
+  // one event received twice or more; a fuzzed time.create goes through SQLite's date parser.
+  const size_t events_known = distinct.size() + 2 * without_id;
+  const json sum = s.summary(std::nullopt);
+  CHECK(sum["events"]["stored"] == stored["total"]);
+  CHECK(sum["events"]["received"] == 2 * n);
+  CHECK(sum["ids"]["total"] == events_known);
+  CHECK(sum["ids"]["extra_copies"] == 2 * n - events_known);
+  CHECK(sum["ids"]["once"] == 2 * without_id);
+  int64_t in_buckets = 0;
+  for (const auto& b : sum["delay_ms"]["buckets"]) in_buckets += b["count"].get<int64_t>();
+  CHECK(sum["delay_ms"]["count"] == in_buckets);
+  CHECK(in_buckets <= stored["total"].get<int64_t>());
   s.reset();
 
   // Minted ids: both posts store every event, nothing is a duplicate, and `copies` counts every
@@ -133,6 +153,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CHECK(minted["total"] == 2 * n);
   CHECK(minted["copies"] == 2 * (n - without_id) - distinct.size());
   for (const auto& e : minted["events"]) CHECK(e["duplicates"] == 0);
+  // The same split by event as the client's ids give: copies are rows sharing a client id.
+  const json msum = m.summary(std::nullopt);
+  CHECK(msum["ids"]["total"] == events_known);
+  CHECK(msum["ids"]["extra_copies"] == minted["copies"]);
   m.reset();
   return 0;
 }

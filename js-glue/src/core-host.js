@@ -18,7 +18,8 @@ import { createEffects } from './host-effects.js';
 // deps: {env, core, contract (the module's constants: track() flag bits, trackBatch separators,
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
 //        binding), options (the Tracardi options object), storage, getPayloadOptions?,
-//        onReady?(context), onUx?(items), contextExtra?, transport?, identity?, keptCalls?, tabs?}
+//        onReady?(context), onUx?(items), contextExtra?, transport?, identity?, keptCalls?,
+//        keptKeys? (the keys of keptCalls), tabs?}
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
   const RS = String.fromCharCode(C.RECORD_SEPARATOR);
@@ -190,7 +191,7 @@ export function createHost(deps) {
         // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
         // "Persistence across tabs"). The core's tab protocol tells when it leads.
         if (storage?.base && deps.tabs !== false) {
-          tabs = createTabs(env, storage.base, storage, fact, replayKept);
+          tabs = createTabs(env, storage.base, storage, fact, replayKept, deps.keptKeys);
           persist.lead(false);
           const c = tabs.caps;
           apply(core.joinTabs(storage.base, c.locks, c.channel, c.storage, wall(), mono(),

@@ -13,7 +13,7 @@ import { lsGet, lsSet, lsRemove } from './env.js';
 
 // The core's TabFact and LockFact numbers (wasm/include/tracker/tab_protocol.hpp).
 export const FACT = { lock: 1, lease: 2, message: 3, storage: 4, stored: 5, persisted: 6, kept: 7,
-  resign: 8, rejoin: 9, leave: 10, unwritten: 11 };
+  resign: 8, rejoin: 9, leave: 10, unwritten: 11, keptStored: 12 };
 // TabMessage::Kind::parting: a leader's last queue, posted by the core itself at a resign, or by
 // this module for a core that died (stop).
 const PARTING = 3;
@@ -23,8 +23,8 @@ const LOST = 2;
 
 // base: the source's storage and lock name. storage: storage.js (readAll for an election).
 // report(fact, a, b, n): a fact for the core (FACT; strings a, b and a number n as the core reads
-// them); kept(): the kept calls were asked for.
-export function createTabs(env, base, storage, report, kept) {
+// them); kept(): the kept calls were asked for; keptKeys: the keys pages keep calls under.
+export function createTabs(env, base, storage, report, kept, keptKeys = []) {
   const w = env.window || {};
   const nav = env.navigator;
   const mailbox = mailboxPrefix(base);
@@ -43,9 +43,12 @@ export function createTabs(env, base, storage, report, kept) {
     // n: the hand-over number and the message kind in one number (the core's tabFact).
     if (m && typeof m === 'object') report(FACT.message, String(m.t ?? ''), String(m.h ?? ''), (m.n >>> 0) * 4 + (m.k & 3));
   };
-  // Another tab's mailbox key (a hand-over written at its pagehide, or without a channel).
+  // Another tab's mailbox key (a hand-over written at its pagehide, or without a channel), or
+  // calls a page kept (its core never ran) written at its pagehide.
   const onStorage = ({ key, newValue }) => {
-    if (newValue && key?.startsWith(mailbox)) report(FACT.storage, key, newValue);
+    if (!newValue) return;
+    if (key?.startsWith(mailbox)) report(FACT.storage, key, newValue);
+    else if (keptKeys.includes(key)) report(FACT.keptStored);
   };
 
   function letGo() {

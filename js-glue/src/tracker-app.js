@@ -148,6 +148,7 @@ export function startTracker(deps) {
       getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
       // Calls earlier pages kept (their visitor left before a core ran): the core asks for them
       // when this tab leads, and releases their keys once a write holds them (one replay per browser).
+      keptKeys: keys,
       keptCalls: () => ({ keys: keys.filter((k) => lsGet(env, k) !== null),
         pages: keys.flatMap((k) => parseOr(lsGet(env, k)) || []), dropped: 0 }),
       onReady: (context) => {

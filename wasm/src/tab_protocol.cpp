@@ -256,6 +256,10 @@ void TabProtocol::adopted_ids(std::uint32_t token, std::vector<std::string> ids)
   }
 }
 
+void TabProtocol::on_kept_stored(TabEffects& fx) {
+  if (leader_ && !stopped_ && !resigned_) fx.replay_kept = true;
+}
+
 void TabProtocol::kept_replayed(std::vector<std::string> keys) {
   for (std::string& k : keys) {
     Awaiting a;

@@ -101,6 +101,11 @@ void Tracker::on_persisted(bool ok, const Clock& now) {
   update_wake(now);
 }
 
+void Tracker::on_kept_stored(const Clock& now) {
+  tabs_.on_kept_stored(effects_.tabs);
+  update_wake(now);
+}
+
 void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
   tabs_.kept_replayed(std::move(keys));
   if (role_ == Role::leader) effects_.persist = true;

@@ -596,7 +596,9 @@ class SimBrowser {
         to_tab(t.index, sched.now, "storage event", [this, &t, key, text, epoch] {
           // The listener goes with the channel (join/leave_channel).
           if (!t.channel_open || t.channel_epoch != epoch) return;
-          t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
+          // tabs.js onStorage(): the kept calls' key is its own fact.
+          if (key == stub_key()) t.fact("on_kept_stored", [&](Tracker& c, const Clock& now) { c.on_kept_stored(now); });
+          else t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
           // Broken rule: the host releases a mailbox as soon as it reported it, whatever the core did.
           if (cfg.broken.remove_keys_on_read && t.runnable() && key.compare(0, mailbox_prefix().size(), mailbox_prefix()) == 0) {
             storage.remove(t.index, key);

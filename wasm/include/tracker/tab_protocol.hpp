@@ -50,7 +50,7 @@ enum class LockOp { none, request, steal, release };
 
 // The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
 // FACT mirrors these numbers).
-enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten };
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored };
 
 // How the host's lock request ended or changed.
 enum class LockFact {
@@ -132,6 +132,8 @@ class TabProtocol {
   // The facade took an adoption in: every event id its text held (queued before or not).
   void adopted_ids(std::uint32_t token, std::vector<std::string> ids);
   void kept_replayed(std::vector<std::string> keys);
+  // A page kept calls (their key was stored: a `storage` event): the leader replays them now.
+  void on_kept_stored(TabEffects& fx);
   // The host could not write `key` (the quota): a mailbox key of this tab's gives its hand-over
   // (`text`) back to the page (Out::reclaim).
   void on_unwritten(std::string_view key, std::string_view text, Out& out);

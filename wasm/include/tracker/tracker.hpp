@@ -101,6 +101,8 @@ class Tracker {
   void on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now);
   // The host wrote snapshot() (ok) or failed to (quota): confirmations and key releases follow.
   void on_persisted(bool ok, const Clock& now);
+  // A page stored kept calls (a `storage` event of their key): the leader replays them.
+  void on_kept_stored(const Clock& now);
   // The kept calls of these keys were replayed (TabEffects::replay_kept): released with a write.
   void kept_replayed(std::vector<std::string> keys, const Clock& now);
   // pagehide, after the page leave's write (`stored`: it succeeded): out of the election.

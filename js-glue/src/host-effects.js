@@ -30,10 +30,10 @@ export function createEffects(x) {
 
   function perform(fx, later) {
     if (fx.log) for (const l of fx.log) x.log(l.level, l.msg);
-    if (fx.identity) each(() => {
-      x.identity.update(fx.identity);
-      persist.schedule();
-    });
+    if (fx.identity) {
+      x.identity.update(fx.identity);  // an assignment: what the page's listeners read
+      each(persist.schedule);
+    }
     if ('wake' in fx) each(() => x.wake(fx.wake));
     if (fx.abort) for (const id of fx.abort) each(() => send.abort(id));
     if (fx.send) for (const s of fx.send) each(() => dispatch(s));

@@ -803,9 +803,9 @@ inline void SimTab::observe(bool leaving) {
 }
 
 inline void SimTab::apply(Effects fx) {
-  if (fx.identity && !step()) {
-    id_session = fx.identity->session_id;
-    schedule_persist();
+  if (fx.identity) {
+    id_session = fx.identity->session_id;  // host-effects.js: an assignment, outside each()
+    if (!step()) schedule_persist();
   }
   if (fx.wake_changed && !step()) {
     set_wake(fx.wake_at_ms);

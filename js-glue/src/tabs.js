@@ -43,11 +43,12 @@ export function createTabs(env, base, storage, report, kept, keptKeys = []) {
     // n: the hand-over number and the message kind in one number (the core's tabFact).
     if (m && typeof m === 'object') report(FACT.message, String(m.t ?? ''), String(m.h ?? ''), (m.n >>> 0) * 4 + (m.k & 3));
   };
-  // Another tab's mailbox key (a hand-over written at its pagehide, or without a channel), or
-  // calls a page kept (its core never ran) written at its pagehide.
+  // Another tab's mailbox key (a hand-over written at its pagehide, or without a channel), the
+  // shared queue as another tab wrote it (a last leader's late write), or calls a page kept (its
+  // core never ran) written at its pagehide.
   const onStorage = ({ key, newValue }) => {
     if (!newValue) return;
-    if (key?.startsWith(mailbox)) report(FACT.storage, key, newValue);
+    if (key === storage.key || key?.startsWith(mailbox)) report(FACT.storage, key, newValue);
     else if (keptKeys.includes(key)) report(FACT.keptStored);
   };
 

@@ -71,8 +71,9 @@ export class FakeStorage {
 // other tabs' copies after the browser's `storageDelay`, each copy firing a `storage` event at its
 // window (key, oldValue, newValue, url, storageArea) when its value changed; never at the writer's.
 // Two tabs writing one key at once end with the same value everywhere (the later write), as
-// Chromium's pending-mutation rule gives: a tab ignores another tab's change to a key it has
-// written since.
+// Chromium's pending-mutation rule gives: a tab does not apply another tab's change to a key it
+// has written since, but still fires its `storage` event (CachedStorageArea::KeyChanged enqueues
+// the event for every non-local change; only the cache update waits for the local write's ack).
 class TabStorage extends FakeStorage {
   constructor(browser, win, url) {
     super();
@@ -237,7 +238,12 @@ export function fakeBrowser(opts = {}) {
     while (view.inbox.length && view.inbox[0].seq <= op.seq) {
       const o = view.inbox.shift();
       inFlight--;
-      if (!tabs.has(view) || (view.localSeq.get(o.key) ?? -1) > o.seq) continue;
+      if (!tabs.has(view)) continue;
+      if ((view.localSeq.get(o.key) ?? -1) > o.seq) {
+        // Written here since: the value stays this tab's; the event carries the browser's values.
+        view.win?.dispatch?.('storage', { key: o.key, oldValue: o.old, newValue: o.value, url: o.url, storageArea: view });
+        continue;
+      }
       const old = view.map.has(o.key) ? view.map.get(o.key) : null;
       if (old === o.value) continue;
       if (o.value === null) view.map.delete(o.key); else view.map.set(o.key, o.value);
@@ -263,7 +269,7 @@ export function fakeBrowser(opts = {}) {
     closeStorage(view) { tabs.delete(view); },
     commit(from, key, value) {
       const old = storage.map.has(key) ? storage.map.get(key) : null;
-      const op = { seq: ++seq, key, value, url: from.url };
+      const op = { seq: ++seq, key, value, old, url: from.url };
       from.localSeq.set(key, op.seq);
       if (old === value) return;  // no change: no event anywhere
       if (value === null) storage.map.delete(key); else storage.map.set(key, value);

@@ -348,6 +348,19 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
 
 void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out) {
   if (!leader_ || stopped_ || resigned_ || text.empty()) return;
+  if (key == base_ + ":queue") {
+    // A later write of the key's writer this leader read at its election, reaching this tab's
+    // copy of localStorage late (no channel, or its parting message lost): its later word, taken
+    // as a late parting queue is (on_message); more may follow, so its ids are the new baseline.
+    const detail::SnapshotEpoch e = detail::snapshot_epoch(text);
+    if (key_token_ == 0 || e.n != key_epoch_n_ || e.tab != key_epoch_tab_) return;
+    out.authority = out.adopt.size();
+    out.superseded = std::move(key_ids_);
+    key_ids_.clear();
+    key_token_ = ++next_token_;
+    out.adopt.emplace_back(key_token_, std::string(text));
+    return;
+  }
   const std::string prefix = base_ + ":mailbox:";
   if (key.substr(0, prefix.size()) != prefix) return;
   // A mailbox key of a hand-over this leader took over the channel already is only removed.

@@ -173,6 +173,16 @@ export class Collector {
     });
     return `collector requests (${requests.length}):\n${lines.join('\n')}`;
   }
+  /** Which requests carried each event id that arrived more than once (a copy's failure says it). */
+  async describeCopies(): Promise<string> {
+    const requests = await this.requests();
+    const t0 = requests[0]?.received_ms ?? 0;
+    const carriers = new Map<string, StoredRequest[]>();
+    for (const r of requests) for (const id of r.event_ids) carriers.set(id, [...(carriers.get(id) ?? []), r]);
+    const lines = [...carriers].filter(([, rs]) => rs.filter((r) => r.status >= 200 && r.status < 300).length > 1)
+      .map(([id, rs]) => `  ${id}: ${rs.map((r) => `#${r.seq} +${r.received_ms - t0} ms ${r.status} ${r.event_ids.length} ev`).join(', ')}`);
+    return `ids received more than once (${lines.length}):\n${lines.join('\n')}\n${await this.describe()}`;
+  }
   /**
    * Assert that the number of /track requests stays `count` for `ms` milliseconds; with `where`,
    * only the requests it keeps count (e.g. one session's).

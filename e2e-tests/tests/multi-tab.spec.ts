@@ -55,15 +55,17 @@ async function pageCanStillStore(page: Page): Promise<boolean> {
 }
 
 // `budget`: the outage's events padded to 0.6 MB (the storage-budget assertion can fail), else
-// 200-byte pads. Five tabs with the padded outage lose 10-50 events at the leader change, on the
-// build before issue 21 and after it: the closing leader's last write (~0.6 MB) reaches the next
-// leader's copy of localStorage seconds late, and its parting queue on the channel (docs/design.md
-// "Persistence across tabs") does not arrive from a page that closes. Open (docs/design.md Status):
-// that case is marked fixme below, visible in every report, until the protocol holds it.
+// 200-byte pads. Five tabs with the padded outage lost 10-60 events at the leader change until
+// session 11: the closing leader's last write (~0.6 MB) reaches the next leader's copy of
+// localStorage seconds late, and its parting queue on the channel (docs/design.md "Persistence
+// across tabs") does not arrive from a page that closes. The late-write rule (that write's
+// storage event corrects the stale read) delivers all 256 now (6 of 6 runs), with one extra copy
+// in 2 of 6. Open (docs/design.md Status): marked fixme below, visible in every report, until it
+// holds; a copy's failure now names the requests that carried it (describeCopies).
 for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
   const name = `${tabs} tabs through a 4 s outage with a reload and a closed tab${budget ? ', events padded to 0.6 MB' : ''}: every event once, one storage budget`;
   test(name, async ({ context, collector }) => {
-    test.fixme(tabs === 5 && budget, 'open defect (issue 21): a closing leader\'s 0.6 MB last write reaches the next leader late and its parting queue is not delivered; 10-50 events lost');
+    test.fixme(tabs === 5 && budget, 'open defect (issue 21): since the late-write rule every event arrives (256 of 256 in 6 runs), but with one extra copy in 2 of 6 (cause not known yet), and the sampler saw the whole outage stored at once in only 3 of 6');
     test.setTimeout(90_000);
     const pages: Page[] = [];
     for (let i = 0; i < tabs; i++) {
@@ -106,7 +108,7 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
       peakStoredEventBytes: peak.events, peakTrackerStorageQuotaBytes: peak.quota, withoutNewVisit });
     expect(withoutNewVisit, 'no new visit needed').toBe(expected);
     expect(c.events).toBe(expected);
-    expect(c.extra, 'each accepted exactly once').toBe(0);
+    if (c.extra) expect(c.extra, `each accepted exactly once\n${await collector.describeCopies()}`).toBe(0);
     // Like with like: the stored events' UTF-8 bytes against the core's queue budget
     // (policy::max_queued_bytes, 1 MB of event JSON). The sampler must have seen the whole outage
     // stored once (so the bound is measured near where a second copy would cross it) ...

@@ -321,7 +321,9 @@ void Tracker::pump(const Clock& now, Trigger trigger) {
   }
   if (in_backoff(now) || !may_send()) return;
   if (fire_slot_free()) send_fires(now);
-  if (queue_->pending() == 0 || !batch_allowed(trigger) || now.mono_ms < batch_due_at(trigger)) return;
+  if (queue_->pending() == 0 || !batch_allowed(trigger) || now.mono_ms < batch_due_at(trigger) ||
+      now.mono_ms < adopted_hold_until_)
+    return;
 
   const std::size_t cap = split_cap_ ? split_cap_ : policy::max_batch_events;
   std::vector<std::uint64_t> seqs;
@@ -454,8 +456,13 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
       effects_.ready_context = "null";
     }
   } else {
-    // A 2xx acknowledges every event the request carried.
+    // A 2xx acknowledges every event the request carried; their ids are remembered (bounded), so
+    // a copy that comes back later (a stale leader's hand-over, a stale read) is not sent again.
     for (std::uint64_t seq : req.seqs) {
+      if (const detail::QueuedEvent* e = queue_->find(seq)) {
+        acked_ids_.push_back(e->id);
+        if (acked_ids_.size() > policy::max_acked_remembered) acked_ids_.erase(acked_ids_.begin());
+      }
       if (queue_->erase(seq)) ++stats_.acked;
     }
     effects_.persist = true;
@@ -563,7 +570,8 @@ void Tracker::update_wake(const Clock& now) {
   if (may_send()) {
     const double floor = std::max(now.mono_ms, backoff_until_);
     if (queue_->urgent() > 0 && fire_slot_free()) consider(floor);
-    if (queue_->pending() > 0 && batch_allowed(Trigger::tick)) consider(std::max(batch_due_at(Trigger::tick), floor));
+    if (queue_->pending() > 0 && batch_allowed(Trigger::tick))
+      consider(std::max(std::max(batch_due_at(Trigger::tick), floor), adopted_hold_until_));
   }
   if (next != wake_at_) {
     wake_at_ = next;

@@ -126,6 +126,7 @@ void TabProtocol::on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffe
       // A steal's holder was silent for leader_silent_ms: its last writes are long done.
       if (stealing_ || mono_ms - lock_asked_mono_ < policy::election_settle_ms) elect(fx);
       else settle_at_ = mono_ms + policy::election_settle_ms;
+      stolen_ = stealing_;
       stealing_ = false;
       return;
     case LockFact::unavailable:
@@ -352,8 +353,11 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
     // A later write of the key's writer this leader read at its election, reaching this tab's
     // copy of localStorage late (no channel, or its parting message lost): its later word, taken
     // as a late parting queue is (on_message); more may follow, so its ids are the new baseline.
+    // Not after a steal: the key's writer was frozen while it led and may write again not knowing
+    // it lost the lock (a superseded leader, not a last word); it hands its queue over once it
+    // hears the loss.
     const detail::SnapshotEpoch e = detail::snapshot_epoch(text);
-    if (key_token_ == 0 || e.n != key_epoch_n_ || e.tab != key_epoch_tab_) return;
+    if (stolen_ || key_token_ == 0 || e.n != key_epoch_n_ || e.tab != key_epoch_tab_) return;
     out.authority = out.adopt.size();
     out.superseded = std::move(key_ids_);
     key_ids_.clear();

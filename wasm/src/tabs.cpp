@@ -7,11 +7,17 @@
 
 #include "event_queue.hpp"
 #include "snapshot.hpp"
+#include "tracker/policy.hpp"
 #include "tracker/tracker.hpp"
 
 namespace tracker {
 
 void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
+  // Elected, with other tabs' copies to take in: their first send waits a settle (see the member);
+  // set before they come in (restoring pumps), lifted if none of their events was new here.
+  const bool elected = out.role && *out.role && !out.adopt.empty();
+  const std::uint64_t restored = stats_.restored;
+  if (elected) adopted_hold_until_ = now.mono_ms + policy::election_settle_ms;
   if (out.role) {
     parting_ = !*out.role && out.demote_keep;
     set_role(*out.role ? Role::leader : Role::follower, now);
@@ -45,6 +51,7 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
   // Hand-overs the storage refused: this page's own first attempts again, sent by it (a follower
   // sends its local events itself), never handed to a mailbox again (TabProtocol::hands_over).
   for (const std::string& text : out.reclaim) restore_ids(text, now, nullptr, nullptr, true);
+  if (elected && stats_.restored == restored) adopted_hold_until_ = 0;
   // An adoption is confirmed once written: the host writes when asked to persist.
   if (!out.adopt.empty() && role_ == Role::leader) effects_.persist = true;
   update_wake(now);

@@ -147,6 +147,7 @@ void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vect
     return true;
   };
   for (const detail::QueuedEvent& e : queue_->events()) add(e.id);
+  for (const std::string& id : acked_ids_) add(id);
   if (skip) for (const std::string& id : *skip) add(id);
   for (detail::QueuedEvent& e : restored.events) {
     if (!add(e.id)) continue;
@@ -242,6 +243,11 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
         last_event_id_ = q.id;
         return 0;
       }
+    }
+    // A kept call replayed again after this core delivered it.
+    if (std::find(acked_ids_.begin(), acked_ids_.end(), event_id) != acked_ids_.end()) {
+      last_event_id_ = std::string(event_id);
+      return 0;
     }
   }
   detail::BuildResult built = detail::build_event(type, props_json, options_json, page_context_json_,

@@ -277,6 +277,78 @@ TEST(TabProtocol, TheLastLeadersLateWritesOfTheKeyCorrectAStaleElectionRead) {
   EXPECT_EQ(held_by(t).find("\"ev-a\""), std::string::npos);
 }
 
+// A prompt election reads the shared key at once, and the last leader's parting message can come
+// a moment later: what it took in from other tabs' writes is not sent until a settle has passed,
+// so a late parting queue still withdraws what the last leader delivered (or sent on keepalive)
+// since that write (multi-tab harness, mild schedule: 2 seeds of two concurrent senders). Its own
+// page's fires are not held; its batches wait only when the election took something in.
+TEST(TabProtocol, WhatAPromptElectionTookInWaitsASettleForALateParting) {
+  const std::string sent = "00000000-0000-4000-8000-000000000031";
+  const std::string g = "5:aaaaaaaa-aaaa";
+  Tab t;
+  t.start();
+  t.core.on_load(t.clock());
+  t.take();
+  t.core.on_lock(LockFact::granted, t.clock());  // prompt: read at once
+  ASSERT_TRUE(t.take().tabs.read_stored);
+  t.core.on_stored({{base + ":queue", marked_snapshot(g, {{sent, "ev-sent"}})}}, t.clock());
+  ASSERT_TRUE(t.core.tab_stats().leader);
+  EXPECT_TRUE(t.take().sends.empty()) << "held for the settle";
+  t.core.track("mine", "{}", R"({"fire":true})", t.clock(), 0, t.entropy());
+  const Effects& fire = t.take();
+  ASSERT_EQ(fire.sends.size(), 1u) << "this page's fire is not held";
+  EXPECT_EQ(fire.sends[0].body.find("ev-sent"), std::string::npos);
+  // The parting message: the last leader sent it on keepalive as it left.
+  t.now += 20;
+  t.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0, marked_snapshot(g, {})}, t.clock());
+  t.now += policy::election_settle_ms;
+  t.core.on_wake(t.clock(), t.entropy());
+  t.core.flush(t.clock());
+  EXPECT_EQ(held_by(t).find("ev-sent"), std::string::npos) << "withdrawn, never sent";
+
+  Tab u;  // no parting comes: sent once the settle is over
+  u.start();
+  u.core.on_load(u.clock());
+  u.take();
+  u.core.on_lock(LockFact::granted, u.clock());
+  u.take();
+  u.core.on_stored({{base + ":queue", marked_snapshot(g, {{sent, "ev-sent"}})}}, u.clock());
+  const Effects& held = u.take();
+  EXPECT_TRUE(held.sends.empty());
+  ASSERT_TRUE(held.wake_changed && held.wake_at_ms.has_value()) << "woken when the settle ends";
+  EXPECT_LE(*held.wake_at_ms, u.now + policy::election_settle_ms);
+  u.now += policy::election_settle_ms;
+  u.core.on_wake(u.clock(), u.entropy());
+  const Effects& late = u.take();
+  ASSERT_EQ(late.sends.size(), 1u);
+  EXPECT_NE(late.sends[0].body.find("ev-sent"), std::string::npos);
+}
+
+// A leader that delivered an event and then gets a copy of it back (a superseded leader hands its
+// whole queue over once it hears its lock was stolen; a kept call replayed from a stale view of
+// its key) does not send it again (mild schedule: an event stored 3 times in seed 82).
+TEST(TabProtocol, ALeaderNeverSendsAgainWhatItHadAcknowledged) {
+  const std::string id = "00000000-0000-4000-8000-000000000041";
+  Tab l;
+  l.start();
+  elect_now(l);
+  l.core.on_load(l.clock());
+  l.take();
+  l.core.track("delivered", "{}", R"({"fire":true})", l.clock(), 0, l.entropy(), id);
+  const std::vector<SendEffect> sends = l.take().sends;
+  ASSERT_EQ(sends.size(), 1u);
+  l.core.on_response(sends[0].request_id, 200, "", "{}", l.clock(), l.entropy());
+  l.take();
+  l.core.on_message(TabMessage{TabMessage::Kind::handover, "ffffffff-ffff", 1, event_snapshot(id, "again")}, l.clock());
+  l.now += policy::election_settle_ms;
+  l.core.flush(l.clock());
+  EXPECT_EQ(held_by(l).find(id), std::string::npos) << "taken in again from a hand-over";
+  EXPECT_EQ(l.core.track("delivered", "{}", "", l.clock(), 0, l.entropy(), id), 0);
+  l.core.flush(l.clock());
+  EXPECT_EQ(held_by(l).find(id), std::string::npos) << "replayed again as a kept call";
+  EXPECT_EQ(l.core.stats().acked, 1u);
+}
+
 TEST(TabProtocol, ALeaderThatAnswersNothingHasItsLockStolen) {
   Tab f;
   f.start();

@@ -135,6 +135,11 @@ inline constexpr std::size_t max_pending_handover_bytes = 512 * 1024;
 // The leader remembers this many hand-overs it adopted, so a re-post that crossed its answer is
 // not adopted twice (older ones are forgotten: by then their follower has heard the answer).
 inline constexpr std::size_t max_adopted_remembered = 256;
+// A core remembers the ids of this many events it had acknowledged, so a copy of one that comes
+// back (a superseded leader's hand-over of its whole queue, a stale read, a kept call replayed
+// from a stale view of its key) is not sent again: the queue bound, so one full queue's worth
+// (~40 KB of ids at most).
+inline constexpr std::size_t max_acked_remembered = 1000;
 
 // --- Persistence --------------------------------------------------------------------------
 // Version of the snapshot format; restore() refuses any other.

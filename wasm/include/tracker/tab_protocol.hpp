@@ -193,6 +193,7 @@ class TabProtocol {
   bool lock_held_ = false, lock_asked_ = false;
   double lock_asked_mono_ = 0;
   bool stealing_ = false;  // the lock asked for is a steal
+  bool stolen_ = false;    // the lock held was taken by a steal
   std::optional<double> settle_at_;      // lock granted after a wait: lead from then on
   std::optional<double> lease_check_at_;
   std::optional<double> resend_at_;

@@ -252,6 +252,10 @@ class Tracker {
   bool last_failure_network_ = false;  // the outage's last step was a status 0 (no answer)
   double failure_epoch_mono_ = -1e300;  // when the last step was taken; earlier requests add none
   double backoff_until_ = 0;        // monotonic
+  // After an election that took other tabs' events in: no batch before it (monotonic), so a late
+  // parting message can still withdraw what the last leader sent since its write (`superseded`).
+  double adopted_hold_until_ = 0;
+  std::vector<std::string> acked_ids_;  // the last acknowledged event ids, oldest first (bounded)
   std::size_t split_cap_ = 0;  // 0 = none; else max events per batch after a 413
 
   std::string session_id_, device_id_;

@@ -66,6 +66,12 @@ async function openTab(b, envOpts = {}) {
   return { f, host, core };
 }
 
+// openTab's keptCalls: the calls kept under the source's stub key, as this tab reads them.
+const keptCalls = (f) => () => {
+  const text = f.env.localStorage()?.getItem(stubKey('s'));
+  return text ? { keys: [stubKey('s')], pages: JSON.parse(text), dropped: 0 } : null;
+};
+
 const leaders = (...tabs) => tabs.filter((t) => t.host.stats()?.tabs.leader).length;
 const copies = (got) => got.length - new Set(got).size;
 
@@ -94,11 +100,7 @@ test('Web Locks: one tab leads; a follower\'s event reaches it once and the hand
 
 test('Web Locks: the leader goes away; the next tab leads and delivers what it had handed over', { skip }, async () => {
   const b = browserWith();
-  const a = await openTab(b);
-  await until(() => leaders(a) === 1);
-  const c = await openTab(b);
-  a.host.onLoad();
-  c.host.onLoad();
+  const { a, c } = await leaderAndFollower(b);
   a.host.destroy();
   c.host.track('later', { n: 'c2' });
   await until(() => leaders(c) === 1, 3000, 'c elected');
@@ -108,15 +110,20 @@ test('Web Locks: the leader goes away; the next tab leads and delivers what it h
   c.host.destroy();
 });
 
-// A leader `a` whose module traps once `trap.on`, and a follower `c`, both loaded.
-async function leaderThatWillTrap(b) {
-  const trap = { on: false };
-  const a = await openTab(b, { trap });
+// A leader `a` and a follower `c`, both loaded; `opts` go to both tabs, `leaderOpts` to `a` only.
+async function leaderAndFollower(b, opts = {}, leaderOpts = {}) {
+  const a = await openTab(b, { ...opts, ...leaderOpts });
   await until(() => leaders(a) === 1);
-  const c = await openTab(b);
+  const c = await openTab(b, opts);
   a.host.onLoad();
   c.host.onLoad();
-  return { a, c, trap };
+  return { a, c };
+}
+
+// A leader `a` whose module traps once `trap.on`, and a follower `c`, both loaded.
+async function leaderThatWillTrap(b, opts = {}) {
+  const trap = { on: false };
+  return { ...(await leaderAndFollower(b, opts, { trap })), trap };
 }
 
 test('a leader whose core traps lets the election go: another tab leads and delivers', { skip }, async () => {
@@ -157,12 +164,7 @@ test('a leader whose core traps: its host posts the queue it last wrote; the nex
 // tab has written since), and each is that leader's later word.
 test('no channel: a dead leader\'s last write, heard late as a storage event, is delivered by the next leader', { skip }, async () => {
   const b = browserWith({ browser: fakeBrowser({ storageDelay: 'manual' }) });
-  const trap = { on: false };
-  const a = await openTab(b, { trap, BroadcastChannel: null });
-  await until(() => leaders(a) === 1);
-  const c = await openTab(b, { BroadcastChannel: null });
-  a.host.onLoad();
-  c.host.onLoad();
+  const { a, c, trap } = await leaderThatWillTrap(b, { BroadcastChannel: null });
   a.host.track('later', { n: 'a1' });  // the leader's own, deferred: in its queue and its write only
   await until(() => b.browser.storage.getItem(`${BASE}:queue`)?.includes('"a1"'), 2000, 'written');
   trap.on = true;
@@ -231,11 +233,7 @@ test('a consumed key stays until a write holds its events (a failed write releas
 
 test('storage full: a hand-over its mailbox refused is sent by its own page (the host reports the write)', { skip }, async () => {
   const b = browserWith();
-  const a = await openTab(b);
-  await until(() => leaders(a) === 1);
-  const c = await openTab(b);
-  a.host.onLoad();
-  c.host.onLoad();
+  const { a, c } = await leaderAndFollower(b);
   b.browser.storage.throwOnSet = 'QuotaExceededError';
   c.host.onPageLeave();
   // Tracked after the page's pagehide handler (another listener's): a hand-over for a mailbox.
@@ -279,10 +277,6 @@ test('kept calls: three tabs starting at once replay them once, under the ids mi
   const id = (n) => `00000000-0000-4000-8000-0000000000${10 + n}`;
   st.setItem(stubKey('s'), JSON.stringify([{ u: 'https://shop.example/old', t: '', r: '', d: 0,
     c: [0, 1, 2, 3, 4].map((n) => [['kept', { n: `kept${n}` }], Date.now() - 1000, id(n)]) }]));
-  const keptCalls = (f) => () => {
-    const text = f.env.localStorage()?.getItem(stubKey('s'));
-    return text ? { keys: [stubKey('s')], pages: JSON.parse(text), dropped: 0 } : null;
-  };
   const tabs = await Promise.all([0, 1, 2].map(() => openTab(b, { keptCalls })));
   await until(() => leaders(...tabs) === 1, 3000);
   for (const t of tabs) t.host.onLoad();
@@ -297,10 +291,6 @@ test('kept calls: three tabs starting at once replay them once, under the ids mi
 
 test('kept calls: a page that keeps calls after the election has them replayed by the leader, once', { skip }, async () => {
   const b = browserWith();
-  const keptCalls = (f) => () => {
-    const text = f.env.localStorage()?.getItem(stubKey('s'));
-    return text ? { keys: [stubKey('s')], pages: JSON.parse(text), dropped: 0 } : null;
-  };
   const a = await openTab(b, { keptCalls });
   const c = await openTab(b, { keptCalls });
   await until(() => leaders(a, c) === 1, 3000);

@@ -17,7 +17,7 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
   // set before they come in (restoring pumps), lifted if none of their events was new here.
   const bool elected = out.role && *out.role && !out.adopt.empty();
   const std::uint64_t restored = stats_.restored;
-  if (elected) adopted_hold_until_ = now.mono_ms + policy::election_settle_ms;
+  if (elected) adopted_hold_until_ = now.mono_ms + policy::adopted_send_hold_ms;
   if (out.role) {
     parting_ = !*out.role && out.demote_keep;
     set_role(*out.role ? Role::leader : Role::follower, now);

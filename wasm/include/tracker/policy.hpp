@@ -124,6 +124,10 @@ inline constexpr double handover_resend_ms = 1000;
 // delivery); a steal too (its holder was silent 10 s). Open: a lock let go a moment before a
 // prompt grant (a leader that crashed as this tab started) can still give a stale read.
 inline constexpr double election_settle_ms = 200;
+// A new leader's first batch of what its election took in from other tabs waits this long: the
+// last leader's parting message, posted as it left, can arrive just after a prompt election and
+// withdraws what that leader had sent since its write (the same channel delay as the settle).
+inline constexpr double adopted_send_hold_ms = election_settle_ms;
 // A leader that answers no hand-over for this long while holding the lock is taken to be
 // suspended (iOS Safari, a frozen Chromium tab): a follower steals the lock. A live leader, even
 // hidden, answers at once (`held` until the adoption is written), so this never fires on a slow

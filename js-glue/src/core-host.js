@@ -163,12 +163,12 @@ export function createHost(deps) {
 
   // The page may be going away: the core decides what leaves now; the snapshot is written
   // synchronously, now, not in a later task that may never run.
-  function leaving(method) {
+  function leaving(method, persisted) {
     guard(() => {
       intake.drain(true);  // effects are taken right below, synchronously
       page.payloadOptions();
       session();  // a sibling's newer session is not overwritten by this tab's
-      apply(core[method](wall(), mono()));
+      apply(persisted === undefined ? core[method](wall(), mono()) : core[method](wall(), mono(), persisted));
       apply(core.takeEffects());
     });
     if (!life.destroyed) persist.now(true);
@@ -228,13 +228,13 @@ export function createHost(deps) {
     // A navigation to another document began: the core decides what leaves now (a slow CPU can
     // lose the page before its pagehide runs); the page stays shown until pagehide says otherwise.
     onNavigate() { send.navigate?.(); leaving('onNavigate'); },
-    onPageLeave() {
+    onPageLeave(persisted) {
       life.hidden = true;
       send.leave?.(true);
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
       // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
       life.fallback?.persist(env.window);
-      leaving('onPageLeave');
+      leaving('onPageLeave', !!persisted);
       // The page may go into the back/forward cache, where it must not hold the election: after
       // the core's last word as leader. Its queue is in the shared key unless that write failed.
       tabFact(FACT.resign, persist.dirty ? 0 : 1);

@@ -2,7 +2,7 @@
 // the page ineligible for the back/forward cache, and `pagehide` + `visibilitychange` cover the
 // same moments (reliability.md §6).
 
-// host: {onLoad(), onHidden(), onPageLeave(), onNavigate(), onVisible(), setOnline(bool)}. Returns a function
+// host: {onLoad(), onHidden(), onPageLeave(persisted), onNavigate(), onVisible(), setOnline(bool)}. Returns a function
 // that removes every listener it added. Facts only: what to send on each is the core's decision.
 // A Navigation API `navigate` event that leaves this document (not a fragment or history.pushState
 // change, not a download).
@@ -35,7 +35,8 @@ export function wireLifecycle(env, host) {
     if (doc.visibilityState === 'hidden') host.onHidden();
     else if (doc.visibilityState === 'visible') host.onVisible();
   });
-  listen(w, 'pagehide', () => host.onPageLeave());
+  // persisted: the page may go into the back/forward cache (and come back): the core's to weigh.
+  listen(w, 'pagehide', (e) => host.onPageLeave(!!e?.persisted));
   // A navigation to another document started (a link, location.href): the browser may cut the
   // page's requests long before pagehide (Navigation API, where the browser has it).
   listen(w?.navigation, 'navigate', (e) => { if (leavesDocument(e)) host.onNavigate?.(); });

@@ -106,8 +106,8 @@ class TrackerCore {
   std::string onLoad(double wall, double mono) { core_.on_load(clock(wall, mono)); return takeEffects(); }
   std::string onHidden(double wall, double mono) { core_.on_hidden(clock(wall, mono)); return takeEffects(); }
   std::string onNavigate(double wall, double mono) { core_.on_navigate(clock(wall, mono)); return takeEffects(); }
-  std::string onPageLeave(double wall, double mono) {
-    core_.on_page_leave(clock(wall, mono));
+  std::string onPageLeave(double wall, double mono, bool persisted) {
+    core_.on_page_leave(clock(wall, mono), persisted);
     return takeEffects();
   }
   std::string onVisible(double wall, double mono) { core_.on_visible(clock(wall, mono)); return takeEffects(); }

@@ -325,13 +325,13 @@ void Tracker::on_hidden(const Clock& now) {
   update_wake(now);
 }
 
-void Tracker::on_page_leave(const Clock& now) {
+void Tracker::on_page_leave(const Clock& now, bool persisted) {
   if (!setup_.config) return;
   hidden_ = true;
   leaving_ = true;
   tabs_.on_page_leave(effects_.tabs);  // hand-overs from now on go to mailbox keys
   expire_old(now);
-  presume_overdue_lost(now);
+  presume_overdue_lost(now, !persisted);
   flush_unload_safe(now, true);
   if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;

@@ -82,10 +82,12 @@ class RandomRun {
     } else if (r < 52) {
       op = "leave";
       // Plain fetches on the wire now die with the page: the leave may re-send their events.
-      // ... and keepalive ones unanswered past answer_overdue_ms are presumed lost.
+      // ... and keepalive ones unanswered past answer_overdue_ms, or on the wire in a known outage,
+      // are presumed lost.
       for (const auto& [id, req] : open_)
         if (req.transport == Transport::fetch ||
-            (req.transport == Transport::keepalive && page_->now - req.sent_at > policy::answer_overdue_ms))
+            (req.transport == Transport::keepalive &&
+             (outage_ || page_->aborted.size() > aborts_at_ack_ || page_->now - req.sent_at > policy::answer_overdue_ms)))
           superseded_.insert(id);
       page_->leaving = true;
       may_skip_backoff = true;
@@ -158,6 +160,8 @@ class RandomRun {
     answerable_.clear();
     on_wire_.clear();
     superseded_.clear();
+    outage_ = false;  // a new core knows of no failure yet
+    aborts_at_ack_ = 0;
     wire_seen_ = 0;
     handovers_seen_ = 0;
     persists_before_ = 0;
@@ -188,6 +192,13 @@ class RandomRun {
     if (status == status_handed_off) {
       for (const auto& ev : it->second.ids) acked_.insert(ev);
     }
+    // A known outage, as the core's leave rules see it: a retryable failure since the last 2xx.
+    const policy::Outcome outcome = policy::classify_status(status);
+    if (outcome == policy::Outcome::success) {
+      outage_ = false;
+      aborts_at_ack_ = page_->aborted.size();
+    }
+    else if (outcome == policy::Outcome::retry && status != status_handed_off) outage_ = true;
     page_->respond(s, status, testing_support::ok_body(), retry_after);
     settle(id);  // answered: whatever the core did with it, it is off the wire
     return status >= 200 && status < 300;
@@ -286,6 +297,8 @@ class RandomRun {
   std::vector<std::uint32_t> answerable_;
   std::size_t wire_seen_ = 0;
   std::map<std::string, std::set<std::uint32_t>> on_wire_;  // event -> open requests carrying it
+  bool outage_ = false;  // a retryable failure reached the core since its last 2xx
+  std::size_t aborts_at_ack_ = 0;  // the core's aborts (timeouts: failures too) before that 2xx
   std::set<std::uint32_t> superseded_;  // plain fetches (and overdue keepalive ones) on the wire at a page leave  // event -> open requests carrying it
   std::set<std::string> acked_;
   std::set<std::string> handed_;  // events this run's follower pages handed over

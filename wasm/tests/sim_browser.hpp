@@ -1056,7 +1056,7 @@ inline void SimTab::leave(bool to_bfcache) {
   leaving = true;
   left = true;
   observe();
-  call("on_page_leave", [](Tracker& c, const Clock& now) { c.on_page_leave(now); });
+  call("on_page_leave", [to_bfcache](Tracker& c, const Clock& now) { c.on_page_leave(now, to_bfcache); });
   persist_now(true);
   const bool stored = !dirty;
   call("resign", [stored](Tracker& c, const Clock& now) { c.resign(stored, now); });

@@ -145,7 +145,9 @@ class Tracker {
   void on_hidden(const Clock& now);
   // The page is being left (pagehide): the last chance. Outside backoff, pending events and those
   // on a request that dies with the page (plain fetch) leave on keepalive within its budget.
-  void on_page_leave(const Clock& now);
+  // persisted: pagehide's own word that the page may go into the back/forward cache (it may come
+  // back, its keepalive requests' answers with it); otherwise the page is gone for good.
+  void on_page_leave(const Clock& now, bool persisted = false);
   // A navigation to another document began (the Navigation API's navigate event): the earliest
   // word of a leave, which may still not happen (a download, a 204). On a slow CPU the page can be
   // torn down before its pagehide runs, so what waits (fires over the in-flight cap, deferred
@@ -203,7 +205,7 @@ class Tracker {
   bool in_backoff(const Clock& now) const { return now.mono_ms < backoff_until_; }
   Transport unload_transport(std::size_t body_bytes) const;
   Transport live_transport(std::size_t body_bytes) const;
-  void presume_overdue_lost(const Clock& now);
+  void presume_overdue_lost(const Clock& now, bool for_good);
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;

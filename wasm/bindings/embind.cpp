@@ -90,6 +90,10 @@ class TrackerCore {
       case tracker::TabFact::leave: core_.leave_tabs(now); break;
       case tracker::TabFact::unwritten: core_.on_unwritten(a, b, now); break;
       case tracker::TabFact::kept_stored: core_.on_kept_stored(now); break;
+      case tracker::TabFact::consent:
+        // An unknown state holds (pending): nothing is stored or sent on a value not understood.
+        core_.set_consent(static_cast<tracker::Consent>(n == 0 || n == 2 ? static_cast<int>(n) : 1), now);
+        break;
     }
     return takeEffects();
   }

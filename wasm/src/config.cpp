@@ -34,6 +34,8 @@ constexpr std::string_view kKnownKeys =
     " context.performance context.location context.gpu context.cookies context.storage"
     " settings.respectDoNotTrack settings.trackExternalLinks settings.transport"
     " settings.logDeferred settings.debug settings.pageViews settings.uxOrigins settings.uxNonce"
+    " settings.consent settings.consentDenied settings.respectGlobalPrivacyControl settings.redact"
+    " settings.beforeSend"
     " auto.events auto.triggers ";
 // Sections whose own keys are checked (external is a list; its items are the glue's business).
 constexpr std::string_view kCheckedSections = " url source profile context settings auto ";
@@ -194,6 +196,23 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
         return;
       }
       c.log_deferred = l.text() == "true";
+    }
+    // A consent value the tracker cannot read runs nothing (an error names it): guessing
+    // "granted" could store and send before the visitor was asked.
+    if (const Field v = f.get("tracker.settings.consent"); v) {
+      const std::string_view t = v.kind() == JsonKind::string ? v.text() : std::string_view();
+      if (t != "granted" && t != "pending" && t != "denied") {
+        r.error = "options.tracker.settings.consent must be \"granted\", \"pending\" or \"denied\"";
+        return;
+      }
+      c.consent = t == "granted" ? Consent::granted : t == "pending" ? Consent::pending : Consent::denied;
+    }
+    if (const Field d = f.get("tracker.settings.consentDenied"); d) {
+      if (d.kind() != JsonKind::string || (d.text() != "drop" && d.text() != "anonymous")) {
+        r.error = "options.tracker.settings.consentDenied must be \"drop\" or \"anonymous\"";
+        return;
+      }
+      c.consent_anonymous = d.text() == "anonymous";
     }
   }
   if (!f.unknown().empty()) {

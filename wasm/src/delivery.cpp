@@ -98,19 +98,23 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   body.reserve(512 + context_json_.size() + seqs.size() * 256);
   body += "{\"source\":{\"id\":";
   append_quoted(body, c.source_id);
-  body += "},\"session\":{\"id\":";
-  append_quoted(body, session_id_);
-  body += "},\"profile\":";
-  if (profile) {
+  // Consent denied, profile-less events (settings.consentDenied "anonymous"): no session, profile
+  // or device id; Tracardi makes a throw-away session and stores no profile.
+  const bool anonymous = !may_store();
+  auto entity = [&body, anonymous](const char* key, const std::string* id) {
+    body += key;
+    if (id == nullptr || anonymous) {
+      body += "null";
+      return;
+    }
     body += "{\"id\":";
-    append_quoted(body, *profile);
+    append_quoted(body, *id);
     body += '}';
-  } else {
-    body += "null";
-  }
-  body += ",\"device\":{\"id\":";
-  append_quoted(body, device_id_);
-  body += "},\"context\":";
+  };
+  entity("},\"session\":", &session_id_);
+  entity(",\"profile\":", profile ? &*profile : nullptr);
+  entity(",\"device\":", &device_id_);
+  body += ",\"context\":";
   body += context;
   body += ",\"options\":";
   body += options;
@@ -151,6 +155,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   SendEffect& s = effects_.sends.emplace_back();
   s.request_id = id;
   s.url = setup_.config->track_url;
+  if (!may_store()) s.url += "?profile_less=true";  // Tracardi's own flag for events without one
   s.transport = transport;
   s.body = std::move(body);
   s.event_count = seqs.size();
@@ -227,6 +232,7 @@ void Tracker::send_fires(const Clock& now) {
 // a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
 // attempt into the outage, finished by the browser after the page, could only be lost).
 void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
+  if (!may_deliver()) return;  // held for the visitor's consent: a page left so loses it (README)
   // An outage is known until a 2xx ends it, also once its backoff has run out before the next try
   // (a hidden tab's timer runs late): a leave then re-sends nothing that was tried; on keepalive
   // into the outage, after the page, it would be lost (its events are not in the copy).
@@ -292,7 +298,7 @@ void Tracker::presume_overdue_lost(const Clock& now, bool for_good) {
 // has had the last word), or while a probe after a failure is on the wire (retries do not fan out
 // into parallel requests into the same outage; fires ride in the probe).
 bool Tracker::may_send() const {
-  return online_ && !leaving_ && !(failures_ > 0 && !requests_.empty());
+  return may_deliver() && online_ && !leaving_ && !(failures_ > 0 && !requests_.empty());
 }
 
 // Fires go alone, at once, up to the cap; not while probing (they ride in the probe batch).

@@ -59,12 +59,23 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
 
 void Tracker::join_tabs(std::string_view base, TabCaps caps, const Clock& now, const Entropy& entropy) {
   if (tabs_.joined()) return;
-  // This tab's id: random, only to tell its messages and mailbox keys from other tabs'.
-  std::string tab = make_uuid4(entropy);
-  tab.resize(13);
+  // No lock, message or key before the visitor's consent: the join waits for it (set_consent,
+  // which calls this again with these).
+  if (tabs_base_.empty()) {
+    tabs_base_ = std::string(base);
+    tabs_caps_ = caps;
+    // This tab's id: random, only to tell its messages and mailbox keys from other tabs'.
+    tabs_id_ = make_uuid4(entropy);
+    tabs_id_.resize(13);
+  }
+  if (!may_store()) return;
   TabProtocol::Out out;
-  tabs_.join(base, tab, caps, now.wall_ms, now.mono_ms, effects_.tabs, out);
+  tabs_.join(tabs_base_, tabs_id_, tabs_caps_, now.wall_ms, now.mono_ms, effects_.tabs, out);
+  // A follower at its join is no demoted leader: what it held (calls made while consent was
+  // pending) goes as a follower's would, its first attempts by itself.
+  joining_ = true;
   apply_tabs(out, now);
+  joining_ = false;
 }
 
 void Tracker::on_lock(LockFact fact, const Clock& now) {

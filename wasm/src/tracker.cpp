@@ -101,7 +101,8 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
   device_id_ = ids.device ? std::move(*ids.device) : make_uuid4(derive(entropy, 2));
   profile_id_ = std::move(ids.profile);
   last_activity_wall_ = now.wall_ms;
-  emit_identity();
+  consent_ = setup_.config->consent;
+  emit_identity();  // dropped at take_effects while consent is not granted
 
   // Chromium preflights a JSON beacon to another origin and then never sends it
   // (reliability.md): a beacon is only used where it arrives.
@@ -172,7 +173,7 @@ void Tracker::set_role(Role role, const Clock& now) {
   // A new leader persists what it holds now (the host then writes the one shared copy); a demoted
   // one hands everything pending over (update_wake runs hand_over for a follower).
   if (role == Role::leader) effects_.persist = true;
-  else hand_over(true, now);
+  else hand_over(!joining_, now);
   pump(now, Trigger::tick);
   update_wake(now);
 }
@@ -189,7 +190,7 @@ void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
 }
 
 std::string Tracker::session_cookie(std::string_view cookie_value, bool leaving, const Clock& now) {
-  if (!setup_.config || !started_) return {};
+  if (!setup_.config || !started_ || !may_store()) return {};
   observe_session(cookie_value, now);
   if (session_id_.empty()) return {};
   if (now.wall_ms - last_activity_wall_ > policy::session_ttl_ms) return {};
@@ -259,6 +260,11 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   touch_session(now, entropy);
   ++stats_.accepted;
   last_event_id_ = built.event.id;
+  // Denied without profile-less events: accepted (the page's call is not an error) and dropped.
+  if (!may_deliver() && consent_ == Consent::denied) {
+    ++stats_.dropped[std::string_view("consent")];
+    return 0;
+  }
 
   const bool single = built.event.fire || built.event.as_beacon;
   // A call kept from an earlier page (the loader stub's, replayed with its time) is as old as the
@@ -291,7 +297,8 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   overflowing_ = dropped > 0;
   effects_.persist = true;
 
-  int flags = role_ == Role::leader ? track_persist_due : 0;
+  int flags = role_ == Role::leader && may_store() ? track_persist_due : 0;
+  if (consent_ == Consent::pending) flags |= track_held;
   if (loaded_ && !single && !leaving_ && setup_.config->log_deferred) flags |= track_deferred;
   pump(now, Trigger::tick);
   update_wake(now);
@@ -394,15 +401,18 @@ void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
 }
 
 Effects Tracker::take_effects() {
+  // Only the leader writes the one persisted queue; a follower's events are the leader's to keep.
+  // Without the visitor's consent nothing is written at all: no queue, no ids.
+  if (role_ == Role::follower || !may_store()) effects_.persist = false;
+  if (!may_store()) effects_.identity.reset();
   Effects out = std::move(effects_);
   effects_.clear();  // the reset take_effects_json() uses: every test run goes through it
-  // Only the leader writes the one persisted queue; a follower's events are the leader's to keep.
-  if (role_ == Role::follower) out.persist = false;
   return out;
 }
 
 std::string Tracker::take_effects_json() {
-  if (role_ == Role::follower) effects_.persist = false;
+  if (role_ == Role::follower || !may_store()) effects_.persist = false;
+  if (!may_store()) effects_.identity.reset();
   std::string out = effects_to_json(effects_);
   effects_.clear();
   return out;
@@ -420,6 +430,7 @@ std::string Tracker::snapshot() const {
 void Tracker::derive_stats(Stats& s) const {
   s.tabs = tabs_.stats();
   if (!tabs_.joined()) s.tabs.leader = role_ == Role::leader;
+  s.consent = static_cast<std::uint64_t>(consent_);
   s.queued = queue_->size();
   s.queued_bytes = queue_->bytes();
   s.inflight_requests = requests_.size();
@@ -445,7 +456,7 @@ std::string stats_to_json(const Stats& s) {
       {",\"inflightEvents\":", s.inflight_events}, {",\"accepted\":", s.accepted},
       {",\"restored\":", s.restored},   {",\"acked\":", s.acked},
       {",\"handedOff\":", s.handed_off}, {",\"transferred\":", s.transferred},
-      {",\"requests\":", s.requests}};
+      {",\"requests\":", s.requests}, {",\"consent\":", s.consent}};
   std::string out;
   for (const auto& [name, n] : counts) {
     out += name;

@@ -8,6 +8,11 @@
 
 namespace tracker {
 
+// The visitor's consent (settings.consent, then tracker.consent()): granted runs the tracker as
+// ever; pending holds every call in memory and writes and sends nothing; denied drops (or, with
+// settings.consentDenied "anonymous", sends profile-less events) and writes nothing.
+enum class Consent { granted, pending, denied };
+
 struct Config {
   std::string api_url;      // tracker.url.api without a trailing '/'
   std::string track_url;    // api_url + "/track"
@@ -15,6 +20,8 @@ struct Config {
   std::optional<std::string> static_profile_id;  // tracker.profile.id
   bool beacon_transport = false;  // tracker.settings.transport === "beacon" (opt-in, see policy)
   bool log_deferred = true;       // tracker.settings.logDeferred (default true: the documented log)
+  Consent consent = Consent::granted;  // tracker.settings.consent (default: today's behaviour)
+  bool consent_anonymous = false;      // tracker.settings.consentDenied === "anonymous"
 };
 
 struct ConfigResult {

@@ -50,7 +50,9 @@ enum class LockOp { none, request, steal, release };
 
 // The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
 // FACT mirrors these numbers).
-enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored };
+// consent: not the tab protocol's, a fact of the page (n: Consent) that shares this one binding entry
+// (each binding function costs the wasm its argument conversions).
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent };
 
 // How the host's lock request ended or changed.
 enum class LockFact {

@@ -40,6 +40,7 @@ enum TrackFlags : int {
   track_effects_pending = 1,  // call take_effects()
   track_persist_due = 2,      // the snapshot changed
   track_deferred = 4,         // queued after load without fire: log it, it goes with a later batch
+  track_held = 8,             // held for the visitor's consent: its answer comes once it is given
 };
 
 // Which tab of a browser this core serves (docs/design.md "Persistence across tabs"). The leader
@@ -60,6 +61,7 @@ struct Stats {
   std::uint64_t transferred = 0; // events handed over to the leader tab (a follower's handover effect)
   std::uint64_t requests = 0;    // requests sent
   double backoff_until_ms = 0;   // monotonic; no send before it except on page leave
+  std::uint64_t consent = 0;     // Consent: 0 granted, 1 pending, 2 denied
   FlatMap<std::string, std::uint64_t> dropped;  // reason -> events
   TabStats tabs;
 };
@@ -127,6 +129,14 @@ class Tracker {
   // (the visit ended; the next track() starts a new one), and over a sibling's live cookie.
   std::string session_cookie(std::string_view cookie_value, bool leaving, const Clock& now);
 
+  // The visitor's consent changed (tracker.consent()): granted sends what was held (fires first,
+  // the load batch if the page has loaded), starts the identity, persistence and the tab protocol;
+  // denied drops what was held (counted as "consent") unless settings.consentDenied is
+  // "anonymous", which sends it profile-less; pending holds again. Nothing is written unless
+  // granted.
+  void set_consent(Consent consent, const Clock& now);
+  Consent consent() const { return consent_; }
+
   void set_context(std::string_view json);
   void set_page_context(std::string_view json);
   void set_payload_options(std::string_view json);
@@ -186,6 +196,14 @@ class Tracker {
   enum class Trigger { tick, drain };
 
   void log(LogLevel level, std::string message);
+  // Whether the visitor's consent lets this core write anything (ids, queue, tab protocol), and
+  // whether it lets it send (granted, or denied with profile-less events).
+  bool may_store() const { return consent_ == Consent::granted; }
+  bool may_deliver() const {
+    return consent_ == Consent::granted || (consent_ == Consent::denied && setup_.config->consent_anonymous);
+  }
+  // What a change of consent asks of the tab protocol: joined only while granted.
+  void consent_tabs(const Clock& now);
   void emit_identity();
   void touch_session(const Clock& now, const Entropy& entropy);
   void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason);
@@ -237,6 +255,11 @@ class Tracker {
                    const std::vector<std::string>* skip = nullptr, bool own = false);
 
   TabProtocol tabs_;
+  Consent consent_ = Consent::granted;
+  // The host's join_tabs while consent was not granted: joined once it is.
+  std::string tabs_base_, tabs_id_;
+  TabCaps tabs_caps_{};
+  bool joining_ = false;  // inside join_tabs: its first role is no demotion
   bool parting_ = false;  // resigning with the shared key written: a demotion hands nothing over
   ConfigResult setup_;  // config (set when valid), error, warnings (logged at start)
   std::unique_ptr<detail::EventQueue> queue_;

@@ -21,8 +21,13 @@ void choose_profile(const std::optional<std::string>& profile_id, bool static_al
 
 IdentityDecision resolve_identity(const std::optional<std::string>& session_id,
                                   const std::optional<std::string>& profile_id,
-                                  bool static_profile_ids_allowed, const IdentityLookup& lookup) {
+                                  bool static_profile_ids_allowed, const IdentityLookup& lookup,
+                                  bool profile_less) {
   IdentityDecision d;
+  if (profile_less) {
+    d.session_id = lookup.new_id();  // Tracardi's artificial session, never saved; no profile
+    return d;
+  }
   if (!session_id) {
     // Tracardi's "artificial session": answered but never saved.
     d.session_id = lookup.new_id();

@@ -23,8 +23,10 @@ struct IdentityDecision {
 };
 
 // session_id/profile_id: from the payload, already stripped, nullopt when absent or blank.
+// profile_less: Tracardi's flag (the query parameter): no profile at all, a throw-away session.
 IdentityDecision resolve_identity(const std::optional<std::string>& session_id,
                                   const std::optional<std::string>& profile_id,
-                                  bool static_profile_ids_allowed, const IdentityLookup& lookup);
+                                  bool static_profile_ids_allowed, const IdentityLookup& lookup,
+                                  bool profile_less = false);
 
 }  // namespace collector

@@ -377,6 +377,9 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
   }
 
   if (!v.ok()) return reject(v.status, v.detail, false);
+  // Tracardi reads the flag from the query (FastAPI's bool: true/1/yes/on), never from the body.
+  const std::string pl = req.get_param_value("profile_less");
+  v.input.profile_less = pl == "true" || pl == "1" || pl == "yes" || pl == "on";
   const TrackInput& in = v.input;
 
   const EventSource* source =
@@ -397,7 +400,7 @@ void Collector::handle_track(const TrackContext& ctx, httplib::Response& res) {
                        {"ux", ux_for(*source)},
                        {"response", json::object()},
                        {"events", json::array()},
-                       {"profile", {{"id", out.profile_id}}},
+                       {"profile", out.profile_id.empty() ? json(nullptr) : json{{"id", out.profile_id}}},
                        {"session", {{"id", out.session_id}}},
                        {"errors", json::array()},
                        {"warnings", json::array()}};

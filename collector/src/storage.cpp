@@ -228,7 +228,7 @@ TrackOutcome Storage::store_track(RequestRecord rec, const TrackInput& in, bool 
       return sqlite3_step(find_profile_) == SQLITE_ROW;
     };
     lookup.new_id = [] { return uuid4(); };
-    IdentityDecision d = resolve_identity(in.session_id, in.profile_id, static_ids, lookup);
+    IdentityDecision d = resolve_identity(in.session_id, in.profile_id, static_ids, lookup, in.profile_less);
 
     if (d.create_profile) {
       Reset r{insert_profile_};
@@ -270,7 +270,7 @@ TrackOutcome Storage::store_track(RequestRecord rec, const TrackInput& in, bool 
       bind_text(st, 2, e.type);
       bind_text(st, 3, in.source_id);
       bind_text(st, 4, d.session_id);
-      bind_text(st, 5, d.profile_id);
+      bind_opt(st, 5, d.profile_id);  // none for a profile-less payload
       bind_text(st, 6, dump(e.properties));
       bind_text(st, 7, dump(e.options));
       bind_text(st, 8, dump(e.context));

@@ -27,6 +27,7 @@ struct TrackInput {
   std::optional<std::string> session_id;  // absent, null or blank -> nullopt
   std::optional<std::string> profile_id;  // absent, null or blank -> nullopt
   std::vector<EventInput> events;
+  bool profile_less = false;  // POST /track?profile_less=true: no profile, a throw-away session
 };
 
 struct Validation {

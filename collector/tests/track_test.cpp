@@ -32,6 +32,27 @@ TEST_F(TrackTest, AcceptsAPayloadAndAnswersTracardiShape) {
   EXPECT_LT(r->body.find("\"ux\""), r->body.find("\"profile\""));
 }
 
+// Tracardi's POST /track?profile_less=true (issue 22: a visitor who denied consent, with
+// settings.consentDenied "anonymous"): the events are stored without a profile, the session is a
+// throw-away one (never saved), and the answer's profile is null.
+TEST_F(TrackTest, ProfileLessStoresNoProfileAndAnswersANullOne) {
+  httplib::Client c = server.client();
+  const json body = payload("demo-source", nullptr, nullptr, {event("anon-view", "anon-1")});
+  auto r = c.Post("/track?profile_less=true", {{"Origin", kOrigin}}, body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json answer = json::parse(r->body);
+  EXPECT_TRUE(answer["profile"].is_null()) << r->body;
+  EXPECT_TRUE(answer["session"]["id"].is_string());
+  const json events = server.get_json("/events");
+  ASSERT_EQ(events["events"].size(), 1u) << events.dump();
+  EXPECT_TRUE(events["events"][0]["profile"].is_null()) << events.dump();
+  // Without the flag the same payload gets a new profile.
+  auto named = server.track(payload("demo-source", nullptr, nullptr, {event("named-view", "named-1")}));
+  ASSERT_TRUE(named);
+  EXPECT_TRUE(json::parse(named->body)["profile"]["id"].is_string());
+}
+
 TEST_F(TrackTest, StatusTable) {
   struct Case {
     const char* name;

@@ -3,7 +3,7 @@
 export {};
 declare global {
   interface Window {
-    tracker: { track: (...args: unknown[]) => unknown; flush?: () => void; [k: string]: unknown };
+    tracker: { track: (...args: unknown[]) => unknown; flush?: () => void; consent?: (s: string) => void; [k: string]: unknown };
     onTracardiReady: { bind: (fn: (p: any) => void) => void; [k: string]: unknown };
     [k: string]: any;
   }

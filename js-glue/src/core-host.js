@@ -20,6 +20,9 @@ import { createEffects } from './host-effects.js';
 //        binding), options (the Tracardi options object), storage, getPayloadOptions?,
 //        onReady?(context), onUx?(items), contextExtra?, transport?, identity?, keptCalls?,
 //        keptKeys? (the keys of keptCalls), tabs?}
+// tracker.consent()'s states, by the core's numbers (Consent in config.hpp).
+export const CONSENT = ['granted', 'pending', 'denied'];
+
 export function createHost(deps) {
   const { env, core, storage, contract: C } = deps;
   const RS = String.fromCharCode(C.RECORD_SEPARATOR);
@@ -31,8 +34,9 @@ export function createHost(deps) {
   const identity = deps.identity || createIdentity(env);
   const wall = () => wallMs(env);
   const mono = () => monoMs(env);
-  // fallback: set when the core died (track() then buffers); hidden: the page is hidden or left.
-  const life = { fallback: null, destroyed: false, hidden: false };
+  // fallback: set when the core died (track() then buffers); hidden: the page is hidden or left;
+  // stored: the visitor's consent lets the tracker store (the core's stats, read at each change).
+  const life = { fallback: null, destroyed: false, hidden: false, stored: false };
   let wakeTimer = null;
   let tabs = null;  // the tab protocol's I/O (tabs.js), when storage is shared with other tabs
   let glueFailed = false;  // a glue exception was reported (once)
@@ -48,7 +52,7 @@ export function createHost(deps) {
   // queue this tab last wrote as leader: the dead core cannot post its parting queue).
   function crash(e) {
     if (life.fallback) return;
-    answers.settleRest();
+    answers.settleRest(true);
     intake.settleQueued();
     tabs?.stop(persist.parting);
     life.fallback = createDegraded(env, `the core failed (${e?.message || e})`, intake.takeUnsent(),
@@ -174,6 +178,8 @@ export function createHost(deps) {
     if (!life.destroyed) persist.now(true);
   }
 
+  const consented = () => { life.stored = !(JSON.parse(core.stats()).consent > 0); };
+
   const tabFact = (op, n = 0) => {
     if (tabs) guard(() => apply(core.tabFact(op, '', '', n, wall(), mono())));
   };
@@ -186,8 +192,9 @@ export function createHost(deps) {
         page.payloadOptions();
         // The page origin lets the core refuse a cross-origin beacon setting.
         const ids = JSON.stringify({ ...identity.read(),
-          origin: String(env.location?.origin || '') });
+          origin: String(env.location?.origin || ''), gpc: env.navigator?.globalPrivacyControl === true });
         apply(core.start(wall(), mono(), ids, '', rnd(), rnd(), rnd(), rnd()));
+        consented();
         // Until elected, a tab is a follower: it never writes the shared queue (docs/design.md
         // "Persistence across tabs"). The core's tab protocol tells when it leads.
         if (storage?.base && deps.tabs !== false) {
@@ -222,6 +229,19 @@ export function createHost(deps) {
       lifecycle('onVisible');
     },
     setOnline(online) { lifecycle('setOnline', !!online); },
+    // The visitor's consent (tracker.consent()): what it implies is the core's. A fire held for it
+    // and not sent by a denial's effects gets no answer (status 0).
+    consent(state) {
+      const n = CONSENT.indexOf(state);
+      if (n < 0) return log('error', `consent(${JSON.stringify(state)}): expected "granted", "pending" or "denied"; unchanged.`);
+      drained(() => {
+        apply(core.tabFact(FACT.consent, '', '', n, wall(), mono()));
+        if (n === 2) answers.settleRest(true);
+        consented();
+      });
+    },
+    // Whether the visitor's consent lets the tracker store anything (the core's last word).
+    mayStore: () => !life.fallback && life.stored,
     // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core
     // flushes a hidden tab once within backoff, and treats a page leave as the last chance.
     onHidden() { life.hidden = true; leaving('onHidden'); },
@@ -232,8 +252,9 @@ export function createHost(deps) {
       life.hidden = true;
       send.leave?.(true);
       // A core that died mid-page: what the page tracked since is kept for the next page's core,
-      // as the stub keeps calls no core took (stub.js). What the core held is in its last copy.
-      life.fallback?.persist(env.window);
+      // as the stub keeps calls no core took (stub.js), if the visitor's consent allowed storing
+      // when the core last said. What the core held is in its last copy.
+      if (life.stored) life.fallback?.persist(env.window);
       leaving('onPageLeave', !!persisted);
       // The page may go into the back/forward cache, where it must not hold the election: after
       // the core's last word as leader. Its queue is in the shared key unless that write failed.
@@ -253,7 +274,7 @@ export function createHost(deps) {
     destroy() {
       if (life.destroyed) return;
       drained();
-      answers.settleRest();  // requests already on the wire still resolve theirs
+      answers.settleRest(true);  // requests already on the wire still resolve theirs
       intake.settleQueued();
       if (!life.fallback) persist.now(true);
       // Out of the election: un-confirmed hand-overs go to mailbox keys for the leader.

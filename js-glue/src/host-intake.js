@@ -59,7 +59,9 @@ export function createIntake(x) {
         continue;
       }
       if (wait) {
-        if (text) { answers.expect(text, wait); mine.push(text); } else settle(wait);
+        // Held for consent: its answer comes when it is sent, not "unsent now".
+        const hold = r & C.TRACK_HELD;
+        if (text) { answers.expect(text, wait, hold); if (!hold) mine.push(text); } else settle(wait);
       }
       if (r & C.TRACK_EFFECTS_PENDING) effects = true;
       if (r & C.TRACK_PERSIST_DUE) due = true;

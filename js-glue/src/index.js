@@ -35,6 +35,7 @@ export function createTracker(options, hooks = {}) {
   return {
     // A fire event's call returns a Promise of its answer; others return undefined.
     track: app.track,
+    consent: app.consent,
     flush: app.flush,
     ready: app.ready,
     stats: app.stats,

@@ -21,6 +21,7 @@ export function createNoopTracker(con) {
       return isFire(options) ? Promise.resolve(noAnswer()) : undefined;
     },
     flush() {},
+    consent() {},
     ready: Promise.resolve(false),
     stats() { return null; },
     destroy() {},

@@ -16,6 +16,10 @@ export const STUB_KEY = 'wasm-tracker:stub:v1';
 export const stubKey = (source) => STUB_KEY + ':' + source;
 const sourceOf = (w) => String(readPageOptions(w)?.tracker?.source?.id ?? '').trim();
 
+// Whether calls may be kept in localStorage: only with the visitor's consent (its last word by
+// tracker.consent(), else settings.consent; granted by default).
+export const mayKeep = (state, options) => (state ?? options?.tracker?.settings?.consent ?? 'granted') === 'granted';
+
 // The page a call was made on, as core-host.js pageOf reads it: {u: URL, t: title, r: referrer}.
 export function pageRecord(loc, doc) {
   return { u: String(loc.href), t: doc?.title, r: doc?.referrer };
@@ -99,10 +103,13 @@ export function installStub(w, con) {
       queue.push([args, Date.now()]);
     } catch { /* never throw */ }
   };
+  // tracker.consent() before the core runs: its last word is given to the core when it does.
+  tracker.consent = function consent(state) { mark.consent = state; };
   w.tracker = tracker;
   // A visitor who leaves before the core runs: what no core took is kept for the next page.
   try {
-    w.addEventListener('pagehide', () => persistCalls(w, queue.splice(0), mark.dropped, undefined, mark.token));
+    w.addEventListener('pagehide', () => mayKeep(mark.consent, readPageOptions(w)) &&
+      persistCalls(w, queue.splice(0), mark.dropped, undefined, mark.token));
   } catch { /* no listener: memory only */ }
   w.response = w.response || { context: {} };
   if (!w.response.context) w.response.context = {};

@@ -6,7 +6,7 @@ import { createHost } from './core-host.js';
 import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
-import { STUB_KEY, stubKey, pageRecord } from './stub.js';
+import { STUB_KEY, stubKey, pageRecord, mayKeep } from './stub.js';
 import { wireLifecycle, leavesDocument } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
@@ -45,6 +45,8 @@ export function startTracker(deps) {
   let unwire = null;
   let destroyed = false;  // by destroy(), or a configuration the core refused: calls are dropped
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
+  let consentLoading = null;  // tracker.consent() while the core loads: given to it once it runs
+  let extrasStarted = false;
   const dropPending = () => {
     const calls = pending.splice(0);
     calls.forEach(settlePending);
@@ -152,15 +154,16 @@ export function startTracker(deps) {
       keptCalls: () => ({ keys: keys.filter((k) => lsGet(env, k) !== null),
         pages: keys.flatMap((k) => parseOr(lsGet(env, k)) || []), dropped: 0 }),
       onReady: (context) => {
-        writeTracardiKeys(env, context, hadProfile);
+        if (host?.mayStore()) writeTracardiKeys(env, context, hadProfile);
         deps.onReady?.(context);
       },
     });
     host.start();
+    if (consentLoading) host.consent(consentLoading);
     // This page's own calls, when its loader stub kept them at a pagehide before this core ran
     // (rush): taken back out of the kept calls and replayed now, as this page's first attempts.
     host.replay(takeOwn(env, keys[1], deps.stubToken?.()), droppedLoading + (deps.stubDropped?.() || 0));
-    extras.start(() => host?.refreshContext(), track);
+    startExtras();
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
     for (const [args, ts, resolve, page] of calls) {
@@ -183,7 +186,8 @@ export function startTracker(deps) {
       const domains = t.settings?.trackExternalLinks;
       if (Array.isArray(domains) && domains.length) {
         extras.wire('wireExternalLinks', domains, () => ({
-          profile: staticId || host?.identity?.profile || null,
+          // No profile id leaves for another site without the visitor's consent.
+          profile: host?.mayStore() ? staticId || host?.identity?.profile || null : null,
           source: sourceId,
         }));
       }
@@ -196,13 +200,31 @@ export function startTracker(deps) {
     // Kept for a later visit whose core loads (stub.js persistCalls), not only in this page's memory.
     const w = env.window;
     if (w?.addEventListener && deps.lifecycle !== false) {
-      w.addEventListener('pagehide', () => degraded.persist(w));
+      w.addEventListener('pagehide', () => mayKeep(consentLoading, deps.options) && degraded.persist(w));
     }
     return false;
   });
 
+  // The extras (the GPU probe stores its key, triggers and widgets act on the page) wait for the
+  // visitor's consent, as everything that stores does.
+  function startExtras() {
+    if (extrasStarted || !host?.mayStore()) return;
+    extrasStarted = true;
+    extras.start(() => host?.refreshContext(), track);
+  }
+
   return {
     track,
+    // 'granted' | 'pending' | 'denied' (settings.consent's values); never throws.
+    consent(state) {
+      try {
+        if (!host) consentLoading = state;
+        else {
+          host.consent(state);
+          startExtras();
+        }
+      } catch { /* never throws */ }
+    },
     flush() { try { host?.flush(); } catch { /* never throws */ } },
     stats: () => host?.stats() ?? null,
     ready,

@@ -101,9 +101,13 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     },
   });
   helpers = createHelpers(env, app.track);
+  helpers.consent = app.consent;
+  // The loader stub's tracker.consent() calls, made before this script ran: their last word.
+  if (mark.consent) app.consent(mark.consent);
   Object.assign(tracker, {
     plugins: { tracardi: helpers },  // where Tracardi's tracker kept its helpers
     track: app.track,
+    consent: app.consent,
     flush: app.flush,
     helpers,
     // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).

@@ -26,7 +26,7 @@ test('start passes identity read from cookie/localStorage; the core joins the ta
   assert.equal(wall, f.env.Date.now());
   assert.equal(mono, f.env.performance.now());
   assert.deepEqual(JSON.parse(ids),
-    { session: 'sess-9', profile: 'prof-9', device: 'dev-raw', origin: '' });
+    { session: 'sess-9', profile: 'prof-9', device: 'dev-raw', origin: '', gpc: false });
   assert.equal(snap, '', 'a tab starts as a follower: the stored queue is the leader\'s');
   assert.equal(r.length, 4);
   const [, base, locks, channel, storage] = core.named('joinTabs')[0];

@@ -11,6 +11,8 @@ export interface TrackerHelpers {
    * request (`await helpers.track(...)` then `.data.profile.id`), never rejects.
    */
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): Promise<TrackAnswer>;
+  /** The visitor's consent changed: as `window.tracker.consent`. */
+  consent(state: 'granted' | 'pending' | 'denied'): void;
   /** Adds a click listener to the element(s) or selector; returns a function removing it. */
   onClick(element: string | EventTarget | ArrayLike<EventTarget>, fn: (event: Event) => void): () => void;
   /** Adds listeners for the space- or comma-separated event names; returns a function removing them. */
@@ -42,6 +44,8 @@ export interface SnippetTracker {
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
   /** Sends everything queued now. */
   flush?(): void;
+  /** The visitor's consent changed (also on the loader's queue: its last word is kept). */
+  consent?(state: 'granted' | 'pending' | 'denied'): void;
   /** true once the wasm core runs; false when it could not load. */
   readonly ready?: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */

@@ -47,6 +47,16 @@ export interface TrackerConfig {
   };
   settings?: {
     respectDoNotTrack?: boolean;
+    /**
+     * The visitor's consent when the page starts (default `"granted"`). `"pending"`: every call is
+     * held in memory; nothing is sent or written (no request, cookie, storage key, lock or tab
+     * message) until `tracker.consent()` says. A page left while pending loses what it held.
+     */
+    consent?: ConsentState;
+    /** What a denial does: `"drop"` (default) drops every event; `"anonymous"` sends them profile-less. */
+    consentDenied?: 'drop' | 'anonymous';
+    /** `navigator.globalPrivacyControl === true` acts as a denial. */
+    respectGlobalPrivacyControl?: boolean;
     /** `"beacon"` only for collectors that accept a cross-origin JSON beacon. */
     transport?: 'fetch' | 'beacon';
     /** `false` silences the `[Tracker] Event track` line for events queued after load. */
@@ -135,6 +145,8 @@ export interface TrackerStats {
   transferred?: number;
   /** This tab owns delivery and the one persisted queue of its source. */
   leader?: boolean;
+  /** The visitor's consent as the core holds it: 0 granted, 1 pending, 2 denied. */
+  consent?: 0 | 1 | 2;
   /** Calls the loader stub persisted on a previous page's bounce and this page replayed / had to drop. */
   stubReplayed?: number;
   stubDropped?: number;
@@ -151,6 +163,11 @@ export interface Tracker {
   track(type: string, properties?: Record<string, unknown>, options?: TrackOptions): void;
   /** Sends everything queued now. */
   flush(): void;
+  /**
+   * The visitor's consent changed (a consent manager's event): `"granted"` sends what was held
+   * and starts storing; `"denied"` drops it (or sends it profile-less); `"pending"` holds again.
+   */
+  consent(state: ConsentState): void;
   /** true once the wasm core runs; false when it could not load (calls are then only buffered). */
   readonly ready: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */
@@ -158,5 +175,7 @@ export interface Tracker {
   /** Persists the queue, removes page listeners and frees the core. */
   destroy(): void;
 }
+
+export type ConsentState = 'granted' | 'pending' | 'denied';
 
 export function createTracker(options: TrackerOptions, hooks?: TrackerHooks): Tracker;

@@ -167,6 +167,7 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   emscripten::constant("TRACK_EFFECTS_PENDING", static_cast<int>(tracker::track_effects_pending));
   emscripten::constant("TRACK_PERSIST_DUE", static_cast<int>(tracker::track_persist_due));
   emscripten::constant("TRACK_DEFERRED", static_cast<int>(tracker::track_deferred));
+  emscripten::constant("TRACK_HELD", static_cast<int>(tracker::track_held));
   emscripten::constant("RECORD_SEPARATOR", static_cast<int>(tracker::record_separator));
   emscripten::constant("FIELD_SEPARATOR", static_cast<int>(tracker::field_separator));
   emscripten::constant("STATUS_NO_ANSWER", tracker::status_no_answer);

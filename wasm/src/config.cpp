@@ -207,6 +207,7 @@ void read_config(std::string_view options_json, ConfigResult& r, Config& c) {
       }
       c.consent = t == "granted" ? Consent::granted : t == "pending" ? Consent::pending : Consent::denied;
     }
+    if (const Field g = f.get("tracker.settings.respectGlobalPrivacyControl"); g) c.respect_gpc = g.kind() == JsonKind::boolean && g.text() == "true";
     if (const Field d = f.get("tracker.settings.consentDenied"); d) {
       if (d.kind() != JsonKind::string || (d.text() != "drop" && d.text() != "anonymous")) {
         r.error = "options.tracker.settings.consentDenied must be \"drop\" or \"anonymous\"";

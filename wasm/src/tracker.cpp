@@ -19,13 +19,16 @@ namespace {
 struct StoredIdentity {
   std::optional<std::string> session, profile, device;
   std::string origin;  // the page's origin, when the host knows it
+  bool gpc = false;    // navigator.globalPrivacyControl === true (the host's reading)
 };
 
 StoredIdentity read_identity(std::string_view text) {
   StoredIdentity ids;
   detail::JsonScanner scanner;
   scanner.on_value = [&ids](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
-    if (path.size() != 1 || kind != detail::JsonKind::string) return;
+    if (path.size() != 1) return;
+    if (path[0] == "gpc") ids.gpc = v == "true";
+    if (kind != detail::JsonKind::string) return;
     if (path[0] == "origin") ids.origin = std::string(v);
     if (!is_sane_id(v)) return;  // cookies and storage can be tampered with
     if (path[0] == "session") ids.session = std::string(v);
@@ -101,7 +104,9 @@ void Tracker::start(const Clock& now, std::string_view identity_json, std::strin
   device_id_ = ids.device ? std::move(*ids.device) : make_uuid4(derive(entropy, 2));
   profile_id_ = std::move(ids.profile);
   last_activity_wall_ = now.wall_ms;
-  consent_ = setup_.config->consent;
+  // A visitor's Global Privacy Control signal, where the site respects it, is a denial (a later
+  // tracker.consent() from the site's own banner, the visitor's explicit word, still counts).
+  consent_ = ids.gpc && setup_.config->respect_gpc ? Consent::denied : setup_.config->consent;
   emit_identity();  // dropped at take_effects while consent is not granted
 
   // Chromium preflights a JSON beacon to another origin and then never sends it

@@ -187,6 +187,26 @@ TEST(Consent, PendingThenDeniedAnonymousSendsWhatWasHeldProfileLess) {
   EXPECT_TRUE(json::parse(p.sent[0].body)["session"].is_null());
 }
 
+// settings.respectGlobalPrivacyControl: the host reads navigator.globalPrivacyControl ("gpc"); a
+// visitor's signal is a denial, nothing sent or stored. Without the setting it changes nothing.
+TEST(Consent, AGlobalPrivacyControlSignalIsADenialWhereTheSiteRespectsIt) {
+  Page gpc{options(R"(,"settings":{"respectGlobalPrivacyControl":true})")};
+  gpc.start(R"({"gpc":true})");
+  gpc.track("a");
+  gpc.load();
+  EXPECT_TRUE(gpc.sent.empty());
+  EXPECT_FALSE(gpc.identity.has_value());
+  EXPECT_EQ(gpc.persists, 0);
+  EXPECT_EQ(gpc.core.stats().consent, 2u);
+  EXPECT_EQ(gpc.core.stats().dropped[std::string_view("consent")], 1u);
+
+  Page ignored{options()};
+  ignored.start(R"({"gpc":true})");
+  ignored.track("a");
+  ignored.load();
+  EXPECT_EQ(ignored.sent.size(), 1u);
+}
+
 TEST(Consent, AnUnreadableConsentValueRunsNothingAndNamesTheField) {
   for (const char* bad : {R"("settings":{"consent":"yes"})", R"("settings":{"consent":true})",
                           R"("settings":{"consentDenied":"maybe"})"}) {

@@ -22,6 +22,7 @@ struct Config {
   bool log_deferred = true;       // tracker.settings.logDeferred (default true: the documented log)
   Consent consent = Consent::granted;  // tracker.settings.consent (default: today's behaviour)
   bool consent_anonymous = false;      // tracker.settings.consentDenied === "anonymous"
+  bool respect_gpc = false;            // tracker.settings.respectGlobalPrivacyControl === true
 };
 
 struct ConfigResult {

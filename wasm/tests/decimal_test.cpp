@@ -151,6 +151,27 @@ TEST(Decimal, DecidesOverflowExactlyAtTheLimit) {
   for (const std::string& t : cases) EXPECT_EQ(json_number_overflows(t), strtod_overflows(t)) << t;
 }
 
+// The wasm build's lexer sends integers down the float path too (cmake/nlohmann_json.cmake), so
+// integer texts of every length, at the 64-bit limits and around the overflow limit, must read as
+// strtod reads them.
+TEST(Decimal, DecidesOverflowOfIntegerTexts) {
+  std::vector<std::string> cases = {"0", "-0", "1", "-1", "9223372036854775807", "-9223372036854775808",
+                                    "9223372036854775808", "-9223372036854775809", "18446744073709551615",
+                                    "18446744073709551616", "-18446744073709551616"};
+  std::mt19937_64 rng(47);
+  for (std::size_t digits = 1; digits <= 330; ++digits) {
+    for (int k = 0; k < 20; ++k) {
+      std::string t(1, static_cast<char>('1' + rng() % 9));
+      while (t.size() < digits) t += static_cast<char>('0' + rng() % 10);
+      cases.push_back(t);
+      cases.push_back("-" + t);
+    }
+    cases.push_back(std::string(1, '1') + std::string(digits - 1, '0'));
+    cases.push_back(std::string(digits, '9'));
+  }
+  for (const std::string& t : cases) EXPECT_EQ(json_number_overflows(t), strtod_overflows(t)) << t;
+}
+
 TEST(Decimal, ScannerRejectsExactlyWhatNlohmannRejects) {
   // json::accept on a std::string uses nlohmann's own lexer (with strtod); the scanner uses the
   // specialised one over a char range.

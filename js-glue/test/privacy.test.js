@@ -3,7 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUxInjector, attributeAllowed } from '../src/ux.js';
-import { fakeEnv } from '../test-support/fakes.js';
+import { buildContext, buildPageContext } from '../src/context.js';
+import { redactUrl } from '../src/redact.js';
+import { boot } from '../src/tracker-runtime.js';
+import { FakeCore, fakeEnv, fakeFactory, tick, OPTIONS } from '../test-support/fakes.js';
 
 const TRACKER = { url: { api: 'https://api.example:8686' }, source: { id: 's' } };
 
@@ -92,4 +95,93 @@ test('ux attribute allow-list: per tag, case-insensitive names, URL attributes s
   assert.equal(attributeAllowed('script', 'aria-label', 'x'), false);
   assert.equal(attributeAllowed('script', 'nonce', 'x'), false);
   assert.equal(attributeAllowed('iframe', 'srcdoc', '<b>'), false);
+});
+
+// settings.redact: {params: [...]}: the listed query parameters never leave the page.
+const REDACT = { settings: { redact: { params: ['token', 'Email', 'q'] } } };
+
+test('redact: the listed parameters leave the page URL, its fragment\'s query and the referrer; names match case-insensitively', () => {
+  const f = fakeEnv({ href: 'https://shop.example/p/1?TOKEN=abc&x=1&e%6Dail=a%40b.c&y=a%20b#/done?token=t2&z=3' });
+  f.document.referrer = 'https://www.google.com/search?q=my+name&token=r1&hl=en';
+  const { page } = buildPageContext(f.env, REDACT);
+  assert.equal(page.url, 'https://shop.example/p/1?x=1&y=a%20b#/done?z=3');
+  assert.equal(page.hash, '#/done?z=3');
+  assert.equal(page.path, '/p/1');
+  assert.deepEqual(page.referer, { host: 'www.google.com', query: null });
+  assert.doesNotMatch(JSON.stringify(page), /abc|a%40b|t2|my\+name|r1/);
+  // Without the option, nothing changes.
+  assert.equal(buildPageContext(f.env, {}).page.url, f.env.location.href);
+});
+
+test('redact: URLs keep every other byte; a URL left with nothing loses its ? and #', () => {
+  const names = ['token', 'access_token', 'email'];
+  const cases = [
+    ['https://a.example/?token=1', 'https://a.example/'],
+    ['https://a.example/?token', 'https://a.example/'],
+    ['https://a.example/?a=1&token=1&b=%20+&c', 'https://a.example/?a=1&b=%20+&c'],
+    ['https://a.example/?token=1&token=2#x', 'https://a.example/#x'],
+    ['https://a.example/cb#access_token=s3cr3t&token_type=bearer', 'https://a.example/cb#token_type=bearer'],
+    ['https://a.example/cb#access_token=s3cr3t', 'https://a.example/cb'],
+    ['https://a.example/?tokens=1&my_token=2&token_x=3', 'https://a.example/?tokens=1&my_token=2&token_x=3'],
+    ['https://a.example/?EMAIL=1&Em%41il=2&e+mail=3', 'https://a.example/?e+mail=3'],
+    ['https://a.example/?%E0%A4%A=1&token=2', 'https://a.example/?%E0%A4%A=1'],
+    ['https://a.example/path#top', 'https://a.example/path#top'],
+    ['', ''],
+  ];
+  for (const [url, want] of cases) assert.equal(redactUrl(url, names), want, url);
+  assert.equal(redactUrl('https://a.example/?token=1', []), 'https://a.example/?token=1');
+});
+
+test('redact: utm and __tr_pid/__tr_src are read from the redacted query', () => {
+  const f = fakeEnv({ href: 'https://shop.example/p?utm_source=news&utm_campaign=c-for-jane@x.com&__tr_pid=P1&__tr_src=S1' });
+  const ctx = buildContext(f.env, { settings: { redact: { params: ['UTM_campaign', '__tr_pid'] } } });
+  assert.deepEqual(ctx.utm, { source: 'news' });
+  assert.deepEqual(ctx.tracardi, { pass: { source: 'S1' } });
+});
+
+test('redact: a malformed option is one console error naming settings.redact.params; what can be read still counts', () => {
+  const f = fakeEnv({ href: 'https://shop.example/p?token=abc&x=1' });
+  const wrong = { settings: { redact: { params: 'token' } } };
+  assert.equal(buildPageContext(f.env, wrong).page.url, 'https://shop.example/p?token=abc&x=1');
+  buildPageContext(f.env, wrong);
+  buildContext(f.env, wrong);
+  assert.equal(f.logs.error.length, 1);
+  assert.match(f.logs.error[0][0], /settings\.redact\.params/);
+  // Strings among other values: those are redacted, the rest named.
+  const g = fakeEnv({ href: 'https://shop.example/p?token=abc&x=1' });
+  const mixed = { settings: { redact: { params: ['token', 7, null] } } };
+  assert.equal(buildPageContext(g.env, mixed).page.url, 'https://shop.example/p?x=1');
+  assert.equal(g.logs.error.length, 1);
+  assert.match(g.logs.error[0][0], /settings\.redact\.params/);
+  for (const redact of [true, 'token', ['token'], { params: {} }]) {
+    const h = fakeEnv();
+    buildContext(h.env, { settings: { redact } });
+    assert.equal(h.logs.error.length, 1, JSON.stringify(redact));
+  }
+  const ok = fakeEnv();
+  buildContext(ok.env, { settings: { redact: { params: [] } } });
+  buildContext(ok.env, {});
+  assert.equal(ok.logs.error.length, 0);
+});
+
+test('redact: what the tracker hands the core, live and for calls kept by an earlier page, carries no listed parameter', async () => {
+  const f = fakeEnv({ href: 'https://shop.example/welcome?token=abc&utm_source=mail&email=jane%40x.com' });
+  f.document.referrer = 'https://mail.example/inbox?token=zzz';
+  f.window.options = structuredClone(OPTIONS);
+  f.window.options.tracker.settings = { redact: { params: ['token', 'email'] } };
+  // A call an earlier page kept (its visitor left before its core ran): replayed with its page.
+  f.storage.setItem('wasm-tracker:stub:v1:' + OPTIONS.tracker.source.id, JSON.stringify([{
+    u: 'https://shop.example/reset?token=old&step=2', t: 'Reset', r: 'https://shop.example/?email=a%40b', d: 0,
+    c: [[['kept', {}], 12345]] }]));
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
+  f.window.tracker.track('live', {});
+  await tick();
+  await tick();
+  const core = FakeCore.instances[0];
+  assert.deepEqual(core.named('track').map((c) => c[1]), ['kept', 'live']);
+  const handed = core.calls.filter((c) => /^set(Page)?Context$/.test(c[0])).map((c) => c[1]);
+  const pages = handed.map((t) => JSON.parse(t || '{}').page?.url).filter(Boolean);
+  assert.deepEqual(pages, ['https://shop.example/reset?step=2', 'https://shop.example/welcome?utm_source=mail']);
+  assert.doesNotMatch(handed.join('\n'), /abc|old|zzz|jane|a%40b|token|email/);
 });

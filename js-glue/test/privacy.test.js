@@ -182,6 +182,6 @@ test('redact: what the tracker hands the core, live and for calls kept by an ear
   assert.deepEqual(core.named('track').map((c) => c[1]), ['kept', 'live']);
   const handed = core.calls.filter((c) => /^set(Page)?Context$/.test(c[0])).map((c) => c[1]);
   const pages = handed.map((t) => JSON.parse(t || '{}').page?.url).filter(Boolean);
-  assert.deepEqual(pages, ['https://shop.example/reset?step=2', 'https://shop.example/welcome?utm_source=mail']);
+  assert.deepEqual([...new Set(pages)].sort(), ['https://shop.example/reset?step=2', 'https://shop.example/welcome?utm_source=mail']);
   assert.doesNotMatch(handed.join('\n'), /abc|old|zzz|jane|a%40b|token|email/);
 });

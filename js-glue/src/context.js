@@ -56,7 +56,7 @@ export function buildContext(env, trackerOptions, extra) {
     };
   }
   // settings.redact (redact.js): a listed parameter is no utm or pass value either.
-  const params = new URLSearchParams(redactUrl(env.location?.search || '', redactNames(trackerOptions, env.console)));
+  const params = new URLSearchParams(redactUrl(env.location?.search || '', redactNames(trackerOptions)));
   if (on(flags, 'utm')) {
     const utm = {};
     for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {
@@ -104,7 +104,7 @@ export function buildPageContext(env, trackerOptions) {
   if (on(flags, 'page')) {
     const loc = env.location || {};
     const doc = env.document || {};
-    const names = redactNames(trackerOptions, env.console);
+    const names = redactNames(trackerOptions);
     const redact = (url) => redactUrl(url, names);  // settings.redact (redact.js)
     ctx.page = {
       url: redact(loc.href), path: loc.pathname, hash: redact(loc.hash), title: doc.title,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUxInjector, attributeAllowed } from '../src/ux.js';
 import { buildContext, buildPageContext } from '../src/context.js';
+import { readContextSources } from '../src/context-sources.js';
 import { redactUrl } from '../src/redact.js';
 import { boot } from '../src/tracker-runtime.js';
 import { runLoader } from '../src/loader-snippet.js';
@@ -116,7 +117,7 @@ test('redact: the listed parameters leave the page URL, its fragment\'s query an
 });
 
 test('redact: URLs keep every other byte; a URL left with nothing loses its ? and #', () => {
-  const names = ['token', 'access_token', 'email'];
+  const names = ['token', 'access_token', 'email', 'user[email]'];
   const cases = [
     ['https://a.example/?token=1', 'https://a.example/'],
     ['https://a.example/?token', 'https://a.example/'],
@@ -126,6 +127,7 @@ test('redact: URLs keep every other byte; a URL left with nothing loses its ? an
     ['https://a.example/cb#access_token=s3cr3t', 'https://a.example/cb'],
     ['https://a.example/?tokens=1&my_token=2&token_x=3', 'https://a.example/?tokens=1&my_token=2&token_x=3'],
     ['https://a.example/?EMAIL=1&Em%41il=2&e+mail=3', 'https://a.example/?e+mail=3'],
+    ['https://a.example/?user%5Bemail%5D=j%40x&user%5Bname%5D=j', 'https://a.example/?user%5Bname%5D=j'],
     ['https://a.example/?%E0%A4%A=1&token=2', 'https://a.example/?%E0%A4%A=1'],
     ['https://a.example/path#top', 'https://a.example/path#top'],
     ['', ''],
@@ -141,29 +143,32 @@ test('redact: utm and __tr_pid/__tr_src are read from the redacted query', () =>
   assert.deepEqual(ctx.tracardi, { pass: { source: 'S1' } });
 });
 
-test('redact: a malformed option is one console error naming settings.redact.params; what can be read still counts', () => {
-  const f = fakeEnv({ href: 'https://shop.example/p?token=abc&x=1' });
-  const wrong = { settings: { redact: { params: 'token' } } };
-  assert.equal(buildPageContext(f.env, wrong).page.url, 'https://shop.example/p?token=abc&x=1');
-  buildPageContext(f.env, wrong);
-  buildContext(f.env, wrong);
-  assert.equal(f.logs.error.length, 1);
-  assert.match(f.logs.error[0][0], /settings\.redact\.params/);
+test('redact: a malformed option is one console error naming settings.redact.params, at start; what can be read still counts', () => {
+  // Checked once where the tracker reads its context sources (once per tracker).
+  const check = (redact) => {
+    const f = fakeEnv({ href: 'https://shop.example/p?token=abc&x=1' });
+    const t = { ...TRACKER, settings: { redact } };
+    readContextSources(f.env, { tracker: t });
+    const url = buildPageContext(f.env, t).page.url;
+    buildPageContext(f.env, t);
+    buildContext(f.env, t);
+    return { url, errors: f.logs.error.map((a) => a.join(' ')) };
+  };
+  const wrong = check({ params: 'token' });
+  assert.equal(wrong.url, 'https://shop.example/p?token=abc&x=1');
+  assert.equal(wrong.errors.length, 1);
+  assert.match(wrong.errors[0], /settings\.redact\.params/);
   // Strings among other values: those are redacted, the rest named.
-  const g = fakeEnv({ href: 'https://shop.example/p?token=abc&x=1' });
-  const mixed = { settings: { redact: { params: ['token', 7, null] } } };
-  assert.equal(buildPageContext(g.env, mixed).page.url, 'https://shop.example/p?x=1');
-  assert.equal(g.logs.error.length, 1);
-  assert.match(g.logs.error[0][0], /settings\.redact\.params/);
-  for (const redact of [true, 'token', ['token'], { params: {} }]) {
-    const h = fakeEnv();
-    buildContext(h.env, { settings: { redact } });
-    assert.equal(h.logs.error.length, 1, JSON.stringify(redact));
+  const mixed = check({ params: ['token', 7, null] });
+  assert.equal(mixed.url, 'https://shop.example/p?x=1');
+  assert.equal(mixed.errors.length, 1);
+  assert.match(mixed.errors[0], /settings\.redact\.params/);
+  for (const redact of [true, 'token', ['token'], {}, { params: {} }]) {
+    assert.equal(check(redact).errors.length, 1, JSON.stringify(redact));
   }
-  const ok = fakeEnv();
-  buildContext(ok.env, { settings: { redact: { params: [] } } });
-  buildContext(ok.env, {});
-  assert.equal(ok.logs.error.length, 0);
+  assert.deepEqual(check({ params: [] }).errors, []);
+  assert.deepEqual(check(undefined).errors, []);
+  assert.deepEqual(check(null).errors, []);
 });
 
 test('redact: what the tracker hands the core, live and for calls kept by an earlier page, carries no listed parameter', async () => {

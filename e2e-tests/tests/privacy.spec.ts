@@ -40,16 +40,19 @@ test('a hostile widget cannot submit the page\'s form or ping another origin', a
   await expect(page.locator('#w-submit')).toHaveCount(1);
   await expect(page.locator('#w-ping')).toHaveCount(1);
 
-  // The widget's buttons do nothing to the form; the link only scrolls, without a ping.
+  // The widget's link only scrolls, without a ping; its type=submit button does not submit.
   await page.click('#w-ping');
   await page.click('#w-typed');
+  await page.waitForTimeout(500);
+  expect(evil, 'no ping to another origin').toEqual([]);
+  expect(await page.evaluate(() => (window as any).__submits ?? 0), 'no submission of the page\'s form').toBe(0);
   // Not stopped by the page's listener: a submission would now leave for evil.example/steal.
   await page.evaluate(() => { (window as any).__prevent = false; });
   await page.click('#w-submit');
   await page.waitForTimeout(500);
+  expect(evil, 'the form was not sent to another origin').toEqual([]);
   expect(page.url()).toMatch(/\/hostile-ux\.html(#anchor)?$/);
   expect(await page.evaluate(() => (window as any).__submits ?? 0)).toBe(0);
-  expect(evil).toEqual([]);
   expect(await page.getAttribute('#w-submit', 'type')).toBe('button');
   expect(await page.getAttribute('#w-submit', 'formaction')).toBeNull();
   expect(await page.getAttribute('#w-ping', 'ping')).toBeNull();
@@ -57,4 +60,57 @@ test('a hostile widget cannot submit the page\'s form or ping another origin', a
   await page.evaluate(() => { (window as any).__prevent = true; });
   await page.click('#own');
   await expect.poll(() => page.evaluate(() => (window as any).__submits ?? 0)).toBe(1);
+});
+
+function trackBodies(page: import('@playwright/test').Page): string[] {
+  const bodies: string[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/track') bodies.push(r.postData() || '');
+  });
+  return bodies;
+}
+
+// settings.redact: a sign-in link's token, an email address in the query, OAuth's fragment token
+// and the referrer's token never leave the page: not in the page context of the first batch, not
+// in a later page view of a client-side navigation.
+test('settings.redact: the listed parameters are in no request body, page URL, referrer or SPA page view', async ({ page, collector, logs }) => {
+  const bodies = trackBodies(page);
+  await servePage(page, '**/redact.html*', optionsPage(tracker(`, settings: {pageViews: 'history',
+    redact: {params: ['token', 'Email', 'access_token']}}`), `window.tracker.track('redact-view', {});`));
+  await page.goto('/redact.html?TOKEN=s3cr3t-1&utm_source=news&email=jane%40example.com&x=1#access_token=s3cr3t-2&state=ok',
+    { referer: `${API}/mail?token=s3cr3t-3&from=jane%40example.com` });
+  const [view] = await collector.waitFor('redact-view');
+  expect(view.context.page).toMatchObject({
+    url: `${API}/redact.html?utm_source=news&x=1#state=ok`, hash: '#state=ok', path: '/redact.html' });
+  await page.evaluate(() => history.pushState({}, '', '/redact.html?token=s3cr3t-4&step=2'));
+  const [nav] = await collector.waitFor('page-view');
+  expect((nav.context.page as any).url).toBe(`${API}/redact.html?step=2`);
+  expect(bodies.length).toBeGreaterThan(0);
+  expect(bodies.join('\n')).not.toMatch(/s3cr3t|jane/);
+  expect(logs.tracker('error')).toEqual([]);
+});
+
+// settings.beforeSend: the page's hook edits events and drops some, for calls made before the
+// tracker script ran as for live ones; a dropped fire event's promise resolves with status 0.
+test('settings.beforeSend: edited events arrive edited, dropped ones never, a dropped fire resolves with status 0', async ({ page, collector, logs }) => {
+  const bodies = trackBodies(page);
+  await servePage(page, '**/before-send.html', optionsPage(tracker(`, settings: {beforeSend: function (e) {
+      if (e.type === 'internal-debug') return null;
+      if (e.properties && e.properties.email) e.properties.email = '(masked)';
+      e.properties = Object.assign({}, e.properties, {screened: true});
+      return e;
+    }}`), `window.tracker.track('internal-debug', {secret: 'dropped-1'});
+     window.tracker.track('signup', {email: 'jane@example.com', plan: 'pro'});`));
+  await page.goto('/before-send.html');
+  const [signup] = await collector.waitFor('signup');
+  expect(signup.properties).toEqual({ email: '(masked)', plan: 'pro', screened: true });
+  const dropped = await page.evaluate(() => window.tracker.track('internal-debug', { secret: 'dropped-2' }, { fire: true }));
+  expect(dropped).toEqual({ status: 0, ok: false, data: null });
+  const sent = await page.evaluate(() => window.tracker.track('checkout', { total: 3 }, { fire: true }));
+  expect(sent?.status).toBe(200);
+  const [checkout] = await collector.waitFor('checkout');
+  expect(checkout.properties).toEqual({ total: 3, screened: true });
+  expect(await collector.ofType('internal-debug')).toEqual([]);
+  expect(bodies.join('\n')).not.toMatch(/dropped-|jane@/);
+  expect(logs.tracker('error')).toEqual([]);
 });

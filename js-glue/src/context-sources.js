@@ -34,7 +34,7 @@ export function readContextSources(env, options) {
   // settings.redact, checked here (once per tracker): context.js redacts whatever of it is usable.
   const r = t.settings?.redact;
   if (r != null && redactNames(t).length !== r.params?.length) {
-    env.console.error('[Tracker] options.tracker.settings.redact.params: an array of parameter names (strings) expected');
+    env.console.error('[Tracker] options.tracker.settings.redact.params must be an array of strings');
   }
   if (isObject(options?.context)) {
     extra.device = options.context;  // Tracardi's loader: {gpu}

@@ -2,7 +2,7 @@
 // per-event page context (captured by the core at track() time). Same keys as the old tracker so
 // existing workflows keep reading them.
 import { readCookie } from './identity.js';
-import { redactNames, redactUrl } from './redact.js';
+import { redactUrl } from './redact.js';
 
 // tracker.context flags: absent or anything but `false` means on (old tracker's defaults).
 function on(flags, key) {
@@ -56,7 +56,7 @@ export function buildContext(env, trackerOptions, extra) {
     };
   }
   // settings.redact (redact.js): a listed parameter is no utm or pass value either.
-  const params = new URLSearchParams(redactUrl(env.location?.search || '', redactNames(trackerOptions)));
+  const params = new URLSearchParams(redactUrl(env.location?.search || '', trackerOptions));
   if (on(flags, 'utm')) {
     const utm = {};
     for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {
@@ -104,8 +104,7 @@ export function buildPageContext(env, trackerOptions) {
   if (on(flags, 'page')) {
     const loc = env.location || {};
     const doc = env.document || {};
-    const names = redactNames(trackerOptions);
-    const redact = (url) => redactUrl(url, names);  // settings.redact (redact.js)
+    const redact = (url) => redactUrl(url, trackerOptions);  // settings.redact (redact.js)
     ctx.page = {
       url: redact(loc.href), path: loc.pathname, hash: redact(loc.hash), title: doc.title,
       referer: referer(redact(doc.referrer), loc), history: { length: env.window?.history?.length },

@@ -21,9 +21,9 @@ function nameOf(k) {
   return k.toLowerCase();
 }
 
-// url without the `?name…`, `&name…` and `#name…` members whose name is listed; a member taken
-// out at a ? or # leaves that mark (what follows is still query or fragment), and an empty query
-// or fragment is dropped. Nothing else is re-encoded or reordered.
-export const redactUrl = (url, names) => (names[0] ? url?.replace(/[?#][^]*/, (tail) => tail
+// url without the `?name…`, `&name…` and `#name…` members whose name settings.redact of the tracker
+// options `t` lists; a member taken out at a ? or # leaves that mark (what follows is still query
+// or fragment), and an empty query or fragment is dropped. Nothing else is re-encoded or reordered.
+export const redactUrl = (url, t, names = redactNames(t)) => (names[0] ? url?.replace(/[?#][^]*/, (tail) => tail
   .replace(/[?&#]([^?&#=]*)[^?&#]*/g, (m, k) => (names.includes(nameOf(k)) ? m[0] == '&' ? '' : m[0] : m))
   .replace(/([?#])&/g, '$1').replace(/\?(?=#|$)|#$/g, '')) : url);

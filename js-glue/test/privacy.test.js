@@ -132,8 +132,9 @@ test('redact: URLs keep every other byte; a URL left with nothing loses its ? an
     ['https://a.example/path#top', 'https://a.example/path#top'],
     ['', ''],
   ];
-  for (const [url, want] of cases) assert.equal(redactUrl(url, names), want, url);
-  assert.equal(redactUrl('https://a.example/?token=1', []), 'https://a.example/?token=1');
+  const t = { settings: { redact: { params: names } } };
+  for (const [url, want] of cases) assert.equal(redactUrl(url, t), want, url);
+  assert.equal(redactUrl('https://a.example/?token=1', {}), 'https://a.example/?token=1');
 });
 
 test('redact: utm and __tr_pid/__tr_src are read from the redacted query', () => {

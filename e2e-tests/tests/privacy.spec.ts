@@ -1,6 +1,6 @@
 // Issue 22, the glue's privacy controls in Chromium: a hostile `ux` widget cannot use the page's
 // own form or report to another origin; settings.redact; settings.beforeSend.
-import { test, expect, servePage, API, ADMIN_HEADERS } from './helpers';
+import { test, expect, servePage, API, OTHER_ORIGIN, ADMIN_HEADERS } from './helpers';
 
 // A page with its own Tracardi options (`opts` is a JS expression) and the loader snippet.
 const optionsPage = (opts: string, body = '', html = 'test page') => `<!doctype html>
@@ -76,12 +76,14 @@ function trackBodies(page: import('@playwright/test').Page): string[] {
 test('settings.redact: the listed parameters are in no request body, page URL, referrer or SPA page view', async ({ page, collector, logs }) => {
   const bodies = trackBodies(page);
   await servePage(page, '**/redact.html*', optionsPage(tracker(`, settings: {pageViews: 'history',
-    redact: {params: ['token', 'Email', 'access_token']}}`), `window.tracker.track('redact-view', {});`));
+    redact: {params: ['token', 'Email', 'access_token', 'q']}}`), `window.tracker.track('redact-view', {});`));
   await page.goto('/redact.html?TOKEN=s3cr3t-1&utm_source=news&email=jane%40example.com&x=1#access_token=s3cr3t-2&state=ok',
-    { referer: `${API}/mail?token=s3cr3t-3&from=jane%40example.com` });
+    { referer: `${OTHER_ORIGIN}/search?q=s3cr3t-3&hl=en` });
   const [view] = await collector.waitFor('redact-view');
   expect(view.context.page).toMatchObject({
-    url: `${API}/redact.html?utm_source=news&x=1#state=ok`, hash: '#state=ok', path: '/redact.html' });
+    url: `${API}/redact.html?utm_source=news&x=1#state=ok`, hash: '#state=ok', path: '/redact.html',
+    // Another host's referrer: its host is sent, its search query (q) is redacted.
+    referer: { host: new URL(OTHER_ORIGIN).host, query: null } });
   await page.evaluate(() => history.pushState({}, '', '/redact.html?token=s3cr3t-4&step=2'));
   const [nav] = await collector.waitFor('page-view');
   expect((nav.context.page as any).url).toBe(`${API}/redact.html?step=2`);

@@ -14,6 +14,7 @@
 import { readCookie } from './identity.js';
 import { lsGet } from './env.js';
 import { parseOr } from './util.js';
+import { redactNames } from './redact.js';
 
 export const GPU_CACHE_KEY = 'wasm-tracker:gpu';
 export const isObject = (v) => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -30,6 +31,11 @@ export function readContextSources(env, options) {
   const t = options?.tracker || {};
   const flags = t.context || {};  // its members are checked one by one
   const extra = { external: {} };
+  // settings.redact, checked here (once per tracker): context.js redacts whatever of it is usable.
+  const r = t.settings?.redact;
+  if (r != null && redactNames(t).length !== r.params?.length) {
+    env.console.error('[Tracker] options.tracker.settings.redact.params must be an array of strings');
+  }
   if (isObject(options?.context)) {
     extra.device = options.context;  // Tracardi's loader: {gpu}
   } else if (flags.gpu !== false) {

@@ -2,6 +2,7 @@
 // per-event page context (captured by the core at track() time). Same keys as the old tracker so
 // existing workflows keep reading them.
 import { readCookie } from './identity.js';
+import { redactUrl } from './redact.js';
 
 // tracker.context flags: absent or anything but `false` means on (old tracker's defaults).
 function on(flags, key) {
@@ -54,7 +55,8 @@ export function buildContext(env, trackerOptions, extra) {
       },
     };
   }
-  const params = new URLSearchParams(env.location?.search || '');
+  // settings.redact (redact.js): a listed parameter is no utm or pass value either.
+  const params = new URLSearchParams(redactUrl(env.location?.search || '', trackerOptions));
   if (on(flags, 'utm')) {
     const utm = {};
     for (const k of ['source', 'medium', 'campaign', 'term', 'content']) {
@@ -85,9 +87,9 @@ export function buildContext(env, trackerOptions, extra) {
   return ctx;
 }
 
-function referer(doc, loc) {
+function referer(ref, loc) {
   try {
-    const r = new URL(doc.referrer);  // none ('') throws too
+    const r = new URL(ref);  // none ('') throws too
     if (r.host !== loc.host) return { host: r.host, query: r.searchParams.get('q') || r.searchParams.get('p') };
   } catch { /* no or a malformed referrer */ }
   return { host: null, query: null };
@@ -102,9 +104,10 @@ export function buildPageContext(env, trackerOptions) {
   if (on(flags, 'page')) {
     const loc = env.location || {};
     const doc = env.document || {};
+    const redact = (url) => redactUrl(url, trackerOptions);  // settings.redact (redact.js)
     ctx.page = {
-      url: loc.href, path: loc.pathname, hash: loc.hash, title: doc.title,
-      referer: referer(doc, loc), history: { length: env.window?.history?.length },
+      url: redact(loc.href), path: loc.pathname, hash: redact(loc.hash), title: doc.title,
+      referer: referer(redact(doc.referrer), loc), history: { length: env.window?.history?.length },
     };
   }
   const ga = readCookie(env.document, '_ga');

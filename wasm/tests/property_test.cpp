@@ -10,7 +10,11 @@
 //   4. no event in two requests at once (this core never re-sends what is on the wire);
 //   5. no event sent again after its ack (or after a beacon took it), nor after it was handed over;
 //   6. a follower (random role changes) never asks for its queue to be persisted;
-//   7. the queue's running counts of pending events equal a full recount.
+//   7. the queue's running counts of pending events equal a full recount;
+//   8. consent (a third of the seeds start each page pending, half of those deny to profile-less
+//      events; random tracker.consent() calls): nothing is sent while pending or denied (but by
+//      the step that grants), nothing is written (no persist, no identity) unless granted, and
+//      what a denial sends is profile-less (no ids, ?profile_less=true).
 // TwoTabs: a leader and a follower core exchanging hand-overs late, twice or out of order: when
 // every answer arrives, every accepted event is acknowledged exactly once.
 // Seeds: TRACKER_PROPERTY_SEEDS (default 100) x TRACKER_PROPERTY_OPS (default 2,000) operations.
@@ -41,15 +45,19 @@ int env_int(const char* name, int fallback) {
   return v ? std::max(1, std::atoi(v)) : fallback;
 }
 
-std::string beacon_options() { return testing_support::options(R"(,"settings":{"transport":"beacon"})"); }
 
 class RandomRun {
  public:
-  explicit RandomRun(std::uint64_t seed) : rng_(seed), beacon_(seed % 4 == 0) { new_page(""); }
+  explicit RandomRun(std::uint64_t seed)
+      : rng_(seed), beacon_(seed % 4 == 0), consent_managed_(seed % 3 == 1), anonymous_(seed % 6 == 1) {
+    new_page("");
+  }
 
   void step() {
     const Stats before = page_->core.stats();
     const std::size_t sent_before = page_->sent.size();
+    const int persists_at = page_->persists, identities_at = page_->identities;
+    bool granting = false;  // this step's consent lets sends go (what was held leaves now)
     bool may_skip_backoff = page_->leaving;
     // online, visible and flush() end a wait that no answer (status 0) caused, and only that one.
     const bool network_wait = TrackerTestAccess::network_wait(page_->core);
@@ -118,6 +126,12 @@ class RandomRun {
     } else if (r < 95) {
       op = "sleep";  // wall time passes, the monotonic clock does not
       page_->sleep(pick(2) ? pick(3600000) : 30.0 * 3600 * 1000);
+    } else if (r < 96 && consent_managed_ && pick(2)) {
+      op = "consent";  // the site's banner answered (or asked again)
+      consent_ = static_cast<Consent>(pick(3));
+      page_->core.set_consent(consent_, page_->clock());
+      page_->absorb(page_->core.take_effects());
+      granting = consent_ == Consent::granted || (consent_ == Consent::denied && anonymous_);
     } else if (r < 96) {
       op = "clock-jump";
       page_->wall_shift += (pick(2) ? 1.0 : -1.0) * 24 * 3600 * 1000;
@@ -136,6 +150,29 @@ class RandomRun {
       page_->absorb(page_->core.take_effects());
     }
     check(op, before, sent_before, may_skip_backoff);
+    if (::testing::Test::HasFatalFailure()) return;
+    check_consent(op, sent_before, persists_at, identities_at, granting);
+  }
+
+  // Invariant 8: what the visitor's consent allows, after every step.
+  void check_consent(const std::string& op, std::size_t sent_before, int persists_at, int identities_at,
+                     bool granting) {
+    SCOPED_TRACE("step " + std::to_string(steps) + " op " + op + " consent " +
+                 std::to_string(static_cast<int>(consent_)));
+    if (op == "reload") return;  // a new page: checked from its own start
+    const bool stores = consent_ == Consent::granted;
+    const bool delivers = stores || (consent_ == Consent::denied && anonymous_);
+    if (!delivers && !granting) ASSERT_EQ(page_->sent.size(), sent_before) << "sent without consent";
+    if (!stores) {
+      ASSERT_EQ(page_->persists, persists_at) << "persisted without consent";
+      ASSERT_EQ(page_->identities, identities_at) << "ids written without consent";
+      for (std::size_t i = sent_before; i < page_->sent.size(); ++i) {
+        ASSERT_NE(page_->sent[i].url.find("?profile_less=true"), std::string::npos);
+        const auto body = testing_support::json::parse(page_->sent[i].body);
+        ASSERT_TRUE(body["session"].is_null() && body["profile"].is_null() && body["device"].is_null());
+      }
+    }
+    ASSERT_EQ(page_->core.stats().consent, static_cast<std::uint64_t>(consent_));
   }
 
   std::uint64_t steps = 0;
@@ -151,8 +188,16 @@ class RandomRun {
   void new_page(const std::string& snapshot) {
     // The previous page is gone: its requests will never be answered to this core.
     const double shift = page_ ? page_->wall_shift : 0;
-    page_ = std::make_unique<TestPage>(beacon_ ? beacon_options() : testing_support::options(),
-                                       page_ ? page_->now + 1000 : 1700000000000.0);
+    // A consent-managed site starts every page pending, until its banner's answer comes again.
+    std::string settings = beacon_ ? R"("transport":"beacon")" : "";
+    if (consent_managed_) {
+      settings += std::string(settings.empty() ? "" : ",") + R"("consent":"pending")" +
+                  (anonymous_ ? R"(,"consentDenied":"anonymous")" : "");
+      consent_ = Consent::pending;
+    }
+    page_ = std::make_unique<TestPage>(
+        settings.empty() ? testing_support::options() : testing_support::options(R"(,"settings":{)" + settings + "}"),
+        page_ ? page_->now + 1000 : 1700000000000.0);
     page_->wall_shift = shift;
     page_->counter = static_cast<std::uint32_t>(rng_());
     page_->check_backoff = true;
@@ -292,6 +337,8 @@ class RandomRun {
 
   std::mt19937_64 rng_;
   bool beacon_;
+  bool consent_managed_, anonymous_;
+  Consent consent_ = Consent::granted;
   std::unique_ptr<TestPage> page_;
   std::map<std::uint32_t, OpenRequest> open_;
   std::vector<std::uint32_t> answerable_;

@@ -56,6 +56,7 @@ struct Page {
   std::optional<IdentityEffect> identity;
   std::optional<double> wake;
   int persists = 0;
+  int identities = 0;  // identity effects (ids the host would write)
   std::vector<std::string> handovers;  // a follower's handover effects (snapshot text), in order
   std::size_t handed_over_events = 0;
 
@@ -78,7 +79,10 @@ struct Page {
     for (auto& l : fx.logs) logs.push_back(std::move(l));
     for (auto& u : fx.ux_items) ux.push_back(std::move(u));
     if (fx.ready_context) ready = fx.ready_context;
-    if (fx.identity) identity = fx.identity;
+    if (fx.identity) {
+      identity = fx.identity;
+      ++identities;
+    }
     if (fx.wake_changed) wake = fx.wake_at_ms;
     if (fx.persist) ++persists;
     if (!fx.handover.empty()) {

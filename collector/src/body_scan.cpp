@@ -28,7 +28,12 @@ class Scanner {
   bool end_array() { return close(); }
 
   bool key(json::string_t& k) {
-    if (depth_ == 1) root_key_ = k;
+    if (depth_ == 1) {
+      root_key_ = k;
+      // A repeated "events" key replaces the earlier value, whatever it is (nlohmann and Python
+      // keep the last): a later object or scalar leaves no ids (collector fuzz, session 12).
+      if (k == "events") ids_.clear();
+    }
     if (depth_ == 3) event_key_ = k;
     return true;
   }
@@ -59,7 +64,6 @@ class Scanner {
     if (depth_ == 1) root_is_object_ = !array;
     if (depth_ == 2) {
       in_events_ = array && root_is_object_ && root_key_ == "events";
-      if (in_events_) ids_.clear();  // a repeated "events" key replaces the earlier list
     }
     if (depth_ == 3) {
       in_event_ = in_events_ && !array;

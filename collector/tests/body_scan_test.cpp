@@ -44,6 +44,17 @@ TEST(BodyScan, ParseBoundedLeavesTheOutputAloneOnRefusal) {
   EXPECT_EQ(out, json::parse(R"({"a":[1]})"));
 }
 
+// The collector fuzz's finding (CI, session 12): a repeated "events" key whose later value is no
+// list leaves no ids, as the document nlohmann (and Tracardi's Python) builds keeps the last value.
+TEST(BodyScan, ARepeatedEventsKeyKeepsOnlyTheLastValue) {
+  const std::string body =
+      R"({"source":{"id":"demo-source"},"events":[{"id":"a","id":"b","type":"x="}],"events":{"id":"demo-source"},"event3":[{"pe":"y"}]})";
+  const BodyScan scan = scan_body(body);
+  ASSERT_EQ(scan.shape, BodyShape::ok);
+  EXPECT_TRUE(scan.event_ids.empty());
+  EXPECT_EQ(scan_body(R"({"events":1,"events":[{"id":"a","id":"b"}]})").event_ids, std::vector<std::string>{"b"});
+}
+
 TEST(BodyScan, IdsOnlyForWellFormedBodies) {
   EXPECT_EQ(scan_body(R"({"events":[{"id":"a"}]})").event_ids, std::vector<std::string>{"a"});
   EXPECT_TRUE(scan_body(R"({"events":[{"id":"a"}]} x)").event_ids.empty());

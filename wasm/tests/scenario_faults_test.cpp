@@ -13,6 +13,15 @@ using testing_support::ok_body;
 using testing_support::options;
 using testing_support::Page;
 
+// The ids of the events the page's copy (snapshot) holds for the next page or tab.
+std::set<std::string> kept_ids(const Page& p) {
+  // The document outlives the loop: a range-for over a member of a temporary dangles.
+  const json snap = json::parse(p.core.snapshot());
+  std::set<std::string> kept;
+  for (const auto& e : snap["events"]) kept.insert(e["e"]["id"].get<std::string>());
+  return kept;
+}
+
 // Loads a page with `n` events and returns it with the first batch in flight.
 Page& loaded_with(Page& p, int n) {
   p.start();
@@ -236,9 +245,7 @@ TEST(Faults, AFireInBackoffGetsItsFirstAttemptAtPageLeave) {
   EXPECT_EQ(p.sent[1].transport, Transport::keepalive);
   EXPECT_EQ(Page::ids(p.sent[1]), std::vector<std::string>{fire});
   // The two tried ones wait in the snapshot; the fire is on its way (the browser finishes it).
-  const json snap = json::parse(p.core.snapshot());
-  std::set<std::string> kept;
-  for (const auto& e : snap["events"]) kept.insert(e["e"]["id"].get<std::string>());
+  const std::set<std::string> kept = kept_ids(p);
   EXPECT_EQ(kept, std::set<std::string>(failed.begin(), failed.end()));
 }
 
@@ -260,9 +267,7 @@ TEST(Faults, ALeaveAfterTheBackoffRanOutButBeforeTheNextTryKeepsTheTriedEvents) 
   for (std::size_t i = before; i < p.sent.size(); ++i)
     for (const auto& id : Page::ids(p.sent[i])) resent.insert(id);
   for (const auto& id : failed) EXPECT_EQ(resent.count(id), 0u) << "tried in the outage: waits in the copy";
-  const json snap = json::parse(p.core.snapshot());
-  std::set<std::string> kept;
-  for (const auto& e : snap["events"]) kept.insert(e["e"]["id"].get<std::string>());
+  const std::set<std::string> kept = kept_ids(p);
   for (const auto& id : failed) EXPECT_EQ(kept.count(id), 1u) << "the next page or tab sends it";
 }
 
@@ -281,9 +286,7 @@ TEST(Faults, AProbeOnTheWireAtALeaveInAnOutageLeavesItsEventsInTheCopy) {
   EXPECT_EQ(Page::ids(p.sent[1]), failed);
   p.leave();
   EXPECT_EQ(p.sent.size(), 2u) << "tried in the outage: nothing goes again at the leave";
-  const json snap = json::parse(p.core.snapshot());
-  std::set<std::string> kept;
-  for (const auto& e : snap["events"]) kept.insert(e["e"]["id"].get<std::string>());
+  const std::set<std::string> kept = kept_ids(p);
   EXPECT_EQ(kept, std::set<std::string>(failed.begin(), failed.end()));
 }
 

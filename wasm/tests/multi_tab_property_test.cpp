@@ -832,6 +832,14 @@ class Checker : public sim::Observer {
   }
 
  private:
+  bool in_mailbox(const std::string& id) const {
+    for (const auto& [key, slot] : b_.storage.truth)
+      if (slot.value && key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0 &&
+          slot.value->find(id) != std::string::npos)
+        return true;
+    return false;
+  }
+
   // What a tab holds now: its queue (the snapshot) and its requests on the wire. Whatever left it
   // in this call must have been acknowledged, handed over (a post or a mailbox), counted as
   // dropped, or (a resigning leader's parting hand-over) be in the shared key.
@@ -878,6 +886,9 @@ class Checker : public sim::Observer {
       }
       // Its answer lost: the core keeps it pending; a handed-off beacon is the browser's.
       if (s.handed_off > stats_before_.handed_off) continue;
+      // Handed over in an earlier call while a request still carried it (its answer now takes it
+      // off the wire): a mailbox in storage holds it, for a leader to take in.
+      if (in_mailbox(id)) continue;
       // Left in a call a glue exception cut short: where it went was among the dropped effects.
       if (glue_cut_) {
         glue_hit_.insert(id);
@@ -1208,6 +1219,10 @@ class Run {
       if (tp->life == SimTab::Life::bfcache) tp->back_from_bfcache();
     }
     advance(1);
+    // A page whose leave into the cache was under way (its pagehide ran, it is frozen a moment
+    // later) is in the cache only now: back too, or its answers wait there for ever.
+    for (auto& tp : browser_.tabs)
+      if (tp->life == SimTab::Life::bfcache) tp->back_from_bfcache();
     for (auto& tp : browser_.tabs)
       if (tp->runnable() && tp->hidden && !tp->left) tp->show();
     if (live().empty()) open_tab();

@@ -181,7 +181,18 @@ void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms
   lease_check_at_ = mono_ms + policy::lease_renew_ms;
 }
 
-void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> entries, TabEffects& fx, Out& out) {
+namespace {
+// FNV-1a: tells whether this tab's view of the shared key shows a given write (the parting text,
+// up to a megabyte, is not kept twice).
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h | 1;  // never 0 (0: no write awaited)
+}
+}  // namespace
+
+void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx,
+                            Out& out) {
   if (stopped_ || resigned_ || leader_) return;
   // The lock was taken from this tab (a steal) between the election and its read: not elected.
   if (caps_.locks && !leasing_ && !lock_held_) return;
@@ -203,8 +214,23 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   // before epochs) or two leaders of one election: both, de-duplicated by event id (a copy is
   // possible, a loss is not).
   detail::SnapshotEpoch key_epoch;
+  std::uint64_t key_hash = 0;
   for (const auto& [key, text] : entries) {
-    if (key == shared) key_epoch = detail::snapshot_epoch(text);
+    if (key == shared) {
+      key_epoch = detail::snapshot_epoch(text);
+      key_hash = text_hash(text);
+    }
+  }
+  // The calls pages kept: at once when the view already shows the last leader's parting write;
+  // otherwise once it does (on_storage), at most kept_replay_wait_ms later. Even a read with no
+  // shared key waits: the view may not show the first leader's writes yet (seed 100 of the mild
+  // schedule: a leader of 56 ms had replayed the kept calls and released their key).
+  const std::uint64_t parting_hash = parting_.empty() ? 0 : text_hash(parting_);
+  if (parting_hash != 0 && parting_hash == key_hash) {
+    fx.replay_kept = true;
+  } else {
+    kept_at_ = mono_ms + policy::kept_replay_wait_ms;
+    kept_wait_ = parting_hash;
   }
   const detail::SnapshotEpoch parting_epoch = detail::snapshot_epoch(parting_);
   bool key_superseded = false;
@@ -232,9 +258,8 @@ void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> ent
   }
   if (!parting_.empty()) out.adopt.emplace_back(0, std::move(parting_));
   parting_.clear();
-  // At every election: calls kept since an earlier one wait for a leader too (ids make a second
-  // replay of one the same event).
-  fx.replay_kept = true;
+  // At every election (above): calls kept since an earlier one wait for a leader too (ids make a
+  // second replay of one the same event).
 }
 
 void TabProtocol::adopt(std::string text, Awaiting a, Out& out) {
@@ -258,7 +283,7 @@ void TabProtocol::adopted_ids(std::uint32_t token, std::vector<std::string> ids)
 }
 
 void TabProtocol::on_kept_stored(TabEffects& fx) {
-  if (leader_ && !stopped_ && !resigned_) fx.replay_kept = true;
+  if (leader_ && !stopped_ && !resigned_ && !kept_at_) fx.replay_kept = true;
 }
 
 void TabProtocol::kept_replayed(std::vector<std::string> keys) {
@@ -300,6 +325,7 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
     }
     // It came after this leader's election read: if it is that key's writer's later word (or a
     // later leader's), what the read held and it does not is no longer this leader's to send.
+    if (kept_at_) kept_wait_ = text_hash(m.text);  // the write this tab's view must show first
     const detail::SnapshotEpoch e = detail::snapshot_epoch(m.text);
     if (!key_ids_.empty() && outranks(e, key_epoch_n_, key_epoch_tab_)) {
       out.authority = out.adopt.size();
@@ -350,6 +376,10 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
 void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out) {
   if (!leader_ || stopped_ || resigned_ || text.empty()) return;
   if (key == base_ + ":queue") {
+    if (kept_at_ && kept_wait_ == text_hash(text)) {  // the view shows the last leader's final write
+      kept_at_.reset();
+      fx.replay_kept = true;
+    }
     // A later write of the key's writer this leader read at its election, reaching this tab's
     // copy of localStorage late (no channel, or its parting message lost): its later word, taken
     // as a late parting queue is (on_message); more may follow, so its ids are the new baseline.
@@ -532,6 +562,10 @@ void TabProtocol::stop(std::string queue, TabEffects& fx) {
 void TabProtocol::on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_) return;
   if (settle_at_ && mono_ms >= *settle_at_ && lock_held_) elect(fx);
+  if (kept_at_ && mono_ms >= *kept_at_) {
+    kept_at_.reset();
+    fx.replay_kept = leader_ && !resigned_;
+  }
   if (lease_check_at_ && mono_ms >= *lease_check_at_) {
     lease_check_at_.reset();
     fx.read_lease = true;
@@ -561,6 +595,7 @@ void TabProtocol::on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& 
 std::optional<double> TabProtocol::next_wake() const {
   std::optional<double> next;
   earliest(next, settle_at_);
+  earliest(next, kept_at_);
   earliest(next, lease_check_at_);
   earliest(next, resend_at_);
   if (caps_.locks && silent_since_ && !leader_ && !lock_held_ && !hidden_)

@@ -104,7 +104,7 @@ void Tracker::on_storage(std::string_view key, std::string_view text, const Cloc
 
 void Tracker::on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now) {
   TabProtocol::Out out;
-  tabs_.on_stored(std::move(entries), effects_.tabs, out);
+  tabs_.on_stored(std::move(entries), now.mono_ms, effects_.tabs, out);
   apply_tabs(out, now);
 }
 

@@ -1352,8 +1352,9 @@ TEST(MultiTabProperty, DISABLED_InvariantsHoldUnderAnAdversarialSchedule) {
 // after the first elections; crashes, glue exceptions, page leaves, lost messages and answers,
 // outages as in the full run) the current protocol and glue keep every invariant: the baseline
 // the broken-rule test compares with.
-// DISABLED_ for the same reason (docs/design.md "Status").
-TEST(MultiTabProperty, DISABLED_InvariantsHoldUnderTheMildSchedule) {
+// Runs in every build since session 13 (its last violations: kept calls replayed from a stale view,
+// fixed in the protocol; two false reports, fixed in the checker).
+TEST(MultiTabProperty, InvariantsHoldUnderTheMildSchedule) {
   const int seeds = env_int("TRACKER_PROPERTY_SEEDS", 100);
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   std::uint64_t steps = 0;

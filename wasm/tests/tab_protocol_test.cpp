@@ -432,7 +432,14 @@ TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {
   EXPECT_FALSE(f.fx.tabs.replay_kept);
   l.grant();
   l.core.on_stored({}, l.clock());
+  // Once the view could show an earlier leader's writes (KeptCallsWaitUntilThisTabsViewShows...).
+  EXPECT_FALSE(l.take().tabs.replay_kept);
+  l.now += policy::kept_replay_wait_ms;
+  l.core.on_wake(l.clock(), l.entropy());
   EXPECT_TRUE(l.take().tabs.replay_kept);
+  f.now += policy::kept_replay_wait_ms;
+  f.core.on_wake(f.clock(), f.entropy());
+  EXPECT_FALSE(f.take().tabs.replay_kept) << "a follower never replays";
   const std::string key = "wasm-tracker:stub:v1:demo-source";
   l.core.track("kept", "{}", "", l.clock(), l.clock().wall_ms - 1000, l.entropy(), "00000000-0000-4000-8000-000000000007");
   // A second replay of the same call (same id) is the same event.
@@ -445,6 +452,64 @@ TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {
   EXPECT_EQ(l.take().tabs.removes, std::vector<std::string>{key});
 }
 
+// A leader elected after another replays the calls pages kept only once its copy of localStorage
+// shows that leader's final write: a kept key the last leader replayed and released may still be
+// in this tab's view (writes reach another renderer late, in order), and replaying it then sent
+// those calls a second time (multi-tab harness, mild schedule, seed 100: the last leader sent them
+// on keepalive as it left, the next one replayed them from its stale view). The parting message
+// is that final write; without one (a crash, a lost message), the replay waits kept_replay_wait_ms.
+// A read with no shared key at all waits too: the view may not show the first leader's writes yet.
+TEST(TabProtocol, KeptCallsWaitUntilThisTabsViewShowsTheLastLeadersFinalWrite) {
+  const std::string g = "3:aaaaaaaa-aaaa";
+  const std::string id = "00000000-0000-4000-8000-000000000041";
+  const std::string older = marked_snapshot(g, {});
+  const std::string last = marked_snapshot(g, {{id, "ev"}});
+  Tab t;
+  t.start();
+  t.core.on_lock(LockFact::granted, t.clock());  // prompt: read at once
+  ASSERT_TRUE(t.take().tabs.read_stored);
+  t.core.on_stored({{base + ":queue", older}}, t.clock());
+  ASSERT_TRUE(t.core.tab_stats().leader);
+  EXPECT_FALSE(t.take().tabs.replay_kept) << "a leader wrote before: its final write may be on its way";
+  t.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0, last}, t.clock());
+  EXPECT_FALSE(t.take().tabs.replay_kept) << "the view has not caught up with it yet";
+  t.core.on_storage(base + ":queue", older, t.clock());
+  EXPECT_FALSE(t.take().tabs.replay_kept);
+  t.core.on_kept_stored(t.clock());
+  EXPECT_FALSE(t.take().tabs.replay_kept) << "a kept key seen in a stale view waits too";
+  t.core.on_storage(base + ":queue", last, t.clock());
+  EXPECT_TRUE(t.take().tabs.replay_kept) << "the view shows the final write (and the removals before it)";
+
+  Tab u;  // no parting message comes
+  u.start();
+  u.core.on_lock(LockFact::granted, u.clock());
+  u.take();
+  u.core.on_stored({{base + ":queue", older}}, u.clock());
+  const Effects& wait = u.take();
+  EXPECT_FALSE(wait.tabs.replay_kept);
+  ASSERT_TRUE(wait.wake_changed && wait.wake_at_ms.has_value());
+  EXPECT_LE(*wait.wake_at_ms, u.now + policy::kept_replay_wait_ms);
+  u.now += policy::kept_replay_wait_ms;
+  u.core.on_wake(u.clock(), u.entropy());
+  EXPECT_TRUE(u.take().tabs.replay_kept);
+
+  Tab w;  // nothing stored in this tab's view: it waits as well
+  w.start();
+  w.core.on_lock(LockFact::granted, w.clock());
+  w.take();
+  w.core.on_stored({}, w.clock());
+  EXPECT_FALSE(w.take().tabs.replay_kept);
+
+  Tab v;  // the parting message heard before the election, and the read shows it: at once
+  v.start();
+  v.core.on_message(TabMessage{TabMessage::Kind::parting, "", 0, last}, v.clock());
+  v.take();
+  v.core.on_lock(LockFact::granted, v.clock());
+  v.take();
+  v.core.on_stored({{base + ":queue", last}}, v.clock());
+  EXPECT_TRUE(v.take().tabs.replay_kept);
+}
+
 // Calls a page keeps after this leader's election (its core never ran, it wrote them at its
 // pagehide) are replayed when the leader hears their key was stored, not at the next election
 // (multi-tab harness: kept calls never replayed in 14 of 100 adversarial seeds). Followers do not.
@@ -453,6 +518,9 @@ TEST(TabProtocol, CallsKeptAfterTheElectionAreReplayedWhenTheLeaderHearsTheirKey
   f.start();
   l.start();
   elect_now(l);
+  l.now += policy::kept_replay_wait_ms;  // the election's own replay (after the wait)
+  l.core.on_wake(l.clock(), l.entropy());
+  ASSERT_TRUE(l.take().tabs.replay_kept);
   l.core.on_kept_stored(l.clock());
   EXPECT_TRUE(l.take().tabs.replay_kept);
   f.core.on_kept_stored(f.clock());

@@ -128,6 +128,13 @@ inline constexpr double election_settle_ms = 200;
 // last leader's parting message, posted as it left, can arrive just after a prompt election and
 // withdraws what that leader had sent since its write (the same channel delay as the settle).
 inline constexpr double adopted_send_hold_ms = election_settle_ms;
+// A leader elected after another replays the calls pages kept once its copy of localStorage shows
+// that leader's final write (its parting message's text), or after this long without it (no
+// parting message: a crash, a lost message, no channel). Until then a kept key the last leader
+// had replayed and released may still be in this tab's view: replayed again, those calls were sent
+// twice (multi-tab harness, mild schedule, seed 100). Kept calls are old already (a page whose
+// core never ran): a second's wait costs them nothing.
+inline constexpr double kept_replay_wait_ms = 1000;
 // A leader that answers no hand-over for this long while holding the lock is taken to be
 // suspended (iOS Safari, a frozen Chromium tab): a follower steals the lock. A live leader, even
 // hidden, answers at once (`held` until the adoption is written), so this never fires on a slow

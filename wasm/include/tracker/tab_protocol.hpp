@@ -125,7 +125,7 @@ class TabProtocol {
   void on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out);
   // The stored queues read for an election (after read_stored): [key, text] each. The protocol
   // adopts them and remembers the keys, released after the first durable write.
-  void on_stored(std::vector<std::pair<std::string, std::string>> entries, TabEffects& fx, Out& out);
+  void on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx, Out& out);
   // The host wrote (or failed to write) the leader's queue, as it was after every adoption so far.
   void on_persisted(bool ok, TabEffects& fx);
   // Events left the leader's queue for good (delivered or dropped): hand-overs and keys whose
@@ -207,6 +207,11 @@ class TabProtocol {
   std::vector<Awaiting> awaiting_;       // confirmations and releases due after a durable write
   std::uint32_t next_token_ = 0;
   std::string parting_;  // the last leader's final queue (its parting message), until elected
+  // Elected after another leader: the kept calls wait until this tab's view of the shared key shows
+  // that leader's final write (kept_wait_: its text's hash, 0 while no parting message came), at
+  // most until kept_at_ (policy::kept_replay_wait_ms).
+  std::optional<double> kept_at_;
+  std::uint64_t kept_wait_ = 0;
   std::uint64_t epoch_ = 0;  // this tab's election number while it leads (see epoch())
   // The shared key as this leader's election read it: its adoption's token, the ids it held and
   // its epoch, until the last leader's parting message arrives (Out::superseded).

@@ -127,6 +127,10 @@ void Tracker::on_kept_stored(const Clock& now) {
 void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
   tabs_.kept_replayed(std::move(keys));
   if (role_ == Role::leader) effects_.persist = true;
+  // They go out as their page's load batch would have, at once: they waited for a leader already
+  // (kept_replay_wait_ms after an election), and after this page's load they would wait the flush
+  // interval too.
+  if (role_ == Role::leader && loaded_) pump(now, Trigger::drain);
   update_wake(now);
 }
 

@@ -82,8 +82,9 @@ std::string TabProtocol::mailbox_key(std::uint32_t n) const {
 
 void TabProtocol::join(std::string_view base, std::string_view tab, TabCaps caps, double wall_ms, double mono_ms,
                        TabEffects& fx, Out& out) {
-  if (joined_) return;
+  if (joined()) return;
   joined_ = true;
+  stopped_ = resigned_ = false;  // joined again after a stop (consent taken back, then given)
   base_ = std::string(base);
   tab_ = std::string(tab);
   caps_ = caps;

@@ -127,6 +127,26 @@ TEST(Consent, GrantedSendsWhatWasHeldFireFirstWithItsCallTimeAndStartsWriting) {
   EXPECT_NE(pp.p.core.session_cookie("", false, pp.p.clock()), "");
 }
 
+// Consent taken back and given again on one page: the page leaves the election at the denial and
+// joins it again at the grant, a follower until elected. It stayed out of the tab protocol, a
+// leader by itself: its writes of the shared queue key overwrote the real leader's copy.
+TEST(Consent, AGrantAfterADenialJoinsTheTabElectionAgain) {
+  PendingPage pp;
+  pp.consent(Consent::granted);
+  pp.p.core.on_lock(LockFact::granted, pp.p.clock());
+  pp.step(pp.p.core.take_effects());
+  pp.consent(Consent::denied);
+  EXPECT_FALSE(pp.p.core.tab_stats().leader);
+  pp.p.core.take_effects();
+  pp.p.core.set_consent(Consent::granted, pp.p.clock());
+  const Effects fx = pp.p.core.take_effects();
+  EXPECT_EQ(fx.tabs.lock, LockOp::request) << "back in the election";
+  EXPECT_TRUE(fx.tabs.join_channel);
+  EXPECT_FALSE(pp.p.core.tab_stats().leader) << "a follower until elected";
+  EXPECT_EQ(pp.p.core.track("after", "{}", "", pp.p.clock(), 0, pp.p.entropy()) & track_persist_due, 0)
+      << "a follower writes no shared queue";
+}
+
 TEST(Consent, DeniedDropsWhatWasHeldAndEveryLaterCallAndWritesNothing) {
   PendingPage pp;
   pp.consent(Consent::denied);

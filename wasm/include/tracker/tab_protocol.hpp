@@ -110,7 +110,9 @@ class TabProtocol {
   // base: the source's storage and lock name ("wasm-tracker:v2:<source>"); tab: this tab's id.
   void join(std::string_view base, std::string_view tab, TabCaps caps, double wall_ms, double mono_ms,
             TabEffects& fx, Out& out);
-  bool joined() const { return joined_; }
+  // In the election now: joined and not stopped (a stop for the visitor's consent taken back can
+  // be followed by a join at its grant).
+  bool joined() const { return joined_ && !stopped_; }
   bool leader() const { return leader_; }
   // The leader's mark on its copy of the shared queue ("<election>:<tab>", the snapshot's "g"),
   // "" when this tab does not lead. Epochs: each election numbers itself one past the newest copy

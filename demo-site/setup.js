@@ -6,6 +6,8 @@
 //   ?api=http://127.0.0.1:8686   send events to another origin (default: this page's origin)
 //   ?profile=<id>                force a static profile id (options.tracker.profile.id)
 //   ?source=<id>                 event source id (default demo-source)
+//   ?consent=pending|denied      the visitor's consent at start (settings.consent; granted when absent):
+//                                then tracker.consent('granted') in the console sends what was held
 // A page may also set data-profile / data-source on this script tag.
 var options = (function () {
   'use strict';
@@ -23,6 +25,7 @@ var options = (function () {
   };
   var profile = params.has('profile') ? params.get('profile') : data.profile;
   if (profile) tracker.profile = { id: profile };
+  if (params.has('consent')) tracker.settings = { consent: params.get('consent') };
   return { tracker: tracker };
 })();
 

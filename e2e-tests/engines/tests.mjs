@@ -286,6 +286,40 @@ export const tests = [
   },
   // ------------------------------------------------------------ retry
   {
+    name: () => 'consent pending (issue 22): three tracks and a fire over 3 s send and store nothing; granted: the five events arrive once each, keeping their call time',
+    async run(t) {
+      const page = await t.page();
+      await page.goto(`${t.SITE}/playground.html?consent=pending`);
+      await running(page);
+      const calledAt = [];
+      for (let i = 0; i < 3; i++) {
+        calledAt.push(await page.evaluate((n) => { window.tracker.track('held', { n }); return Date.now(); }, i));
+        await sleep(1000);
+      }
+      await page.evaluate(() => { window.tracker.track('held-fire', { n: 3 }, { fire: true }); });
+      await sleep(500);
+      assert.equal((await t.collector.requests()).length, 0, 'no request while pending');
+      const stored = await page.evaluate(() => ({
+        cookies: document.cookie,
+        local: Object.keys(localStorage).filter((k) => /tracker|tracardi|__tr/.test(k)),
+        session: Object.keys(sessionStorage).filter((k) => /tracker|tracardi|__tr/.test(k)),
+      }));
+      assert.deepEqual(stored, { cookies: '', local: [], session: [] }, 'nothing stored while pending');
+      assert.equal((await stats(page)).consent, 1);
+      await page.evaluate(() => window.tracker.consent('granted'));
+      const held = await t.collector.waitFor('held', 3, 10_000);
+      await t.collector.waitFor('held-fire', 1, 10_000);
+      await t.collector.waitFor('page-view', 1, 10_000);
+      const created = held.sort((a, b) => a.properties.n - b.properties.n).map((e) => Date.parse(e.time.create));
+      for (let i = 0; i < 3; i++) assert.ok(Math.abs(created[i] - calledAt[i]) < 500, `call time kept: ${created[i]} vs ${calledAt[i]}`);
+      await sleep(1000);
+      const { events } = await t.collector.events();
+      assert.equal(events.length, 5);
+      assert.equal((await t.collector.copies(t.name)).extra, 0);
+      assert.equal(new Set(events.map((e) => e.session)).size, 1, 'one session');
+    },
+  },
+  {
     name: () => 'retry: the collector answers 500 twice, then recovers: retried with backoff (~1 s, ~2 s), stored once',
     async run(t) {
       await t.collector.faults({ fail_next: 2, status: 500 });

@@ -32,8 +32,10 @@ function newId(w) {
     const b = w.crypto.getRandomValues(new Uint8Array(16));
     b[6] = b[6] & 15 | 64;
     b[8] = b[8] & 63 | 128;
-    const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    // 32 hex digits grouped 8-4-4-4-12 by one replace (shorter than five slices: loader.min.js
+    // and liliput.min.js -7 and -6 bytes gzip).
+    return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('')
+      .replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
   } catch { return undefined; }  // no crypto: the core mints one at replay
 }
 

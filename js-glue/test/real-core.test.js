@@ -62,10 +62,9 @@ function collector(wasmPath, posts, reply) {
 }
 
 // The binding's functions (wasm/bindings/embind.cpp), each taking a core's address first.
-const BINDING = ['configError', 'start', 'restore', 'sessionCookie', 'setContext', 'setPageContext',
-  'setPayloadOptions', 'trackBatch', 'lastError', 'onLoad', 'onHidden', 'onNavigate', 'onPageLeave', 'onVisible',
-  'setOnline', 'flush', 'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats',
-  'joinTabs', 'tabFact'];
+// page() and set() carry the methods core-handle.js names PAGE and SET.
+const BINDING = ['configError', 'start', 'restore', 'sessionCookie', 'set', 'trackBatch', 'lastError', 'page',
+  'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats', 'joinTabs', 'tabFact'];
 const OPTS = JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } });
 
 eachCore('the binding exports the contract constants and functions the glue and its fakes use',

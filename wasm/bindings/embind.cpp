@@ -102,24 +102,32 @@ class TrackerCore {
   std::string sessionCookie(const std::string& cookie, bool leaving, double wall, double mono) {
     return core_.session_cookie(cookie, leaving, clock(wall, mono));
   }
-  void setContext(const std::string& json) { core_.set_context(json); }
-  void setPageContext(const std::string& json) { core_.set_page_context(json); }
-  void setPayloadOptions(const std::string& json) { core_.set_payload_options(json); }
+  // Facts about the page, one binding function (each costs the wasm its argument conversions and
+  // its registration): op 0 onLoad, 1 onHidden, 2 onNavigate, 3 onVisible, 4 flush (a, b: wall,
+  // mono), 5 onPageLeave (a, b: wall, mono; c: persisted), 6 setOnline (a: online; b, c: wall,
+  // mono). All doubles, so that js-glue/src/core-handle.js passes each method's arguments as they
+  // come (a boolean arrives as 1 or 0).
+  std::string page(int op, double a, double b, double c) {
+    const tracker::Clock now = op == 6 ? clock(b, c) : clock(a, b);
+    switch (op) {
+      case 0: core_.on_load(now); break;
+      case 1: core_.on_hidden(now); break;
+      case 2: core_.on_navigate(now); break;
+      case 3: core_.on_visible(now); break;
+      case 4: core_.flush(now); break;
+      case 5: core_.on_page_leave(now, c != 0); break;
+      case 6: core_.set_online(a != 0, now); break;
+    }
+    return takeEffects();
+  }
+  // JSON set on the core: op 0 setContext, 1 setPageContext, 2 setPayloadOptions.
+  void set(int op, const std::string& json) {
+    if (op == 0) core_.set_context(json);
+    else if (op == 1) core_.set_page_context(json);
+    else core_.set_payload_options(json);
+  }
   std::string trackBatch(const std::string& records) { return tracker::track_batch(core_, records); }
   std::string lastError() const { return core_.last_error(); }
-  std::string onLoad(double wall, double mono) { core_.on_load(clock(wall, mono)); return takeEffects(); }
-  std::string onHidden(double wall, double mono) { core_.on_hidden(clock(wall, mono)); return takeEffects(); }
-  std::string onNavigate(double wall, double mono) { core_.on_navigate(clock(wall, mono)); return takeEffects(); }
-  std::string onPageLeave(double wall, double mono, bool persisted) {
-    core_.on_page_leave(clock(wall, mono), persisted);
-    return takeEffects();
-  }
-  std::string onVisible(double wall, double mono) { core_.on_visible(clock(wall, mono)); return takeEffects(); }
-  std::string setOnline(bool online, double wall, double mono) {
-    core_.set_online(online, clock(wall, mono));
-    return takeEffects();
-  }
-  std::string flush(double wall, double mono) { core_.flush(clock(wall, mono)); return takeEffects(); }
   std::string onWake(double wall, double mono, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
     core_.on_wake(clock(wall, mono), entropy(r0, r1, r2, r3));
     return takeEffects();
@@ -184,18 +192,10 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
   emscripten::function("joinTabs", method<&TrackerCore::joinTabs>);
   emscripten::function("tabFact", method<&TrackerCore::tabFact>);
   emscripten::function("sessionCookie", method<&TrackerCore::sessionCookie>);
-  emscripten::function("setContext", method<&TrackerCore::setContext>);
-  emscripten::function("setPageContext", method<&TrackerCore::setPageContext>);
-  emscripten::function("setPayloadOptions", method<&TrackerCore::setPayloadOptions>);
+  emscripten::function("set", method<&TrackerCore::set>);
   emscripten::function("trackBatch", method<&TrackerCore::trackBatch>);
   emscripten::function("lastError", method<&TrackerCore::lastError>);
-  emscripten::function("onLoad", method<&TrackerCore::onLoad>);
-  emscripten::function("onHidden", method<&TrackerCore::onHidden>);
-  emscripten::function("onNavigate", method<&TrackerCore::onNavigate>);
-  emscripten::function("onPageLeave", method<&TrackerCore::onPageLeave>);
-  emscripten::function("onVisible", method<&TrackerCore::onVisible>);
-  emscripten::function("setOnline", method<&TrackerCore::setOnline>);
-  emscripten::function("flush", method<&TrackerCore::flush>);
+  emscripten::function("page", method<&TrackerCore::page>);
   emscripten::function("onWake", method<&TrackerCore::onWake>);
   emscripten::function("onResponse", method<&TrackerCore::onResponse>);
   emscripten::function("takeEffects", method<&TrackerCore::takeEffects>);

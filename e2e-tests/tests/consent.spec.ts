@@ -138,3 +138,32 @@ test('Global Privacy Control with settings.respectGlobalPrivacyControl: nothing 
   expect((await collector.events()).events).toEqual([]);
   expect(await page.evaluate(() => window.tracker.stats()?.consent)).toBe(2);
 });
+
+test('reset(): the next event is a new visitor (new session and profile), the stored ids and Tracardi keys are forgotten', async ({ page, collector }) => {
+  await servePage(page, '**/reset.html', optionsPage(tracker(`{}`), `window.tracker.track('before-reset', {});`));
+  await page.goto('/reset.html');
+  const [before] = await collector.waitFor('before-reset');
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('tracardi-profile-id'))).toBe(JSON.stringify(before.profile));
+  await page.evaluate(() => {
+    window.tracker.track('queued-before-reset', {});  // accepted before: keeps its visitor
+    (window.tracker as any).reset();
+    window.tracker.track('after-reset', {}, { fire: true });
+  });
+  const [after] = await collector.waitFor('after-reset');
+  const [queued] = await collector.waitFor('queued-before-reset');
+  expect(after.profile).toBeTruthy();
+  expect(after.profile).not.toBe(before.profile);
+  expect(after.session).not.toBe(before.session);
+  expect(queued.profile).toBe(before.profile);
+  expect(queued.session).toBe(before.session);
+  // The browser now holds the new visitor, not the old one.
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('tracardi-profile-id'))).toBe(JSON.stringify(after.profile));
+  const cookies = Object.fromEntries((await page.context().cookies()).map((c) => [c.name, c.value]));
+  expect(cookies['tracardi-session-id']).toBe(after.session);
+  expect(await page.evaluate(() => localStorage.getItem('__tr_pid'))).toBeNull();
+  // A reload stays the new visitor.
+  await page.evaluate(() => window.tracker.track('after-reload', {}));
+  await page.reload();
+  const [reloaded] = await collector.waitFor('after-reload');
+  expect(reloaded.profile).toBe(after.profile);
+});

@@ -240,6 +240,16 @@ export function createHost(deps) {
         consented();
       });
     },
+    // tracker.reset(): a new anonymous visitor from the next event on (the core's rule: what was
+    // accepted keeps its visitor); the stored one is forgotten.
+    reset() {
+      drained(() => {
+        identity.forget();
+        const hex = [rnd(), rnd(), rnd(), rnd()].map((n) => (n >>> 0).toString(16).padStart(8, '0')).join('');
+        apply(core.tabFact(FACT.reset, hex, '', 0, wall(), mono()));
+      });
+      persist.now(true);
+    },
     // Whether the visitor's consent lets the tracker store anything (the core's last word).
     mayStore: () => !life.fallback && life.stored,
     // Tab hidden (visibilitychange) and page left (pagehide) are different facts: the core

@@ -1,7 +1,7 @@
 // Visitor identity in the places Tracardi's tracker kept it, so existing visitors keep their ids:
 // cookie `tracardi-session-id` (sliding expiry) and localStorage `tracardi-profile-id` /
 // `tracardi-device-id` (JSON-encoded strings, as @analytics/storage-utils wrote them).
-import { lsGet, lsSet } from './env.js';
+import { lsGet, lsSet, lsRemove } from './env.js';
 import { parseOr } from './util.js';
 
 export const SESSION_COOKIE = 'tracardi-session-id';
@@ -72,6 +72,13 @@ export function createIdentity(env) {
         const v = current[f];
         if (v && written[f] !== v && lsSet(env, `tracardi-${f}-id`, JSON.stringify(v))) written[f] = v;
       }
+    },
+    // tracker.reset(): the stored visitor forgotten, Tracardi's keys too (__tr_pid on a first
+    // answer, __tr_id later: tracardi-keys.js); the core's new ids are written from its effects.
+    forget() {
+      written = {};
+      for (const k of [PROFILE_KEY, DEVICE_KEY, '__tr_pid', '__tr_id']) lsRemove(env, k);
+      for (const k of [SESSION_COOKIE, '__tr_pid', '__tr_id']) writeCookie(env, k, '', 'max-age=0; ');
     },
     get current() { return current; },
   };

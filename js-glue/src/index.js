@@ -36,6 +36,7 @@ export function createTracker(options, hooks = {}) {
     // A fire event's call returns a Promise of its answer; others return undefined.
     track: app.track,
     consent: app.consent,
+    reset: app.reset,
     flush: app.flush,
     ready: app.ready,
     stats: app.stats,

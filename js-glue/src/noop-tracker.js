@@ -22,6 +22,7 @@ export function createNoopTracker(con) {
     },
     flush() {},
     consent() {},
+    reset() {},
     ready: Promise.resolve(false),
     stats() { return null; },
     destroy() {},

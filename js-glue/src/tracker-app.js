@@ -226,6 +226,8 @@ export function startTracker(deps) {
       } catch { /* never throws */ }
     },
     flush() { try { host?.flush(); } catch { /* never throws */ } },
+    // A logout on a shared device: the next event is a new anonymous visitor. Never throws.
+    reset() { try { host?.reset(); } catch { /* never throws */ } },
     stats: () => host?.stats() ?? null,
     ready,
     get host() { return host; },

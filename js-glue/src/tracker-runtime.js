@@ -108,6 +108,7 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     plugins: { tracardi: helpers },  // where Tracardi's tracker kept its helpers
     track: app.track,
     consent: app.consent,
+    reset: app.reset,
     flush: app.flush,
     helpers,
     // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).

@@ -46,6 +46,8 @@ export interface SnippetTracker {
   flush?(): void;
   /** The visitor's consent changed (also on the loader's queue: its last word is kept). */
   consent?(state: 'granted' | 'pending' | 'denied'): void;
+  /** A logout: the next event is a new anonymous visitor (once the tracker script runs). */
+  reset?(): void;
   /** true once the wasm core runs; false when it could not load. */
   readonly ready?: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */

@@ -174,6 +174,12 @@ export interface Tracker {
    * and starts storing; `"denied"` drops it (or sends it profile-less); `"pending"` holds again.
    */
   consent(state: ConsentState): void;
+  /**
+   * A logout on a shared device: the stored session, profile and device ids and Tracardi's keys
+   * are forgotten; the next event starts a new anonymous visitor. Events already accepted keep
+   * the identity they were accepted under. Other open tabs of the site keep theirs until reloaded.
+   */
+  reset(): void;
   /** true once the wasm core runs; false when it could not load (calls are then only buffered). */
   readonly ready: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */

@@ -90,6 +90,16 @@ class TrackerCore {
       case tracker::TabFact::leave: core_.leave_tabs(now); break;
       case tracker::TabFact::unwritten: core_.on_unwritten(a, b, now); break;
       case tracker::TabFact::kept_stored: core_.on_kept_stored(now); break;
+      case tracker::TabFact::reset: {
+        tracker::Entropy e{};
+        for (std::size_t i = 0; i < 32 && i < a.size(); ++i) {
+          const char ch = a[i];
+          const unsigned d = ch >= 'a' ? ch - 'a' + 10 : ch >= 'A' ? ch - 'A' + 10 : ch - '0';
+          e.words[i / 8] = e.words[i / 8] << 4 | (d & 15);
+        }
+        core_.reset(now, e);
+        break;
+      }
       case tracker::TabFact::consent:
         // An unknown state holds (pending): nothing is stored or sent on a value not understood.
         core_.set_consent(static_cast<tracker::Consent>(n == 0 || n == 2 ? static_cast<int>(n) : 1), now);

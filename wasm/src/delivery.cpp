@@ -74,13 +74,18 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
   const Config& c = *setup_.config;
   // Another tab's events go in the payload that tab built: its static profile id, context and
   // options (one envelope per batch: pump, flush_unload_safe).
-  std::optional<std::string> their_profile;
+  // An envelope with a session is a visitor this page reset() away from: its events keep that
+  // session and that profile (none included), never the new visitor's.
+  std::optional<std::string> their_profile, their_session;
   std::string their_context, their_options;
   const detail::QueuedEvent* head = seqs.empty() ? nullptr : queue_->find(seqs.front());
   if (head != nullptr && !head->envelope.empty()) {
     detail::JsonScanner scanner;
-    scanner.on_value = [&their_profile](const detail::JsonPath& path, detail::JsonKind kind, std::string_view v) {
-      if (path.size() == 1 && path[0] == "profile" && kind == detail::JsonKind::string) their_profile = std::string(v);
+    scanner.on_value = [&their_profile, &their_session](const detail::JsonPath& path, detail::JsonKind kind,
+                                                        std::string_view v) {
+      if (path.size() != 1 || kind != detail::JsonKind::string) return;
+      if (path[0] == "profile") their_profile = std::string(v);
+      if (path[0] == "session") their_session = std::string(v);
     };
     scanner.capture = [](const detail::JsonPath& path) {
       return path.size() == 1 && (path[0] == "context" || path[0] == "options");
@@ -91,7 +96,7 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
     scanner.scan(head->envelope);
   }
   const std::optional<std::string>& profile =
-      their_profile ? their_profile : c.static_profile_id ? c.static_profile_id : profile_id_;
+      their_profile || their_session ? their_profile : c.static_profile_id ? c.static_profile_id : profile_id_;
   const std::string& context = their_context.empty() ? context_json_ : their_context;
   const std::string& options = their_options.empty() ? payload_options_json_ : their_options;
   std::string body;
@@ -111,7 +116,7 @@ std::string Tracker::build_body(const std::vector<std::uint64_t>& seqs) const {
     append_quoted(body, *id);
     body += '}';
   };
-  entity("},\"session\":", &session_id_);
+  entity("},\"session\":", their_session ? &*their_session : &session_id_);
   entity(",\"profile\":", profile ? &*profile : nullptr);
   entity(",\"device\":", &device_id_);
   body += ",\"context\":";
@@ -151,6 +156,9 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   req.sent_mono = now.mono_ms;
   req.batch = batch;
   req.before_load = !loaded_;
+  // A batch carries one envelope: its first event's says whose it is (reset() wrote "session").
+  if (const detail::QueuedEvent* e = seqs.empty() ? nullptr : queue_->find(seqs.front()))
+    req.left_visitor = e->envelope.rfind("{\"session\":", 0) == 0;
   if (transport != Transport::fetch) keepalive_bytes_ += req.bytes;
   SendEffect& s = effects_.sends.emplace_back();
   s.request_id = id;
@@ -488,6 +496,8 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
 
     detail::TrackResponse r = detail::parse_track_response(body);
     bool identity_changed = false;
+    // The answer to a visitor this page reset() away from names that visitor: not ours to take.
+    if (req.left_visitor) r.profile_id.reset(), r.session_id.reset();
     if (r.profile_id && r.profile_id != profile_id_ && !setup_.config->static_profile_id) {
       profile_id_ = std::move(r.profile_id);  // the server's id replaces a stale or merged one
       identity_changed = true;

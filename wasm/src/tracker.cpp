@@ -184,7 +184,8 @@ void Tracker::set_role(Role role, const Clock& now) {
 }
 
 void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
-  if (!setup_.config || !is_sane_id(cookie_value)) return;  // gone or tampered: our own timer decides
+  // Gone or tampered: our own timer decides; the session reset() left is not this visitor's.
+  if (!setup_.config || !is_sane_id(cookie_value) || cookie_value == left_session_) return;
   // The cookie lives while some tab of this browser was active within the session's life, so its
   // presence restarts our idle timer, and its id is the session (Tracardi re-reads it per event).
   last_activity_wall_ = std::max(last_activity_wall_, now.wall_ms);
@@ -234,6 +235,31 @@ void Tracker::touch_session(const Clock& now, const Entropy& entropy) {
   }
   last_activity_wall_ = now.wall_ms;
   active_since_cookie_ = true;
+}
+
+// A logout on a shared device: the next event is a new anonymous visitor. What was accepted keeps
+// the visitor it was accepted under: each queued event of this page is frozen into an envelope
+// naming its session and profile (build_body sends it so, also from a next page's restore).
+void Tracker::reset(const Clock& now, const Entropy& entropy) {
+  if (!setup_.config || !started_) return;
+  std::string frozen = "{\"session\":";
+  detail::append_quoted(frozen, session_id_);
+  frozen += ",\"profile\":";
+  const std::optional<std::string>& profile = setup_.config->static_profile_id ? setup_.config->static_profile_id : profile_id_;
+  if (profile) detail::append_quoted(frozen, *profile);
+  else frozen += "null";
+  frozen += ",\"context\":" + context_json_ + ",\"options\":" + payload_options_json_ + '}';
+  for (detail::QueuedEvent& e : queue_->events())
+    if (e.envelope.empty()) e.envelope = frozen;
+  profile_id_.reset();
+  // The cookie may still hold the old session (another tab slides it): never adopted again.
+  left_session_ = std::move(session_id_);
+  session_id_ = make_uuid4(derive(entropy, 1));
+  device_id_ = make_uuid4(derive(entropy, 2));
+  cookie_written_.clear();
+  last_activity_wall_ = now.wall_ms;
+  emit_identity();
+  effects_.persist = true;
 }
 
 int Tracker::track(std::string_view type, std::string_view props_json, std::string_view options_json,

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <string>
 
@@ -225,6 +226,44 @@ TEST(Consent, AGlobalPrivacyControlSignalIsADenialWhereTheSiteRespectsIt) {
   ignored.track("a");
   ignored.load();
   EXPECT_EQ(ignored.sent.size(), 1u);
+}
+
+// tracker.reset() (a logout on a shared device): the next event is a new anonymous visitor; what
+// was accepted before keeps the identity it was accepted under, also through a reload.
+TEST(Reset, TheNextEventIsANewVisitorAndEarlierEventsKeepTheirs) {
+  const std::string old_session = "11111111-1111-4111-8111-111111111111";
+  const std::string old_profile = "22222222-2222-4222-8222-222222222222";
+  Page p;
+  p.start(R"({"session":")" + old_session + R"(","profile":")" + old_profile + R"("})");
+  p.load();
+  p.track("before-logout");
+  p.core.reset(p.clock(), p.entropy());
+  p.absorb(p.core.take_effects());
+  ASSERT_TRUE(p.identity.has_value());
+  EXPECT_NE(p.identity->session_id, old_session);
+  EXPECT_FALSE(p.identity->profile_id.has_value());
+  EXPECT_NE(p.core.session_cookie(old_session, false, p.clock()), "") << "the new session is written";
+  p.track("after-logout");
+  // A reload before anything was sent: the copy keeps the first event's visitor.
+  Page next;
+  next.start(R"({"session":")" + p.identity->session_id + R"("})", p.core.snapshot());
+  next.load();
+  // One batch per visitor (a batch carries one envelope), the next once the first is answered.
+  for (std::size_t answered = 0; answered < next.sent.size() && answered < 4; ++answered)
+    next.respond(next.sent[answered], 200, testing_support::ok_body());
+  std::map<std::string, json> bodies;
+  for (const auto& s : next.sent) {
+    const json b = json::parse(s.body);
+    for (const auto& t : Page::types(s)) bodies[t] = b;
+  }
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies["before-logout"]["session"]["id"], old_session);
+  EXPECT_EQ(bodies["before-logout"]["profile"]["id"], old_profile);
+  EXPECT_NE(bodies["after-logout"]["session"]["id"], old_session);
+  EXPECT_TRUE(bodies["after-logout"]["profile"].is_null());
+  EXPECT_EQ(next.sent.size(), 2u) << "one request per visitor";
+  // The answer to the old visitor's batch (it names that visitor) was not taken as the new one's.
+  EXPECT_NE(bodies["after-logout"]["profile"], bodies["before-logout"]["profile"]);
 }
 
 TEST(Consent, AnUnreadableConsentValueRunsNothingAndNamesTheField) {

@@ -50,9 +50,10 @@ enum class LockOp { none, request, steal, release };
 
 // The facts a host reports through the binding's one entry (embind.cpp tabFact; js-glue tabs.js
 // FACT mirrors these numbers).
-// consent: not the tab protocol's, a fact of the page (n: Consent) that shares this one binding entry
-// (each binding function costs the wasm its argument conversions).
-enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent };
+// consent and reset: not the tab protocol's, facts of the page (consent, n: Consent; reset, a: 32
+// hex digits of entropy for the new ids) that share this one binding entry (each binding function
+// costs the wasm its argument conversions).
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent, reset };
 
 // How the host's lock request ended or changed.
 enum class LockFact {

@@ -135,6 +135,9 @@ class Tracker {
   // "anonymous", which sends it profile-less; pending holds again. Nothing is written unless
   // granted.
   void set_consent(Consent consent, const Clock& now);
+  // tracker.reset() (a logout on a shared device): new session and device ids, no profile; the
+  // events accepted before keep the visitor they were accepted under. Entropy: the new ids.
+  void reset(const Clock& now, const Entropy& entropy);
   Consent consent() const { return consent_; }
 
   void set_context(std::string_view json);
@@ -192,6 +195,7 @@ class Tracker {
     double sent_mono = 0;
     bool batch = false;        // a queue batch (not a fire/asBeacon single)
     bool before_load = false;  // sent before the page's load event
+    bool left_visitor = false; // its events are a visitor's this page reset() away from
   };
   enum class Trigger { tick, drain };
 
@@ -258,6 +262,7 @@ class Tracker {
   Consent consent_ = Consent::granted;
   // The host's join_tabs while consent was not granted: joined once it is.
   std::string tabs_base_, tabs_id_;
+  std::string left_session_;  // the session reset() left: a cookie still holding it is not adopted
   TabCaps tabs_caps_{};
   bool joining_ = false;  // inside join_tabs: its first role is no demotion
   bool parting_ = false;  // resigning with the shared key written: a demotion hands nothing over

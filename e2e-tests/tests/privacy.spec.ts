@@ -1,5 +1,5 @@
 // Issue 22, the glue's privacy controls in Chromium: a hostile `ux` widget cannot use the page's
-// own form or report to another origin; settings.redact.
+// own form or report to another origin; settings.redact; settings.beforeSend.
 import { test, expect, servePage, API, OTHER_ORIGIN, ADMIN_HEADERS } from './helpers';
 
 // A page with its own Tracardi options (`opts` is a JS expression) and the loader snippet.
@@ -89,5 +89,30 @@ test('settings.redact: the listed parameters are in no request body, page URL, r
   expect((nav.context.page as any).url).toBe(`${API}/redact.html?step=2`);
   expect(bodies.length).toBeGreaterThan(0);
   expect(bodies.join('\n')).not.toMatch(/s3cr3t|jane/);
+  expect(logs.tracker('error')).toEqual([]);
+});
+
+// settings.beforeSend: the page's hook edits events and drops some, for calls made before the
+// tracker script ran as for live ones; a dropped fire event's promise resolves with status 0.
+test('settings.beforeSend: edited events arrive edited, dropped ones never, a dropped fire resolves with status 0', async ({ page, collector, logs }) => {
+  const bodies = trackBodies(page);
+  await servePage(page, '**/before-send.html', optionsPage(tracker(`, settings: {beforeSend: function (e) {
+      if (e.type === 'internal-debug') return null;
+      if (e.properties && e.properties.email) e.properties.email = '(masked)';
+      e.properties = Object.assign({}, e.properties, {screened: true});
+      return e;
+    }}`), `window.tracker.track('internal-debug', {secret: 'dropped-1'});
+     window.tracker.track('signup', {email: 'jane@example.com', plan: 'pro'});`));
+  await page.goto('/before-send.html');
+  const [signup] = await collector.waitFor('signup');
+  expect(signup.properties).toEqual({ email: '(masked)', plan: 'pro', screened: true });
+  const dropped = await page.evaluate(() => window.tracker.track('internal-debug', { secret: 'dropped-2' }, { fire: true }));
+  expect(dropped).toEqual({ status: 0, ok: false, data: null });
+  const sent = await page.evaluate(() => window.tracker.track('checkout', { total: 3 }, { fire: true }));
+  expect(sent?.status).toBe(200);
+  const [checkout] = await collector.waitFor('checkout');
+  expect(checkout.properties).toEqual({ total: 3, screened: true });
+  expect(await collector.ofType('internal-debug')).toEqual([]);
+  expect(bodies.join('\n')).not.toMatch(/dropped-|jane@/);
   expect(logs.tracker('error')).toEqual([]);
 });

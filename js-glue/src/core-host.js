@@ -233,7 +233,7 @@ export function createHost(deps) {
     // and not sent by a denial's effects gets no answer (status 0).
     consent(state) {
       const n = CONSENT.indexOf(state);
-      if (n < 0) return log('error', `consent(${state}): not one of ${CONSENT}`);
+      if (n < 0) return log('error', `consent(${JSON.stringify(state)}): expected "granted", "pending" or "denied"; unchanged.`);
       drained(() => {
         apply(core.tabFact(FACT.consent, '', '', n, wall(), mono()));
         if (n === 2) answers.settleRest(true);

@@ -14,6 +14,7 @@ import { lsGet, lsSet, lsRemove } from './env.js';
 import { createExtras } from './extras-host.js';
 import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
+import { createScreen, screenHost, screenPages } from './before-send.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>,
@@ -54,6 +55,7 @@ export function startTracker(deps) {
   };
   // The extras chunk: loaded only when something below or a response needs it.
   const extras = createExtras(env, deps.options, deps.loadExtras);
+  const screen = createScreen(env.console, deps.options?.tracker?.settings);  // settings.beforeSend
 
   // A fire event returns a Promise of its answer ({status, ok, data}, never rejected); other
   // calls return undefined, as Tracardi's track() did.
@@ -152,17 +154,18 @@ export function startTracker(deps) {
       // when this tab leads, and releases their keys once a write holds them (one replay per browser).
       keptKeys: keys,
       keptCalls: () => ({ keys: keys.filter((k) => lsGet(env, k) !== null),
-        pages: keys.flatMap((k) => parseOr(lsGet(env, k)) || []), dropped: 0 }),
+        pages: screenPages(screen, keys.flatMap((k) => parseOr(lsGet(env, k)) || [])), dropped: 0 }),
       onReady: (context) => {
         if (host?.mayStore()) writeTracardiKeys(env, context, hadProfile);
         deps.onReady?.(context);
       },
     });
+    screenHost(host, screen);  // every call into the core passes settings.beforeSend from here on
     host.start();
     if (consentLoading) host.consent(consentLoading);
     // This page's own calls, when its loader stub kept them at a pagehide before this core ran
     // (rush): taken back out of the kept calls and replayed now, as this page's first attempts.
-    host.replay(takeOwn(env, keys[1], deps.stubToken?.()), droppedLoading + (deps.stubDropped?.() || 0));
+    host.replay(screenPages(screen, takeOwn(env, keys[1], deps.stubToken?.())), droppedLoading + (deps.stubDropped?.() || 0));
     startExtras();
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);

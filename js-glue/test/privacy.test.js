@@ -1,5 +1,5 @@
 // Issue 22, the glue's privacy controls: the widget attribute allow-list, settings.redact and
-// (settings.beforeSend waits on branch `privacy` until it pays for its bytes). Unit tests on the fakes; the browser's side is e2e-tests/tests/privacy.spec.ts.
+// settings.beforeSend. Unit tests on the fakes; the browser's side is e2e-tests/tests/privacy.spec.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createUxInjector, attributeAllowed } from '../src/ux.js';
@@ -192,4 +192,114 @@ test('redact: what the tracker hands the core, live and for calls kept by an ear
   const pages = handed.map((t) => JSON.parse(t || '{}').page?.url).filter(Boolean);
   assert.deepEqual([...new Set(pages)].sort(), ['https://shop.example/reset?step=2', 'https://shop.example/welcome?utm_source=mail']);
   assert.doesNotMatch(handed.join('\n'), /abc|old|zzz|jane|a%40b|token|email/);
+});
+
+// settings.beforeSend(event): called at intake for each event; an edited event, or null to drop.
+// A page whose loader stub queued calls (the tracker script not run yet), then the script.
+async function hooked(beforeSend, before = () => {}, extraTracker = {}) {
+  const f = fakeEnv();
+  f.window.options = structuredClone(OPTIONS);
+  Object.assign(f.window.options.tracker, extraTracker);
+  f.window.options.tracker.settings = { beforeSend };
+  runLoader(f.window, f.document, f.env.navigator, f.env.console);
+  before(f);
+  FakeCore.instances.length = 0;
+  boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
+  await tick();
+  await tick();
+  const core = FakeCore.instances[0];
+  const tracked = () => core.named('track').map((c) => [c[1], c[2] ? JSON.parse(c[2]) : undefined,
+    c[3] ? JSON.parse(c[3]) : undefined]);
+  return { f, core, tracked };
+}
+
+test('beforeSend: sees {type, properties, options}, edits them or drops the event (null); stub calls, auto.events and kept calls pass through it too', async () => {
+  const seen = [];
+  const hook = (e) => {
+    seen.push(structuredClone(e));
+    if (e.type === 'secret') return null;
+    if (e.properties?.email) delete e.properties.email;
+    return { ...e, type: e.type.toUpperCase(), options: { ...e.options, screened: true } };
+  };
+  const { f, tracked } = await hooked(hook, (g) => {
+    g.window.tracker.track('queued', { email: 'jane@x.com', n: 1 }, { save: false });  // before the script ran
+    g.window.tracker.track('secret', { pin: 1234 });
+    g.storage.setItem('wasm-tracker:stub:v1:' + OPTIONS.tracker.source.id, JSON.stringify([{
+      u: 'https://shop.example/', t: 'T', r: '', d: 0, c: [[['kept', { email: 'a@b' }], 12345], [['secret', {}], 12346]] }]));
+  }, { auto: { events: [['auto-view', { email: 'x@y' }]] } });
+  f.window.tracker.track('live', { email: 'live@x', k: 2 });
+  f.window.tracker.track('secret', {});
+  await tick();
+  assert.deepEqual(tracked(), [
+    ['KEPT', {}, { screened: true }],
+    ['QUEUED', { n: 1 }, { save: false, screened: true }],
+    ['AUTO-VIEW', {}, { screened: true }],
+    ['LIVE', { k: 2 }, { screened: true }],
+  ]);
+  assert.deepEqual(seen.map((e) => e.type), ['kept', 'secret', 'queued', 'secret', 'auto-view', 'live', 'secret']);
+  assert.deepEqual(seen[2], { type: 'queued', properties: { email: 'jane@x.com', n: 1 }, options: { save: false } });
+  assert.equal(f.logs.error.length + f.logs.warn.length, 0);
+});
+
+test('beforeSend: a dropped fire event\'s promise resolves with status 0, never stays pending', async () => {
+  const { f, core } = await hooked((e) => (e.type === 'drop-me' ? null : e), (g) => {
+    g.window.tracker.track('drop-me', {}, { fire: true });  // before the script: the stub's queue
+  });
+  const live = f.window.tracker.track('drop-me', {}, { fire: true });
+  const helper = f.window.tracker.helpers.track('drop-me', {});
+  const kept = f.window.tracker.track('kept', {}, { fire: true });
+  assert.deepEqual(await live, { status: 0, ok: false, data: null });
+  assert.deepEqual(await helper, { status: 0, ok: false, data: null });
+  assert.equal((await kept).status, 200);
+  assert.deepEqual(core.named('track').map((c) => c[1]), ['kept']);
+  // Edited out of fire by the hook: the call still returns its promise, answered with status 0.
+  const { f: g } = await hooked((e) => ({ ...e, options: {} }));
+  assert.deepEqual(await g.window.tracker.track('x', {}, { fire: true }), { status: 0, ok: false, data: null });
+});
+
+test('beforeSend: a hook that throws, or answers no event, leaves the event as it was and says so once', async () => {
+  const answers = [() => { throw new Error('boom'); }, () => undefined, () => 'x', () => ({ type: '' }),
+    () => ({ type: 'x', properties: 'text' }), () => ({ type: 'x', options: [1] }), () => Promise.resolve(null),
+    (e) => { e.properties.mutated = true; throw new Error('after editing its argument'); }];
+  let i = 0;
+  const { f, tracked } = await hooked((e) => answers[i++](e));
+  for (let k = 0; k < answers.length; k++) f.window.tracker.track('ev' + k, { a: k }, { save: false });
+  await tick();
+  assert.deepEqual(tracked(), answers.map((_, k) => ['ev' + k, { a: k }, { save: false }]));
+  const said = [...f.logs.error, ...f.logs.warn];
+  assert.equal(said.length, 1);
+  assert.match(said[0].join(' '), /settings\.beforeSend/);
+  assert.match(said[0].join(' '), /boom/);
+});
+
+test('beforeSend: track() called by the hook itself is tracked as called (no loop); a non-function is ignored with an error', async () => {
+  let calls = 0;
+  const { f, tracked } = await hooked((e) => {
+    calls++;
+    if (e.type === 'outer') f.window.tracker.track('inner', {});
+    return e;
+  });
+  f.window.tracker.track('outer', {});
+  await tick();
+  assert.equal(calls, 1);
+  assert.deepEqual(tracked().map((t) => t[0]).sort(), ['inner', 'outer']);
+
+  const { f: g, tracked: t2 } = await hooked('not a function');
+  g.window.tracker.track('plain', { a: 1 });
+  await tick();
+  assert.deepEqual(t2(), [['plain', { a: 1 }, undefined]]);
+  assert.equal(g.logs.error.filter((a) => /settings\.beforeSend/.test(a.join(' '))).length, 1);
+});
+
+test('beforeSend: the npm entry\'s createTracker passes its calls through it too', async () => {
+  const f = fakeEnv();
+  FakeCore.instances.length = 0;
+  const t = createTracker({ tracker: { ...OPTIONS.tracker, settings: { beforeSend: (e) => (e.type === 'no' ? null : e) } } },
+    { env: f.env, factory: fakeFactory(), wasmUrl: 'https://cdn.example/t.wasm', loadExtras: async () => ({}) });
+  t.track('no', {});
+  t.track('yes', {});
+  await t.ready;
+  await tick();
+  assert.deepEqual(FakeCore.instances[0].named('track').map((c) => c[1]), ['yes']);
+  t.destroy();
 });

@@ -31,11 +31,14 @@ createTracker({ tracker: { url: { api: 'x' } } });
 createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { transport: 'xhr' } } });
 // @ts-expect-error pageViews is "history" (or false)
 createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { pageViews: 'hash' } } });
-// settings.redact (issue 22).
+// settings.redact and settings.beforeSend (issue 22).
 createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: {
   redact: { params: ['token', 'email'] },
+  beforeSend: (e) => (e.type === 'debug' ? null : { ...e, properties: { ...e.properties, masked: true } }),
 } } });
 // @ts-expect-error redact.params is a list of names
 createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { redact: { params: 'token' } } } });
+// @ts-expect-error beforeSend returns an event or null
+createTracker({ tracker: { url: { api: 'x' }, source: { id: 's' }, settings: { beforeSend: () => true } } });
 // @ts-expect-error track returns nothing to await on
 t.track('x').then();

@@ -80,6 +80,16 @@ export interface TrackerConfig {
      * fragment (`#access_token=...`, `#/route?token=...`).
      */
     redact?: { params: string[] };
+    /**
+     * Called for each tracked event where it enters the tracker (a call made while the tracker
+     * loads: when it starts; a call kept by an earlier page: when it is replayed), with a copy of
+     * the call. Return the event (edited or not) to track it, `null` to drop it (a dropped fire
+     * event's promise resolves with status 0). A hook that throws or returns anything else leaves
+     * the event as tracked, with one console error per page. `track()` called inside the hook is
+     * taken as called. A call the tracker could not take and that a later page replays is seen
+     * again there: return your own output unchanged.
+     */
+    beforeSend?: (event: TrackedEvent) => TrackedEvent | null;
     [key: string]: unknown;
   };
   [key: string]: unknown;
@@ -94,6 +104,16 @@ export interface TrackerOptions {
     /** Called instead of onInit when the browser has cookies off. */
     onCookiesDisabled?: (p: { tracker: unknown; helpers: unknown }) => void;
   };
+  [key: string]: unknown;
+}
+
+/** An event as `settings.beforeSend` sees and returns it: the arguments of its `track()` call. */
+export interface TrackedEvent {
+  /** A non-empty string. */
+  type: string;
+  properties?: Record<string, unknown> | null;
+  options?: TrackOptions | null;
+  /** Other keys are ignored. */
   [key: string]: unknown;
 }
 

@@ -125,12 +125,13 @@ void Tracker::on_kept_stored(const Clock& now) {
 }
 
 void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
-  tabs_.kept_replayed(std::move(keys));
-  if (role_ == Role::leader) effects_.persist = true;
   // They go out as their page's load batch would have, at once: they waited for a leader already
   // (kept_replay_wait_ms after an election), and after this page's load they would wait the flush
-  // interval too.
-  if (role_ == Role::leader && loaded_) pump(now, Trigger::drain);
+  // interval too. A replay that found no kept key leaves the page's own events alone.
+  const bool replayed = !keys.empty();
+  tabs_.kept_replayed(std::move(keys));
+  if (role_ == Role::leader) effects_.persist = true;
+  if (replayed && role_ == Role::leader && loaded_) pump(now, Trigger::drain);
   update_wake(now);
 }
 

@@ -510,6 +510,24 @@ TEST(TabProtocol, KeptCallsWaitUntilThisTabsViewShowsTheLastLeadersFinalWrite) {
   EXPECT_TRUE(v.take().tabs.replay_kept);
 }
 
+// The replay's drain (kept calls go out at once) is for kept calls only: a replay that found none
+// leaves this page's own post-load events to the flush interval (e2e product-doc: a click without
+// fire was sent at the click, as the election's replay came 1 s after the load).
+TEST(TabProtocol, AReplayThatFoundNoKeptCallsSendsNothingEarly) {
+  Tab l;
+  l.start();
+  elect_now(l);
+  l.core.on_load(l.clock());
+  l.take();
+  l.core.track("click", "{}", "", l.clock(), 0, l.entropy());
+  ASSERT_TRUE(l.take().sends.empty()) << "a post-load track waits for the flush interval";
+  l.core.kept_replayed({}, l.clock());
+  EXPECT_TRUE(l.take().sends.empty());
+  l.core.track("kept", "{}", "", l.clock(), l.clock().wall_ms - 1000, l.entropy(), "00000000-0000-4000-8000-000000000051");
+  l.core.kept_replayed({"wasm-tracker:stub:v1:demo-source"}, l.clock());
+  EXPECT_EQ(l.take().sends.size(), 1u) << "kept calls replayed: sent at once, with what waits";
+}
+
 // Calls a page keeps after this leader's election (its core never ran, it wrote them at its
 // pagehide) are replayed when the leader hears their key was stored, not at the next election
 // (multi-tab harness: kept calls never replayed in 14 of 100 adversarial seeds). Followers do not.

@@ -1,8 +1,8 @@
 // The binding exports free functions over a core's address (wasm/bindings/embind.cpp): Embind's
 // class support (handles, pointer types, finalizers) was over a third of its JS runtime. This
 // gives the glue one object with the core's methods again, each passing the address first; a
-// method is bound on first use, so no list of names is kept here (but PAGE and SET below). A deleted core throws on every
-// call instead of reaching freed wasm memory. `dead`: a call threw (a trap, an abort): the core
+// method is bound on first use, so no list of names is kept here (but PAGE and SET below). A
+// deleted core throws on every call instead of reaching freed wasm memory. `dead`: a call threw (a trap, an abort): the core
 // is gone for good, which the host tells from an exception of its own code.
 //
 // Methods the binding folds into one function each (a binding function costs the wasm its

@@ -497,7 +497,10 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     detail::TrackResponse r = detail::parse_track_response(body);
     bool identity_changed = false;
     // The answer to a visitor this page reset() away from names that visitor: not ours to take.
-    if (req.left_visitor) r.profile_id.reset(), r.session_id.reset();
+    if (req.left_visitor) {
+      r.profile_id.reset();
+      r.session_id.reset();
+    }
     if (r.profile_id && r.profile_id != profile_id_ && !setup_.config->static_profile_id) {
       profile_id_ = std::move(r.profile_id);  // the server's id replaces a stale or merged one
       identity_changed = true;

@@ -565,7 +565,7 @@ void TabProtocol::on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& 
   if (settle_at_ && mono_ms >= *settle_at_ && lock_held_) elect(fx);
   if (kept_at_ && mono_ms >= *kept_at_) {
     kept_at_.reset();
-    fx.replay_kept = leader_ && !resigned_;
+    if (leader_ && !resigned_) fx.replay_kept = true;  // never clears one asked for earlier
   }
   if (lease_check_at_ && mono_ms >= *lease_check_at_) {
     lease_check_at_.reset();

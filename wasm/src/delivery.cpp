@@ -43,6 +43,17 @@ void Tracker::expire_old(const Clock& now) {
   }
 }
 
+// Only a timer finds a request overdue, not the leave itself: a leave on a busy main thread (a
+// slow CPU: the navigation's tasks ran back to back) comes late, with the answers waiting in the
+// task queue behind it; judged by age alone they were sent again, 2-19 copies a leave (e2e
+// wild.spec.ts at 50-80x). A timer that runs shows the page's tasks ran, the answer's among them.
+void Tracker::mark_overdue(const Clock& now) {
+  for (auto& [id, req] : requests_) {
+    // Same expression as the wake-up deadline (update_wake), so a timer set for it finds it due.
+    if (!req.navigated && now.mono_ms >= req.sent_mono + policy::answer_overdue_ms) req.overdue = true;
+  }
+}
+
 void Tracker::time_out_requests(const Clock& now, const Entropy& entropy) {
   std::vector<std::uint32_t> late;
   for (const auto& [id, req] : requests_) {
@@ -282,18 +293,17 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
   ship();
 }
 
-// At a page leave: keepalive requests still unanswered past policy::answer_overdue_ms are presumed
-// lost, their events no longer left to the browser (the leave sends them again, or the snapshot
+// At a page leave: keepalive requests a timer found unanswered past policy::answer_overdue_ms
+// (mark_overdue) are presumed lost, their events no longer left to the browser (the leave sends them again, or the snapshot
 // keeps them for the next page). So are those on the wire in a known outage (a failure since the
 // last 2xx: the probe, or what was sent before the failure came) when the page goes for good: the
 // browser would finish them into the outage after the page, and their events, in no copy, were
 // lost (the 5-tab e2e case: 50 of 256 in 2 of 12 runs). They wait in the copy; a copy if such a
 // request arrives after all. A page that may come back from the back/forward cache gets their
 // answers then: it keeps them (another tab would send them while they are still on the wire).
-void Tracker::presume_overdue_lost(const Clock& now, bool for_good) {
+void Tracker::presume_overdue_lost(bool for_good) {
   for (const auto& [id, req] : requests_) {
-    const bool overdue = now.mono_ms - req.sent_mono > policy::answer_overdue_ms;
-    if (req.transport != Transport::keepalive || !(overdue || (for_good && failures_ > 0))) continue;
+    if (req.transport != Transport::keepalive || !(req.overdue || (for_good && failures_ > 0))) continue;
     for (std::uint64_t seq : req.seqs) {
       detail::QueuedEvent* e = queue_->find(seq);
       if (e != nullptr && e->owner == id) e->outliving = false;
@@ -591,7 +601,11 @@ void Tracker::update_wake(const Clock& now) {
   auto consider = [&next](double t) {
     if (!next || t < *next) next = t;
   };
-  for (const auto& [id, req] : requests_) consider(req.sent_mono + policy::request_timeout_ms);
+  for (const auto& [id, req] : requests_) {
+    consider(req.sent_mono + policy::request_timeout_ms);
+    if (req.transport == Transport::keepalive && !req.overdue && !req.navigated)
+      consider(req.sent_mono + policy::answer_overdue_ms);
+  }
   if (const std::optional<double> t = tabs_.next_wake()) consider(*t);
   // Only what pump() would act on, by its own conditions; anything else is woken by an answer
   // or a timeout.

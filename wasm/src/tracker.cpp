@@ -369,7 +369,7 @@ void Tracker::on_page_leave(const Clock& now, bool persisted) {
   leaving_ = true;
   tabs_.on_page_leave(effects_.tabs);  // hand-overs from now on go to mailbox keys
   expire_old(now);
-  presume_overdue_lost(now, !persisted);
+  presume_overdue_lost(!persisted);
   flush_unload_safe(now, true);
   if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;
@@ -380,6 +380,7 @@ void Tracker::on_navigate(const Clock& now) {
   if (!setup_.config) return;
   expire_old(now);
   flush_unload_safe(now, false);  // a follower hands over what it holds, as at hide
+  for (auto& [id, req] : requests_) req.navigated = true;  // what it sent too
   effects_.persist = true;
   update_wake(now);
 }
@@ -425,6 +426,7 @@ void Tracker::on_wake(const Clock& now, const Entropy& entropy) {
   TabProtocol::Out out;
   tabs_.on_timer(now.wall_ms, now.mono_ms, effects_.tabs, out);
   if (out.role || !out.adopt.empty()) apply_tabs(out, now);
+  mark_overdue(now);
   time_out_requests(now, entropy);
   expire_old(now);
   pump(now, Trigger::tick);

@@ -48,10 +48,12 @@ inline constexpr std::size_t keepalive_budget_bytes = 60 * 1024;
 // beacons, and our own page-leave sends, keep room in the page's quota.
 inline constexpr std::size_t live_keepalive_budget_bytes = keepalive_budget_bytes / 2;
 // At a page leave, a live keepalive request is trusted to the browser, which finishes it after the
-// page (sending it again would make a copy whenever it arrives) ... unless it has gone unanswered
-// this long: then it is presumed lost (a proxy holding it, a dead connection) and its events go
-// again on the leave's keepalive, at most one copy, as after a timeout. Tracardi answers a /track
-// in well under a second; a younger request that later fails is lost, as liliput's would be.
+// page (sending it again would make a copy whenever it arrives) ... unless a timer of the page
+// found it unanswered this long: then it is presumed lost (a proxy holding it, a dead connection)
+// and its events go again on the leave's keepalive, at most one copy, as after a timeout. Tracardi
+// answers a /track in well under a second; a younger request that later fails is lost, as
+// liliput's would be. Age alone is not enough: on a busy main thread the answer waits in the task
+// queue (Tracker::mark_overdue).
 inline constexpr double answer_overdue_ms = 2000;
 
 // --- Concurrency ---------------------------------------------------------------------------

@@ -196,6 +196,12 @@ class Tracker {
     bool batch = false;        // a queue batch (not a fire/asBeacon single)
     bool before_load = false;  // sent before the page's load event
     bool left_visitor = false; // its events are a visitor's this page reset() away from
+    // A timer of this page found it unanswered past policy::answer_overdue_ms: the page ran
+    // tasks, so its answer is not waiting behind them (presume_overdue_lost).
+    bool overdue = false;
+    // On the wire when a navigation away began, or sent by it: its answer may never reach this
+    // page (Chromium cuts the page's side and carries the request on), so it is never overdue.
+    bool navigated = false;
   };
   enum class Trigger { tick, drain };
 
@@ -213,6 +219,7 @@ class Tracker {
   void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason);
   double age_ms(const detail::QueuedEvent& e, const Clock& now) const;
   void expire_old(const Clock& now);
+  void mark_overdue(const Clock& now);
   void time_out_requests(const Clock& now, const Entropy& entropy);
   bool may_send() const;
   bool fire_slot_free() const;
@@ -227,7 +234,7 @@ class Tracker {
   bool in_backoff(const Clock& now) const { return now.mono_ms < backoff_until_; }
   Transport unload_transport(std::size_t body_bytes) const;
   Transport live_transport(std::size_t body_bytes) const;
-  void presume_overdue_lost(const Clock& now, bool for_good);
+  void presume_overdue_lost(bool for_good);
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;

@@ -256,6 +256,13 @@ test('20 fires then a link 10 ms later on a slow CPU: 20 of 20, no copies; no ne
     }
     results.push(`${got.count}${got.extra ? `+${got.extra}` : ''} (${state}${next})`);
     copies += got.extra;
+    if (got.count < 20 || got.extra) {
+      // What reached the collector, for the failure's reader: each request's time, status and ids.
+      const reqs = await collector.requests();
+      const t0 = reqs[0]?.received_ms ?? 0;
+      console.log(`[slow leave] run ${run}: ${reqs.map((r) => `+${r.received_ms - t0} ms ${r.status} ` +
+        r.event_ids.map((x) => x.slice(0, 4)).join(',')).join(' | ')}`);
+    }
   }
   console.log(`[slow leave] per run (state at the clicks): ${results.join(', ')}; before the core ran: ${early}`);
   expect(results.map((r) => r.split(' ')[0])).toEqual(Array(5).fill('20'));

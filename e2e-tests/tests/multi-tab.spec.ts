@@ -69,7 +69,8 @@ async function pageCanStillStore(page: Page): Promise<boolean> {
 for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
   const name = `${tabs} tabs through a 4 s outage with a reload and a closed tab${budget ? ', events padded to 0.6 MB' : ''}: every event once, one storage budget`;
   test(name, async ({ context, collector }) => {
-    test.fixme(tabs === 5 && budget, 'open defect (issue 21): since the late-write rule every event arrives (256 of 256 in 6 runs), but with one extra copy in 2 of 6 (cause not known yet), and the sampler saw the whole outage stored at once in only 3 of 6');
+    // PADDED=1 runs it (docs/design.md Status).
+    if (!process.env.PADDED) test.fixme(tabs === 5 && budget, 'open defect (issue 21): on an idle machine (session 14) 23 of 26 runs passed with 0 copies; 3 lost one event each, even after a new visit (one was tab-0:20, of the first tab, closed in the outage); cause not known yet');
     test.setTimeout(90_000);
     const pages: Page[] = [];
     for (let i = 0; i < tabs; i++) {
@@ -107,6 +108,20 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
     await sleep(1500);  // anything still on its way would show up as a copy now
     const peak = await storage.stop();
     const c = await collector.copies(`multi-tab ${tabs} tabs, outage, reload, closed tab`);
+    if (c.events < expected || withoutNewVisit !== expected) {
+      // For the failure's reader: which events are missing, and the requests that carried an id
+      // the collector never stored (each request's time, status and size).
+      const evs = (await collector.events()).events;
+      const have = new Set(evs.map((e) => `${e.type}:${(e.properties as { n?: number }).n}`));
+      const missing: string[] = [];
+      for (let i = 0; i < tabs; i++) for (let n = 0; n < 50; n++) if (!have.has(`tab-${i}:${n}`)) missing.push(`tab-${i}:${n}`);
+      console.log(`[multi-tab] missing: ${missing.join(' ')} pageviews=${evs.filter((e) => e.type === 'page-view').length}`);
+      const reqs = await collector.requests();
+      const t0 = reqs[0]?.received_ms ?? 0;
+      const stored = new Set(evs.map((e) => e.id));
+      console.log("[multi-tab] requests: " + reqs.map((r) => `+${r.received_ms - t0} ${r.status} n=${r.event_ids.length}` +
+        (r.event_ids.some((x) => !stored.has(x)) ? ` LOST[${r.event_ids.filter((x) => !stored.has(x)).map((x) => x.slice(0, 6))}]` : '')).join(' | '));
+    }
     const perEvent = (c.copies / c.events).toFixed(3);
     report(`${tabs} tabs`, { events: c.events, copies: c.copies, extra: c.extra, copiesPerEvent: perEvent,
       peakStoredEventBytes: peak.events, peakTrackerStorageQuotaBytes: peak.quota, withoutNewVisit });

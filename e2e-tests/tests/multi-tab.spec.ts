@@ -4,7 +4,7 @@
 // matters, the tracker's peak localStorage bytes; both are printed as `[multi-tab]` lines and
 // attached as annotations (the before/after numbers of the issue's note).
 import type { BrowserContext, Page } from '@playwright/test';
-import { test, expect, playground, sleep, trackerQueuedEventBytes, trackerStorageBytes, QUEUE_KEY } from './helpers';
+import { test, expect, playground, sleep, trackerQueuedEventBytes, trackerStorageBytes, QUEUE_KEY, servePage } from './helpers';
 
 const MB = 1024 * 1024;
 
@@ -35,6 +35,42 @@ function watchStorage(context: BrowserContext): { stop(): Promise<{ events: numb
     }
   })();
   return { async stop() { running = false; await loop; return peak; } };
+}
+
+/**
+ * A passive witness of the tab protocol: a same-origin page without the tracker that logs every
+ * message on the source's channel and every `storage` event of the tracker's keys, each reduced to
+ * the `tab-i:n` events it carries. On a failure `where(ev)` tells which hand-overs, answers and
+ * writes carried a missing event (session 15 found a closing leader's dropped writes this way).
+ */
+async function witness(context: BrowserContext): Promise<{ where(events: string[]): Promise<string> }> {
+  const page = await context.newPage();
+  await servePage(page, '**/witness.html', '<html><body>witness</body></html>');
+  await page.goto('/witness.html');
+  await page.evaluate((base) => {
+    const t0 = Date.now();
+    const log: [number, string, string, string[]][] = [];
+    (window as unknown as { __witness: typeof log }).__witness = log;
+    const marks = (s: string) => [...s.matchAll(/"type":"(tab-\d)","properties":\{"n":(\d+)/g)].map((m) => `${m[1]}:${m[2]}`);
+    const kinds = ['handover', 'ack', 'held', 'parting'];
+    new BroadcastChannel(base).onmessage = ({ data: d }) => log.push([Date.now() - t0, 'post',
+      `${kinds[d?.k] ?? d?.k} n=${d?.n}${d?.h === 'w' ? ' (written)' : ''}`, marks(String(d?.h ?? ''))]);
+    addEventListener('storage', (e) => log.push([Date.now() - t0, 'write', String(e.key).slice(base.length), marks(e.newValue || '')]));
+  }, QUEUE_KEY.replace(/:queue$/, ''));
+  return {
+    async where(events) {
+      const log = await page.evaluate(() => (window as unknown as { __witness: [number, string, string, string[]][] }).__witness);
+      const line = ([t, what, detail, m]: [number, string, string, string[]]) => `+${t} ${what} ${detail} (${m.length} events)`;
+      return events.map((ev) => {
+        const seen = log.filter((e) => e[3].includes(ev));
+        const writes = seen.filter((e) => e[1] === 'write');
+        // Every post; the writes as their count, the first and the last (there can be hundreds).
+        const parts = seen.filter((e) => e[1] === 'post').map(line);
+        if (writes.length) parts.push(`${writes.length} writes, first ${line(writes[0])}, last ${line(writes[writes.length - 1])}`);
+        return `${ev}: ${parts.join(', ') || 'never seen'}`;
+      }).join('\n');
+    },
+  };
 }
 
 async function trackMany(page: Page, type: string, from: number, n: number, pad = 200): Promise<void> {
@@ -79,6 +115,7 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
       pages.push(p);
     }
     await collector.waitFor('page-view', tabs);
+    const seen = await witness(context);
     const storage = watchStorage(context);
     await collector.faults({ fail_next: 1_000_000, status: 503 });
     const outage = Date.now();
@@ -116,6 +153,7 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
       const missing: string[] = [];
       for (let i = 0; i < tabs; i++) for (let n = 0; n < 50; n++) if (!have.has(`tab-${i}:${n}`)) missing.push(`tab-${i}:${n}`);
       console.log(`[multi-tab] missing: ${missing.join(' ')} pageviews=${evs.filter((e) => e.type === 'page-view').length}`);
+      console.log(`[multi-tab] where the missing events were seen:\n${await seen.where(missing.slice(0, 10))}`);
       const reqs = await collector.requests();
       const t0 = reqs[0]?.received_ms ?? 0;
       const stored = new Set(evs.map((e) => e.id));

@@ -96,7 +96,7 @@ void append_tab_effects(std::string& out, Key& key, const TabEffects& t) {
       append_quoted(out, m.tab);
       out += ",\"n\":";
       append_decimal(out, m.n);
-      if (m.kind == TabMessage::Kind::handover || m.kind == TabMessage::Kind::parting) {
+      if (!m.text.empty()) {  // a hand-over's or parting queue's events, an ack's "w"
         out += ",\"h\":";
         append_quoted(out, m.text);
       }

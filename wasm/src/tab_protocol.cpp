@@ -296,7 +296,7 @@ void TabProtocol::kept_replayed(std::vector<std::string> keys) {
   }
 }
 
-void TabProtocol::answer(const Awaiting& a, bool durable, TabEffects& fx) {
+void TabProtocol::answer(const Awaiting& a, bool durable, TabEffects& fx, bool written) {
   if (!a.key.empty()) {
     if (durable) fx.removes.push_back(a.key);
     return;
@@ -306,14 +306,11 @@ void TabProtocol::answer(const Awaiting& a, bool durable, TabEffects& fx) {
   m.kind = durable ? TabMessage::Kind::ack : TabMessage::Kind::held;
   m.tab = a.tab;
   m.n = a.n;
+  if (written) m.text = "w";
   fx.posts.push_back(std::move(m));
 }
 
-void TabProtocol::on_persisted(bool ok, TabEffects& fx) {
-  if (!ok || !leader_) return;
-  for (const Awaiting& a : awaiting_) answer(a, true, fx);
-  awaiting_.clear();
-}
+
 
 void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_ || resigned_) return;
@@ -342,13 +339,19 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
     const auto key = std::make_pair(m.tab, m.n);
     const bool known = std::find(adopted_.begin(), adopted_.end(), key) != adopted_.end();
     // Its first copy is awaiting a write: answer `held` (alive) again, confirm later.
-    bool awaiting = false;
-    for (const Awaiting& a : awaiting_) awaiting = awaiting || (a.tab == m.tab && a.n == m.n);
+    bool awaiting = false, written = false;
+    for (const Awaiting& a : awaiting_) {
+      if (a.tab != m.tab || a.n != m.n) continue;
+      awaiting = !a.written;
+      written = a.written;
+    }
     Awaiting a;
     a.tab = m.tab;
     a.n = m.n;
     if (known) {
-      answer(a, !awaiting, fx);
+      // Confirmed before: "written" while that adoption's events are held here (on_settled has
+      // not confirmed it for good), else final (delivered or dropped).
+      answer(a, !awaiting, fx, written);
       return;
     }
     adopted_.push_back(key);
@@ -365,17 +368,46 @@ void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx
   if (m.kind == TabMessage::Kind::held) return;
   for (std::size_t i = 0; i < pending_.size(); ++i) {
     if (pending_[i].n != m.n) continue;
-    pending_bytes_ -= pending_[i].text.size();
-    pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+    // Written: kept (and posted again) until this tab's view of the key shows that write.
+    if (!m.text.empty() && caps_.storage) pending_[i].written = true;
+    else forget(i);
     break;
   }
   // Still-unconfirmed posts: the leader is alive (it answered), so the silence clock restarts.
   if (!pending_.empty()) silent_since_ = mono_ms;
-  if (pending_.empty()) resend_at_.reset();
+}
+
+void TabProtocol::forget(std::size_t i) {
+  pending_bytes_ -= pending_[i].text.size();
+  pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+  if (pending_.empty()) {
+    resend_at_.reset();
+    silent_since_.reset();
+  }
 }
 
 void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out) {
-  if (!leader_ || stopped_ || resigned_ || text.empty()) return;
+  if (stopped_ || resigned_ || text.empty()) return;
+  if (!leader_) {
+    // The browser's storage has a write that holds all of a hand-over's events: confirmed, with or
+    // without its ack (the write can reach this tab before the ack does). All: a write of another
+    // leader, from its own stale read, can hold some of them (mild seed 82: three lost). One pass
+    // collects the text's event ids.
+    if (key != base_ + ":queue" || pending_.empty()) return;
+    // Counted, not collected (a vector of views costs the wasm its own growth code): a queue holds
+    // an id once (adoptions are de-duplicated by id), so a count of its ids means all of them.
+    for (Pending& p : pending_) p.shown = 0;
+    constexpr std::string_view mark = "{\"id\":\"";  // each event's JSON starts with its id
+    for (std::size_t at = text.find('{'); at != std::string_view::npos; at = text.find('{', at + 1)) {
+      if (text.substr(at, mark.size()) != mark) continue;
+      const std::string_view id = text.substr(at + mark.size(), 36);
+      for (Pending& p : pending_)
+        for (const std::string& mine : p.ids) p.shown += mine == id;
+    }
+    for (std::size_t i = pending_.size(); i-- > 0;)
+      if (!pending_[i].ids.empty() && pending_[i].shown >= pending_[i].ids.size()) forget(i);
+    return;
+  }
   if (key == base_ + ":queue") {
     if (kept_at_ && kept_wait_ == text_hash(text)) {  // the view shows the last leader's final write
       kept_at_.reset();

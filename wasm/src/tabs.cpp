@@ -115,7 +115,7 @@ void Tracker::on_unwritten(std::string_view key, std::string_view text, const Cl
 }
 
 void Tracker::on_persisted(bool ok, const Clock& now) {
-  tabs_.on_persisted(ok, effects_.tabs);
+  tabs_.on_persisted(ok, [this](const std::string& id) { return in_key(id); }, effects_.tabs);
   update_wake(now);
 }
 
@@ -153,14 +153,22 @@ void Tracker::leave_tabs(const Clock& now) {
 
 void Tracker::settle_tabs() {
   if (role_ != Role::leader || tabs_.stats().keys_awaiting_release == 0) return;
-  tabs_.on_settled(
-      [this](const std::string& id) {
-        for (const detail::QueuedEvent& e : queue_->events()) {
-          if (e.id == id) return true;
-        }
-        return false;
-      },
-      effects_.tabs);
+  tabs_.on_settled([this](const std::string& id) { return holds(id); }, effects_.tabs);
+}
+
+bool Tracker::holds(const std::string& id) const {
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    if (e.id == id) return true;
+  }
+  return false;
+}
+
+bool Tracker::in_key(std::string_view id) const {
+  // As snapshot() writes the queue (detail::write_snapshot's `outliving`).
+  for (const detail::QueuedEvent& e : queue_->events()) {
+    if (e.id == id) return !(e.owner != 0 && e.outliving && !e.in_copy && (hidden_ || leaving_));
+  }
+  return false;
 }
 
 }  // namespace tracker

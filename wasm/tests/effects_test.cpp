@@ -62,5 +62,14 @@ TEST(Effects, WakeCancelIsNull) {
   EXPECT_EQ(effects_to_json(fx), R"({"wake":null})");
 }
 
+TEST(Effects, AnAckSaysWhetherItWasWritten) {
+  // The follower keeps a hand-over acknowledged as written until its view shows the write; a
+  // final ack carries no text (tab_protocol.hpp TabMessage::text).
+  Effects fx;
+  fx.tabs.posts.push_back(TabMessage{TabMessage::Kind::ack, "f", 3, "w"});
+  fx.tabs.posts.push_back(TabMessage{TabMessage::Kind::ack, "f", 4, ""});
+  EXPECT_EQ(effects_to_json(fx), R"({"tabs":{"post":[{"k":1,"t":"f","n":3,"h":"w"},{"k":1,"t":"f","n":4}]}})");
+}
+
 }  // namespace
 }  // namespace tracker

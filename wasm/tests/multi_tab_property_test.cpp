@@ -136,6 +136,7 @@ const char* op_name(OpKind k) {
 struct Op {
   OpKind kind = OpKind::track;
   std::uint64_t a = 0, b = 0, seed = 0;
+  bool detached = false;  // leave: a close with tasks queued (SimBrowser::close_detached)
 };
 
 // full: every fault. mild: fewer kinds of faults (no storage quota, no calls kept after the first
@@ -144,13 +145,15 @@ struct Op {
 // rule kept is the broken rule's.
 // mild_quota: the mild one with the storage quota filling up now and then (a refused write is when
 // a key released too early loses its events).
-enum class Profile { full, mild, mild_quota };
+// mild_close: the mild one where a fifth of the pages that close go as a page closed with tasks
+// queued does (SimBrowser::close_detached: writes dropped, posts delivered, no pagehide).
+enum class Profile { full, mild, mild_quota, mild_close };
 
 std::vector<Op> make_schedule(std::uint64_t seed, int n, Profile profile) {
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 17);
   // Weights per OpKind.
   std::vector<double> w = {30, 14, 12, 4, 5, 2, 1, 3, 1, 1, 2, 0.6, 2, 1.5, 1, 1, 0.6, 0.7, 1, 1};
-  if (profile == Profile::mild || profile == Profile::mild_quota) {
+  if (profile == Profile::mild || profile == Profile::mild_quota || profile == Profile::mild_close) {
     for (OpKind k : {OpKind::quota, OpKind::stub_page, OpKind::suspend_resume, OpKind::sleep, OpKind::clock_jump,
                      OpKind::glue_exception})
       w[static_cast<int>(k)] = 0;
@@ -162,6 +165,8 @@ std::vector<Op> make_schedule(std::uint64_t seed, int n, Profile profile) {
   std::discrete_distribution<int> pick(w.begin(), w.end());
   std::vector<Op> ops;
   for (int i = 0; i < n; ++i) ops.push_back(Op{static_cast<OpKind>(pick(rng)), rng(), rng(), rng()});
+  if (profile == Profile::full || profile == Profile::mild_close)
+    for (Op& op : ops) op.detached = op.kind == OpKind::leave && op.b % 3 != 0 && op.b % 5 == 1;
   return ops;
 }
 
@@ -479,7 +484,24 @@ class Checker : public sim::Observer {
       return;
     }
     const auto pid = proto_id_.find(to);
-    if (m.kind == TabMessage::Kind::ack && pid != proto_id_.end() && pid->second == m.tab) pending_[to].erase(m.n);
+    // An ack for a write keeps the hand-over with its follower until its view shows that write
+    // (on_storage_event); a final one ends it (and any ack, with the broken rule).
+    if (m.kind == TabMessage::Kind::ack && pid != proto_id_.end() && pid->second == m.tab &&
+        (m.text.empty() || b_.cfg.broken.final_acks))
+      pending_[to].erase(m.n);
+  }
+  // A follower's view shows a write of the shared key: its hand-overs all of whose events it holds
+  // are confirmed (TabProtocol::on_storage).
+  void on_storage_event(int to, const std::string& key, const std::string& text) override {
+    if (key != SimBrowser::queue_key()) return;
+    const std::vector<std::string> v = sim::snapshot_ids(text);
+    const std::set<std::string> shown(v.begin(), v.end());
+    auto& p = pending_[to];
+    for (auto it = p.begin(); it != p.end();) {
+      bool all = !it->second.empty();
+      for (const std::string& id : it->second) all = all && shown.count(id);
+      it = all ? p.erase(it) : std::next(it);
+    }
   }
   void on_cookie_write(int tab, const std::optional<std::string>& alive, const std::string& last, double expired_at,
                        const std::string& value) override {
@@ -559,7 +581,8 @@ class Checker : public sim::Observer {
   void on_tab_down(int tab, const char* why) override {
     SimTab& t = *b_.tabs[static_cast<std::size_t>(tab)];
     const bool by_fault = std::string(why) == "glue exception" || std::string(why) == "the core is gone" ||
-                          std::string(why) == "crash" || std::string(why) == "destroy";
+                          std::string(why) == "crash" || std::string(why) == "destroy" ||
+                          std::string(why) == "detached close";  // no pagehide: as a crash
     if (by_fault) dead_by_fault_.insert(tab);
     // Its requests on the wire: their answers reach nobody now (even one lost before).
     for (const auto& [rid, idx] : t.open) lost_with_page_.insert(idx);
@@ -586,6 +609,13 @@ class Checker : public sim::Observer {
           if (adopted_by_[tab].count({pid->second, n}))
             for (const std::string& id : ids) allow(id, "crashed leader");
       }
+      // ... or whose post is still on its way to another tab, which may lead by the time it
+      // arrives (what this leader delivered after its last write the browser kept: a page closed
+      // with tasks queued, SimBrowser::close_detached).
+      for (const auto& [to, per] : inflight_)
+        for (const auto& [k, q] : per)
+          if (q.first > 0 && adopted_by_[tab].count(k))
+            for (const std::string& id : q.second) allow(id, "crashed leader");
     }
     (void)why;
   }
@@ -1035,7 +1065,7 @@ class Run {
   std::vector<SimTab*> live() {
     std::vector<SimTab*> out;
     for (auto& t : browser_.tabs)
-      if (t->life == SimTab::Life::live || t->life == SimTab::Life::suspended) out.push_back(t.get());
+      if ((t->life == SimTab::Life::live || t->life == SimTab::Life::suspended) && !t->storage_detached) out.push_back(t.get());
     return out;
   }
   SimTab* pick(std::uint64_t a, bool prefer_leader) {
@@ -1099,7 +1129,12 @@ class Run {
         if ((t = pick(op.a, op.b % 2 == 0)) && t->runnable()) {
           const bool cache = op.b % 3 == 0;
           line += " tab " + std::to_string(t->index) + (cache ? " (bfcache)" : "");
-          t->leave(cache);
+          if (!cache && op.detached) {
+            line += " (closed with tasks queued: writes dropped, no pagehide)";
+            browser_.close_detached(*t, 50 + static_cast<double>(op.seed % 550));
+          } else {
+            t->leave(cache);
+          }
         }
         break;
       case OpKind::bfcache_back:
@@ -1276,7 +1311,8 @@ TEST(MultiTabProperty, DISABLED_InvariantsHoldUnderAnAdversarialSchedule) {
   const int seeds = env_int("TRACKER_PROPERTY_SEEDS", 100);
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   if (const char* one = std::getenv("TRACKER_SEED")) {  // one seed, told in full
-    const Profile profile = std::getenv("TRACKER_MILD") ? Profile::mild : Profile::full;
+    const Profile profile = std::getenv("TRACKER_CLOSE") ? Profile::mild_close
+                            : std::getenv("TRACKER_MILD") ? Profile::mild : Profile::full;
     if (const char* kind = std::getenv("TRACKER_SHRINK_KIND")) {  // ... or shrunk to one kind of violation
       print_minimal(static_cast<std::uint64_t>(std::atoll(one)), ops, {}, kind, profile);
       return;
@@ -1366,6 +1402,25 @@ TEST(MultiTabProperty, InvariantsHoldUnderTheMildSchedule) {
   std::cout << "multi-tab harness, mild schedule: " << seeds << " seeds, " << steps << " checked steps\n";
 }
 
+// The mild schedule with pages closed as Chromium closes a busy one (session 15): open, run with
+// --gtest_also_run_disabled_tests. 3 of 100 seeds still fail (docs/design.md Status): copies after
+// a stale election read of a key whose closing leader's removals were dropped (55, 95), and the
+// events of a page back from the back/forward cache closed at once (96).
+TEST(MultiTabProperty, DISABLED_InvariantsHoldWhenClosingPagesLoseWrites) {
+  const int seeds = env_int("TRACKER_PROPERTY_SEEDS", 100);
+  const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
+  std::uint64_t steps = 0;
+  int failed = 0;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    const RunResult r = run_seed(static_cast<std::uint64_t>(seed), ops, {}, Profile::mild_close);
+    steps += r.steps;
+    failed += r.violations.empty() ? 0 : 1;
+    for (const std::string& v : r.violations) ADD_FAILURE() << "mild-close seed " << seed << ": " << v;
+  }
+  std::cout << "multi-tab harness, mild schedule with detached closes: " << seeds << " seeds (" << failed
+            << " failing), " << steps << " checked steps\n";
+}
+
 // The checker must notice a host that breaks one glue-side rule at a time: for each, some seed of
 // a mild schedule shows a kind of violation with the rule broken that the same schedule does not
 // show with the rule kept.
@@ -1377,7 +1432,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
     // fails (the glue writes an adoption in the same task), so under the storage quota.
     Profile first = Profile::mild;
   };
-  std::vector<Case> cases(8);
+  std::vector<Case> cases(9);
   cases[0].name = "on_persisted(true) without writing the shared key";
   cases[0].rules.confirm_without_write = true;
   cases[1].name = "ack a hand-over on receipt";
@@ -1396,6 +1451,10 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
   cases[7].name = "a refused mailbox write never reported to the core";
   cases[7].rules.ignore_unwritten = true;
   cases[7].first = Profile::mild_quota;
+  // Before session 15 the follower did this: a closing leader's dropped write lost the events.
+  cases[8].name = "an ack for a write taken as final";
+  cases[8].rules.final_acks = true;
+  cases[8].first = Profile::mild_close;
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {
     // Best: a seed clean with the rule kept that fails with it broken. Else: a kind of violation
@@ -1408,7 +1467,8 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
         const RunResult broken = run_seed(seed, ops, c.rules, profile);
         if (broken.violations.empty()) continue;
         const RunResult kept = run_seed(seed, ops, {}, profile);
-        const std::string where = "seed " + std::to_string(seed) + (profile == Profile::mild ? " (mild)" : " (mild, quota)");
+        const std::string where = "seed " + std::to_string(seed) +
+                                  (profile == Profile::mild ? " (mild)" : profile == Profile::mild_close ? " (mild, closes)" : " (mild, quota)");
         if (kept.violations.empty()) {
           clean = where + ", clean with the rule kept: " + broken.violations.front().substr(0, 300);
           break;

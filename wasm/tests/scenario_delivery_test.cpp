@@ -267,7 +267,9 @@ TEST(Delivery, PageLeaveResendsWhatThePageCannotFinishAndTheNextPageSendsNoCopy)
 // In backoff, a page leave leaves what was tried and failed, and deferred events, to the next page
 // or tab (an event handed to keepalive is not re-sent, and an outage would only lose it), but
 // gives the page's own first attempts (a fire, the load batch) theirs (issue 20: liliput would have
-// sent them; without a next visit they were lost).
+// sent them; without a next visit they were lost). A page that goes for good keeps those in its
+// copy too (session 15): that keepalive request goes into the outage, and without the copy a next
+// page or tab could not send them (a copy only if the outage ended while it was on the wire).
 TEST(Delivery, PageLeaveInBackoffSendsOnlyThePagesOwnFirstAttempts) {
   Page p;
   loaded(p);
@@ -286,7 +288,36 @@ TEST(Delivery, PageLeaveInBackoffSendsOnlyThePagesOwnFirstAttempts) {
   next.start("{}", p.core.snapshot());
   next.load();
   ASSERT_EQ(next.sent.size(), 1u);
-  EXPECT_EQ(Page::types(next.sent[0]), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Page::types(next.sent[0]), (std::vector<std::string>{"a", "b", "f"}));
+}
+
+// e2e (padded 5 tabs, session 15, seen by a witness page): a leader closed in the outage lost one
+// of its own events for good. Its first attempt rode the probe, a plain fetch the leave cuts, so
+// the leave sent it again on keepalive, into the outage, and left it out of its copy (the parting
+// queue): the next leader dropped it as the last leader's. In a known outage a page that goes for
+// good keeps in its copy what its leave sends on keepalive, as it keeps its probes' events (copy
+// case 1: a copy only if the outage ended while that request was on the wire).
+TEST(Delivery, ALeaveInAKnownOutageKeepsWhatItSendsInItsCopy) {
+  Page p;
+  loaded(p);
+  p.track("a");
+  p.flush();
+  p.respond_last(503, "");  // the outage
+  // Past the live share of the keepalive budget: the probe is a plain fetch.
+  p.track("b", R"({"pad":")" + std::string(policy::live_keepalive_budget_bytes, 'x') + R"("})");
+  p.advance(p.core.stats().backoff_until_ms - p.now + 1);
+  ASSERT_EQ(p.sent.size(), 2u);
+  ASSERT_EQ(p.sent[1].transport, Transport::fetch);
+  ASSERT_EQ(Page::types(p.sent[1]), (std::vector<std::string>{"a", "b"}));
+  p.leave();
+  ASSERT_EQ(p.sent.size(), 3u);
+  EXPECT_EQ(p.sent[2].transport, Transport::keepalive);
+  EXPECT_EQ(Page::types(p.sent[2]), std::vector<std::string>{"b"}) << "its first attempt, cut by the leave";
+  Page next(testing_support::options(), p.now + 100);
+  next.start("{}", p.core.snapshot());
+  next.load();
+  ASSERT_EQ(next.sent.size(), 1u);
+  EXPECT_EQ(Page::types(next.sent[0]), (std::vector<std::string>{"a", "b"})) << "b left out of the copy";
 }
 
 TEST(Delivery, BeaconHandOffIsNeitherAckNorFailure) {

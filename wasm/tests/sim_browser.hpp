@@ -313,9 +313,10 @@ struct BrokenRules {
   bool ignore_removes = false;         // TabEffects::removes never performed
   bool skip_crash_parting = false;     // a leader's host posts nothing when its core dies
   bool ignore_unwritten = false;       // a refused mailbox write is never reported to the core
+  bool final_acks = false;             // acks delivered without their text: "written" taken as final
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
-           skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten;
+           skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks;
   }
 };
 
@@ -348,6 +349,7 @@ struct Observer {
   virtual void on_message_dropped(int /*from*/, int /*to*/, const TabMessage&, const char* /*why*/) {}
   virtual void on_message_delivered(int /*to*/, const TabMessage&) {}
   virtual void on_message_queued(int /*to*/, const TabMessage&) {}
+  virtual void on_storage_event(int /*to*/, const std::string& /*key*/, const std::string& /*text*/) {}
   virtual void on_steal(int /*thief*/, int /*victim*/) {}
   // An elected tab's read held this event and its core did not take it in.
   virtual void on_not_taken(int /*tab*/, const std::string& /*id*/) {}
@@ -379,6 +381,7 @@ struct SimTab {
   Life life = Life::live;
   bool hidden = false, loaded = false, leaving = false;
   bool left = false;  // pagehide fired (not persisted): only later listeners' track() calls until it goes
+  bool storage_detached = false;  // closing (SimBrowser::close_detached): its writes are dropped
   double origin = 0;  // real time of performance.now() == 0
   std::mt19937_64 rng;
 
@@ -598,7 +601,11 @@ class SimBrowser {
           if (!t.channel_open || t.channel_epoch != epoch) return;
           // tabs.js onStorage(): the kept calls' key is its own fact.
           if (key == stub_key()) t.fact("on_kept_stored", [&](Tracker& c, const Clock& now) { c.on_kept_stored(now); });
-          else t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
+          else {
+            const bool follower = t.runnable() && !t.core->tab_stats().leader;
+            t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
+            if (follower && observer) observer->on_storage_event(t.index, key, text);
+          }
           // Broken rule: the host releases a mailbox as soon as it reported it, whatever the core did.
           if (cfg.broken.remove_keys_on_read && t.runnable() && key.compare(0, mailbox_prefix().size(), mailbox_prefix()) == 0) {
             storage.remove(t.index, key);
@@ -609,6 +616,11 @@ class SimBrowser {
     }
   }
   bool write(int tab, const std::string& key, const std::string& text) {
+    // A closing page detached from the browser's storage: the write is dropped, the page is not told.
+    if (tabs[static_cast<std::size_t>(tab)]->storage_detached) {
+      if (trace) trace("    tab " + std::to_string(tab) + " writes " + key + ": dropped (closing, detached)");
+      return true;
+    }
     const bool ok = storage.write(tab, key, text).has_value();
     if (trace && key == lease_key()) trace("    tab " + std::to_string(tab) + " writes the lease " + text + (ok ? "" : " (refused)"));
     if (observer) observer->on_write(tab, key, text, ok);
@@ -617,6 +629,7 @@ class SimBrowser {
   }
   void remove(int tab, const std::string& key) {
     if (cfg.broken.ignore_removes) return;
+    if (tabs[static_cast<std::size_t>(tab)]->storage_detached) return;  // dropped, as its writes
     storage.remove(tab, key);
     spread(tab, key);
   }
@@ -645,7 +658,10 @@ class SimBrowser {
           return;
         }
         if (observer) observer->on_message_delivered(t.index, m);
-        t.fact("on_message", [&](Tracker& c, const Clock& now) { c.on_message(m, now); });
+        // Broken rule: an ack's "written" is dropped on the way (the follower takes it as final).
+        TabMessage heard = m;
+        if (cfg.broken.final_acks && m.kind == TabMessage::Kind::ack) heard.text.clear();
+        t.fact("on_message", [&](Tracker& c, const Clock& now) { c.on_message(heard, now); });
         // Broken rule: the host confirms a hand-over to its follower as soon as it arrives.
         if (cfg.broken.ack_on_receipt && m.kind == TabMessage::Kind::handover && t.runnable() &&
             t.core->tab_stats().leader) {
@@ -727,6 +743,20 @@ class SimBrowser {
     if (observer) observer->on_tab_down(t.index, why);
     t.life = SimTab::Life::crashed;
     gone(t, false);
+  }
+  // A tab closed while its renderer still has tasks queued (e2e, session 15: a leader closed with a
+  // backlog of hand-overs went on taking them in for ~500 ms): from the close its localStorage
+  // writes are dropped (the page is detached from the browser's storage) while its posts still go
+  // out and its timers and messages run; then it goes, without a pagehide (no parting message).
+  void close_detached(SimTab& t, double after_ms) {
+    if (t.dead()) return;
+    t.storage_detached = true;
+    to_tab(t.index, sched.now + after_ms, "detached page closes", [this, &t] {
+      if (t.dead()) return;
+      if (observer) observer->on_tab_down(t.index, "detached close");
+      t.life = SimTab::Life::closed;
+      gone(t, true);
+    });
   }
   // The page is gone for good (unload) or its tracker destroyed: locks released by the browser.
   void gone(SimTab& t, bool unload) {

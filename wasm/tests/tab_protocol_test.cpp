@@ -129,11 +129,76 @@ TEST(TabProtocol, AHandOverIsConfirmedOnlyAfterAWriteThatHoldsIt) {
   ASSERT_NE(ack, nullptr);
   follower.core.on_message(*ack, follower.clock());
   follower.take();
+  // The ack says the leader's write succeeded, not that it reached the browser's storage (a
+  // closing page's writes can be dropped): kept until this tab's view shows that write.
+  EXPECT_EQ(follower.core.tab_stats().pending_handovers, 1u);
+  follower.core.on_storage(base + ":queue", leader.core.snapshot(), follower.clock());
+  follower.take();
   EXPECT_EQ(follower.core.tab_stats().pending_handovers, 0u);
   // A re-post that crossed the answer is answered again, not adopted twice.
   leader.core.on_message(handover, leader.clock());
   EXPECT_NE(find_post(leader.take(), TabMessage::Kind::ack), nullptr);
   EXPECT_EQ(leader.core.stats().queued, 1u);
+}
+
+// e2e (padded 5 tabs, session 15): a leader closing with a backlog of hand-overs went on taking
+// them in, its localStorage writes silently dropped (the page was detached from the browser's
+// storage) while its acks still reached the followers over the channel; no parting message came.
+// The three events so confirmed were in no tab and no key: lost. A follower keeps an acknowledged
+// hand-over until its view of the shared key shows it, re-posting it meanwhile, so the next leader
+// takes it in; a leader answers a re-post of a hand-over it no longer holds (delivered) for good.
+TEST(TabProtocol, AnAcknowledgedHandOverIsKeptUntilThisTabsViewShowsTheWrite) {
+  Tab old_leader, follower, next;
+  old_leader.start();
+  follower.start();
+  next.start();
+  elect_now(old_leader);
+  follower.core.on_load(follower.clock());
+  follower.take();
+  follower.core.track("handed", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage handover = *find_post(follower.take(), TabMessage::Kind::handover);
+  const std::string before = old_leader.core.snapshot();  // the key as the browser keeps it
+  old_leader.core.on_message(handover, old_leader.clock());
+  old_leader.take();
+  old_leader.core.on_persisted(true, old_leader.clock());  // "written": dropped by the browser
+  const TabMessage* ack = find_post(old_leader.take(), TabMessage::Kind::ack);
+  ASSERT_NE(ack, nullptr);
+  follower.core.on_message(*ack, follower.clock());
+  follower.take();
+  ASSERT_EQ(follower.core.tab_stats().pending_handovers, 1u) << "confirmed by an ack alone";
+  // The old leader is gone; the next one reads the key without the event. The follower's re-post
+  // reaches it.
+  elect_now(next, {{base + ":queue", before}});
+  follower.now += policy::handover_resend_ms;
+  follower.core.on_wake(follower.clock(), follower.entropy());
+  const TabMessage* again = find_post(follower.take(), TabMessage::Kind::handover);
+  ASSERT_NE(again, nullptr) << "not posted again";
+  next.core.on_message(*again, next.clock());
+  next.take();
+  EXPECT_EQ(next.core.stats().queued, 1u) << "the next leader never took it in";
+  next.core.on_persisted(true, next.clock());
+  follower.core.on_message(*find_post(next.take(), TabMessage::Kind::ack), follower.clock());
+  follower.core.on_storage(base + ":queue", next.core.snapshot(), follower.clock());
+  follower.take();
+  EXPECT_EQ(follower.core.tab_stats().pending_handovers, 0u);
+
+  // Delivered by the leader, then posted again (its ack lost): answered for good.
+  follower.core.track("second", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage second = *find_post(follower.take(), TabMessage::Kind::handover);
+  next.core.on_message(second, next.clock());
+  next.take();
+  next.core.on_persisted(true, next.clock());
+  next.take();  // this ack is lost
+  next.core.flush(next.clock());
+  for (const SendEffect& s : next.take().sends) next.core.on_response(s.request_id, 200, "", "{}", next.clock(), next.entropy());
+  next.take();
+  ASSERT_EQ(next.core.stats().queued, 0u);
+  next.core.on_message(second, next.clock());
+  const TabMessage* final_ack = find_post(next.take(), TabMessage::Kind::ack);
+  ASSERT_NE(final_ack, nullptr);
+  follower.core.on_message(*final_ack, follower.clock());
+  follower.take();
+  EXPECT_EQ(follower.core.tab_stats().pending_handovers, 0u) << "waits for a write of an event delivered long ago";
 }
 
 TEST(TabProtocol, AConsumedKeyIsReleasedOnlyAfterAWriteThatHoldsItsEvents) {

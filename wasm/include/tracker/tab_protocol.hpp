@@ -43,7 +43,11 @@ struct TabMessage {
   // handover: the sending follower; ack / held: the follower the answer is for.
   std::string tab;
   std::uint32_t n = 0;   // the follower's hand-over number
-  std::string text;      // handover: the events (snapshot format)
+  // handover: the events (snapshot format). ack: "w" when a write of the leader's queue holding
+  // them succeeded (the follower keeps them until its view of the key shows that write: a closing
+  // page's writes can be dropped while its posts still go out), "" when the leader holds none of
+  // them any more (delivered or dropped: final).
+  std::string text;
 };
 
 enum class LockOp { none, request, steal, release };
@@ -130,7 +134,9 @@ class TabProtocol {
   // adopts them and remembers the keys, released after the first durable write.
   void on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx, Out& out);
   // The host wrote (or failed to write) the leader's queue, as it was after every adoption so far.
-  void on_persisted(bool ok, TabEffects& fx);
+  // `in_key(id)`: the write held that event (not one on a request the browser finishes, which a
+  // hidden or leaving page's copy leaves out): the ack says "written" only then, else final.
+  template <typename InKey> void on_persisted(bool ok, InKey in_key, TabEffects& fx);
   // Events left the leader's queue for good (delivered or dropped): hand-overs and keys whose
   // events are all gone are confirmed / released. `held(id)` says whether an id is still held.
   template <typename Held> void on_settled(Held held, TabEffects& fx);
@@ -173,6 +179,8 @@ class TabProtocol {
     std::string text;
     std::vector<std::string> ids;
     double posted_mono = 0;
+    bool written = false;  // acknowledged as written: kept until this tab's view shows the write
+    std::size_t shown = 0;  // its events a write of the shared key holds (on_storage's count)
   };
   struct Awaiting {  // a leader's adoption not yet confirmed, or a key not yet released
     std::uint32_t token = 0;
@@ -180,14 +188,17 @@ class TabProtocol {
     std::uint32_t n = 0;
     std::string key;  // the key to release ("" for a channel hand-over)
     std::vector<std::string> ids;
+    bool written = false;  // acknowledged as written; confirmed for good once its events are gone
   };
 
   void request_lock(double mono_ms, TabEffects& fx);
   void post(const Pending& p, double mono_ms, TabEffects& fx);
   void to_mailbox(const Pending& p, TabEffects& fx);
+  void forget(std::size_t i);  // a confirmed hand-over leaves pending_
   void adopt(std::string text, Awaiting a, Out& out);
   void elect(TabEffects& fx);
-  void answer(const Awaiting& a, bool durable, TabEffects& fx);
+  // durable: ack ("w" when by a write of `written`), else held.
+  void answer(const Awaiting& a, bool durable, TabEffects& fx, bool written = false);
   std::string lease_text(double wall_ms) const;
   std::string mailbox_key(std::uint32_t n) const;
 
@@ -225,13 +236,28 @@ class TabProtocol {
   std::uint64_t steals_ = 0;
 };
 
+template <typename InKey> void TabProtocol::on_persisted(bool ok, InKey in_key, TabEffects& fx) {
+  if (!ok || !leader_) return;
+  for (std::size_t i = 0; i < awaiting_.size();) {
+    Awaiting& a = awaiting_[i];
+    if (a.written) { ++i; continue; }
+    for (const std::string& id : a.ids) a.written = a.written || in_key(id);
+    answer(a, true, fx, a.written);
+    // Acknowledged as written: kept until its events are gone, then confirmed for good
+    // (on_settled), so a follower whose view never shows the write (this page closing, its writes
+    // dropped) does not hand over again what this leader delivered.
+    if (a.written && !a.tab.empty()) { ++i; continue; }
+    awaiting_.erase(awaiting_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
 template <typename Held> void TabProtocol::on_settled(Held held, TabEffects& fx) {
   for (std::size_t i = 0; i < awaiting_.size();) {
     // Without ids (kept calls, an empty text) only a durable write answers it.
     bool any = awaiting_[i].ids.empty();
     for (const std::string& id : awaiting_[i].ids) any = any || held(id);
     if (any) { ++i; continue; }
-    answer(awaiting_[i], true, fx);
+    answer(awaiting_[i], true, fx);  // final: none of its events is held any more
     awaiting_.erase(awaiting_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }

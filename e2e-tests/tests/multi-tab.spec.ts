@@ -96,8 +96,10 @@ async function pageCanStillStore(page: Page): Promise<boolean> {
 // localStorage seconds late, and its parting queue on the channel (docs/design.md "Persistence
 // across tabs") does not arrive from a page that closes. The late-write rule (that write's
 // storage event corrects the stale read) delivers all 256 now (6 of 6 runs), with one extra copy
-// in 2 of 6. Open (docs/design.md Status): marked fixme below, visible in every report, until it
-// holds; a copy's failure now names the requests that carried it (describeCopies).
+// in 2 of 6. It then lost one event in about 1 of 17 runs until session 15 (the closing leader's
+// dropped writes of hand-overs it had acked; its own first attempt left out of its parting
+// queue), found with the witness page: 66 of 66 runs since, 0 copies. A failure prints where the
+// missing events were seen, and a copy's the requests that carried it (describeCopies).
 // Five tabs with small events lost 50-100 of 256 in 4 of 17 runs until session 12: the closing
 // leader, its backoff just run out, re-sent what it had tried on keepalive into the outage, and
 // its probe still on the wire was left out of its copy. A leave in a known outage now re-sends
@@ -105,8 +107,6 @@ async function pageCanStillStore(page: Page): Promise<boolean> {
 for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
   const name = `${tabs} tabs through a 4 s outage with a reload and a closed tab${budget ? ', events padded to 0.6 MB' : ''}: every event once, one storage budget`;
   test(name, async ({ context, collector }) => {
-    // PADDED=1 runs it (docs/design.md Status).
-    if (!process.env.PADDED) test.fixme(tabs === 5 && budget, 'open defect (issue 21): on an idle machine (session 14) 4 of 67 runs lost one event, even after a new visit (tab-0:20 and tab-3:49 where printed), never sent, 0 copies; session 13\'s build lost the same event in 1 of 13; cause not known yet');
     test.setTimeout(90_000);
     const pages: Page[] = [];
     for (let i = 0; i < tabs; i++) {
@@ -132,11 +132,13 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
     await pages[0].close();
     await sleep(Math.max(0, 4000 - (Date.now() - outage)));
     await collector.clearFaults();
+    const outageEnded = Date.now();
     // Every event of every tab, the reload's page view too, without a new visit ...
     const expected = tabs * 50 + tabs + 1;
     const arrived = async () => (await collector.events()).events.length;
     await expect.poll(arrived, { timeout: 30_000 }).toBeGreaterThanOrEqual(expected).catch(() => {});
     const withoutNewVisit = await arrived();
+    const drainMs = Date.now() - outageEnded;  // to the poll's ~0.1-1 s
     // ... (a build without a leader needed a new visit for the closed tab's events: measured too)
     if (withoutNewVisit < expected) {
       await (await context.newPage()).goto(playground({ pageview: '0' }));
@@ -162,7 +164,7 @@ for (const [tabs, budget] of [[2, true], [5, false], [5, true]] as const) {
     }
     const perEvent = (c.copies / c.events).toFixed(3);
     report(`${tabs} tabs`, { events: c.events, copies: c.copies, extra: c.extra, copiesPerEvent: perEvent,
-      peakStoredEventBytes: peak.events, peakTrackerStorageQuotaBytes: peak.quota, withoutNewVisit });
+      peakStoredEventBytes: peak.events, peakTrackerStorageQuotaBytes: peak.quota, withoutNewVisit, drainMs });
     if (withoutNewVisit !== expected) expect(withoutNewVisit, `no new visit needed\n${await collector.describe()}`).toBe(expected);
     expect(c.events).toBe(expected);
     if (c.extra) expect(c.extra, `each accepted exactly once\n${await collector.describeCopies()}`).toBe(0);

@@ -2,6 +2,7 @@
 // loader snippet and the runtime (which installs it itself when loaded by a plain script tag).
 import { DEGRADED_BUFFER_LIMIT, STUB_MAX_CHARS } from './limits.js';
 import { readPageOptions } from './page-options.js';
+import { leavesDocument } from './lifecycle.js';
 
 // Marks a window.tracker created by us; `state` is 'stub' until a runtime claims it.
 export const MARK = '__wasmTracker';
@@ -108,10 +109,17 @@ export function installStub(w, con) {
   // tracker.consent() before the core runs: its last word is given to the core when it does.
   tracker.consent = function consent(state) { mark.consent = state; };
   w.tracker = tracker;
-  // A visitor who leaves before the core runs: what no core took is kept for the next page.
+  // A visitor who leaves before the core runs: what no core took is kept for the next page, as
+  // the page is hidden and already as a navigation away starts (a slow device can tear the page
+  // down before its pagehide runs, and without the core's bytes there is no core to rush).
+  const keep = () => {
+    if (!mayKeep(mark.consent, readPageOptions(w))) return;
+    persistCalls(w, queue.splice(0), mark.dropped, undefined, mark.token);
+    mark.dropped = 0;  // counted in that record
+  };
   try {
-    w.addEventListener('pagehide', () => mayKeep(mark.consent, readPageOptions(w)) &&
-      persistCalls(w, queue.splice(0), mark.dropped, undefined, mark.token));
+    w.addEventListener('pagehide', keep);
+    w.navigation?.addEventListener('navigate', (e) => leavesDocument(e) && keep());
   } catch { /* no listener: memory only */ }
   w.response = w.response || { context: {} };
   if (!w.response.context) w.response.context = {};

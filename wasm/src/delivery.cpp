@@ -311,6 +311,19 @@ void Tracker::presume_overdue_lost(bool for_good) {
   }
 }
 
+// At a page leave for good in a known outage, after the leave's own sends: what rides a request the
+// browser finishes after the page (a first attempt its cut plain fetch carried, a fire) goes into
+// the outage, so it stays in the copy too, yet is not re-sent by this page (session 15: a leader
+// closed so lost one of its events for good).
+void Tracker::keep_outliving_in_copy() {
+  for (const auto& [id, req] : requests_) {
+    for (std::uint64_t seq : req.seqs) {
+      detail::QueuedEvent* e = queue_->find(seq);
+      if (e != nullptr && e->owner == id && e->outliving) e->in_copy = true;
+    }
+  }
+}
+
 // The send conditions, stated once: pump() asks whether it may send now, update_wake() when it
 // next may. Apart from backoff (a time): not at all while offline, leaving (the page-leave flush
 // has had the last word), or while a probe after a failure is on the wire (retries do not fan out

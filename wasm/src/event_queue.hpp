@@ -28,7 +28,7 @@ struct QueuedEvent {
   bool outliving = false;     // on a keepalive/beacon request: the browser finishes it, even
                               // after the page is gone, so the next page must not re-send it
   bool in_copy = false;       // outliving, yet in the copy: a page gone for good sent it into an
-                              // outage at its leave (Tracker::on_page_leave)
+                              // outage at its leave (Tracker::keep_outliving_in_copy)
   bool local = false;         // this page's first attempt is still to come (tracked before load,
                               // or fire/asBeacon): a follower tab sends it itself (Role)
   bool reclaimed = false;     // a hand-over the storage refused (its mailbox write): this page

@@ -99,7 +99,7 @@ std::string write_snapshot(const EventQueue& queue, bool outliving, std::string_
   bool first = true;
   for (const QueuedEvent& e : queue.events()) {
     // On a request the browser finishes after the page is gone: not the next page's to send.
-    if (e.owner != 0 && e.outliving && !e.in_copy && !outliving) continue;
+    if (!in_snapshot(e, outliving)) continue;
     if (!first) out += ',';
     first = false;
     table.entry(out, e);

@@ -23,6 +23,11 @@ namespace detail {
 // while the page lives: its core may die before the answer, a trap, and the answer be a failure).
 // epoch: "g"'s text ("" writes none).
 std::string write_snapshot(const EventQueue& queue, bool outliving = false, std::string_view epoch = {});
+// Whether write_snapshot writes `e` (the rule above; in_copy: the page kept it in its copy anyway,
+// sent into an outage at its leave). Also what a leader's ack calls "written" (Tracker::in_key).
+inline bool in_snapshot(const QueuedEvent& e, bool outliving) {
+  return e.owner == 0 || !e.outliving || e.in_copy || outliving;
+}
 // The pieces of that text, for a snapshot written event by event (a hand-over): the head up to
 // the event list's '[', and one entry of the list; the list ends with "]}".
 void append_snapshot_head(std::string& out, std::string_view epoch = {});

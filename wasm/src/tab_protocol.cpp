@@ -7,6 +7,7 @@
 #include "json_text.hpp"
 #include "snapshot.hpp"
 #include "tracker/policy.hpp"
+#include "tracker/uuid.hpp"
 
 namespace tracker {
 
@@ -310,8 +311,6 @@ void TabProtocol::answer(const Awaiting& a, bool durable, TabEffects& fx, bool w
   fx.posts.push_back(std::move(m));
 }
 
-
-
 void TabProtocol::on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_ || resigned_) return;
   if (m.kind == TabMessage::Kind::parting) {
@@ -391,8 +390,7 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
   if (!leader_) {
     // The browser's storage has a write that holds all of a hand-over's events: confirmed, with or
     // without its ack (the write can reach this tab before the ack does). All: a write of another
-    // leader, from its own stale read, can hold some of them (mild seed 82: three lost). One pass
-    // collects the text's event ids.
+    // leader, from its own stale read, can hold some of them (mild seed 82: three lost).
     if (key != base_ + ":queue" || pending_.empty()) return;
     // Counted, not collected (a vector of views costs the wasm its own growth code): a queue holds
     // an id once (adoptions are de-duplicated by id), so a count of its ids means all of them.
@@ -400,7 +398,7 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
     constexpr std::string_view mark = "{\"id\":\"";  // each event's JSON starts with its id
     for (std::size_t at = text.find('{'); at != std::string_view::npos; at = text.find('{', at + 1)) {
       if (text.substr(at, mark.size()) != mark) continue;
-      const std::string_view id = text.substr(at + mark.size(), 36);
+      const std::string_view id = text.substr(at + mark.size(), uuid_chars);
       for (Pending& p : pending_)
         for (const std::string& mine : p.ids) p.shown += mine == id;
     }

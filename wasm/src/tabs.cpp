@@ -164,9 +164,9 @@ bool Tracker::holds(const std::string& id) const {
 }
 
 bool Tracker::in_key(std::string_view id) const {
-  // As snapshot() writes the queue (detail::write_snapshot's `outliving`).
+  // As snapshot() writes the queue.
   for (const detail::QueuedEvent& e : queue_->events()) {
-    if (e.id == id) return !(e.owner != 0 && e.outliving && !e.in_copy && (hidden_ || leaving_));
+    if (e.id == id) return detail::in_snapshot(e, !hidden_ && !leaving_);
   }
   return false;
 }

@@ -371,11 +371,7 @@ void Tracker::on_page_leave(const Clock& now, bool persisted) {
   expire_old(now);
   presume_overdue_lost(!persisted);
   flush_unload_safe(now, true);
-  // What that flush sent on keepalive in a known outage (a first attempt its cut plain fetch
-  // carried, a fire) goes into the outage after the page: it stays in the copy too (session 15: a
-  // leader closed so lost one of its events for good), not re-sent by this page.
-  if (!persisted && failures_ > 0)
-    for (const detail::QueuedEvent& e : queue_->events()) if (e.owner != 0 && e.outliving) queue_->find(e.seq)->in_copy = true;
+  if (!persisted && failures_ > 0) keep_outliving_in_copy();
   if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;
   update_wake(now);

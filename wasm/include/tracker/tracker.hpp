@@ -235,6 +235,7 @@ class Tracker {
   Transport unload_transport(std::size_t body_bytes) const;
   Transport live_transport(std::size_t body_bytes) const;
   void presume_overdue_lost(bool for_good);
+  void keep_outliving_in_copy();
   std::uint32_t send(std::vector<std::uint64_t> seqs, std::string body, Transport transport,
                      bool batch, const Clock& now);
   std::string build_body(const std::vector<std::uint64_t>& seqs) const;

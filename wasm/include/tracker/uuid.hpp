@@ -18,6 +18,9 @@ struct Entropy {
   double unit() const;
 };
 
+// The length of a UUID's text (every event id is one: build_event mints one when not given one).
+inline constexpr std::size_t uuid_chars = 36;
+
 // Formats a version-4, variant-10 UUID ("xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx").
 std::string make_uuid4(const Entropy& e);
 

@@ -7,9 +7,11 @@
 //
 // Methods the binding folds into one function each (a binding function costs the wasm its
 // argument conversions and its registration: liliput.min.wasm -245 bytes gzip for these ten):
-// page(op, ...the method's arguments), op = index in PAGE, and set(op, json), op = index in SET.
+// page(op, ...the method's arguments), op = index in PAGE, set(op, json), op = index in SET, and
+// get(op), op = index in GET (the core's texts; fates: the fate log, for inspect()).
 export const PAGE = ['onLoad', 'onHidden', 'onNavigate', 'onVisible', 'flush', 'onPageLeave', 'setOnline'];
 export const SET = ['setContext', 'setPageContext', 'setPayloadOptions'];
+export const GET = ['configError', 'lastError', 'takeEffects', 'snapshot', 'stats', 'fates'];
 
 export function openCore(M, optionsJson) {
   let self = M.create(optionsJson);
@@ -25,7 +27,9 @@ export function openCore(M, optionsJson) {
       if (!(name in target)) {
         const op = PAGE.indexOf(name);
         const set = SET.indexOf(name);
-        const f = op >= 0 ? (s, a, b, c) => M.page(s, op, a, b, c) : set >= 0 ? (s, j) => M.set(s, set, j) : M[name];
+        const get = GET.indexOf(name);
+        const f = op >= 0 ? (s, a, b, c) => M.page(s, op, a, b, c) : set >= 0 ? (s, j) => M.set(s, set, j)
+          : get >= 0 ? (s) => M.get(s, get) : M[name];
         target[name] = typeof f === 'function' ? (...args) => {
           if (!self) throw new Error('the tracker core was deleted');
           try { return f(self, ...args); } catch (e) { dead = true; throw e; }

@@ -279,6 +279,11 @@ export function createHost(deps) {
         return Object.assign(st, intake.stubStats());
       } catch { return null; }
     },
+    // The core's fate log (fates.js groups it for tracker.inspect()), or null without a core.
+    fates() {
+      drained();
+      try { return life.fallback ? null : core.fates(); } catch { return null; }
+    },
     get identity() { return identity.current; },
     get degraded() { return life.fallback; },
     destroy() {

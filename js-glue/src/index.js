@@ -40,6 +40,7 @@ export function createTracker(options, hooks = {}) {
     flush: app.flush,
     ready: app.ready,
     stats: app.stats,
+    inspect: app.inspect,
     destroy: app.destroy,
   };
 }

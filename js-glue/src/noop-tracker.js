@@ -25,6 +25,7 @@ export function createNoopTracker(con) {
     reset() {},
     ready: Promise.resolve(false),
     stats() { return null; },
+    inspect() { return null; },
     destroy() {},
   };
 }

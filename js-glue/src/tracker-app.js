@@ -15,6 +15,7 @@ import { createExtras } from './extras-host.js';
 import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
 import { createScreen, screenHost, screenPages } from './before-send.js';
+import { groupFates, debugAsked, DEBUG_KEY } from './fates.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
 //        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>,
@@ -170,6 +171,8 @@ export function startTracker(deps) {
     // (rush): replayed now, as this page's first attempts, and taken out of the kept calls below.
     const [own, dropOwn] = ownKept(env, keys[1], deps.stubToken?.());
     host.replay(screenPages(screen, own), droppedLoading + (deps.stubDropped?.() || 0));
+    // The debug switch: each event's fate printed as it changes (the printer: extras chunk).
+    if (debugAsked(env, lsGet(env, DEBUG_KEY))) extras.wire('wireFatePrinter', () => host?.fates());
     startExtras();
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
@@ -237,6 +240,13 @@ export function startTracker(deps) {
     // A logout on a shared device: the next event is a new anonymous visitor. Never throws.
     reset() { try { host?.reset(); } catch { /* never throws */ } },
     stats: () => host?.stats() ?? null,
+    // The recent events' fates (fates.js), or null before the core runs. Never throws.
+    inspect() {
+      try {
+        const text = host?.fates();
+        return text == null ? null : groupFates(text);
+      } catch { return null; }
+    },
     ready,
     get host() { return host; },
     get degraded() { return degraded || host?.degraded || null; },

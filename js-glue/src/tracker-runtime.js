@@ -114,6 +114,7 @@ function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
     // Public, for pages and benchmarks: resolves true once the core runs (false when degraded).
     ready: app.ready,
     stats: app.stats,
+    inspect: app.inspect,
   });
   mark.app = app;
   app.ready.then((ok) => {

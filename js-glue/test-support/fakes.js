@@ -1,7 +1,7 @@
 // Minimal fakes of the browser and of the wasm core for the glue's unit tests. Only what the
 // glue touches; anything else is left undefined so accidental use fails loudly.
 import { webcrypto } from 'node:crypto';
-import { PAGE, SET } from '../src/core-handle.js';
+import { PAGE, SET, GET } from '../src/core-handle.js';
 
 export class FakeEventTarget {
   constructor() { this.listeners = new Map(); this.added = []; }
@@ -570,6 +570,7 @@ export class FakeCore {
   snapshot() { this.rec('snapshot', []); return JSON.stringify({ v: 1, events: this.queue }); }
   restore(...a) { this.rec('restore', a); return this.fx(); }
   stats() { return JSON.stringify({ queued: this.queue.length }); }
+  fates() { return ''; }  // the real core's fate log: real-core.test.js
   delete() { this.deleted = true; }
   named(name) { return this.calls.filter((c) => c[0] === name); }
 }
@@ -584,9 +585,10 @@ export function fakeModule(CoreClass = FakeCore) {
     ...CONTRACT,
     create(optionsJson) { cores.set(next += 8, new CoreClass(optionsJson)); return next; },
     destroy(self) { cores.get(self).delete(); cores.delete(self); },
-    // The binding's folded functions (core-handle.js PAGE, SET), dispatched to the named methods.
+    // The binding's folded functions (core-handle.js PAGE, SET, GET), dispatched to the named methods.
     page(self, op, ...args) { return cores.get(self)[PAGE[op]](...args); },
     set(self, op, json) { return cores.get(self)[SET[op]](json); },
+    get(self, op) { return cores.get(self)[GET[op]](); },
   };
   for (let p = CoreClass.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
     for (const name of Object.getOwnPropertyNames(p)) {

@@ -62,9 +62,9 @@ function collector(wasmPath, posts, reply) {
 }
 
 // The binding's functions (wasm/bindings/embind.cpp), each taking a core's address first.
-// page() and set() carry the methods core-handle.js names PAGE and SET.
-const BINDING = ['configError', 'start', 'restore', 'sessionCookie', 'set', 'trackBatch', 'lastError', 'page',
-  'onWake', 'onResponse', 'takeEffects', 'snapshot', 'stats', 'joinTabs', 'tabFact'];
+// page(), set() and get() carry the methods core-handle.js names PAGE, SET and GET.
+const BINDING = ['start', 'restore', 'sessionCookie', 'set', 'get', 'trackBatch', 'page',
+  'onWake', 'onResponse', 'joinTabs', 'tabFact'];
 const OPTS = JSON.stringify({ tracker: { url: { api: 'http://c' }, source: { id: 's' } } });
 
 eachCore('the binding exports the contract constants and functions the glue and its fakes use',

@@ -42,7 +42,7 @@ function exercise(specifier) {
 test('src/index.js in Node: no browser global read at import; createTracker is a no-op, noted once', () => {
   const r = inFreshNode(exercise(pathToFileURL(join(root, 'src/index.js')).href));
   assert.equal(r.result.touchedAtImport, 0, `read at import: ${r.touched}`);
-  assert.deepEqual(r.result.keys, ['consent', 'destroy', 'flush', 'ready', 'reset', 'stats', 'track']);
+  assert.deepEqual(r.result.keys, ['consent', 'destroy', 'flush', 'inspect', 'ready', 'reset', 'stats', 'track']);
   assert.equal(r.result.ready, false);
   assert.equal(r.result.stats, null);
   assert.equal(r.infos.length, 1);

@@ -2,7 +2,7 @@
 // window.tracker, window.onTracardiReady and window.response. Opt in with
 //   /// <reference types="wasm-tracker/global" />   or   "types": ["wasm-tracker/global"].
 // The npm entry (`import {createTracker} from 'wasm-tracker'`) writes none of these.
-import type { TrackerOptions, TrackOptions, FireOptions, TrackAnswer, ResponseContext, TrackerStats } from './index.js';
+import type { TrackerOptions, TrackOptions, FireOptions, TrackAnswer, ResponseContext, TrackerStats, EventFate } from './index.js';
 
 /** Tracardi's helpers, passed to onTracardiReady listeners and kept on window.tracker.helpers. */
 export interface TrackerHelpers {
@@ -52,6 +52,8 @@ export interface SnippetTracker {
   readonly ready?: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */
   stats?(): TrackerStats | null;
+  /** The recent events' fates, or null before the core runs (README "Why is my event not in Tracardi?"). */
+  inspect?(): EventFate[] | null;
   helpers?: TrackerHelpers;
   plugins?: { tracardi: TrackerHelpers };
 }

@@ -160,6 +160,29 @@ export interface TrackerHooks {
   loadExtras?: () => Promise<unknown>;
 }
 
+/** One step of an event's fate, as the core recorded it (`at`: wall-clock ms). */
+export type EventFateStep =
+  | { step: 'queued' | 'held'; at: number; type: string; fire?: 1 }
+  | { step: 'restored' | 'beacon' | 'handed'; at: number }
+  | { step: 'sent'; at: number; request: number; transport: 'fetch' | 'keepalive' | 'beacon' }
+  | { step: 'acked'; at: number; status: number }
+  /** `status` 0: no answer; `wait`: ms until the next try may go; `attempts`: budget units used. */
+  | { step: 'retry'; at: number; status: number; wait: number; attempts?: number }
+  /**
+   * `reason`: queue_full, expired, max_attempts, rejected_<status>, too_large, consent,
+   * superseded or handover_bound; `detail`: the server's reason for a refusal.
+   */
+  | { step: 'dropped'; at: number; reason: string; detail?: string };
+
+/** A recent event's fate: every step the core took with it, the last one its current fate. */
+export interface EventFate {
+  id: string;
+  /** Its type, while its first step is still in the (bounded) record. */
+  type?: string;
+  fate: EventFateStep['step'];
+  steps: EventFateStep[];
+}
+
 export interface TrackerStats {
   queued: number;
   inflight: number;
@@ -204,6 +227,11 @@ export interface Tracker {
   readonly ready: Promise<boolean>;
   /** Counters from the core, or null before it is ready. */
   stats(): TrackerStats | null;
+  /**
+   * The recent events' fates (bounded: the last ~16 KB of steps), oldest first, or null before
+   * the core runs. Events another tab sends show as far as this tab knows ("handed").
+   */
+  inspect(): EventFate[] | null;
   /** Persists the queue, removes page listeners and frees the core. */
   destroy(): void;
 }

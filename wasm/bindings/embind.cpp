@@ -41,7 +41,6 @@ class TrackerCore {
  public:
   explicit TrackerCore(const std::string& options_json) : core_(options_json) {}
 
-  std::string configError() const { return core_.config_error(); }
   std::string start(double wall, double mono, const std::string& identity, const std::string& snapshot,
                     unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
     core_.start(clock(wall, mono), identity, snapshot, entropy(r0, r1, r2, r3));
@@ -137,7 +136,6 @@ class TrackerCore {
     else core_.set_payload_options(json);
   }
   std::string trackBatch(const std::string& records) { return tracker::track_batch(core_, records); }
-  std::string lastError() const { return core_.last_error(); }
   std::string onWake(double wall, double mono, unsigned r0, unsigned r1, unsigned r2, unsigned r3) {
     core_.on_wake(clock(wall, mono), entropy(r0, r1, r2, r3));
     return takeEffects();
@@ -148,8 +146,18 @@ class TrackerCore {
     return takeEffects();
   }
   std::string takeEffects() { return core_.take_effects_json(); }
-  std::string snapshot() const { return core_.snapshot(); }
-  std::string stats() { return tracker::stats_to_json(core_.current_stats()); }
+  // The core's texts, one binding function (js-glue/src/core-handle.js GET): op 0 configError,
+  // 1 lastError, 2 takeEffects, 3 snapshot, 4 stats, 5 fates (the fate log, fates.hpp).
+  std::string get(int op) {
+    switch (op) {
+      case 0: return core_.config_error();
+      case 1: return core_.last_error();
+      case 2: return takeEffects();
+      case 3: return core_.snapshot();
+      case 4: return tracker::stats_to_json(core_.current_stats());
+      default: return core_.fates();
+    }
+  }
 
  private:
   tracker::Tracker core_;
@@ -196,19 +204,15 @@ EMSCRIPTEN_BINDINGS(tracker_core) {
 
   emscripten::function("create", &create);
   emscripten::function("destroy", &destroy);
-  emscripten::function("configError", method<&TrackerCore::configError>);
   emscripten::function("start", method<&TrackerCore::start>);
   emscripten::function("restore", method<&TrackerCore::restore>);
   emscripten::function("joinTabs", method<&TrackerCore::joinTabs>);
   emscripten::function("tabFact", method<&TrackerCore::tabFact>);
   emscripten::function("sessionCookie", method<&TrackerCore::sessionCookie>);
   emscripten::function("set", method<&TrackerCore::set>);
+  emscripten::function("get", method<&TrackerCore::get>);
   emscripten::function("trackBatch", method<&TrackerCore::trackBatch>);
-  emscripten::function("lastError", method<&TrackerCore::lastError>);
   emscripten::function("page", method<&TrackerCore::page>);
   emscripten::function("onWake", method<&TrackerCore::onWake>);
   emscripten::function("onResponse", method<&TrackerCore::onResponse>);
-  emscripten::function("takeEffects", method<&TrackerCore::takeEffects>);
-  emscripten::function("snapshot", method<&TrackerCore::snapshot>);
-  emscripten::function("stats", method<&TrackerCore::stats>);
 }

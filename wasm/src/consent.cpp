@@ -18,7 +18,7 @@ void Tracker::set_consent(Consent consent, const Clock& now) {
     std::vector<std::uint64_t> held;
     for (const detail::QueuedEvent& e : queue_->events())
       if (e.owner == 0) held.push_back(e.seq);
-    drop_events(held, "consent");
+    drop_events(held, "consent", now);
   }
   if (may_store()) {
     // The identity and the queue are written from now on; the held calls go out as they would
@@ -26,6 +26,9 @@ void Tracker::set_consent(Consent consent, const Clock& now) {
     emit_identity();
     effects_.persist = true;
     if (loaded_) queue_->mark_due();
+    // What was held is queued now (a step of its fate, until it is sent).
+    for (const detail::QueuedEvent& e : queue_->events())
+      if (e.owner == 0) fates_.note(e.id, detail::Fate::queued, now.wall_ms);
   }
   consent_tabs(now);
   pump(now, loaded_ ? Trigger::drain : Trigger::tick);

@@ -13,7 +13,21 @@
 
 namespace tracker {
 
-void Tracker::drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason) {
+void Tracker::note_fates(const std::vector<std::uint64_t>& seqs, detail::Fate step, const Clock& now,
+                         std::int64_t n0, std::int64_t n1, std::string_view s0, std::string_view s1) {
+  for (std::uint64_t seq : seqs) {
+    if (const detail::QueuedEvent* e = queue_->find(seq)) fates_.note(e->id, step, now.wall_ms, n0, n1, -1, s0, s1);
+  }
+}
+
+void Tracker::note_full(const std::vector<std::string>& ids, const Clock& now) {
+  if (!ids.empty()) stats_.dropped[std::string_view("queue_full")] += ids.size();
+  for (const std::string& id : ids) fates_.note(id, detail::Fate::dropped, now.wall_ms, -1, -1, -1, "queue_full");
+}
+
+void Tracker::drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason, const Clock& now,
+                          std::string_view detail) {
+  note_fates(seqs, detail::Fate::dropped, now, -1, -1, reason, detail);
   for (std::uint64_t seq : seqs) {
     if (queue_->erase(seq)) {
       ++stats_.dropped[reason];
@@ -37,7 +51,7 @@ void Tracker::expire_old(const Clock& now) {
     // One on the wire is settled by its answer.
     if (e.owner == 0 && age_ms(e, now) > policy::max_event_age_ms) old.push_back(e.seq);
   }
-  drop_events(old, "expired");
+  drop_events(old, "expired", now);
   if (!old.empty()) {
     log(LogLevel::warn, detail::Cat() << "dropped " << old.size() << " undelivered event(s) older than 24 h");
   }
@@ -178,6 +192,7 @@ std::uint32_t Tracker::send(std::vector<std::uint64_t> seqs, std::string body, T
   s.transport = transport;
   s.body = std::move(body);
   s.event_count = seqs.size();
+  note_fates(seqs, detail::Fate::sent, now, id, -1, to_string(transport));
   req.seqs = std::move(seqs);
   ++stats_.requests;
   return id;
@@ -445,10 +460,10 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
       (outcome == policy::Outcome::split && owned.size() <= 1)) {
     const std::string reason = outcome == policy::Outcome::split ? std::string("too_large")
                                                                  : detail::Cat() << "rejected_" << status;
-    drop_events(owned, reason);
     // Tracardi says why in `detail` (unknown source, validation failure): without it the
     // developer only sees a status code.
     const std::string detail = detail::refusal_detail(body, policy::max_logged_detail_bytes);
+    drop_events(owned, reason, now, detail);
     log(LogLevel::error, detail::Cat() << "collector refused " << owned.size() << " event(s) with HTTP " << status
                                        << "; they were dropped" << (detail.empty() ? "" : ": ") << detail);
     return;
@@ -461,6 +476,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   effects_.persist = true;
   if (outcome == policy::Outcome::split) {
     split_cap_ = std::max<std::size_t>(1, owned.size() / 2);
+    note_fates(owned, detail::Fate::retry, now, status, 0);
     return;  // resend at once in smaller batches
   }
 
@@ -472,12 +488,18 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
     e->attempts = std::min(policy::max_attempts, e->attempts + cost);
     if (cost > 0 && e->attempts >= policy::max_attempts) exhausted.push_back(seq);
   }
-  drop_events(exhausted, "max_attempts");
+  drop_events(exhausted, "max_attempts", now);
   if (!exhausted.empty()) {
     log(LogLevel::error, detail::Cat() << "gave up on " << exhausted.size()
                                        << " event(s): retry budget used up (last answer HTTP " << status << ')');
   }
   note_failure(req, status, retry_after, now, entropy);
+  for (std::uint64_t seq : owned) {
+    if (const detail::QueuedEvent* e = queue_->find(seq)) {
+      fates_.note(e->id, detail::Fate::retry, now.wall_ms, status,
+                  static_cast<std::int64_t>(std::max(0.0, backoff_until_ - now.mono_ms)), e->attempts);
+    }
+  }
 }
 
 void Tracker::on_response(std::uint32_t request_id, int status, std::string_view retry_after,
@@ -492,6 +514,7 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     // events leave the queue (a re-send would be a copy whenever the beacon arrived).
     for (std::uint64_t seq : req.seqs) {
       const detail::QueuedEvent* e = queue_->find(seq);
+      if (e != nullptr && e->owner == request_id) fates_.note(e->id, detail::Fate::beacon, now.wall_ms);
       if (e != nullptr && e->owner == request_id && queue_->erase(seq)) ++stats_.handed_off;
     }
     effects_.persist = true;
@@ -506,6 +529,7 @@ void Tracker::on_response(std::uint32_t request_id, int status, std::string_view
     // a copy that comes back later (a stale leader's hand-over, a stale read) is not sent again.
     for (std::uint64_t seq : req.seqs) {
       if (const detail::QueuedEvent* e = queue_->find(seq)) {
+        fates_.note(e->id, detail::Fate::acked, now.wall_ms, status);
         acked_ids_.push_back(e->id);
         if (acked_ids_.size() > policy::max_acked_remembered) acked_ids_.erase(acked_ids_.begin());
       }
@@ -553,6 +577,7 @@ void Tracker::hand_over(bool everything, const Clock& now) {
   }
   if (seqs.empty()) return;
   stats_.transferred += seqs.size();
+  note_fates(seqs, detail::Fate::handed, now);
   // A leader resigning after its page leave's write: the shared key holds these events already.
   if (parting_) {
     for (std::uint64_t seq : seqs) queue_->erase(seq);
@@ -604,6 +629,7 @@ void Tracker::hand_over(bool everything, const Clock& now) {
     // Past the pending hand-overs' bound: the oldest left this tab for nowhere.
     stats_.transferred -= dropped;
     stats_.dropped[std::string_view("handover_bound")] += dropped;
+    for (const std::string& id : out.lost) fates_.note(id, detail::Fate::dropped, now.wall_ms, -1, -1, -1, "handover_bound");
   }
 }
 

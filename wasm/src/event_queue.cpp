@@ -11,7 +11,8 @@ auto seq_less = [](const QueuedEvent& e, std::uint64_t seq) { return e.seq < seq
 
 }  // namespace
 
-std::size_t EventQueue::push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes) {
+std::size_t EventQueue::push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes,
+                             std::vector<std::string>* dropped_ids) {
   if (e.seq == 0) e.seq = next_seq_;
   next_seq_ = std::max(next_seq_, e.seq + 1);
   bytes_ += e.json.size();
@@ -25,6 +26,7 @@ std::size_t EventQueue::push(QueuedEvent&& e, std::size_t max_events, std::size_
     while (victim < events_.size() && events_[victim].owner != 0) ++victim;
     if (victim + 1 >= events_.size()) break;  // never the new one
     bytes_ -= events_[victim].json.size();
+    if (dropped_ids) dropped_ids->push_back(std::move(events_[victim].id));
     const bool at_head = victim == head_;
     remove(victim);
     if (at_head) victim = head_;  // otherwise the next candidate moved into `victim`

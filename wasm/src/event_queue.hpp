@@ -56,8 +56,10 @@ class EventSpan {
 
 class EventQueue {
  public:
-  // Appends; returns how many of the oldest events were dropped to respect the bounds.
-  std::size_t push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes);
+  // Appends; returns how many of the oldest events were dropped to respect the bounds (their ids
+  // appended to dropped_ids when given).
+  std::size_t push(QueuedEvent&& e, std::size_t max_events, std::size_t max_bytes,
+                   std::vector<std::string>* dropped_ids = nullptr);
   QueuedEvent* find(std::uint64_t seq);
   bool erase(std::uint64_t seq);
   void clear();

@@ -495,6 +495,7 @@ std::size_t TabProtocol::hand_over(std::string text, std::vector<std::string> id
   while (pending_bytes_ > policy::max_pending_handover_bytes && pending_.size() > 1) {
     pending_bytes_ -= pending_.front().text.size();
     dropped += pending_.front().ids.size();
+    for (std::string& id : pending_.front().ids) out.lost.push_back(std::move(id));
     pending_.erase(pending_.begin());
   }
   return dropped;

@@ -37,7 +37,7 @@ void Tracker::apply_tabs(TabProtocol::Out& out, const Clock& now) {
     for (const detail::QueuedEvent& e : queue_->events()) {
       if (e.owner == 0 && !e.local && has(out.superseded, e.id) && !has(authority, e.id)) withdrawn.push_back(e.seq);
     }
-    drop_events(withdrawn, "superseded");
+    drop_events(withdrawn, "superseded", now);
   }
   for (std::size_t i = 0; i < out.adopt.size(); ++i) {
     auto& [token, text] = out.adopt[i];

@@ -161,9 +161,10 @@ void Tracker::restore_ids(std::string_view snapshot, const Clock& now, std::vect
     e.age_at_seen = std::max(0.0, now.wall_ms - e.enqueued_ms);
     if (own) e.local = e.reclaimed = true;
     ++stats_.restored;
-    const std::size_t dropped =
-        queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
-    if (dropped) stats_.dropped[std::string_view("queue_full")] += dropped;
+    fates_.note(e.id, detail::Fate::restored, now.wall_ms);
+    std::vector<std::string> full;
+    queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes, &full);
+    note_full(full, now);
     effects_.persist = true;
   }
   expire_old(now);
@@ -294,6 +295,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   // Denied without profile-less events: accepted (the page's call is not an error) and dropped.
   if (!may_deliver() && consent_ == Consent::denied) {
     ++stats_.dropped[std::string_view("consent")];
+    fates_.note(last_event_id_, detail::Fate::dropped, now.wall_ms, -1, -1, -1, "consent");
     return 0;
   }
 
@@ -304,6 +306,7 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   const double called = created_ms > 0 ? std::min(created_ms, now.wall_ms) : now.wall_ms;
   if (now.wall_ms - called > policy::max_event_age_ms) {
     ++stats_.dropped[std::string_view("expired")];
+    fates_.note(last_event_id_, detail::Fate::dropped, now.wall_ms, -1, -1, -1, "expired");
     return 0;
   }
   detail::QueuedEvent e;
@@ -315,10 +318,13 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   e.urgent = single;
   e.beacon = built.event.as_beacon;
   e.local = single || !loaded_;  // the page awaits their answer: a follower sends them itself
+  fates_.note(e.id, consent_ == Consent::pending ? detail::Fate::held : detail::Fate::queued, now.wall_ms,
+              single ? 1 : -1, -1, -1, detail::trim(type));
+  std::vector<std::string> full;
   const std::size_t dropped =
-      queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes);
+      queue_->push(std::move(e), policy::max_queued_events, policy::max_queued_bytes, &full);
+  note_full(full, now);
   if (dropped) {
-    stats_.dropped[std::string_view("queue_full")] += dropped;
     // One warning per overflow episode, not one per event: a burst must not flood the console.
     if (!overflowing_) {
       log(LogLevel::warn, "queue full (" + detail::decimal(policy::max_queued_events) +

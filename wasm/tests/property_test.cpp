@@ -14,7 +14,12 @@
 //   8. consent (a third of the seeds start each page pending, half of those deny to profile-less
 //      events; random tracker.consent() calls): nothing is sent while pending or denied (but by
 //      the step that grants), nothing is written (no persist, no identity) unless granted, and
-//      what a denial sends is profile-less (no ids, ?profile_less=true).
+//      what a denial sends is profile-less (no ids, ?profile_less=true);
+//   9. fates (issue 23): every line of the fate log is one JSON step of one event; an event the
+//      queue holds has as its last step "sent" while a request carries it, else queued, held,
+//      restored or retry; an event that left the queue ends in acked, beacon, handed or dropped;
+//      an event the queue holds has a line unless the log was trimmed; the log stays within
+//      twice policy::fate_log_bytes.
 // TwoTabs: a leader and a follower core exchanging hand-overs late, twice or out of order: when
 // every answer arrives, every accepted event is acknowledged exactly once.
 // Seeds: TRACKER_PROPERTY_SEEDS (default 100) x TRACKER_PROPERTY_OPS (default 2,000) operations.
@@ -28,6 +33,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "scenario_harness.hpp"
@@ -209,6 +215,10 @@ class RandomRun {
     aborts_at_ack_ = 0;
     wire_seen_ = 0;
     handovers_seen_ = 0;
+    fates_first_.clear();
+    fates_trimmed_ = false;
+    fates_read_ = 0;
+    fates_.clear();
     persists_before_ = 0;
     transferred_before_ = 0;
     page_->start(R"({"origin":"http://collector.test"})", snapshot);
@@ -326,7 +336,59 @@ class RandomRun {
     ASSERT_LE(s.queued_bytes, policy::max_queued_bytes);
     ASSERT_EQ(s.inflight_requests, open_.size()) << "the harness and the core disagree on requests";
     ASSERT_TRUE(TrackerTestAccess::queue_counts_match(page_->core)) << "the queue's pending counts drifted";
+    check_fates();
     page_->check_backoff = !page_->leaving;
+  }
+
+  // Invariant 9: one current fate per event, and the fate log bounded. The log only grows but for
+  // its trims: new lines are read where the last check stopped; after a trim (its first line is
+  // gone) the whole log is read again, and an event whose lines all went has no fate to check.
+  void check_fates() {
+    const std::string& log = page_->core.fates();
+    ASSERT_LE(log.size(), 2 * policy::fate_log_bytes) << "fate log bound";
+    std::size_t from = fates_read_;
+    if (log.size() < fates_read_ || log.compare(0, fates_first_.size(), fates_first_) != 0) {
+      fates_trimmed_ = true;
+      fates_.clear();
+      from = 0;
+    }
+    // A page's first step can have trimmed it already (a reload taking in 1,000 events).
+    if (fates_read_ == 0 && log.size() + 1024 >= policy::fate_log_bytes) fates_trimmed_ = true;
+    fates_first_ = log.substr(0, log.find('\n') + 1);
+    fates_read_ = log.size();
+    const std::uint64_t gen = ++fates_gen_;
+    for (std::size_t at = from; at < log.size();) {
+      const std::size_t end = log.find('\n', at);
+      ASSERT_NE(end, std::string::npos) << "a fate line without its end";
+      const std::string_view line(log.data() + at, end - at);
+      const auto j = testing_support::json::parse(line, nullptr, false);
+      ASSERT_TRUE(j.is_object() && j["id"].is_string() && j["step"].is_string() && j["at"].is_number()) << line;
+      Fate& f = fates_[j["id"].get<std::string>()];
+      f.step = j["step"];
+      f.touched = gen;
+      at = end + 1;
+    }
+    bool ok = true;
+    TrackerTestAccess::each_queued(page_->core, [&](const std::string& id, std::uint32_t owner) {
+      if (!ok) return;
+      const auto it = fates_.find(id);
+      if (it == fates_.end()) {
+        ok = fates_trimmed_;
+        EXPECT_TRUE(ok) << "queued event " << id << " has no fate";
+        return;
+      }
+      const std::string& step = it->second.step;
+      it->second.queued = gen;
+      ok = owner != 0 ? step == "sent" : step == "queued" || step == "held" || step == "restored" || step == "retry";
+      EXPECT_TRUE(ok) << id << (owner ? " is on a request" : " waits in the queue") << ", its fate says " << step;
+    });
+    ASSERT_TRUE(ok);
+    // What left the queue since the last check, and what has a new step without being queued.
+    for (const auto& [id, f] : fates_) {
+      if (f.queued == gen || (f.queued != gen - 1 && f.touched != gen)) continue;
+      ASSERT_TRUE(f.step == "acked" || f.step == "beacon" || f.step == "handed" || f.step == "dropped")
+          << id << " left the queue, its fate says " << f.step;
+    }
   }
 
   struct OpenRequest {
@@ -350,6 +412,16 @@ class RandomRun {
   std::set<std::string> acked_;
   std::set<std::string> handed_;  // events this run's follower pages handed over
   std::size_t handovers_seen_ = 0;
+  std::string fates_first_;      // the first line of this page's fate log at the last check
+  bool fates_trimmed_ = false;   // a line of this page's log is gone: the oldest were dropped
+  std::size_t fates_read_ = 0;   // the log's size at the last check
+  struct Fate {
+    std::string step;         // its last step seen
+    std::uint64_t touched = 0;  // the check that read its last line
+    std::uint64_t queued = 0;   // the last check that found it queued
+  };
+  std::unordered_map<std::string, Fate> fates_;
+  std::uint64_t fates_gen_ = 0;  // checks so far
   int persists_before_ = 0;
   std::uint64_t transferred_before_ = 0;
 };

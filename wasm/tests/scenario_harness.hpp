@@ -21,6 +21,11 @@ struct TrackerTestAccess {
   static void hand_over(Tracker& t, bool everything, const Clock& now = {}) { t.hand_over(everything, now); }
   // The wait in force was caused by no answer (status 0): online, visible and flush() may end it.
   static bool network_wait(const Tracker& t) { return t.last_failure_network_; }
+  // f(id, the request carrying it or 0) for each queued event.
+  template <class F>
+  static void each_queued(const Tracker& t, F f) {
+    for (const detail::QueuedEvent& e : t.queue_->events()) f(e.id, e.owner);
+  }
 };
 
 namespace testing_support {

@@ -295,6 +295,11 @@ TEST(TabProtocol, TheLastLeadersPartingQueueOutranksAnOlderReadOfItsKey) {
   EXPECT_NE(held.find("\"kept\""), std::string::npos);
   EXPECT_EQ(held.find("\"delivered\""), std::string::npos) << "withdrawn before it was sent";
   EXPECT_EQ(after.core.stats().dropped.find("superseded")->second, 1u);
+  // Its fate (issue 23): taken in from the read, then withdrawn as the last leader's.
+  const std::string log = after.core.fates();
+  EXPECT_NE(log.find("{\"id\":\"" + delivered + "\",\"step\":\"restored\""), std::string::npos) << log;
+  EXPECT_NE(log.find("{\"id\":\"" + delivered + "\",\"step\":\"dropped\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"reason\":\"superseded\"}"), std::string::npos) << log;
   after.core.on_load(after.clock());
   for (const SendEffect& s : after.take().sends) EXPECT_EQ(s.body.find("\"delivered\""), std::string::npos);
 
@@ -488,6 +493,14 @@ TEST(TabProtocol, PendingHandOversAreBoundedOldestFirstAndCounted) {
   const Stats s = f.core.stats();
   EXPECT_GT(s.dropped.at("handover_bound"), 0u);
   EXPECT_EQ(s.accepted, s.transferred + s.dropped.at("handover_bound") + s.queued);
+  // Each dropped one's fate says so (issue 23): the first event's last step.
+  const std::string log = f.core.fates();
+  const std::string first = log.substr(7, 36);  // {"id":"<the first line's id>"
+  EXPECT_NE(log.find("{\"id\":\"" + first + "\",\"step\":\"handed\""), std::string::npos) << log;
+  const std::size_t last = log.rfind("{\"id\":\"" + first + "\"");
+  const std::string line = log.substr(last, log.find('\n', last) - last);
+  EXPECT_NE(line.find("\"step\":\"dropped\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"reason\":\"handover_bound\""), std::string::npos) << line;
 }
 
 TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {

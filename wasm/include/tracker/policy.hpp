@@ -153,6 +153,10 @@ inline constexpr std::size_t max_adopted_remembered = 256;
 // from a stale view of its key) is not sent again: the queue bound, so one full queue's worth
 // (~40 KB of ids at most).
 inline constexpr std::size_t max_acked_remembered = 1000;
+// The fate log (tracker.inspect(), fates.hpp) keeps the last steps of the recent events: at ~120
+// bytes a step, 16 KB holds the last ~130 steps, a page load's events with their answers and a
+// few retries; it is trimmed in bulk past twice that, so it never holds more than 32 KB.
+inline constexpr std::size_t fate_log_bytes = 16 * 1024;
 
 // --- Persistence --------------------------------------------------------------------------
 // Version of the snapshot format; restore() refuses any other.

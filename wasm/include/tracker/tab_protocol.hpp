@@ -110,6 +110,8 @@ class TabProtocol {
     std::size_t authority = 0;
     // Hand-overs whose mailbox write the storage refused: back to this page's own queue.
     std::vector<std::string> reclaim;
+    // The events of hand-overs dropped past the pending bound (hand_over): gone for good.
+    std::vector<std::string> lost;
   };
 
   // base: the source's storage and lock name ("wasm-tracker:v2:<source>"); tab: this tab's id.

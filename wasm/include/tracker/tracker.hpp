@@ -12,6 +12,7 @@
 #include "tracker/flat_map.hpp"
 #include "tracker/config.hpp"
 #include "tracker/effects.hpp"
+#include "tracker/fates.hpp"
 #include "tracker/tab_protocol.hpp"
 #include "tracker/uuid.hpp"
 
@@ -186,6 +187,8 @@ class Tracker {
   // The same counters in place, the derived ones brought up to date (the binding's path: a copy
   // of Stats, drop reasons and all, costs the wasm its copy code).
   const Stats& current_stats();
+  // The recent events' fates, one JSON line per step, oldest first (fates.hpp: tracker.inspect()).
+  const std::string& fates() const { return fates_.text(); }
 
  private:
   struct Request {
@@ -216,7 +219,14 @@ class Tracker {
   void consent_tabs(const Clock& now);
   void emit_identity();
   void touch_session(const Clock& now, const Entropy& entropy);
-  void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason);
+  // detail: the server's reason for a refusal (its fate line's "detail"), "" for none.
+  void drop_events(const std::vector<std::uint64_t>& seqs, std::string_view reason, const Clock& now,
+                   std::string_view detail = {});
+  // The events the queue bound dropped (EventQueue::push): counted, and their fate noted.
+  void note_full(const std::vector<std::string>& ids, const Clock& now);
+  // A fate step of every event of `seqs` this core holds (fates.hpp).
+  void note_fates(const std::vector<std::uint64_t>& seqs, detail::Fate step, const Clock& now,
+                  std::int64_t n0 = -1, std::int64_t n1 = -1, std::string_view s0 = {}, std::string_view s1 = {});
   double age_ms(const detail::QueuedEvent& e, const Clock& now) const;
   void expire_old(const Clock& now);
   void mark_overdue(const Clock& now);
@@ -307,6 +317,7 @@ class Tracker {
   std::string context_json_ = "{}", page_context_json_, payload_options_json_ = "{}";
 
   Stats stats_;
+  detail::FateLog fates_;
   Effects effects_;
   std::optional<double> wake_at_;
   std::string last_error_, last_event_id_;

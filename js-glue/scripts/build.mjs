@@ -89,7 +89,7 @@ await build({
   entryPoints: [join(root, 'src/index.js')],
   format: 'esm',
   minify: true,
-  external: ['./liliput.min.glue.mjs', './liliput.min.core.js', './liliput.min.extras.js'],
+  external: ['./liliput.min.glue.mjs', './liliput.min.core.js', './liliput.min.extras.js', './liliput.min.debug.js'],
   outfile: join(dist, 'index.js'),
 });
 await terse(join(dist, 'index.js'), true);
@@ -105,6 +105,16 @@ await build({
 });
 await terse(join(dist, 'liliput.min.extras.js'), true);
 
+// The debug chunk (the fate printer): fetched only with the debug switch on, by both entries.
+await build({
+  ...common,
+  entryPoints: [join(root, 'src/entries/debug.js')],
+  format: 'esm',
+  minify: true,
+  outfile: join(dist, 'liliput.min.debug.js'),
+});
+await terse(join(dist, 'liliput.min.debug.js'), true);
+
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
 await build({
   ...common,
@@ -115,7 +125,7 @@ await build({
 });
 
 const files = ['loader.min.js', 'liliput.min.js', 'liliput.min.wasm',
-  'liliput.min.glue.mjs', 'liliput.min.core.js', 'liliput.min.extras.js', 'index.js', 'node.js'];
+  'liliput.min.glue.mjs', 'liliput.min.core.js', 'liliput.min.extras.js', 'liliput.min.debug.js', 'index.js', 'node.js'];
 console.log(`${"file".padEnd(22)} raw bytes   gzip -9`);
 for (const f of files) {
   const buf = readFileSync(join(dist, f));

@@ -30,6 +30,8 @@ export function createTracker(options, hooks = {}) {
     getPayloadOptions: hooks.getPayloadOptions,
     // Code-split by the app's bundler: fetched only when a page needs widgets, triggers or the GPU probe.
     loadExtras: hooks.loadExtras || (() => import('./liliput.min.extras.js')),
+    // The fate printer, fetched only with the debug switch on (README "Why is my event not in Tracardi?").
+    loadDebug: () => import('./liliput.min.debug.js'),
     onReady: hooks.onReady,
   });
   return {

@@ -30,6 +30,8 @@ export const WASM_SUFFIX = '.wasm';
 export const CORE_JS_SUFFIX = '.core.js';
 // Code few pages need (UX widgets, auto.triggers, the GPU probe), fetched only when used.
 export const EXTRAS_SUFFIX = '.extras.js';
+// The fate printer of the debug switch (fates.js), fetched only when the switch is on.
+export const DEBUG_SUFFIX = '.debug.js';
 
 // The URL of the file `suffix` beside the script `script` (resolved against `base`): its query and
 // fragment dropped, a trailing `.js` (or `.wasm`) replaced by the suffix.

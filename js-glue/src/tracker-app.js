@@ -18,7 +18,7 @@ import { createScreen, screenHost, screenPages } from './before-send.js';
 import { groupFates, debugAsked, DEBUG_KEY } from './fates.js';
 
 // deps: {env, factory, wasmUrl, options, getPayloadOptions?, onReady?(context), pending?: [[args, ts]],
-//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>,
+//        lifecycle?: boolean, loadExtras?: () => Promise<extras chunk>, loadDebug?: () => Promise<debug chunk>,
 //        wasmResponse?: Promise<Response> of wasmUrl, fetched early by the loader snippet}
 
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
@@ -52,6 +52,7 @@ export function startTracker(deps) {
   let droppedLoading = 0;  // calls dropped past the buffer's bound while the core loaded
   let consentLoading = null;  // tracker.consent() while the core loads: given to it once it runs
   let extrasStarted = false;
+  let stopDebug = null;  // the debug printer's stop, once it runs
   const dropPending = () => {
     const calls = pending.splice(0);
     calls.forEach(settlePending);
@@ -171,8 +172,12 @@ export function startTracker(deps) {
     // (rush): replayed now, as this page's first attempts, and taken out of the kept calls below.
     const [own, dropOwn] = ownKept(env, keys[1], deps.stubToken?.());
     host.replay(screenPages(screen, own), droppedLoading + (deps.stubDropped?.() || 0));
-    // The debug switch: each event's fate printed as it changes (the printer: extras chunk).
-    if (debugAsked(env, lsGet(env, DEBUG_KEY))) extras.wire('wireFatePrinter', () => host?.fates());
+    // The debug switch: each event's fate printed as it changes (the printer: its own chunk).
+    if (deps.loadDebug && debugAsked(env, lsGet(env, DEBUG_KEY))) {
+      Promise.resolve().then(deps.loadDebug).then((m) => {
+        if (!destroyed) stopDebug = m.wireFatePrinter(env, () => host?.fates());
+      }, (e) => env.console.warn('[Tracker] The debug printer (<script>.debug.js) did not load:', e?.message));
+    }
     startExtras();
     // Replay in call order with the time of the original call; later calls go straight in.
     const calls = pending.splice(0);
@@ -252,6 +257,7 @@ export function startTracker(deps) {
     get degraded() { return degraded || host?.degraded || null; },
     destroy() {
       if (destroyed) return;
+      stopDebug?.();
       destroyed = true;
       dropPending();
       if (early) {

@@ -3,7 +3,7 @@
 // loads the wasm core from next to this script, replays the queued calls and goes live.
 import { browserEnv } from './env.js';
 import { installStub, MARK } from './stub.js';
-import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_SUFFIX, EXTRAS_SUFFIX, sibling } from './page-options.js';
+import { readPageOptions, doNotTrack, DNT_MESSAGE, WASM_SUFFIX, EXTRAS_SUFFIX, DEBUG_SUFFIX, sibling } from './page-options.js';
 import { startTracker } from './tracker-app.js';
 import { createHelpers } from './helpers.js';
 
@@ -42,6 +42,7 @@ export function boot(deps) {
     const script = scriptSrc || 'liliput.min.js';
     const wasmUrl = sibling(script, WASM_SUFFIX, base);
     const extrasUrl = sibling(script, EXTRAS_SUFFIX, base);
+    const debugUrl = sibling(script, DEBUG_SUFFIX, base);
 
     const disable = () => {
       mark.state = 'disabled';
@@ -61,7 +62,7 @@ export function boot(deps) {
         return;
       }
       start(env, tracker, mark, options, deps.factory, wasmUrl,
-        deps.loadExtras || (() => import(extrasUrl)));
+        deps.loadExtras || (() => import(extrasUrl)), () => import(debugUrl));
     };
     // A plain script tag may run before the page's `options` script: wait for the DOM then.
     if (readPageOptions(w) === undefined && doc?.readyState === 'loading') {
@@ -76,12 +77,12 @@ export function boot(deps) {
   }
 }
 
-function start(env, tracker, mark, options, factory, wasmUrl, loadExtras) {
+function start(env, tracker, mark, options, factory, wasmUrl, loadExtras, loadDebug) {
   const w = env.window;
   const con = env.console;
   let helpers = null;
   const app = startTracker({
-    env, factory, wasmUrl, options, loadExtras,
+    env, factory, wasmUrl, options, loadExtras, loadDebug,
     // The loader snippet's early download of this same core, when it made one.
     wasmResponse: mark.wasm?.url === wasmUrl ? mark.wasm.res : null,
     pending: mark.queue,  // the stub's queue: drained in call order once the core runs

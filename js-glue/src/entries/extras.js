@@ -7,4 +7,3 @@ export { wireAutoTriggers } from '../auto-triggers.js';
 export { startContextSources } from '../context-later.js';
 export { wirePageViews } from '../spa.js';
 export { wireExternalLinks } from '../links.js';
-export { wireFatePrinter } from '../fate-printer.js';

@@ -3,8 +3,9 @@ import { ENTROPY_POOL_WORDS } from './limits.js';
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-// Lone surrogates are corrupted by Emscripten's UTF-8 encoder (toolchain.md gotcha 9), so every
-// string handed to the core as a plain string (not JSON text) is made well-formed first.
+// Every string handed to the core as a plain string (not JSON text) is made well-formed first:
+// Emscripten's UTF-8 encoder corrupted lone surrogates (toolchain.md gotcha 9). The binding's own
+// (wasm/bindings/embind-lean.js, TextEncoder) turns them into U+FFFD as this does.
 export function wellFormed(s) {
   if (typeof s.toWellFormed === 'function') return s.toWellFormed();
   return s.replace(LONE_SURROGATE, '\ufffd');

@@ -84,11 +84,11 @@ eachCore('the binding exports the contract constants and functions the glue and 
 
 test('real core (wasm core): every function the module exports is in the binding list above',
   { skip: CORES[0].skip }, async () => {
-    // The minimal runtime's module holds only the binding, Embind's error classes and the host's
-    // instantiateWasm: a function bound later must join BINDING (and so the test below).
+    // The minimal runtime's module holds only the binding and the host's instantiateWasm
+    // (wasm/bindings/embind-lean.js defines no error classes): a function bound later must join
+    // BINDING (and so the test below).
     const M = await CORES[0].module();
-    const known = new Set(['create', 'destroy', ...BINDING, 'instantiateWasm', 'BindingError', 'InternalError',
-      'UnboundTypeError']);
+    const known = new Set(['create', 'destroy', ...BINDING, 'instantiateWasm']);
     const unknown = Object.keys(M).filter((k) => typeof M[k] === 'function' && !known.has(k));
     assert.deepEqual(unknown, []);
   });
@@ -96,10 +96,10 @@ test('real core (wasm core): every function the module exports is in the binding
 eachCore('every bound function has only builtin types the module registers',
   async (variant) => {
     // The module registers only the builtin types its binding uses (wasm/bindings/embind_types.cpp).
-    // A function bound with another type still loads, as a stub that throws UnboundTypeError when
-    // called; calling every function with a core's address and nothing else tells the stub from a
-    // real function (which throws a BindingError about its argument count, or runs when it takes
-    // only the address).
+    // A function bound with another type still loads, but throws UnboundTypeError when called,
+    // whatever its arguments (wasm/bindings/embind-lean.js); calling every function with a core's
+    // address and nothing else tells it from one whose types are all known (which throws a
+    // TypeError about its argument count, or runs when it takes only the address).
     const M = await variant.module();
     const self = M.create(OPTS);
     for (const m of BINDING) {

@@ -52,13 +52,12 @@ target_link_options(tracker_core_js PRIVATE ${TRACKER_CORE_LINK_OPTIONS}
   # which bundlers treat as an asset to emit (webpack fails: the file does not exist).
   -sUSE_ES6_IMPORT_META=0
 )
+set_property(TARGET tracker_core_js APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/embind-lean.js)
 
 if(TRACKER_CLOSURE_COMPILER AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
   set_target_properties(tracker_core_js PROPERTIES CXX_LINKER_LAUNCHER
     "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs;EM_CLOSURE_COMPILER=${TRACKER_CLOSURE_COMPILER}")
-  target_link_options(tracker_core_js PRIVATE --closure 1
-    "SHELL:--closure-args=--externs=${CMAKE_CURRENT_SOURCE_DIR}/closure-externs.js")
-  set_target_properties(tracker_core_js PROPERTIES LINK_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/closure-externs.js)
+  target_link_options(tracker_core_js PRIVATE --closure 1)
 endif()
 
 if(CMAKE_BUILD_TYPE STREQUAL "Debug")

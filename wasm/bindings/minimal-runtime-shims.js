@@ -19,9 +19,3 @@ var WebAssembly = {
     });
   },
 };
-// Embind's code names assert() and dynCalls, which only the full runtime defines. dynCalls serves
-// int64 signatures only, which the binding does not use (embind_types.cpp).
-function assert(condition, text) {
-  if (!condition) throw new Error(text);
-}
-var dynCalls = {};

@@ -94,26 +94,20 @@ await build({
 });
 await terse(join(dist, 'index.js'), true);
 
-// The extras chunk (UX widgets, auto.triggers, GPU probe): one ESM file both the tracker script
-// (import() of its sibling) and the npm entry (import('./liliput.min.extras.js')) load on first use.
-await build({
-  ...common,
-  entryPoints: [join(root, 'src/entries/extras.js')],
-  format: 'esm',
-  minify: true,
-  outfile: join(dist, 'liliput.min.extras.js'),
-});
-await terse(join(dist, 'liliput.min.extras.js'), true);
-
-// The debug chunk (the fate printer): fetched only with the debug switch on, by both entries.
-await build({
-  ...common,
-  entryPoints: [join(root, 'src/entries/debug.js')],
-  format: 'esm',
-  minify: true,
-  outfile: join(dist, 'liliput.min.debug.js'),
-});
-await terse(join(dist, 'liliput.min.debug.js'), true);
+// The lazily loaded chunks, each one ESM file both the tracker script (import() of its sibling)
+// and the npm entry (import('./liliput.min.<name>.js')) load on first use: extras (UX widgets,
+// auto.triggers, the GPU probe, SPA page views, link decoration) and debug (the fate printer,
+// fetched only with the debug switch on).
+for (const chunk of ['extras', 'debug']) {
+  await build({
+    ...common,
+    entryPoints: [join(root, `src/entries/${chunk}.js`)],
+    format: 'esm',
+    minify: true,
+    outfile: join(dist, `liliput.min.${chunk}.js`),
+  });
+  await terse(join(dist, `liliput.min.${chunk}.js`), true);
+}
 
 // npm entry for Node (SSR, tests): the no-op tracker only, no glue, no wasm reference.
 await build({

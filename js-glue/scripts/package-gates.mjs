@@ -27,6 +27,7 @@ const EXPECTED = [
   'dist/index.js', 'dist/node.js', 'dist/liliput.min.glue.mjs', 'dist/liliput.min.wasm',
   'dist/liliput.min.core.js',   // the core compiled to JS: loaded only when WebAssembly cannot run
   'dist/liliput.min.extras.js',  // UX widgets, auto.triggers, GPU probe: loaded on first use
+  'dist/liliput.min.debug.js',  // the fate printer of the debug switch: loaded only when it is on
   'dist/loader.min.js', 'dist/liliput.min.js',
   'types/index.d.ts', 'types/global.d.ts',
 ];

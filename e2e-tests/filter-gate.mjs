@@ -36,11 +36,12 @@ const TYPES = { script: ['script'], fetch: ['xhr'], preload: ['xhr', 'other'], t
 /**
  * The files the tracker fetches next to its script, named from the script's own URL: query and
  * hash off, a trailing .js off, then .wasm (the core), .core.js (the core as JavaScript, only
- * where WebAssembly cannot run) or .extras.js (the lazily loaded extras chunk).
+ * where WebAssembly cannot run), .extras.js (the lazily loaded extras chunk) or .debug.js (the
+ * fate printer, only with the debug switch on).
  */
 function siblings(scriptUrl) {
   const base = scriptUrl.replace(/[?#].*$/, '').replace(/\.js$/, '');
-  return { wasm: `${base}.wasm`, core: `${base}.core.js`, extras: `${base}.extras.js` };
+  return { wasm: `${base}.wasm`, core: `${base}.core.js`, extras: `${base}.extras.js`, debug: `${base}.debug.js` };
 }
 
 /** Our loader snippet: loader.min.js inserts liliput.min.js and preloads the core. */
@@ -48,7 +49,7 @@ function snippetRequests(folder, api) {
   const script = `${folder}liliput.min.js`;
   const s = siblings(script);
   return [[`${folder}loader.min.js`, 'script'], [script, 'script'], [s.wasm, 'preload'],
-    [s.wasm, 'fetch'], [s.core, 'script'], [s.extras, 'script'], [`${api}/track`, 'beacon']];
+    [s.wasm, 'fetch'], [s.core, 'script'], [s.extras, 'script'], [s.debug, 'script'], [`${api}/track`, 'beacon']];
 }
 
 /**
@@ -59,7 +60,7 @@ function tracardiLoaderRequests(folder, api) {
   const script = `${folder}liliput.min.js`;
   const s = siblings(script);
   return [[script, 'script'], [s.wasm, 'fetch'], [s.core, 'script'], [s.extras, 'script'],
-    [`${api}/track`, 'beacon']];
+    [s.debug, 'script'], [`${api}/track`, 'beacon']];
 }
 
 function* walk(dir) {
@@ -140,7 +141,7 @@ for (const d of deployments) {
 if (existsSync(DIST)) {
   console.log(`\n== shipped: ${relative(process.cwd(), DIST) || DIST} has each file checked above`);
   const s = siblings('liliput.min.js');
-  for (const name of ['loader.min.js', 'liliput.min.js', s.wasm, s.core, s.extras]) {
+  for (const name of ['loader.min.js', 'liliput.min.js', s.wasm, s.core, s.extras, s.debug]) {
     const ok = existsSync(join(DIST, name));
     report(ok, ok ? 'PASS' : 'MISSING', 'file', join(relative(process.cwd(), DIST) || DIST, name), null);
   }

@@ -82,13 +82,17 @@ mergeInto(LibraryManager.library, {
   _embind_register_std_string__deps: ['$leanTypes', '$leanEncoder'],
   _embind_register_std_string: function(id) {
     leanTypes[id] = {
-      // Encoded straight into the heap (encodeInto), at most 3 bytes per UTF-16 unit: no
-      // intermediate array per string (encode() made each crossing ~10 % slower than stock
-      // Embind's own loop, measured on 2,000 trackBatch calls).
+      // A short string is encoded straight into the heap (encodeInto), 3 bytes per UTF-16 unit
+      // reserved: no array per string (encode() made each crossing ~10 % slower than stock
+      // Embind's own loop, measured on 2,000 trackBatch calls). A long one (a stored queue, up
+      // to 1 MB) is encoded first and reserves its exact size: wasm memory never shrinks, so
+      // three times a large text would stay reserved for the page's life.
       i: function(value, frees) {
         if (typeof value != 'string') throw TypeError('not a string: ' + typeof value);
-        var max = 3 * value.length, ptr = _malloc(4 + max);
-        HEAPU32[ptr >> 2] = leanEncoder.encodeInto(value, HEAPU8.subarray(ptr + 4, ptr + 4 + max)).written;
+        var bytes = value.length > 4096 && leanEncoder.encode(value),
+            max = bytes ? bytes.length : 3 * value.length, ptr = _malloc(4 + max);
+        if (bytes) HEAPU8.set(bytes, ptr + 4);
+        HEAPU32[ptr >> 2] = bytes ? max : leanEncoder.encodeInto(value, HEAPU8.subarray(ptr + 4, ptr + 4 + max)).written;
         frees.push(ptr);
         return ptr;
       },

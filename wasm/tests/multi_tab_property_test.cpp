@@ -772,7 +772,8 @@ class Checker : public sim::Observer {
         std::string h;
         for (const std::string& line : e.history) h += "\n      " + line;
         violation("2 copies: stored twice", "event " + id + " stored " + std::to_string(copies) + " times, copy cases " +
-                  std::to_string(e.allowance) + (stale_read_.count(id) ? " [a stale election read]" : "") + h);
+                  std::to_string(e.allowance) + (stale_read_.count(id) ? " [a stale election read]" : "") + h +
+                  fates_of(id));
       } else {
         ++copies_by_case[why];
       }
@@ -848,6 +849,7 @@ class Checker : public sim::Observer {
       }
       for (const auto& [key, slot] : b_.storage.truth)
         if (slot.value && slot.value->find(id) != std::string::npos) h += " storage " + key;
+      h += fates_of(id);
       bool glue = glue_hit_.count(id) > 0;
       for (int x : holders) glue = glue || b_.tabs[static_cast<std::size_t>(x)]->glue_exceptions > 0;
       violation(refused_mailbox_.count(id) ? "3 conservation: lost, a mailbox write refused"
@@ -862,6 +864,26 @@ class Checker : public sim::Observer {
   }
 
  private:
+  // What each tab's fate log (issue 23, fates.hpp; a core gone for good: its last one) says of
+  // the event: its steps in that tab's own words ("restored > dropped:superseded > restored >
+  // sent"), the view a trace lacks.
+  std::string fates_of(const std::string& id) const {
+    std::string out;
+    const std::string head = "{\"id\":\"" + id + "\",\"step\":\"";
+    for (const auto& tp : b_.tabs) {
+      const std::string& log = tp->core ? tp->core->fates() : tp->last_fates;
+      std::string steps;
+      for (std::size_t at = log.find(head); at != std::string::npos; at = log.find(head, at + 1)) {
+        const std::size_t from = at + head.size(), end = log.find('"', from);
+        steps += (steps.empty() ? "" : " > ") + log.substr(from, end - from);
+        const std::size_t line_end = log.find('\n', at), reason = log.find("\"reason\":\"", at);
+        if (reason < line_end) steps += ":" + log.substr(reason + 10, log.find('"', reason + 10) - reason - 10);
+      }
+      if (!steps.empty()) out += "\n      fates @tab " + std::to_string(tp->index) + ": " + steps;
+    }
+    return out;
+  }
+
   bool in_mailbox(const std::string& id) const {
     for (const auto& [key, slot] : b_.storage.truth)
       if (slot.value && key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0 &&

@@ -378,6 +378,7 @@ struct SimTab {
   SimBrowser& b;
   int index;
   std::unique_ptr<Tracker> core;
+  std::string last_fates;  // the fate log of a core gone for good (for a failure's description)
   Life life = Life::live;
   bool hidden = false, loaded = false, leaving = false;
   bool left = false;  // pagehide fired (not persisted): only later listeners' track() calls until it goes
@@ -779,6 +780,7 @@ class SimBrowser {
       lose_answer(idx, unload ? "the page is gone" : "the core is gone");
     }
     t.open.clear();
+    if (t.core) t.last_fates = t.core->fates();
     t.core.reset();
   }
 };

@@ -42,7 +42,6 @@ export function boot(deps) {
     const script = scriptSrc || 'liliput.min.js';
     const wasmUrl = sibling(script, WASM_SUFFIX, base);
     const extrasUrl = sibling(script, EXTRAS_SUFFIX, base);
-    const debugUrl = sibling(script, DEBUG_SUFFIX, base);
 
     const disable = () => {
       mark.state = 'disabled';
@@ -62,7 +61,7 @@ export function boot(deps) {
         return;
       }
       start(env, tracker, mark, options, deps.factory, wasmUrl,
-        deps.loadExtras || (() => import(extrasUrl)), () => import(debugUrl));
+        deps.loadExtras || (() => import(extrasUrl)), () => import(sibling(script, DEBUG_SUFFIX, base)));
     };
     // A plain script tag may run before the page's `options` script: wait for the DOM then.
     if (readPageOptions(w) === undefined && doc?.readyState === 'loading') {

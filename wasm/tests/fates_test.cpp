@@ -49,6 +49,16 @@ std::vector<std::string> names(const std::vector<json>& s) {
 
 using V = std::vector<std::string>;
 
+// The event's steps, checked to end in a drop for `reason`.
+std::vector<json> expect_dropped(const Tracker& core, const std::string& id, const std::string& reason) {
+  const auto s = steps(core, id);
+  EXPECT_FALSE(s.empty()) << id << " has no fate";
+  if (s.empty()) return s;
+  EXPECT_EQ(s.back()["step"], "dropped");
+  EXPECT_EQ(s.back()["reason"], reason);
+  return s;
+}
+
 TEST(Fates, AnAckedEventIsQueuedSentAndAcked) {
   Page p;
   p.start();
@@ -125,9 +135,7 @@ TEST(Fates, ATooLargeSingleEventIsDropped) {
   p.track("page-view");
   p.load();
   p.respond_last(413);
-  const auto s = steps(p.core, p.core.last_event_id());
-  ASSERT_EQ(names(s).back(), "dropped");
-  EXPECT_EQ(s.back()["reason"], "too_large");
+  expect_dropped(p.core, p.core.last_event_id(), "too_large");
 }
 
 TEST(Fates, ASplitBatchIsRetriedAtOnce) {
@@ -156,9 +164,7 @@ TEST(Fates, TheRetryBudgetUsedUpIsADrop) {
     p.respond_last(500);
     p.advance(policy::backoff_cap_ms * 2);
   }
-  const auto s = steps(p.core, id);
-  ASSERT_EQ(names(s).back(), "dropped");
-  EXPECT_EQ(s.back()["reason"], "max_attempts");
+  expect_dropped(p.core, id, "max_attempts");
 }
 
 TEST(Fates, AnEventPastItsAgeIsDroppedAsExpired) {
@@ -170,9 +176,7 @@ TEST(Fates, AnEventPastItsAgeIsDroppedAsExpired) {
   p.load();
   p.advance(policy::max_event_age_ms + 60000);
   p.hide();  // a hidden page sends what it may, and drops what is past its age first
-  const auto s = steps(p.core, id);
-  ASSERT_EQ(names(s).back(), "dropped");
-  EXPECT_EQ(s.back()["reason"], "expired");
+  expect_dropped(p.core, id, "expired");
 }
 
 TEST(Fates, AKeptCallOlderThanADayIsDroppedAtOnce) {
@@ -193,9 +197,7 @@ TEST(Fates, TheQueueBoundDropsTheOldestAndSaysSo) {
   const std::string first = p.core.last_event_id();
   for (std::size_t i = 0; i < policy::max_queued_events; ++i) p.track("more");
   EXPECT_EQ(p.core.stats().dropped.at("queue_full"), 1u);
-  const auto s = steps(p.core, first);
-  ASSERT_EQ(names(s).back(), "dropped");
-  EXPECT_EQ(s.back()["reason"], "queue_full");
+  expect_dropped(p.core, first, "queue_full");
 }
 
 TEST(Fates, HeldForConsentThenQueuedThenSent) {
@@ -219,11 +221,7 @@ TEST(Fates, DeniedConsentDropsWhatWasHeldAndWhatComesAfter) {
   p.absorb(p.core.take_effects());
   p.track("later");
   const std::string later = p.core.last_event_id();
-  for (const std::string& id : {held, later}) {
-    const auto s = steps(p.core, id);
-    ASSERT_EQ(names(s).back(), "dropped");
-    EXPECT_EQ(s.back()["reason"], "consent");
-  }
+  for (const std::string& id : {held, later}) expect_dropped(p.core, id, "consent");
 }
 
 TEST(Fates, ABeaconHandOffIsItsOwnFate) {

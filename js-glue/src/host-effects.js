@@ -13,14 +13,23 @@ export function createEffects(x) {
   const { con, send, answers, persist, debug } = x;
   let readyFired = false;
 
+  // A send the glue could not start is no request on the wire: the core hears "no answer" (a
+  // microtask later, outside this apply) and retries it, instead of awaiting an answer that never
+  // comes while a hidden page's snapshot leaves its events to the browser.
   function dispatch(s) {
-    if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, forConsole(s.body));
-    const waiting = answers.carried(s.body);
-    send(s).then((r) => {
+    let waiting = [];
+    new Promise((sent) => {
+      if (debug) con.debug(`[Tracker] /track request #${s.id} (${s.transport}):`, forConsole(s.body));
+      waiting = answers.carried(s.body);
+      sent(send(s));
+    }).catch((e) => {
+      x.slip(e);
+      return send.none;
+    }).then((r) => {
       // Even when the core died meanwhile: the page still gets this request's answer.
       answers.answer(waiting, r);
-      if (debug) con.debug(`[Tracker] /track response #${s.id}:`, r.status, forConsole(r.body));
-      x.answered(s, r);
+      x.answered(s, r);  // first: the core hears its answer whatever the page's console does
+      if (debug) each(() => con.debug(`[Tracker] /track response #${s.id}:`, r.status, forConsole(r.body)));
     });
   }
 

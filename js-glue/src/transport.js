@@ -97,5 +97,7 @@ export function createTransport(env, C) {
   send.navigate = () => { navigatedAt = Date.now(); };
   // The core gave up waiting for this request: cut it, so no late answer arrives.
   send.abort = (id) => controllers.get(id)?.abort();
+  // The answer of a request that never went out (the host's, when the glue could not start one).
+  send.none = noAnswer;
   return send;
 }

@@ -427,6 +427,26 @@ test('settings.debug: each request body and each answer is logged with console.d
   assert.deepEqual(answer.slice(1), [200, { profile: { id: 'p-9' } }]);
 });
 
+// A send the glue could not start (a page's console.debug that throws, in debug mode) is no
+// request on the wire: the core hears "no answer" at once and retries it. Before, the core waited
+// for an answer that never came, and once the page was hidden its events, on a keepalive request
+// the browser was thought to finish, were in no snapshot (the multi-tab harness's "vanished").
+test('a send the glue failed to start is answered 0 at once, never left awaiting an answer', async () => {
+  const options = { tracker: { ...OPTIONS.tracker, settings: { debug: true } } };
+  const { host, core, logs, fetchCalls } = setup({}, { options });
+  logs.debug.push = () => { throw new Error('a page replaced console.debug'); };
+  host.track('a', { x: 1 }, { fire: true });
+  await tick();
+  await tick();
+  assert.equal(fetchCalls.length, 0, 'never sent');
+  const sendId = core.named('onResponse')[0]?.[1];
+  assert.ok(sendId !== undefined, 'the core heard an answer');
+  assert.equal(core.named('onResponse')[0][2], 0, 'status 0: no answer');
+  host.track('b', {}, { fire: true });
+  await tick();
+  assert.equal(core.named('onResponse').length, 2, 'the next send too: the glue goes on');
+});
+
 test('without settings.debug nothing is logged with console.debug', async () => {
   const { host, logs } = setup();
   host.track('a', {}, { fire: true });

@@ -314,9 +314,11 @@ struct BrokenRules {
   bool skip_crash_parting = false;     // a leader's host posts nothing when its core dies
   bool ignore_unwritten = false;       // a refused mailbox write is never reported to the core
   bool final_acks = false;             // acks delivered without their text: "written" taken as final
+  bool unsent_unanswered = false;      // a send a glue exception kept from starting is never answered
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
-           skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks;
+           skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks ||
+           unsent_unanswered;
   }
 };
 
@@ -401,6 +403,8 @@ struct SimTab {
   std::string id_session;            // identity.current.session
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
   int glue_exceptions = 0;
+  std::vector<std::uint32_t> unsent;  // sends a glue exception kept from starting, to answer 0
+  std::vector<std::pair<std::string, std::string>> unwritten;  // refused writes, to report
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
   bool leading = false;              // core-host.js `leading` (the core's tabs.leader effects)
   std::string last_written;          // core-host.js `lastWritten`: its last good write as leader
@@ -428,6 +432,7 @@ struct SimTab {
   // host-effects.js, that item alone is lost; items the glue performs inside its own try (storage
   // writes and removes, channel posts, joining and leaving the channel) take no step.
   bool step();
+  void answer_unsent();
   void set_wake(std::optional<double> at_mono);
   void fire_wake(std::uint64_t gen);
   void schedule_persist();
@@ -795,6 +800,7 @@ inline bool SimTab::step() {
   else if (throw_after == 0) {
     throw_after = -1;
     ++glue_exceptions;
+    if (b.trace) b.trace("    tab " + std::to_string(index) + " glue exception: an effect item not performed");
     if (b.observer) b.observer->on_glue_exception(index);
     return true;
   }
@@ -809,6 +815,23 @@ template <typename F> void SimTab::call(const char* what, F&& f) {
   // A glue exception (throw_after) costs one effect item (step()): host-effects.js each().
   apply(core->take_effects());
   if (b.observer) b.observer->after_call(index, what);
+  if (!unsent.empty() || !unwritten.empty()) answer_unsent();
+}
+
+// After a call, as the glue's later() and microtasks: the refused writes reported (host-effects.js
+// runs them once the call's effects are performed), then the answers of sends the glue could not
+// start.
+inline void SimTab::answer_unsent() {
+  std::vector<std::pair<std::string, std::string>> refused;
+  refused.swap(unwritten);
+  for (const auto& [key, text] : refused)
+    fact("on_unwritten", [&](Tracker& c, const Clock& now) { c.on_unwritten(key, text, now); });
+  std::vector<std::uint32_t> rids;
+  rids.swap(unsent);
+  for (std::uint32_t rid : rids) {
+    if (b.trace) b.trace("    tab " + std::to_string(index) + " request " + std::to_string(rid) + " never started: answered 0");
+    call("on_response", [&](Tracker& c, const Clock& now) { c.on_response(rid, 0, "", "", now, entropy()); });
+  }
 }
 
 template <typename F> void SimTab::fact(const char* what, F&& f) {
@@ -851,8 +874,15 @@ inline void SimTab::apply(Effects fx) {
     b.lose_answer(it->second, "aborted by the core (timeout)");
     open.erase(it);
   }
-  for (SendEffect& s : fx.sends)
-    if (!step()) dispatch(s);
+  for (SendEffect& s : fx.sends) {
+    if (!step()) {
+      dispatch(s);
+      continue;
+    }
+    // host-effects.js dispatch(): a send the glue could not start is answered "no answer" a
+    // microtask later (call() runs it once this call is done); nothing went on the wire.
+    if (!b.cfg.broken.unsent_unanswered) unsent.push_back(s.request_id);
+  }
   if (fx.persist && !step()) {
     dirty = true;
     schedule_persist();
@@ -902,8 +932,8 @@ inline void SimTab::perform_tabs(TabEffects& t) {
     if (t.lock == LockOp::steal) b.lock_facts(b.locks.steal(index));
   }
   SimTab* self = this;
-  for (const auto& [key, text] : refused)
-    fact("on_unwritten", [&](Tracker& c, const Clock& now) { c.on_unwritten(key, text, now); });
+  // Reported once the whole call's effects are performed (tabs.js later()), as a call of its own.
+  for (auto& kv : refused) unwritten.push_back(std::move(kv));
   // tabs.js asks for reads first, so nothing after them can cost the election its read.
   if (t.read_stored) {
     b.to_tab(index, b.sched.now, "read stored", [self] {

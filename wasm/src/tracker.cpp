@@ -192,6 +192,8 @@ void Tracker::observe_session(std::string_view cookie_value, const Clock& now) {
   last_activity_wall_ = std::max(last_activity_wall_, now.wall_ms);
   if (cookie_value != session_id_) {
     session_id_ = std::string(cookie_value);
+    // The cookie's, not ours to write: once it is gone, the visit ended with it.
+    cookie_written_ = session_id_;
     emit_identity();
   }
 }
@@ -202,14 +204,18 @@ std::string Tracker::session_cookie(std::string_view cookie_value, bool leaving,
   if (session_id_.empty()) return {};
   if (now.wall_ms - last_activity_wall_ > policy::session_ttl_ms) return {};
   const bool holds = cookie_value == session_id_;
+  // A minute since our write by either clock: the browser dates the cookie's expiry by its wall
+  // clock at the write, so a clock set forward ages it while the monotonic clock hardly moves.
   const bool slide = holds && (active_since_cookie_ || leaving) &&
-                     now.mono_ms - cookie_written_mono_ >= policy::cookie_refresh_ms;
+                     (now.mono_ms - cookie_written_mono_ >= policy::cookie_refresh_ms ||
+                      now.wall_ms - cookie_written_wall_ >= policy::cookie_refresh_ms);
   // A cookie gone (expired, blocked, cleared) is not revived for a session it already held: only
   // a session new since our last write is written where the cookie does not hold it.
   const bool fresh = !holds && session_id_ != cookie_written_;
   if (!slide && !fresh) return {};
   cookie_written_ = session_id_;
   cookie_written_mono_ = now.mono_ms;
+  cookie_written_wall_ = now.wall_ms;
   active_since_cookie_ = false;
   return session_id_;
 }

@@ -261,5 +261,47 @@ TEST(SessionCookie, ASiblingsLiveCookieIsAdoptedNeverOverwritten) {
   EXPECT_EQ(a.core.session_cookie("", false, a.clock()), "") << "a cookie gone is not written back for the session it held";
 }
 
+// The browser computes the cookie's expiry from its wall clock at the write, so a slide is due a
+// minute after the write by either clock: a wall clock set forward (NTP, a time-zone fix) ages the
+// cookie as the browser sees it while the monotonic clock hardly moves. Before, only the
+// monotonic minute counted, and a device that then slept lost a visit its own idle clock kept
+// (the multi-tab harness, adversarial seed 3).
+TEST(SessionCookie, ASlideIsDueAMinuteAfterTheWriteByEitherClock) {
+  Page a;
+  a.start("{}");
+  const std::string minted = a.core.session_cookie("", false, a.clock());
+  ASSERT_FALSE(minted.empty());
+  a.wall_shift += 5 * 60 * 1000.0;  // the wall clock set 5 minutes forward
+  a.advance(4000);
+  a.track("e");
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), minted) << "the cookie is 5 minutes old to the browser";
+  a.advance(4000);
+  a.track("e");
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), "") << "within the minute by both clocks";
+  a.wall_shift -= 10 * 60 * 1000.0;  // set back: the cookie's expiry is later than it needs, no slide yet
+  a.advance(4000);
+  a.track("e");
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), "");
+  a.advance(60000);
+  EXPECT_EQ(a.core.session_cookie(minted, false, a.clock()), minted) << "the monotonic minute";
+}
+
+// A session this tab only read (a sibling's cookie adopted) is the cookie's, not this tab's to
+// write: once the cookie is gone, an idle tab does not write it back (the visit ended with it).
+// Before, an adopted session counted as new, and an idle tab revived it after its cookie expired
+// (the multi-tab harness, adversarial seed 3: 207 s after).
+TEST(SessionCookie, AnAdoptedSessionIsNotWrittenBackOnceItsCookieIsGone) {
+  Page a;
+  a.start("{}");
+  const std::string minted = a.core.session_cookie("", false, a.clock());
+  ASSERT_FALSE(minted.empty());
+  const std::string y = "22222222-2222-4222-8222-222222222222";
+  a.advance(1000);
+  EXPECT_EQ(a.core.session_cookie(y, false, a.clock()), "") << "adopted, no activity here: the sibling's cookie holds it";
+  a.advance(10 * 60 * 1000.0);
+  EXPECT_EQ(a.core.session_cookie("", false, a.clock()), "") << "its cookie gone: not revived by a tab that only read it";
+  EXPECT_EQ(a.core.session_cookie("", true, a.clock()), "") << "nor at a leave";
+}
+
 }  // namespace
 }  // namespace tracker

@@ -311,8 +311,8 @@ class Tracker {
   std::string session_id_, device_id_;
   std::optional<std::string> profile_id_;  // stored / server-assigned (not the static one)
   double last_activity_wall_ = 0;
-  std::string cookie_written_;          // the session the cookie held when read at start, or we wrote
-  double cookie_written_mono_ = -1e300;
+  std::string cookie_written_;          // the session the cookie held when read (at start, adopted), or we wrote
+  double cookie_written_mono_ = -1e300, cookie_written_wall_ = -1e300;
   bool active_since_cookie_ = false;    // a track() since the cookie was last written
   std::string context_json_ = "{}", page_context_json_, payload_options_json_ = "{}";
 

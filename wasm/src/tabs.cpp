@@ -163,12 +163,12 @@ bool Tracker::holds(const std::string& id) const {
   return false;
 }
 
-bool Tracker::in_key(std::string_view id) const {
-  // As snapshot() writes the queue.
+int Tracker::in_key(std::string_view id) const {
+  // As snapshot() writes the queue: 2 written, 1 held but left out, 0 not held.
   for (const detail::QueuedEvent& e : queue_->events()) {
-    if (e.id == id) return detail::in_snapshot(e, !hidden_ && !leaving_);
+    if (e.id == id) return detail::in_snapshot(e, !hidden_ && !leaving_) ? 2 : 1;
   }
-  return false;
+  return 0;
 }
 
 }  // namespace tracker

@@ -645,6 +645,12 @@ class SimBrowser {
     if (observer) observer->on_post(from, m);
     if (trace && m.kind == TabMessage::Kind::parting)
       trace("    tab " + std::to_string(from) + " posts its parting queue (" + std::to_string(snapshot_ids(m.text).size()) + " events)");
+    else if (trace)
+      trace("    tab " + std::to_string(from) + " posts " +
+            (m.kind == TabMessage::Kind::handover ? "hand-over " : m.kind == TabMessage::Kind::ack ? "ack " : "held ") +
+            m.tab + " n=" + std::to_string(m.n) +
+            (m.kind == TabMessage::Kind::handover ? " (" + std::to_string(snapshot_ids(m.text).size()) + " events)"
+                                                  : m.text.empty() ? "" : " \"" + m.text + "\""));
     for (const auto& tp : tabs) {
       SimTab& t = *tp;
       if (t.index == from) continue;

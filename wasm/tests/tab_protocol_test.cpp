@@ -201,6 +201,50 @@ TEST(TabProtocol, AnAcknowledgedHandOverIsKeptUntilThisTabsViewShowsTheWrite) {
   EXPECT_EQ(follower.core.tab_stats().pending_handovers, 0u) << "waits for a write of an event delivered long ago";
 }
 
+// A hidden leader sends an adopted hand-over on keepalive at once, and its copy of the queue leaves
+// that request's events out (the browser finishes it after the page is gone). Its write then
+// neither holds the events nor means they are gone: the request may still fail. Before, the ack
+// was final there, the follower forgot the hand-over, the request failed into an outage and the
+// leader's page closed (its writes dropped): lost (the multi-tab harness, adversarial seed 33).
+// The leader answers "held" (alive) until the events are settled: delivered (final) or back in
+// its queue and written ("w").
+TEST(TabProtocol, AHandOverOnAHiddenLeadersKeepaliveRequestIsNotConfirmedUntilItsAnswer) {
+  Tab leader, follower;
+  leader.start();
+  follower.start();
+  elect_now(leader);
+  leader.core.on_load(leader.clock());
+  leader.take();
+  leader.core.on_hidden(leader.clock());
+  leader.take();
+  follower.core.on_load(follower.clock());
+  follower.take();
+  follower.core.track("handed", "{}", "", follower.clock(), 0, follower.entropy());
+  const TabMessage handover = *find_post(follower.take(), TabMessage::Kind::handover);
+  leader.core.on_message(handover, leader.clock());
+  std::vector<SendEffect> sends = leader.take().sends;
+  for (int i = 0; i < 100 && sends.empty(); ++i) {  // at once, or after a settle
+    leader.now += 10;
+    leader.core.on_wake(leader.clock(), leader.entropy());
+    sends = leader.take().sends;
+  }
+  ASSERT_EQ(sends.size(), 1u) << "a hidden leader sends what it took in";
+  EXPECT_EQ(sends[0].transport, Transport::keepalive);
+  leader.core.on_persisted(true, leader.clock());
+  EXPECT_EQ(find_post(leader.take(), TabMessage::Kind::ack), nullptr) << "its events are on the wire, not gone";
+  leader.core.on_message(handover, leader.clock());  // the follower posts it again
+  Effects& again = leader.take();
+  EXPECT_NE(find_post(again, TabMessage::Kind::held), nullptr) << "alive";
+  EXPECT_EQ(find_post(again, TabMessage::Kind::ack), nullptr);
+  // The request fails: the events are back in the queue, and the next write holds them.
+  leader.core.on_response(sends[0].request_id, 503, "", "", leader.clock(), leader.entropy());
+  leader.take();
+  leader.core.on_persisted(true, leader.clock());
+  const TabMessage* ack = find_post(leader.take(), TabMessage::Kind::ack);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ack->text, "w") << "written: kept by the follower until its view shows the write";
+}
+
 TEST(TabProtocol, AConsumedKeyIsReleasedOnlyAfterAWriteThatHoldsItsEvents) {
   Tab t;
   t.start();

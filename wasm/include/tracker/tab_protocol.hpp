@@ -19,6 +19,7 @@
 //   (policy.hpp), whatever the schedule.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -136,9 +137,11 @@ class TabProtocol {
   // adopts them and remembers the keys, released after the first durable write.
   void on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx, Out& out);
   // The host wrote (or failed to write) the leader's queue, as it was after every adoption so far.
-  // `in_key(id)`: the write held that event (not one on a request the browser finishes, which a
-  // hidden or leaving page's copy leaves out): the ack says "written" only then, else final.
-  template <typename InKey> void on_persisted(bool ok, InKey in_key, TabEffects& fx);
+  // `where(id)`: 2 when the write held that event, 1 when the event is still this tab's but the
+  // write left it out (on a request the browser finishes, which a hidden or leaving page's copy
+  // leaves out, and which may still fail), 0 when it is gone. The ack says "written" only for a
+  // write that held one; an adoption with events on such a request waits; else it is final.
+  template <typename Where> void on_persisted(bool ok, Where where, TabEffects& fx);
   // Events left the leader's queue for good (delivered or dropped): hand-overs and keys whose
   // events are all gone are confirmed / released. `held(id)` says whether an id is still held.
   template <typename Held> void on_settled(Held held, TabEffects& fx);
@@ -238,12 +241,17 @@ class TabProtocol {
   std::uint64_t steals_ = 0;
 };
 
-template <typename InKey> void TabProtocol::on_persisted(bool ok, InKey in_key, TabEffects& fx) {
+template <typename Where> void TabProtocol::on_persisted(bool ok, Where where, TabEffects& fx) {
   if (!ok || !leader_) return;
   for (std::size_t i = 0; i < awaiting_.size();) {
     Awaiting& a = awaiting_[i];
     if (a.written) { ++i; continue; }
-    for (const std::string& id : a.ids) a.written = a.written || in_key(id);
+    int most = 0;
+    for (const std::string& id : a.ids) most = std::max(most, where(id));
+    a.written = most == 2;
+    // Neither written nor gone: on a request the browser finishes, which may still fail. Its
+    // answer settles it (on_settled: final) or brings it back into a later write ("w").
+    if (most == 1) { ++i; continue; }
     answer(a, true, fx, a.written);
     // Acknowledged as written: kept until its events are gone, then confirmed for good
     // (on_settled), so a follower whose view never shows the write (this page closing, its writes

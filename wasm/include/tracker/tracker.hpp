@@ -266,7 +266,7 @@ class Tracker {
   // Leader: confirms hand-overs and releases keys whose events are all delivered or dropped.
   void settle_tabs();  // the counts the queue and requests hold
   bool holds(const std::string& id) const;   // an event of this id is queued here
-  bool in_key(std::string_view id) const;  // ... and snapshot() writes it
+  int in_key(std::string_view id) const;  // ... and snapshot() writes it (2), held but left out (1), not held (0)
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
   // pending events and those on a plain fetch that dies with a leaving page).
   void hand_over(bool everything, const Clock& now);

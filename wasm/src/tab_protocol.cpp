@@ -160,13 +160,32 @@ void TabProtocol::on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffe
   }
 }
 
+namespace {
+// FNV-1a: tells whether this tab's view of the shared key shows a given write (the parting text,
+// up to a megabyte, is not kept twice), and whether a lease was renewed since it was last read.
+std::uint64_t text_hash(std::string_view text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h | 1;  // never 0 (0: no write awaited)
+}
+}  // namespace
+
 void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
   if (!leasing_ || stopped_ || resigned_) return;
   const Lease cur = read_lease(text);
   const bool mine = cur.tab == tab_;
+  const std::uint64_t seen = text_hash(text);
+  if (seen != lease_seen_) {
+    lease_seen_ = seen;
+    lease_seen_at_ = mono_ms;
+  }
   // A lease that ends further away than any lease is written for was written before the clock
-  // went back (or by a broken tab): free, or a dead leader's lease would hold the election for hours.
-  const bool free = cur.tab.empty() || !(cur.until > wall_ms) || cur.until > wall_ms + policy::lease_hidden_ms;
+  // went back (or by a broken tab). Free once nobody renewed it for the longest lease's life, by
+  // this tab's monotonic clock: at once, every tab took it while its living leader (hidden, its
+  // timer running once a minute) led on; never, a dead leader's lease held the election for hours.
+  const bool future = cur.until > wall_ms + policy::lease_hidden_ms;
+  const bool free = cur.tab.empty() || !(cur.until > wall_ms) ||
+                    (future && mono_ms - lease_seen_at_ > policy::lease_hidden_ms);
   // A lease still ours is renewed even when it ran out meanwhile (a hidden tab's late timer):
   // nobody else took it, so nobody else led.
   if (mine || free) fx.writes.emplace_back(base_ + ":lease", lease_text(wall_ms));
@@ -182,16 +201,6 @@ void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms
   }
   lease_check_at_ = mono_ms + policy::lease_renew_ms;
 }
-
-namespace {
-// FNV-1a: tells whether this tab's view of the shared key shows a given write (the parting text,
-// up to a megabyte, is not kept twice).
-std::uint64_t text_hash(std::string_view text) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h | 1;  // never 0 (0: no write awaited)
-}
-}  // namespace
 
 void TabProtocol::on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx,
                             Out& out) {

@@ -261,6 +261,16 @@ class Checker : public sim::Observer {
         e.overlap = overlap_episode_;
         for (; e.overlap_allowed < leaders - 1; ++e.overlap_allowed) allow(w.id, "leaders overlap");
       }
+      // Copy case 1 (docs/design.md): a page leave sends again what its own keepalive request
+      // still carries when a timer found that request unanswered past answer_overdue_ms (presumed
+      // lost; its answer may yet come, slow, to a page back from the back/forward cache).
+      const SimTab& sender = *b_.tabs[static_cast<std::size_t>(r.tab)];
+      if (sender.leaving || sender.left)
+        for (std::size_t other : on_wire_[w.id]) {
+          const Request& o = b_.requests[other];
+          if (o.tab == r.tab && !o.answered && !o.answer_lost && b_.sched.now - o.sent_at > policy::answer_overdue_ms)
+            allow(w.id, "overdue at a leave");
+        }
       // (1b) one sender: another tab's request carrying it, its answer still coming to a live
       // page, or another tab's 2xx for it.
       if (e.allowance == 0) {

@@ -22,7 +22,8 @@ struct Tab {
   inline static std::uint32_t tabs = 0;
   std::uint32_t n = 1000 * ++tabs;
   Effects fx;  // the effects since the last take()
-  Clock clock() const { return Clock{1700000000000.0 + now, now}; }
+  double wall_shift = 0;  // a clock set forward or back
+  Clock clock() const { return Clock{1700000000000.0 + now + wall_shift, now}; }
   Entropy entropy() {
     ++n;
     return Entropy{{n * 2654435761u, n ^ 0xdeadbeefu, n * 40503u, ~n}};
@@ -521,6 +522,54 @@ TEST(TabProtocol, AHiddenLeaseLeaderOutlastsTimersThatRunOnceAMinute) {
   t.now += 61000;  // the timer ran a minute late: its own lease, renewed, not a demotion
   renew();
   EXPECT_TRUE(t.core.tab_stats().leader);
+}
+
+// The wall clock set back a day (the leases are dated by it): every lease then ends "a day later"
+// than any lease is written for. Before, such a lease was free at once: every tab that read it took
+// it while its living leader, hidden with a timer that runs once a minute, led on (two leaders:
+// copies; the multi-tab harness, adversarial seed 17). A lease from the future is free only once
+// nobody renewed it (its text unchanged) for the longest lease's life on this tab's monotonic clock.
+TEST(TabProtocol, ALeaseFromBeforeTheClockWentBackIsFreeOnlyOnceNobodyRenewsIt) {
+  Tab l, f;
+  std::string lease;
+  auto read = [&](Tab& t) {
+    t.core.on_lease(lease, t.clock());
+    Effects& fx = t.take();
+    bool wrote = false;
+    for (auto& [k, v] : fx.tabs.writes)
+      if (k == base + ":lease") lease = v, wrote = true;
+    if (fx.tabs.read_stored) {
+      t.core.on_stored({}, t.clock());
+      t.take();
+    }
+    return wrote;
+  };
+  for (Tab* t : {&l, &f}) {
+    t->core.start(t->clock(), "{}", "", t->entropy());
+    t->core.join_tabs(base, TabCaps{false, true, true}, t->clock(), t->entropy());
+    t->take();
+  }
+  read(l);
+  read(l);
+  ASSERT_TRUE(l.core.tab_stats().leader);
+  for (Tab* t : {&l, &f}) t->wall_shift -= 86400000.0;  // the device's clock set back a day
+  f.now += 1000;
+  EXPECT_FALSE(read(f)) << "its leader is alive: not taken";
+  l.now += 1000;
+  EXPECT_TRUE(read(l));  // the leader renews it, dated by the clock as it is now
+  EXPECT_TRUE(l.core.tab_stats().leader);
+  f.now += 1000;
+  EXPECT_FALSE(read(f));
+  EXPECT_FALSE(f.core.tab_stats().leader);
+  // A leader that died before the clock went back: its lease, never renewed, is free after the
+  // longest lease's life (a hidden leader's), not a day.
+  for (Tab* t : {&l, &f}) t->wall_shift -= 86400000.0;
+  for (double waited = 0; waited <= policy::lease_hidden_ms; waited += 1000) {
+    f.now += 1000;
+    if (read(f)) break;
+  }
+  read(f);
+  EXPECT_TRUE(f.core.tab_stats().leader) << "a dead leader's lease held the election";
 }
 
 TEST(TabProtocol, PendingHandOversAreBoundedOldestFirstAndCounted) {

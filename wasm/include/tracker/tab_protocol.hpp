@@ -217,6 +217,8 @@ class TabProtocol {
   bool stolen_ = false;    // the lock held was taken by a steal
   std::optional<double> settle_at_;      // lock granted after a wait: lead from then on
   std::optional<double> lease_check_at_;
+  std::uint64_t lease_seen_ = 0;  // the lease's text as last read (hash), unchanged since lease_seen_at_ (mono)
+  double lease_seen_at_ = 0;
   std::optional<double> resend_at_;
   std::optional<double> silent_since_;   // a follower's first post the leader has not answered
   std::uint32_t next_n_ = 0;

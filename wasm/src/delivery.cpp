@@ -265,7 +265,7 @@ void Tracker::send_fires(const Clock& now) {
 // plain fetch the leaving page cuts. The fire cap does not apply: there is no later. A follower is the exception:
 // a leader tab that outlives it retries, so in an outage it hands everything over instead (a first
 // attempt into the outage, finished by the browser after the page, could only be lost).
-void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
+void Tracker::flush_unload_safe(const Clock& now, bool leaving, bool last) {
   if (!may_deliver()) return;  // held for the visitor's consent: a page left so loses it (README)
   // An outage is known until a 2xx ends it, also once its backoff has run out before the next try
   // (a hidden tab's timer runs late): a leave then re-sends nothing that was tried; on keepalive
@@ -293,7 +293,9 @@ void Tracker::flush_unload_safe(const Clock& now, bool leaving) {
     if (e.owner != 0 && (!leaving || e.outliving)) continue;
     // In an outage only the page's own first attempts go (a fire, the load batch; a plain fetch of
     // one that the leave cuts): what was tried, and deferred events, wait for the next page or tab.
-    if (held && (e.owner == 0 ? !e.local
+    // Not one the storage refused as a hand-over (reclaimed), once at the leave (`last`): no other
+    // tab or key holds it, and a follower's page keeps no copy, so this is its last chance.
+    if (held && (e.owner == 0 ? !e.local && !(last && e.reclaimed && role_ == Role::follower)
                               : e.sends > 1 || requests_.find(e.owner)->second.transport != Transport::fetch))
       continue;
     if (e.json.size() >= policy::keepalive_budget_bytes) continue;  // never fits: next page sends it

@@ -137,8 +137,12 @@ void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
 
 void Tracker::resign(bool stored, const Clock& now) {
   TabProtocol::Out out;
-  tabs_.resign(stored, tabs_.leader() ? snapshot() : std::string(), now.wall_ms, effects_.tabs, out);
+  const bool led = tabs_.leader();
+  tabs_.resign(stored, led ? snapshot() : std::string(), now.wall_ms, effects_.tabs, out);
   apply_tabs(out, now);
+  // A leader whose leave's write the storage refused: what it cannot hand over (reclaimed) goes
+  // now, as a follower's leave sends it (flush_unload_safe).
+  if (led && !stored && leaving_) flush_unload_safe(now, true, true);
 }
 
 void Tracker::rejoin(const Clock& now) {

@@ -382,7 +382,7 @@ void Tracker::on_page_leave(const Clock& now, bool persisted) {
   tabs_.on_page_leave(effects_.tabs);  // hand-overs from now on go to mailbox keys
   expire_old(now);
   presume_overdue_lost(!persisted);
-  flush_unload_safe(now, true);
+  flush_unload_safe(now, true, true);
   if (!persisted && failures_ > 0) keep_outliving_in_copy();
   if (role_ == Role::follower) hand_over(true, now);
   effects_.persist = true;

@@ -888,6 +888,7 @@ class Checker : public sim::Observer {
         steps += (steps.empty() ? "" : " > ") + log.substr(from, end - from);
         const std::size_t line_end = log.find('\n', at), reason = log.find("\"reason\":\"", at);
         if (reason < line_end) steps += ":" + log.substr(reason + 10, log.find('"', reason + 10) - reason - 10);
+        if (std::getenv("TRACKER_FATE_LINES")) steps += "\n        " + log.substr(at, line_end - at);
       }
       if (!steps.empty()) out += "\n      fates @tab " + std::to_string(tp->index) + ": " + steps;
     }

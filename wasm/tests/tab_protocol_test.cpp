@@ -778,6 +778,42 @@ TEST(TabProtocol, AMailboxWriteTheQuotaRefusesGivesTheHandOverBackToItsPage) {
   EXPECT_TRUE(g.take().sends.empty());
 }
 
+// An event the storage refused to take as a hand-over is its page's alone: no other tab and no key
+// holds it. Tried and failed once (an outage), it stayed unsent when that page left for good in
+// the outage: the rule that leaves tried events to the next page or tab (or its leader's copy) has
+// no other carrier here (the multi-tab harness, adversarial seed 9: a lease leader whose write the
+// quota refused demoted itself at its leave and kept such events in a page that was gone). The
+// page sends it once more at its leave, as the last carrier.
+TEST(TabProtocol, AnEventOnlyItsPageHoldsGoesAtItsLeaveEvenInAnOutage) {
+  Tab f;
+  f.start();  // a follower: the lock is never granted
+  f.core.on_load(f.clock());
+  f.take();
+  f.core.track("alone", "{}", "", f.clock(), 0, f.entropy());
+  f.take();
+  f.core.on_page_leave(f.clock(), true);  // into the back/forward cache
+  Effects& leave = f.take();
+  ASSERT_EQ(leave.tabs.writes.size(), 1u);
+  const auto [key, text] = leave.tabs.writes[0];
+  f.core.on_unwritten(key, text, f.clock());  // the quota
+  std::vector<SendEffect> sends = f.take().sends;
+  ASSERT_EQ(sends.size(), 1u) << "sent by the page itself";
+  // An outage: a 503, whose backoff holds also once the visitor is back.
+  f.core.on_response(sends[0].request_id, 503, "", "", f.clock(), f.entropy());
+  EXPECT_TRUE(f.take().sends.empty()) << "in backoff";
+  ASSERT_EQ(f.core.stats().queued, 1u);
+  f.core.on_visible(f.clock());  // back from the cache
+  f.core.rejoin(f.clock());
+  EXPECT_TRUE(f.take().sends.empty()) << "in backoff";
+  f.now += 100;
+  f.core.on_page_leave(f.clock(), false);  // gone for good, the outage still on
+  Effects& last = f.take();
+  bool sent = false;
+  for (const SendEffect& s : last.sends) sent = sent || s.body.find("\"alone\"") != std::string::npos;
+  for (const auto& [k, v] : last.tabs.writes) sent = sent || v.find("\"alone\"") != std::string::npos;
+  EXPECT_TRUE(sent) << "left in a page that is gone";
+}
+
 TEST(TabProtocol, AHandOverCarriesItsEnvelopeAndBodiesAreGroupedByIt) {
   const std::string pid = "9f0b3f5e-6a4d-4c1e-8f2a-1b2c3d4e5f60";
   Tab leader;

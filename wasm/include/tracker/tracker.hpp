@@ -237,7 +237,8 @@ class Tracker {
   double batch_due_at(Trigger trigger) const;
   void pump(const Clock& now, Trigger trigger);
   void send_fires(const Clock& now);
-  void flush_unload_safe(const Clock& now, bool leaving);
+  // last: the leave itself (on_page_leave, a refused leave's resign), not a later call of the page.
+  void flush_unload_safe(const Clock& now, bool leaving, bool last = false);
   bool early_fire_in_flight() const;
   bool batch_in_flight() const;
   std::size_t fires_in_flight() const;

@@ -86,7 +86,7 @@ class TrackerCore {
       }
       case tracker::TabFact::resign: core_.resign(n != 0, now); break;
       case tracker::TabFact::rejoin: core_.rejoin(now); break;
-      case tracker::TabFact::leave: core_.leave_tabs(now); break;
+      case tracker::TabFact::leave: core_.leave_tabs(now, true); break;
       case tracker::TabFact::unwritten: core_.on_unwritten(a, b, now); break;
       case tracker::TabFact::kept_stored: core_.on_kept_stored(now); break;
       case tracker::TabFact::reset: {

@@ -576,8 +576,9 @@ void TabProtocol::show(double wall_ms, double mono_ms, TabEffects& fx) {
   (void)wall_ms;
 }
 
-void TabProtocol::stop(std::string queue, TabEffects& fx) {
+void TabProtocol::stop(std::string queue, TabEffects& fx, bool write) {
   if (stopped_) return;
+  if (write && leader_) fx.writes.emplace_back(base_ + ":queue", std::string(queue));
   if (leader_ && caps_.channel && !resigned_) {
     TabMessage m;  // as at a resign: the next leader's read of the key may be older
     m.kind = TabMessage::Kind::parting;

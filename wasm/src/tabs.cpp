@@ -150,8 +150,18 @@ void Tracker::rejoin(const Clock& now) {
   update_wake(now);
 }
 
-void Tracker::leave_tabs(const Clock& now) {
-  tabs_.stop(tabs_.leader() ? snapshot() : std::string(), effects_.tabs);
+void Tracker::leave_tabs(const Clock& now, bool destroying) {
+  const bool led = tabs_.leader();
+  if (destroying) {
+    // destroy(): this core goes; the browser finishes its keepalive requests and their answers
+    // reach nobody, so the last copy leaves their events out, as a page leave for good does (in a
+    // known outage they stay: presumed lost into it). The key is written so too: the parting
+    // message may not arrive, and the next leader's read would send them again.
+    hidden_ = leaving_ = true;
+    presume_overdue_lost(true);
+    if (failures_ > 0) keep_outliving_in_copy();
+  }
+  tabs_.stop(led ? snapshot() : std::string(), effects_.tabs, led && destroying);
   update_wake(now);
 }
 

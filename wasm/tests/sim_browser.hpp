@@ -1165,7 +1165,7 @@ inline void SimTab::destroy() {
   if (left) return;  // the page is going: no visibility change, no destroy() any more
   if (b.observer) b.observer->on_tab_down(index, "destroy");
   persist_now(true);
-  call("leave_tabs", [](Tracker& c, const Clock& now) { c.leave_tabs(now); });
+  call("leave_tabs", [](Tracker& c, const Clock& now) { c.leave_tabs(now, true); });  // FACT.leave
   if (!runnable()) return;
   life = Life::destroyed;
   b.gone(*this, false);

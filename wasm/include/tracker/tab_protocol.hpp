@@ -172,7 +172,8 @@ class TabProtocol {
   void show(double wall_ms, double mono_ms, TabEffects& fx);
   // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys; a leader
   // posts `queue` (its last write) as at a resign.
-  void stop(std::string queue, TabEffects& fx);
+  // `write`: the queue is also written to the shared key (destroy(): the leader's last copy).
+  void stop(std::string queue, TabEffects& fx, bool write = false);
 
   void on_timer(double wall_ms, double mono_ms, TabEffects& fx, Out& out);
   std::optional<double> next_wake() const;  // monotonic

@@ -112,8 +112,9 @@ class Tracker {
   void resign(bool stored, const Clock& now);
   // pageshow from the back/forward cache: back in the election.
   void rejoin(const Clock& now);
-  // destroy(): out of the election for good.
-  void leave_tabs(const Clock& now);
+  // Out of the election for good: destroy() (`destroying`: the core goes, its keepalive requests'
+  // events leave its last copy, written to the key), or consent taken back (the page goes on alone).
+  void leave_tabs(const Clock& now, bool destroying = false);
   // The host could not write `key` (TabEffects::writes; the storage quota): `text` as written.
   void on_unwritten(std::string_view key, std::string_view text, const Clock& now);
   TabStats tab_stats() const { return tabs_.stats(); }

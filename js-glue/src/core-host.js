@@ -19,7 +19,7 @@ import { createEffects } from './host-effects.js';
 //        answer codes, MAX_EVENT_BYTES — defined once in the core's headers, exported by the
 //        binding), options (the Tracardi options object), storage, getPayloadOptions?,
 //        onReady?(context), onUx?(items), contextExtra?, transport?, identity?, keptCalls?,
-//        keptKeys? (the keys of keptCalls), tabs?}
+//        keptKeys?(key) (whether keptCalls reads that key), tabs?}
 // tracker.consent()'s states, by the core's numbers (Consent in config.hpp).
 export const CONSENT = ['granted', 'pending', 'denied'];
 

@@ -35,6 +35,19 @@ export function lsRemove(env, key) {
   try { env.localStorage().removeItem(key); } catch { /* best effort */ }
 }
 
+// The keys `match` picks, in the order localStorage lists them ([] when unreadable).
+export function lsKeys(env, match) {
+  const out = [];
+  try {
+    const ls = env.localStorage();
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k != null && match(k)) out.push(k);
+    }
+  } catch { /* unreadable: none */ }
+  return out;
+}
+
 // The core's two clocks (docs/design.md "Clocks"): the wall clock for what is stored or sent
 // (timestamps, ages, the session's idle time), the page's monotonic clock for durations (backoff,
 // timers, timeouts). performance.now() stops while the device sleeps and ignores clock changes;

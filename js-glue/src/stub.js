@@ -8,13 +8,19 @@ import { leavesDocument } from './lifecycle.js';
 export const MARK = '__wasmTracker';
 
 // Calls no core took before the page went away, for the next page's runtime of the same source
-// to replay: [{u: page URL, t: title, r: referrer, d: calls dropped, c: [[args, time], ...]}, ...],
-// one entry per page, bounded over all pages like the buffer itself and in size (oldest calls go
-// first, counted); the core drops those past the queue's age limit when they are replayed. One key
-// per source (`stubKey`): a page of source A must not replay into source B's API. STUB_KEY alone
-// is the unscoped key of earlier builds, read once and removed.
+// to replay: one key per write, `keptPrefix(source)` + time + the page's token + a count, each a
+// page record {u: page URL, t: title, r: referrer, d: calls dropped, c: [[args, time, id], ...],
+// s: token}, each bounded like the buffer itself, all of them in size (the oldest pages go first,
+// counted); the core drops those past the queue's age limit when they are replayed. A key per
+// write: a page never rewrites another page's key (except to bound them), so a leader's release of
+// the keys it replayed erases no call another page kept meanwhile; with one shared key, a release
+// made from a stale view of it did (the multi-tab harness, 4 of 100 adversarial seeds). Per
+// source: a page of source A must not replay into source B's API. STUB_KEY and stubKey(source) are
+// the keys of earlier builds (a page's pasted loader may be one): read, replayed and removed.
 export const STUB_KEY = 'wasm-tracker:stub:v1';
 export const stubKey = (source) => STUB_KEY + ':' + source;
+export const keptPrefix = (source) => 'wasm-tracker:kept:v1:' + encodeURIComponent(source) + ':';
+let writes = 0;  // this page's keys, told apart
 const sourceOf = (w) => String(readPageOptions(w)?.tracker?.source?.id ?? '').trim();
 
 // Whether calls may be kept in localStorage: only with the visitor's consent (its last word by
@@ -47,28 +53,30 @@ export function persistCalls(w, calls, dropped, source = sourceOf(w), token) {
   if (!calls.length) return;
   try {
     const ls = w.localStorage;
-    const key = stubKey(source);
-    let pages = null;
-    try { pages = JSON.parse(ls.getItem(key)); } catch { /* unreadable: start over */ }
-    if (!Array.isArray(pages)) pages = [];
+    const prefix = keptPrefix(source);
     const c = [];
     for (const call of calls) {
       try { c.push(JSON.parse(JSON.stringify([call[0], call[1], call[2] || newId(w)]))); } catch { dropped++; }
     }
-    pages.push({ ...pageRecord(w.location, w.document), d: dropped, c, s: token });
-    let n = 0;
-    for (const p of pages) n += p.c.length;
-    const drop = () => {
-      const p = pages[0];
-      p.c.shift();
-      p.d++;
-      n--;
-      if (!p.c.length && pages.length > 1) { pages.shift(); pages[0].d += p.d; }
-    };
-    while (n > DEGRADED_BUFFER_LIMIT) drop();
-    let text = JSON.stringify(pages);
-    while (text.length > STUB_MAX_CHARS && n > 0) { drop(); text = JSON.stringify(pages); }
-    ls.setItem(key, text);
+    const page = { ...pageRecord(w.location, w.document), d: dropped, c, s: token };
+    let text = JSON.stringify(page);
+    while (text.length > STUB_MAX_CHARS && c.length) { c.shift(); page.d++; text = JSON.stringify(page); }
+    // Earlier pages' keys give way past the size bound, oldest first (the time leads the key),
+    // their calls counted as dropped in this one.
+    const keys = [];
+    let used = text.length;
+    for (let i = 0; i < ls.length; i++) {
+      const k = ls.key(i);
+      if (k.startsWith(prefix)) used += keys.push(k) && ls.getItem(k).length;
+    }
+    for (const k of keys.sort()) {
+      if (used <= STUB_MAX_CHARS) break;
+      const v = ls.getItem(k);
+      used -= v.length;
+      try { const p = JSON.parse(v); page.d += p.c.length + p.d; } catch { /* unreadable: gone */ }
+      ls.removeItem(k);
+    }
+    ls.setItem(prefix + Date.now().toString(36) + '.' + (token ?? '') + '.' + writes++, JSON.stringify(page));
   } catch { /* no storage: memory was all there was */ }
 }
 

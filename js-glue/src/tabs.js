@@ -23,8 +23,8 @@ const LOST = 2;
 
 // base: the source's storage and lock name. storage: storage.js (readAll for an election).
 // report(fact, a, b, n): a fact for the core (FACT; strings a, b and a number n as the core reads
-// them); kept(): the kept calls were asked for; keptKeys: the keys pages keep calls under.
-export function createTabs(env, base, storage, report, kept, keptKeys = []) {
+// them); kept(): the kept calls were asked for; keptKeys(key): whether pages keep calls under it.
+export function createTabs(env, base, storage, report, kept, keptKeys = () => false) {
   const w = env.window || {};
   const nav = env.navigator;
   const mailbox = mailboxPrefix(base);
@@ -49,7 +49,7 @@ export function createTabs(env, base, storage, report, kept, keptKeys = []) {
   const onStorage = ({ key, newValue }) => {
     if (!newValue) return;
     if (key === storage.key || key?.startsWith(mailbox)) report(FACT.storage, key, newValue);
-    else if (keptKeys.includes(key)) report(FACT.keptStored);
+    else if (key != null && keptKeys(key)) report(FACT.keptStored);
   };
 
   function letGo() {

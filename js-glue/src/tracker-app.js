@@ -6,11 +6,11 @@ import { createHost } from './core-host.js';
 import { openCore } from './core-handle.js';
 import { createStorage } from './storage.js';
 import { createDegraded } from './degraded.js';
-import { STUB_KEY, stubKey, pageRecord, mayKeep } from './stub.js';
+import { STUB_KEY, stubKey, keptPrefix, pageRecord, mayKeep } from './stub.js';
 import { wireLifecycle, leavesDocument } from './lifecycle.js';
 import { DEGRADED_BUFFER_LIMIT } from './limits.js';
 import { staticProfileId, parseOr, noAnswer, isFire } from './util.js';
-import { lsGet, lsSet, lsRemove } from './env.js';
+import { lsGet, lsRemove, lsKeys } from './env.js';
 import { createExtras } from './extras-host.js';
 import { pageViewsAsked } from './spa.js';
 import { hadStoredProfile, writeTracardiKeys } from './tracardi-keys.js';
@@ -24,18 +24,14 @@ import { groupFates, debugAsked, DEBUG_KEY } from './fates.js';
 // A buffered call that will never reach a core: its promise (if any) resolves with no answer.
 const settlePending = (entry) => entry?.[2]?.(noAnswer());
 
-// The kept page records of this page's own stub (token), and a function that removes them from
-// the key: called once the core has them on their way (Chromium cuts a pagehide that runs long,
-// and a rushed core's start is long on a slow CPU: records removed before its leave sent them
-// were lost, 0 of 20 with none kept; e2e wild.spec.ts, slow CPU).
-function ownKept(env, key, token) {
-  const pages = token ? parseOr(lsGet(env, key)) : null;
-  const own = Array.isArray(pages) ? pages.filter((p) => p?.s === token) : [];
-  return [own, () => {
-    if (!own.length) return;
-    const rest = (parseOr(lsGet(env, key)) || []).filter((p) => p?.s !== token);
-    if (rest.length) lsSet(env, key, JSON.stringify(rest)); else lsRemove(env, key);
-  }];
+// The kept page records of this page's own stub (token: its keys, stub.js persistCalls), and a
+// function that removes them: called once the core has them on their way (Chromium cuts a
+// pagehide that runs long, and a rushed core's start is long on a slow CPU: records removed before
+// its leave sent them were lost, 0 of 20 with none kept; e2e wild.spec.ts, slow CPU). A record an
+// earlier build's loader kept in its one key waits for the leader tab, like any other page's.
+function ownKept(env, prefix, token) {
+  const mine = token ? lsKeys(env, (k) => k.startsWith(prefix) && k.includes('.' + token + '.')) : [];
+  return [mine.map((k) => parseOr(lsGet(env, k))).filter(Boolean), () => mine.forEach((k) => lsRemove(env, k))];
 }
 
 export function startTracker(deps) {
@@ -150,16 +146,21 @@ export function startTracker(deps) {
       return false;
     }
     const sourceId = String(deps.options.tracker.source.id).trim();
-    const keys = [STUB_KEY, stubKey(sourceId)];
+    // The keys pages keep calls under: an earlier build's two, and this source's prefix.
+    const keys = [STUB_KEY, stubKey(sourceId), keptPrefix(sourceId)];
+    const isKept = (k) => keys.includes(k) || k.startsWith(keys[2]);
     const hadProfile = hadStoredProfile(env);  // Tracardi's __tr_pid (first) or __tr_id (later)
     host = createHost({
       env, core, contract: M, options: deps.options, storage: createStorage(env, sourceId),
       getPayloadOptions: deps.getPayloadOptions, onUx: extras.onUx, contextExtra: extras.contextExtra,
       // Calls earlier pages kept (their visitor left before a core ran): the core asks for them
       // when this tab leads, and releases their keys once a write holds them (one replay per browser).
-      keptKeys: keys,
-      keptCalls: () => ({ keys: keys.filter((k) => lsGet(env, k) !== null),
-        pages: screenPages(screen, keys.flatMap((k) => parseOr(lsGet(env, k)) || [])), dropped: 0 }),
+      keptKeys: isKept,
+      keptCalls: () => {
+        const found = lsKeys(env, isKept).sort();
+        return { keys: found, pages: screenPages(screen, found.flatMap((k) => [].concat(parseOr(lsGet(env, k)) || []))),
+          dropped: 0 };
+      },
       onReady: (context) => {
         if (host?.mayStore()) writeTracardiKeys(env, context, hadProfile);
         deps.onReady?.(context);
@@ -170,7 +171,7 @@ export function startTracker(deps) {
     if (consentLoading) host.consent(consentLoading);
     // This page's own calls, when its loader stub kept them at a pagehide before this core ran
     // (rush): replayed now, as this page's first attempts, and taken out of the kept calls below.
-    const [own, dropOwn] = ownKept(env, keys[1], deps.stubToken?.());
+    const [own, dropOwn] = ownKept(env, keys[2], deps.stubToken?.());
     host.replay(screenPages(screen, own), droppedLoading + (deps.stubDropped?.() || 0));
     // The debug switch: each event's fate printed as it changes (the printer: its own chunk).
     if (deps.loadDebug && debugAsked(env, lsGet(env, DEBUG_KEY))) {

@@ -607,5 +607,14 @@ export function fakeFactory({ fail } = {}) {
 }
 
 export const tick = () => new Promise((r) => setImmediate(r));
+// The calls pages kept for a source (stub.js persistCalls: one key per write under its prefix):
+// every page record, oldest key first, or null when no key holds any.
+export function keptPages(storage, source = 'src-1') {
+  const prefix = 'wasm-tracker:kept:v1:' + encodeURIComponent(source) + ':';
+  const keys = [];
+  for (let i = 0; i < storage.length; i++) if (storage.key(i)?.startsWith(prefix)) keys.push(storage.key(i));
+  return keys.length ? keys.sort().map((k) => JSON.parse(storage.getItem(k))) : null;
+}
+
 export const OPTIONS = { tracker: { url: { script: '//cdn.example/tracker', api: 'https://api.example' },
   source: { id: 'src-1' } } };

@@ -2,7 +2,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHost } from '../src/core-host.js';
 import { createStorage } from '../src/storage.js';
-import { FakeCore, fakeEnv, fakeResponse, tick, OPTIONS, CONTRACT } from '../test-support/fakes.js';
+import { FakeCore, fakeEnv, fakeResponse, tick, OPTIONS, CONTRACT, keptPages } from '../test-support/fakes.js';
 
 function setup(envOpts = {}, hostOpts = {}) {
   const f = fakeEnv(envOpts);
@@ -497,7 +497,7 @@ test('a core that dies mid-page: the calls of that crossing and those after it a
   host.track('after', { n: 2 });
   assert.equal(host.degraded.buffered, 2, 'the call the core died in is buffered too');
   host.onPageLeave();
-  const pages = JSON.parse(storage.getItem('wasm-tracker:stub:v1:src-1'));
+  const pages = keptPages(storage);
   assert.equal(pages.length, 1);
   assert.deepEqual(pages[0].c.map((c) => c[0][0]), ['boom', 'after']);
   assert.equal(pages[0].u, env.location.href);

@@ -4,7 +4,7 @@ import { boot } from '../src/tracker-runtime.js';
 import { runLoader } from '../src/loader-snippet.js';
 import { scriptUrl, readPageOptions, sibling, WASM_SUFFIX, CORE_JS_SUFFIX, EXTRAS_SUFFIX } from '../src/page-options.js';
 import { DEGRADED_BUFFER_LIMIT } from '../src/limits.js';
-import { FakeCore, fakeEnv, fakeFactory, fakeModule, fakeResponse, tick, OPTIONS } from '../test-support/fakes.js';
+import { FakeCore, fakeEnv, fakeFactory, fakeModule, fakeResponse, tick, OPTIONS, keptPages } from '../test-support/fakes.js';
 
 const SRC = 'https://cdn.example/tracker/liliput.min.js';
 
@@ -362,10 +362,9 @@ function bootWhileCoreLoads(fire, setup = () => {}) {
 test('a page left while the core loads: the core, once started, hears the leave first and sends the calls', async () => {
   const { f, release } = bootWhileCoreLoads((n) => n === 0);
   f.window.dispatch('pagehide');
-  const key = 'wasm-tracker:stub:v1:src-1';
   let keptAtLeave = null;
   const { onPageLeave: leave, joinTabs: join } = FakeCore.prototype;
-  FakeCore.prototype.onPageLeave = function (...a) { keptAtLeave = f.storage.getItem(key); return leave.apply(this, a); };
+  FakeCore.prototype.onPageLeave = function (...a) { keptAtLeave = keptPages(f.storage); return leave.apply(this, a); };
   // As the real core: a tab that joins at the pagehide is a follower (it replays no kept calls).
   FakeCore.prototype.joinTabs = function (...a) { this.rec('joinTabs', a); return this.fx(); };
   try {
@@ -379,8 +378,8 @@ test('a page left while the core loads: the core, once started, hears the leave 
   const order = core.calls.map((c) => c[0]).filter((n) => ['track', 'onPageLeave', 'onLoad'].includes(n));
   assert.deepEqual(order.slice(0, 4), ['track', 'track', 'track', 'onPageLeave'],
     'the kept calls, then the leave, before any load event');
-  assert.equal(JSON.parse(keptAtLeave)?.[0]?.c?.length, 3, 'still kept when the leave sends them (a cut-off pagehide loses none)');
-  assert.equal(f.storage.getItem(key), null, 'taken from the stub key once sent');
+  assert.equal(keptAtLeave?.[0]?.c?.length, 3, 'still kept when the leave sends them (a cut-off pagehide loses none)');
+  assert.equal(keptPages(f.storage), null, 'taken from the kept keys once sent');
 });
 
 // Issue 20, a slow CPU (session 9): a link followed while the core loads. The page may be torn
@@ -393,7 +392,7 @@ test('a link followed while the core loads: the core, once started, hears the na
     let navigation;
     const { f, release } = bootWhileCoreLoads(() => true, (w) => { navigation = w.window.navigation = new w.window.constructor(); });
     navigation.dispatch('navigate', { destination });
-    const kept = JSON.parse(f.storage.getItem('wasm-tracker:stub:v1:src-1') || '[]').flatMap((p) => p.c).length;
+    const kept = (keptPages(f.storage) || []).flatMap((p) => p.c).length;
     assert.equal(kept, destination.sameDocument ? 0 : 3, 'kept as the navigation starts');
     release();
     await tick();
@@ -403,6 +402,6 @@ test('a link followed while the core loads: the core, once started, hears the na
     assert.deepEqual(order.slice(0, 4), ['track', 'track', 'track', expected], JSON.stringify(destination));
     // The stub kept them as the navigation started (no bytes to rush, no pagehide on a slow
     // device); the core that started after all took this page's record back: no copy next visit.
-    assert.equal(f.storage.getItem('wasm-tracker:stub:v1:src-1'), null, JSON.stringify(destination));
+    assert.equal(keptPages(f.storage), null, JSON.stringify(destination));
   }
 });

@@ -4,7 +4,7 @@ import { installStub, persistCalls, STUB_KEY as LEGACY_KEY, stubKey, MARK } from
 import { STUB_MAX_CHARS } from '../src/limits.js';
 
 const STUB_KEY = stubKey('src-1');  // the source of win() and of fakes.js OPTIONS
-import { FakeStorage, FakeEventTarget } from '../test-support/fakes.js';
+import { FakeStorage, FakeEventTarget, keptPages } from '../test-support/fakes.js';
 
 function win(href = 'https://shop.example/a?x=1') {
   const w = new FakeEventTarget();
@@ -22,7 +22,7 @@ test('stub: calls no core took are persisted on pagehide with their time and pag
   w.tracker.track('page-view', { a: 1 });
   w.tracker.track('fn-arg', { f: () => 1 });  // functions are left out of JSON, as JSON.stringify does
   w.dispatch('pagehide');
-  const pages = JSON.parse(w.localStorage.getItem(STUB_KEY));
+  const pages = keptPages(w.localStorage);
   assert.equal(pages.length, 1);
   assert.equal(pages[0].u, 'https://shop.example/a?x=1');
   assert.equal(pages[0].t, 'Page A');
@@ -30,7 +30,7 @@ test('stub: calls no core took are persisted on pagehide with their time and pag
   assert.equal(typeof pages[0].c[0][1], 'number');
   assert.equal(w.tracker[MARK].queue.length, 0, 'taken: a runtime arriving later does not replay them too');
   w.dispatch('pagehide');  // nothing left: nothing written again
-  assert.equal(JSON.parse(w.localStorage.getItem(STUB_KEY)).length, 1);
+  assert.equal(keptPages(w.localStorage).length, 1);
 });
 
 // Issue 20, a slow CPU (CI of session 15: 0 of 20 with the clicks made while booting, none kept
@@ -45,14 +45,38 @@ test('stub: calls no core took are kept as a navigation away starts, not for one
     w.tracker.track('click', { n: 0 }, { fire: true });
     w.tracker.track('click', { n: 1 }, { fire: true });
     w.navigation.dispatch('navigate', { destination });
-    const pages = JSON.parse(w.localStorage.getItem(STUB_KEY) || '[]');
+    const pages = keptPages(w.localStorage) || [];
     assert.equal(pages.flatMap((p) => p.c).length, kept, JSON.stringify(destination));
     w.dispatch('pagehide');  // later: only what came since is added, nothing twice
-    assert.equal(JSON.parse(w.localStorage.getItem(STUB_KEY)).flatMap((p) => p.c).length, 2);
+    assert.equal(keptPages(w.localStorage).flatMap((p) => p.c).length, 2);
   }
 });
 
-test('stub: the bound is counted, across pages too; cyclic arguments are counted as dropped', () => {
+// Session 17 (the multi-tab harness, 4 of 100 adversarial seeds lost kept calls): every page
+// appended to one key, and a leader that replayed what its (stale) view of the key held removed the
+// key, erasing the calls another page had added meanwhile. A key per write: releasing the keys a
+// leader read erases nothing written after its read.
+test('stub: each write keeps its calls in a key of its own, so releasing the keys read erases no later write', () => {
+  const w = win();
+  installStub(w, { error() {}, warn() {} });
+  w.tracker.track('first', {});
+  w.dispatch('pagehide');
+  const read = [];  // what a leader reads now
+  for (let i = 0; i < w.localStorage.length; i++) read.push(w.localStorage.key(i));
+  assert.equal(read.length, 1);
+  const w2 = win('https://shop.example/b');
+  w2.localStorage = w.localStorage;
+  installStub(w2, { error() {}, warn() {} });
+  w2.tracker.track('second', {});
+  w2.dispatch('pagehide');
+  w.tracker.track('third', {});  // the first page again (back from the cache), a new key
+  w.dispatch('pagehide');
+  assert.equal(w.localStorage.length, 3);
+  for (const k of read) w.localStorage.removeItem(k);  // the leader's release
+  assert.deepEqual(keptPages(w.localStorage).flatMap((p) => p.c.map((c) => c[0][0])).sort(), ['second', 'third']);
+});
+
+test('stub: the bound is counted, a page\'s and over pages in size; cyclic arguments are counted as dropped', () => {
   const w = win();
   installStub(w, { error() {}, warn() {} });
   for (let i = 0; i < 1005; i++) w.tracker.track('e', { i });
@@ -63,12 +87,20 @@ test('stub: the bound is counted, across pages too; cyclic arguments are counted
   const w2 = win('https://shop.example/b');
   w2.localStorage = w.localStorage;
   persistCalls(w2, [[['x', {}], 1], [['cyc', cyc], 2]], 0);
-  const pages = JSON.parse(w.localStorage.getItem(STUB_KEY));
-  const total = pages.reduce((n, p) => n + p.c.length, 0);
-  assert.equal(total, 1000);
-  const dropped = pages.reduce((n, p) => n + p.d, 0);
-  assert.equal(dropped, 5 + 1 + 1, 'the first page\'s 5, the cyclic call, one pushed out by the bound');
+  const pages = keptPages(w.localStorage);
+  assert.deepEqual(pages.map((p) => p.c.length), [1000, 1], 'a page\'s calls within the buffer\'s bound');
+  assert.deepEqual(pages.map((p) => p.d), [5, 1], 'the first page\'s 5, the cyclic call');
   assert.equal(pages.at(-1).u, 'https://shop.example/b');
+  // Past the size bound the oldest pages give way, their calls counted in the newest.
+  const big = 'x'.repeat(300 * 1024);
+  persistCalls(w2, [[['big', { big }], 3]], 0);
+  persistCalls(w2, [[['big2', { big }], 4]], 0);
+  const after = keptPages(w.localStorage);
+  const size = after.reduce((n, p) => n + JSON.stringify(p).length, 0);
+  assert.ok(size <= STUB_MAX_CHARS, `${size} <= ${STUB_MAX_CHARS}`);
+  assert.deepEqual(after.map((p) => p.c[0][0][0]), ['x', 'big', 'big2'].slice(-after.length));
+  const total = after.reduce((n, p) => n + p.c.length + p.d, 0);
+  assert.equal(total, 1000 + 5 + 2 + 2, 'every call kept or counted');
 });
 
 test('runtime: a previous page\'s kept calls are replayed first, with their time and page; stats count them', async () => {
@@ -106,9 +138,9 @@ test('stub: kept calls are scoped to their source and bounded in size', async ()
   const big = 'x'.repeat(4096);
   for (let i = 0; i < 400; i++) w.tracker.track('e', { i, big });  // ~1.6 MB of calls
   w.dispatch('pagehide');
-  const text = w.localStorage.getItem(STUB_KEY);
-  assert.ok(text.length <= STUB_MAX_CHARS, `${text.length} <= ${STUB_MAX_CHARS}`);
-  const pages = JSON.parse(text);
+  const pages = keptPages(w.localStorage);
+  const size = pages.reduce((n, p) => n + JSON.stringify(p).length, 0);
+  assert.ok(size <= STUB_MAX_CHARS, `${size} <= ${STUB_MAX_CHARS}`);
   assert.ok(pages[0].c.length > 0 && pages[0].d > 0, 'oldest dropped and counted');
   assert.equal(pages[0].c.at(-1)[0][1].i, 399, 'the newest kept');
   assert.equal(w.localStorage.getItem(LEGACY_KEY), null);
@@ -119,15 +151,21 @@ test('stub: kept calls are scoped to their source and bounded in size', async ()
   f.window.options = structuredClone(OPTIONS);
   f.storage.setItem(stubKey('other-source'), JSON.stringify([{ u: 'https://shop.example/o', t: '', r: '', d: 0,
     c: [[['not-mine', {}], 1]] }]));
+  const w3 = win();  // a page of another source keeps a call in a key of its own
+  w3.localStorage = f.storage;
+  persistCalls(w3, [[['not-mine-either', {}], 3]], 0, 'other-source', 't3');
+  persistCalls(w3, [[['mine-too', {}], 4]], 0, 'src-1', 't4');
   f.storage.setItem(STUB_KEY, JSON.stringify([{ u: 'https://shop.example/m', t: '', r: '', d: 0,
     c: [[['mine', {}], 2]] }]));
   FakeCore.instances.length = 0;
   boot({ env: f.env, factory: fakeFactory(), scriptSrc: 'https://cdn.example/t/liliput.min.js' });
   await tick();
   await tick();
-  assert.deepEqual(FakeCore.instances[0].named('track').map((c) => c[1]), ['mine']);
+  assert.deepEqual(FakeCore.instances[0].named('track').map((c) => c[1]).sort(), ['mine', 'mine-too']);
   assert.equal(f.storage.getItem(STUB_KEY), null);
+  assert.equal(keptPages(f.storage), null);
   assert.notEqual(f.storage.getItem(stubKey('other-source')), null, 'another source\'s calls wait for it');
+  assert.equal(keptPages(f.storage, 'other-source').length, 1, 'another source\'s calls wait for it');
 });
 
 // Issue 22: without the visitor's consent nothing is written, the calls the loader queued
@@ -142,7 +180,7 @@ test('stub: with consent pending or denied a pagehide keeps nothing; granted on 
     if (said) w.tracker.consent(said);
     assert.equal(w.tracker[MARK].consent, said);
     w.dispatch('pagehide');
-    assert.equal(w.localStorage.getItem(STUB_KEY) !== null, kept, JSON.stringify([settings, said]));
+    assert.equal(keptPages(w.localStorage) !== null, kept, JSON.stringify([settings, said]));
     assert.equal(w.localStorage.length, kept ? 1 : 0);
   }
 });

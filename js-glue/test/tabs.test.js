@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createHost } from '../src/core-host.js';
 import { createStorage } from '../src/storage.js';
 import { openCore } from '../src/core-handle.js';
-import { stubKey } from '../src/stub.js';
+import { stubKey, keptPrefix, persistCalls } from '../src/stub.js';
 import { fakeEnv, fakeBrowser, fakeResponse } from '../test-support/fakes.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -61,15 +61,19 @@ async function openTab(b, envOpts = {}) {
     : (...a) => { if (trap.on) throw new WebAssembly.RuntimeError('unreachable'); return t[n](...a); }) }) : Mod;
   const core = openCore(mod, JSON.stringify(OPTIONS));
   const host = createHost({ env: f.env, core, contract: Mod, options: OPTIONS, storage: createStorage(f.env, 's'),
-    keptCalls: envOpts.keptCalls?.(f), keptKeys: [stubKey('s')] });
+    keptCalls: envOpts.keptCalls?.(f), keptKeys: isKept });
   host.start();
   return { f, host, core };
 }
 
-// openTab's keptCalls: the calls kept under the source's stub key, as this tab reads them.
+// openTab's keptCalls: the calls kept for the source (an earlier build's key, and a key per write
+// under its prefix: stub.js persistCalls), as this tab reads them (tracker-app.js).
+const isKept = (k) => k === stubKey('s') || k.startsWith(keptPrefix('s'));
 const keptCalls = (f) => () => {
-  const text = f.env.localStorage()?.getItem(stubKey('s'));
-  return text ? { keys: [stubKey('s')], pages: JSON.parse(text), dropped: 0 } : null;
+  const ls = f.env.localStorage();
+  const keys = [];
+  for (let i = 0; i < ls.length; i++) if (isKept(ls.key(i))) keys.push(ls.key(i));
+  return keys.length ? { keys, pages: keys.flatMap((k) => [].concat(JSON.parse(ls.getItem(k)))), dropped: 0 } : null;
 };
 
 const leaders = (...tabs) => tabs.filter((t) => t.host.stats()?.tabs.leader).length;
@@ -300,11 +304,17 @@ test('kept calls: a page that keeps calls after the election has them replayed b
   const page = fakeEnv({ browser: b.browser });
   page.env.localStorage().setItem(stubKey('s'), JSON.stringify([{ u: 'https://shop.example/p', t: '', r: '', d: 0,
     c: [[['kept', { n: 'late0' }], Date.now() - 500, '00000000-0000-4000-8000-000000000021']] }]));
+  // Two pages of this build keep theirs in keys of their own, one right after the other.
+  const w = { localStorage: page.env.localStorage(), location: { href: 'https://shop.example/q' }, document: { title: '', referrer: '' } };
+  persistCalls(w, [[['kept', { n: 'late1' }], Date.now() - 400, '00000000-0000-4000-8000-000000000022']], 0, 's', 'p1');
+  persistCalls(w, [[['kept', { n: 'late2' }], Date.now() - 300, '00000000-0000-4000-8000-000000000023']], 0, 's', 'p2');
   // Replayed calls are ordinary calls after load: they go with the next batch (flush: now).
-  await until(() => { a.host.flush(); c.host.flush(); return b.got.includes('late0'); }, 3000, 'replayed by the leader');
-  await until(() => b.browser.storage.getItem(stubKey('s')) === null, 3000, 'released once written');
+  const late = ['late0', 'late1', 'late2'];
+  await until(() => { a.host.flush(); c.host.flush(); return late.every((n) => b.got.includes(n)); }, 3000, 'replayed by the leader');
+  const st = b.browser.storage;
+  await until(() => { for (let i = 0; i < st.length; i++) if (isKept(st.key(i))) return false; return true; }, 3000, 'released once written');
   await wait(300);
-  assert.equal(b.got.filter((n) => n === 'late0').length, 1);
+  for (const n of late) assert.equal(b.got.filter((x) => x === n).length, 1, n);
   a.host.destroy();
   c.host.destroy();
 });

@@ -603,9 +603,9 @@ class Checker : public sim::Observer {
       std::set<std::string> still;
       if (auto q = b_.storage.truth_value(SimBrowser::queue_key()))
         for (const std::string& id : sim::snapshot_ids(*q)) still.insert(id);
-      if (auto k = b_.storage.truth_value(SimBrowser::stub_key()))  // kept calls it replayed
+      for (const auto& [key, k] : b_.kept_truth())  // kept calls it replayed
         for (const auto& [id, e] : events_)
-          if (e.origin == -2 && k->find(id) != std::string::npos) still.insert(id);
+          if (e.origin == -2 && k.find(id) != std::string::npos) still.insert(id);
       for (const auto& [k, p] : pending_)
         for (const auto& [n, ids] : p) still.insert(ids.begin(), ids.end());
       for (const std::string& id : acked_by_tab_[tab])
@@ -808,7 +808,7 @@ class Checker : public sim::Observer {
       if (!slot.value) continue;
       if (key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0)
         violation("4 bounds: key left after recovery", "after recovery mailbox key " + key + " remains (" + std::to_string(slot.value->size()) + " bytes)");
-      if (key == SimBrowser::stub_key()) violation("3 conservation: kept calls never replayed", "after recovery the kept calls' key remains: " + *slot.value);
+      if (SimBrowser::is_kept_key(key)) violation("3 conservation: kept calls never replayed", "after recovery the kept calls' key " + key + " remains: " + *slot.value);
     }
     std::set<std::string> lost_on_keepalive;
     for (const Request& r : b_.requests)
@@ -845,8 +845,9 @@ class Checker : public sim::Observer {
         continue;
       }
       if (e.origin == -2) {
-        const std::optional<std::string> kept = b_.storage.truth_value(SimBrowser::stub_key());
-        if (kept && kept->find(id) != std::string::npos) continue;  // reported as never replayed
+        bool kept = false;
+        for (const auto& [key, text] : b_.kept_truth()) kept = kept || text.find(id) != std::string::npos;
+        if (kept) continue;  // reported as never replayed
       }
       std::string h;
       for (const std::string& line : e.history) h += "\n      " + line;
@@ -1118,8 +1119,12 @@ class Run {
   }
   void stub_page(int calls) {
     if (calls <= 0) return;
-    // A page that left before its core ran: its stub kept the calls (ids minted at the call).
-    std::string text = browser_.storage.truth_value(SimBrowser::stub_key()).value_or("");
+    // A page that left before its core ran: its stub kept the calls (ids minted at the call), in a
+    // key of its own (stub.js persistCalls); with the broken rule, appended to the one shared key,
+    // as before session 17 (a leader's release from a stale view erased other pages' calls).
+    const bool shared = browser_.cfg.broken.one_kept_key;
+    const std::string key = shared ? SimBrowser::stub_key() : SimBrowser::stub_key() + "/" + std::to_string(++kept_writes_);
+    std::string text = shared ? browser_.storage.truth_value(key).value_or("") : "";
     std::vector<std::pair<std::string, long long>> made;
     for (int i = 0; i < calls; ++i) {
       Entropy e;
@@ -1132,9 +1137,9 @@ class Run {
       made.emplace_back(id, nonce);
     }
     // Written by a page outside the tracker's election (the tab index no tracker uses).
-    if (browser_.storage.write(-1, SimBrowser::stub_key(), text)) {
+    if (browser_.storage.write(-1, key, text)) {
       for (const auto& [id, nonce] : made) checker_.kept(id, nonce);
-      browser_.spread(-1, SimBrowser::stub_key());
+      browser_.spread(-1, key);
     }
   }
 
@@ -1305,6 +1310,7 @@ class Run {
   Checker checker_;
   RunResult result_;
   long long next_nonce_ = 1;
+  int kept_writes_ = 0;
 };
 
 RunResult run_seed(std::uint64_t seed, int ops, BrokenRules broken = {}, Profile profile = Profile::full,
@@ -1466,7 +1472,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
     // fails (the glue writes an adoption in the same task), so under the storage quota.
     Profile first = Profile::mild;
   };
-  std::vector<Case> cases(10);
+  std::vector<Case> cases(11);
   cases[0].name = "on_persisted(true) without writing the shared key";
   cases[0].rules.confirm_without_write = true;
   cases[1].name = "ack a hand-over on receipt";
@@ -1495,6 +1501,13 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
   cases[9].name = "a send the glue could not start never answered";
   cases[9].rules.unsent_unanswered = true;
   cases[9].first = Profile::full;
+  // Before session 17 the loader stub did this (stub.js persistCalls): every page appended its
+  // kept calls to one key, and a leader's release of the calls it had replayed, made from a stale
+  // view of that key, erased the calls another page had added meanwhile. Only the full schedule
+  // keeps calls after the first elections.
+  cases[10].name = "kept calls appended to one shared key";
+  cases[10].rules.one_kept_key = true;
+  cases[10].first = Profile::full;
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {
     // Best: a seed clean with the rule kept that fails with it broken. Else: a kind of violation

@@ -315,10 +315,11 @@ struct BrokenRules {
   bool ignore_unwritten = false;       // a refused mailbox write is never reported to the core
   bool final_acks = false;             // acks delivered without their text: "written" taken as final
   bool unsent_unanswered = false;      // a send a glue exception kept from starting is never answered
+  bool one_kept_key = false;           // stub pages append their kept calls to one shared key
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
            skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks ||
-           unsent_unanswered;
+           unsent_unanswered || one_kept_key;
   }
 };
 
@@ -490,6 +491,15 @@ class SimBrowser {
   static std::string lease_key() { return std::string(base) + ":lease"; }
   static std::string mailbox_prefix() { return std::string(base) + ":mailbox:"; }
   static std::string stub_key() { return "wasm-tracker:stub:v1:demo-source"; }
+  // Kept calls: one key per write under this prefix (stub.js keptPrefix), the legacy key too.
+  static bool is_kept_key(const std::string& k) { return k.compare(0, stub_key().size(), stub_key()) == 0; }
+  // Every kept calls' key and text, as the browser keeps them now.
+  std::vector<std::pair<std::string, std::string>> kept_truth() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, slot] : storage.truth)
+      if (slot.value && is_kept_key(k)) out.emplace_back(k, *slot.value);
+    return out;
+  }
 
   double wall() const { return sched.now + wall_shift; }
   double unit() { return std::uniform_real_distribution<double>(0, 1)(rng); }
@@ -606,7 +616,7 @@ class SimBrowser {
           // The listener goes with the channel (join/leave_channel).
           if (!t.channel_open || t.channel_epoch != epoch) return;
           // tabs.js onStorage(): the kept calls' key is its own fact.
-          if (key == stub_key()) t.fact("on_kept_stored", [&](Tracker& c, const Clock& now) { c.on_kept_stored(now); });
+          if (is_kept_key(key)) t.fact("on_kept_stored", [&](Tracker& c, const Clock& now) { c.on_kept_stored(now); });
           else {
             const bool follower = t.runnable() && !t.core->tab_stats().leader;
             t.fact("on_storage", [&](Tracker& c, const Clock& now) { c.on_storage(key, text, now); });
@@ -986,12 +996,13 @@ inline void SimTab::perform_tabs(TabEffects& t) {
   if (t.replay_kept) {
     b.to_tab(index, b.sched.now, "replay kept", [self] {
       if (!self->runnable()) return;
-      const std::optional<std::string> kept = self->b.storage.read(self->index, SimBrowser::stub_key());
+      // Every kept calls' key in this tab's view (tracker-app.js keptCalls).
       std::vector<std::string> keys;
-      if (kept) keys.push_back(SimBrowser::stub_key());
       // The stub's records (the harness's own format): "<id> <nonce> <created wall>\n" each.
       std::vector<std::tuple<std::string, long long, double>> calls;
-      if (kept) {
+      for (const auto& [key, text] : self->b.storage.read_prefix(self->index, SimBrowser::stub_key())) {
+        keys.push_back(key);
+        const std::string* kept = &text;
         std::size_t p = 0;
         while (p < kept->size()) {
           const std::size_t e = kept->find('\n', p);

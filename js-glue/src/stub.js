@@ -20,7 +20,8 @@ export const MARK = '__wasmTracker';
 export const STUB_KEY = 'wasm-tracker:stub:v1';
 export const stubKey = (source) => STUB_KEY + ':' + source;
 export const keptPrefix = (source) => 'wasm-tracker:kept:v1:' + encodeURIComponent(source) + ':';
-let writes = 0;  // this page's keys, told apart
+let writes = 0;  // this page's keys, told apart (another page's by its token; a write without one, the degraded
+// host's, by a fresh id)
 const sourceOf = (w) => String(readPageOptions(w)?.tracker?.source?.id ?? '').trim();
 
 // Whether calls may be kept in localStorage: only with the visitor's consent (its last word by
@@ -76,7 +77,7 @@ export function persistCalls(w, calls, dropped, source = sourceOf(w), token) {
       try { const p = JSON.parse(v); page.d += p.c.length + p.d; } catch { /* unreadable: gone */ }
       ls.removeItem(k);
     }
-    ls.setItem(prefix + Date.now().toString(36) + '.' + (token ?? '') + '.' + writes++, JSON.stringify(page));
+    ls.setItem(prefix + Date.now().toString(36) + '.' + (token ?? newId(w) ?? Math.random()) + '.' + writes++, JSON.stringify(page));
   } catch { /* no storage: memory was all there was */ }
 }
 

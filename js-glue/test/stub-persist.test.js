@@ -76,6 +76,19 @@ test('stub: each write keeps its calls in a key of its own, so releasing the key
   assert.deepEqual(keptPages(w.localStorage).flatMap((p) => p.c.map((c) => c[0][0])).sort(), ['second', 'third']);
 });
 
+// Two pages whose cores died (the degraded host keeps calls without a stub token) closing in the
+// same millisecond, a browser's shutdown: each page's module counts its own writes from 0, so a
+// key of time and count alone would be the same key, and the second write would erase the first.
+test('stub: writes without a token, from two pages in one millisecond, keep two keys', async (t) => {
+  const a = await import('../src/stub.js?page-a');
+  const b = await import('../src/stub.js?page-b');
+  t.mock.method(Date, 'now', () => 1700000000000);
+  const w = win();
+  a.persistCalls(w, [[['from-a', {}], 1]], 0, 'src-1');
+  b.persistCalls(w, [[['from-b', {}], 2]], 0, 'src-1');
+  assert.deepEqual(keptPages(w.localStorage).map((p) => p.c[0][0][0]).sort(), ['from-a', 'from-b']);
+});
+
 test('stub: the bound is counted, a page\'s and over pages in size; cyclic arguments are counted as dropped', () => {
   const w = win();
   installStub(w, { error() {}, warn() {} });

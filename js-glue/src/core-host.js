@@ -40,6 +40,7 @@ export function createHost(deps) {
   let wakeTimer = null;
   let tabs = null;  // the tab protocol's I/O (tabs.js), when storage is shared with other tabs
   let glueFailed = false;  // a glue exception was reported (once)
+  let rewake = false;  // a wake-up after a glue exception is on its way
 
   // level: debug, info, warn or error (the core's).
   // A page's console that throws must not cut the effects applied after a log line.
@@ -62,7 +63,17 @@ export function createHost(deps) {
 
   // A glue exception (a bug of ours, a page's throwing console method) is not the core's death:
   // said once, and the tracker goes on.
+  // The effect it cost may be the core's wake, which the core announces only when it changes: the
+  // core is woken once, a microtask later, and announces it again (one at a time: a wake that
+  // slips again waits for the next call, never loops).
   function slip(e) {
+    if (!rewake) {
+      rewake = true;
+      env.queueMicrotask(() => {
+        lifecycle('onWake');
+        rewake = false;
+      });
+    }
     if (glueFailed) return;
     glueFailed = true;
     try { con.error('[Tracker] internal error (the tracker goes on):', e); } catch { /* none */ }

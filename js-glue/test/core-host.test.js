@@ -447,6 +447,35 @@ test('a send the glue failed to start is answered 0 at once, never left awaiting
   assert.equal(core.named('onResponse').length, 2, 'the next send too: the glue goes on');
 });
 
+// A glue exception that cost the core's wake (a page's setTimeout that threw once): the core
+// announces a wake only when it changes, so the tab never heard its timer again (a lease leader
+// that never renewed, hand-overs never re-posted: the multi-tab harness, 3 of 100 adversarial
+// seeds). After a glue exception the host wakes the core once, a microtask later: the core
+// announces its wake again.
+test('after a glue exception the core is woken once, so a wake the glue failed to set is set again', async () => {
+  const f = setup();
+  let refuse = 1;
+  const timers = [];
+  f.env.setTimeout = (fn, ms) => {
+    if (refuse-- > 0) throw new Error('a page replaced setTimeout');
+    timers.push(ms);
+    return globalThis.setTimeout(fn, 1e9);
+  };
+  f.env.clearTimeout = (id) => globalThis.clearTimeout(id);
+  const wakes = f.core.named('onWake').length;
+  f.core.extra = { wake: f.env.performance.now() + 5000 };
+  f.core.flush = function flush(...a) { this.rec('flush', a); return this.fx(); };
+  f.core.onWake = function onWake(...a) { this.rec('onWake', a); return this.fx({ wake: f.env.performance.now() + 5000 }); };
+  f.host.flush();
+  assert.equal(timers.length, 0, 'the first set threw');
+  await tick();
+  assert.equal(f.core.named('onWake').length, wakes + 1, 'woken once after the glue exception');
+  assert.equal(timers.length, 1, 'its wake set again');
+  await tick();
+  assert.equal(f.core.named('onWake').length, wakes + 1, 'once: no loop');
+  f.host.destroy();
+});
+
 test('without settings.debug nothing is logged with console.debug', async () => {
   const { host, logs } = setup();
   host.track('a', {}, { fire: true });

@@ -316,10 +316,11 @@ struct BrokenRules {
   bool final_acks = false;             // acks delivered without their text: "written" taken as final
   bool unsent_unanswered = false;      // a send a glue exception kept from starting is never answered
   bool one_kept_key = false;           // stub pages append their kept calls to one shared key
+  bool no_rewake = false;              // a glue exception never wakes the core again
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
            skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks ||
-           unsent_unanswered || one_kept_key;
+           unsent_unanswered || one_kept_key || no_rewake;
   }
 };
 
@@ -405,6 +406,7 @@ struct SimTab {
   int throw_after = -1;              // a glue exception after this many effect items (>= 0)
   int glue_exceptions = 0;
   std::vector<std::uint32_t> unsent;  // sends a glue exception kept from starting, to answer 0
+  bool slipped = false;
   std::vector<std::pair<std::string, std::string>> unwritten;  // refused writes, to report
   bool refuse_keepalive = false;     // the browser refuses this page's keepalive requests
   bool leading = false;              // core-host.js `leading` (the core's tabs.leader effects)
@@ -816,6 +818,7 @@ inline bool SimTab::step() {
   else if (throw_after == 0) {
     throw_after = -1;
     ++glue_exceptions;
+    slipped = true;
     if (b.trace) b.trace("    tab " + std::to_string(index) + " glue exception: an effect item not performed");
     if (b.observer) b.observer->on_glue_exception(index);
     return true;
@@ -831,7 +834,7 @@ template <typename F> void SimTab::call(const char* what, F&& f) {
   // A glue exception (throw_after) costs one effect item (step()): host-effects.js each().
   apply(core->take_effects());
   if (b.observer) b.observer->after_call(index, what);
-  if (!unsent.empty() || !unwritten.empty()) answer_unsent();
+  if (!unsent.empty() || !unwritten.empty() || slipped) answer_unsent();  // slipped: see there
 }
 
 // After a call, as the glue's later() and microtasks: the refused writes reported (host-effects.js
@@ -844,6 +847,13 @@ inline void SimTab::answer_unsent() {
     fact("on_unwritten", [&](Tracker& c, const Clock& now) { c.on_unwritten(key, text, now); });
   std::vector<std::uint32_t> rids;
   rids.swap(unsent);
+  // core-host.js slip(): after a glue exception the core is woken once (the effect it cost may be
+  // the wake, which the core announces only when it changes).
+  if (slipped && runnable() && !b.cfg.broken.no_rewake) {
+    slipped = false;
+    observe();
+    call("on_wake", [this](Tracker& c, const Clock& t) { c.on_wake(t, entropy()); });
+  }
   for (std::uint32_t rid : rids) {
     if (b.trace) b.trace("    tab " + std::to_string(index) + " request " + std::to_string(rid) + " never started: answered 0");
     call("on_response", [&](Tracker& c, const Clock& now) { c.on_response(rid, 0, "", "", now, entropy()); });

@@ -1467,52 +1467,40 @@ TEST(MultiTabProperty, DISABLED_InvariantsHoldWhenClosingPagesLoseWrites) {
 TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
   struct Case {
     const char* name;
-    BrokenRules rules;
+    bool BrokenRules::*rule;  // the one rule broken
     // Where it shows: a confirmation sent before the write costs events only when that write
     // fails (the glue writes an adoption in the same task), so under the storage quota.
     Profile first = Profile::mild;
+    BrokenRules rules() const {
+      BrokenRules r;
+      r.*rule = true;
+      return r;
+    }
   };
-  std::vector<Case> cases(12);
-  cases[0].name = "on_persisted(true) without writing the shared key";
-  cases[0].rules.confirm_without_write = true;
-  cases[1].name = "ack a hand-over on receipt";
-  cases[1].rules.ack_on_receipt = true;
-  cases[1].first = Profile::mild_quota;
-  cases[2].name = "remove mailbox keys as they are read";
-  cases[2].rules.remove_keys_on_read = true;
-  cases[3].name = "ignore LockFact::lost";
-  cases[3].rules.ignore_lock_lost = true;
-  cases[4].name = "never show the session cookie to the core";
-  cases[4].rules.skip_observe_session = true;
-  cases[5].name = "never remove released keys";
-  cases[5].rules.ignore_removes = true;
-  cases[6].name = "no parting queue for a leader whose core died";
-  cases[6].rules.skip_crash_parting = true;
-  cases[7].name = "a refused mailbox write never reported to the core";
-  cases[7].rules.ignore_unwritten = true;
-  cases[7].first = Profile::mild_quota;
-  // Before session 15 the follower did this: a closing leader's dropped write lost the events.
-  cases[8].name = "an ack for a write taken as final";
-  cases[8].rules.final_acks = true;
-  cases[8].first = Profile::mild_close;
-  // Before session 17 the glue did this (host-effects.js dispatch()): the core awaited the answer
-  // of a request never started, and a hidden page's snapshot left its events to the browser. Only
-  // the full schedule throws in the glue.
-  cases[9].name = "a send the glue could not start never answered";
-  cases[9].rules.unsent_unanswered = true;
-  cases[9].first = Profile::full;
-  // Before session 17 the loader stub did this (stub.js persistCalls): every page appended its
-  // kept calls to one key, and a leader's release of the calls it had replayed, made from a stale
-  // view of that key, erased the calls another page had added meanwhile. Only the full schedule
-  // keeps calls after the first elections.
-  cases[10].name = "kept calls appended to one shared key";
-  cases[10].rules.one_kept_key = true;
-  cases[10].first = Profile::full;
-  // Before session 17 the glue did this (core-host.js slip()): a glue exception that cost the
-  // core's wake left the tab without its timer (a lease never renewed: a stale leader).
-  cases[11].name = "a glue exception never wakes the core again";
-  cases[11].rules.no_rewake = true;
-  cases[11].first = Profile::full;
+  const std::vector<Case> cases = {
+      {"on_persisted(true) without writing the shared key", &BrokenRules::confirm_without_write},
+      {"ack a hand-over on receipt", &BrokenRules::ack_on_receipt, Profile::mild_quota},
+      {"remove mailbox keys as they are read", &BrokenRules::remove_keys_on_read},
+      {"ignore LockFact::lost", &BrokenRules::ignore_lock_lost},
+      {"never show the session cookie to the core", &BrokenRules::skip_observe_session},
+      {"never remove released keys", &BrokenRules::ignore_removes},
+      {"no parting queue for a leader whose core died", &BrokenRules::skip_crash_parting},
+      {"a refused mailbox write never reported to the core", &BrokenRules::ignore_unwritten, Profile::mild_quota},
+      // Before session 15 the follower did this: a closing leader's dropped write lost the events.
+      {"an ack for a write taken as final", &BrokenRules::final_acks, Profile::mild_close},
+      // Before session 17 the glue did this (host-effects.js dispatch()): the core awaited the
+      // answer of a request never started, and a hidden page's snapshot left its events to the
+      // browser. Only the full schedule throws in the glue.
+      {"a send the glue could not start never answered", &BrokenRules::unsent_unanswered, Profile::full},
+      // Before session 17 the loader stub did this (stub.js persistCalls): every page appended its
+      // kept calls to one key, and a leader's release of the calls it had replayed, made from a
+      // stale view of that key, erased the calls another page had added meanwhile. Only the full
+      // schedule keeps calls after the first elections.
+      {"kept calls appended to one shared key", &BrokenRules::one_kept_key, Profile::full},
+      // Before session 17 the glue did this (core-host.js slip()): a glue exception that cost the
+      // core's wake left the tab without its timer (a lease never renewed: a stale leader).
+      {"a glue exception never wakes the core again", &BrokenRules::no_rewake, Profile::full},
+  };
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {
     // Best: a seed clean with the rule kept that fails with it broken. Else: a kind of violation
@@ -1522,7 +1510,7 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
     const Profile other = c.first == Profile::mild ? Profile::mild_quota : Profile::mild;
     for (const Profile profile : {c.first, other}) {
       for (std::uint64_t seed = 1; seed <= static_cast<std::uint64_t>(search) && clean.empty(); ++seed) {
-        const RunResult broken = run_seed(seed, ops, c.rules, profile);
+        const RunResult broken = run_seed(seed, ops, c.rules(), profile);
         if (broken.violations.empty()) continue;
         const RunResult kept = run_seed(seed, ops, {}, profile);
         const std::string where = "seed " + std::to_string(seed) +

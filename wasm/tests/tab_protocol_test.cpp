@@ -772,6 +772,18 @@ TEST(TabProtocol, DestroyLeavesEventsOnAKeepaliveRequestOutOfTheLastCopy) {
   }
 }
 
+// A follower page's leave (into the back/forward cache when `persisted`) whose hand-over's mailbox
+// write the quota refuses: the effects of that refusal (on_unwritten); `leave` gets the leave's own.
+Effects& leave_with_mailbox_refused(Tab& t, bool persisted = false, Effects* leave = nullptr) {
+  t.core.on_page_leave(t.clock(), persisted);
+  Effects fx = t.take();
+  EXPECT_EQ(fx.tabs.writes.size(), 1u) << "one mailbox write";
+  if (leave) *leave = fx;
+  if (fx.tabs.writes.empty()) return t.take();
+  t.core.on_unwritten(fx.tabs.writes[0].first, fx.tabs.writes[0].second, t.clock());
+  return t.take();
+}
+
 // A mailbox write the quota refuses gives the hand-over back to its page, which sends it itself
 // as liliput would (multi-tab harness: 40 of 100 adversarial seeds lost events so); in an outage
 // too, as a first attempt (no other carrier is left), and never handed to a mailbox again.
@@ -782,13 +794,9 @@ TEST(TabProtocol, AMailboxWriteTheQuotaRefusesGivesTheHandOverBackToItsPage) {
   f.take();
   f.core.track("handed", "{}", "", f.clock(), 0, f.entropy());
   ASSERT_NE(find_post(f.take(), TabMessage::Kind::handover), nullptr);
-  f.core.on_page_leave(f.clock());
-  Effects& leave = f.take();
-  ASSERT_EQ(leave.tabs.writes.size(), 1u);
-  const auto [key, text] = leave.tabs.writes[0];
+  Effects leave;
+  Effects& back = leave_with_mailbox_refused(f, false, &leave);
   EXPECT_TRUE(leave.sends.empty());
-  f.core.on_unwritten(key, text, f.clock());
-  Effects& back = f.take();
   ASSERT_EQ(back.sends.size(), 1u) << "sent by the page itself";
   EXPECT_NE(back.sends[0].body.find("\"handed\""), std::string::npos);
   EXPECT_NE(back.sends[0].transport, Transport::fetch) << "a leaving page's request outlives it";
@@ -803,12 +811,7 @@ TEST(TabProtocol, AMailboxWriteTheQuotaRefusesGivesTheHandOverBackToItsPage) {
   g.take();
   g.core.track("held", "{}", "", g.clock(), 0, g.entropy());
   g.take();
-  g.core.on_page_leave(g.clock());
-  Effects& gl = g.take();
-  ASSERT_EQ(gl.tabs.writes.size(), 1u);
-  const auto [gkey, gtext] = gl.tabs.writes[0];
-  g.core.on_unwritten(gkey, gtext, g.clock());
-  Effects& gb = g.take();
+  Effects& gb = leave_with_mailbox_refused(g);
   EXPECT_TRUE(gb.tabs.writes.empty()) << "not written to a mailbox again";
   ASSERT_EQ(gb.sends.size(), 1u);
   EXPECT_NE(gb.sends[0].body.find("\"held\""), std::string::npos);
@@ -833,12 +836,7 @@ TEST(TabProtocol, AnEventOnlyItsPageHoldsGoesAtItsLeaveEvenInAnOutage) {
   f.take();
   f.core.track("alone", "{}", "", f.clock(), 0, f.entropy());
   f.take();
-  f.core.on_page_leave(f.clock(), true);  // into the back/forward cache
-  Effects& leave = f.take();
-  ASSERT_EQ(leave.tabs.writes.size(), 1u);
-  const auto [key, text] = leave.tabs.writes[0];
-  f.core.on_unwritten(key, text, f.clock());  // the quota
-  std::vector<SendEffect> sends = f.take().sends;
+  std::vector<SendEffect> sends = leave_with_mailbox_refused(f, true).sends;  // into the back/forward cache
   ASSERT_EQ(sends.size(), 1u) << "sent by the page itself";
   // An outage: a 503, whose backoff holds also once the visitor is back.
   f.core.on_response(sends[0].request_id, 503, "", "", f.clock(), f.entropy());

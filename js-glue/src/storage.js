@@ -3,7 +3,7 @@
 // leader takes in what other keys hold (mailboxes of followers that left, per-tab keys of the
 // build before this one) and removes them once its own copy holds their events. A failed write
 // (quota) keeps the last good copy in place and is tried again on the next persist.
-import { lsRemove } from './env.js';
+import { lsGet, lsRemove, lsKeys } from './env.js';
 
 export function queueKey(sourceId) {
   return `wasm-tracker:v2:${sourceId}:queue`;
@@ -26,20 +26,10 @@ export function createStorage(env, sourceId) {
     key,
     // Every stored queue of this source, ours first: [{key, text}].
     readAll() {
-      const ls = env.localStorage();
-      const out = [];
-      if (!ls) return out;
-      try {
-        const own = ls.getItem(key);
-        if (own) out.push({ key, text: own });
-        for (let i = 0; i < ls.length; i++) {
-          const k = ls.key(i);
-          if (k && (k.startsWith(mailbox) || k === legacy || k.startsWith(legacy + ':'))) {
-            out.push({ key: k, text: ls.getItem(k) || '' });
-          }
-        }
-      } catch { /* storage became unreadable: start from what we have */ }
-      return out;
+      const own = lsGet(env, key);
+      return [...(own ? [{ key, text: own }] : []),
+        ...lsKeys(env, (k) => k.startsWith(mailbox) || k === legacy || k.startsWith(legacy + ':'))
+          .map((k) => ({ key: k, text: lsGet(env, k) || '' }))];
     },
     release(keys) {
       for (const k of keys) if (k !== key) lsRemove(env, k);

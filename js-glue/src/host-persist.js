@@ -3,7 +3,7 @@
 // never inside track(); at once (`now`) when the page may run no later task. What a write means
 // for the tab protocol is the core's: `written(ok)` reports each snapshot write's outcome.
 //
-// life: the host's {fallback, destroyed}; h: {written(ok), crash(e), guard(fn), session(force)}.
+// life: the host's {fallback, destroyed}; h: {seen(), written(ok), crash(e), guard(fn), session(force)}.
 export function createPersistence(env, core, storage, identity, life, h) {
   let timer = null;
   let dirty = false;
@@ -19,6 +19,12 @@ export function createPersistence(env, core, storage, identity, life, h) {
     // Only while the core leads: one demoted since the write was asked for (its lock lost or
     // stolen) would overwrite the new leader's copy.
     if (!leading) dirty = false;
+    if (dirty && !life.fallback) {
+      // The key as this tab reads it goes to the core first: a leader superseded unheard (frozen
+      // while its lock was stolen) is demoted by a later election's copy there, not written over it.
+      h.guard(h.seen);
+      if (!leading) dirty = false;
+    }
     if (dirty && !life.fallback) {
       dirty = false;
       // A failed write leaves the last good copy; the next persist tries again. The core hears

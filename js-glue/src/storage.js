@@ -31,6 +31,8 @@ export function createStorage(env, sourceId) {
         ...lsKeys(env, (k) => k.startsWith(mailbox) || k === legacy || k.startsWith(legacy + ':'))
           .map((k) => ({ key: k, text: lsGet(env, k) || '' }))];
     },
+    // The shared key as this tab's copy of localStorage holds it ('' when none).
+    read() { return lsGet(env, key) || ''; },
     release(keys) {
       for (const k of keys) if (k !== key) lsRemove(env, k);
     },

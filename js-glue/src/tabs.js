@@ -13,7 +13,7 @@ import { lsGet, lsSet, lsRemove } from './env.js';
 
 // The core's TabFact and LockFact numbers (wasm/include/tracker/tab_protocol.hpp).
 export const FACT = { lock: 1, lease: 2, message: 3, storage: 4, stored: 5, persisted: 6, kept: 7,
-  resign: 8, rejoin: 9, leave: 10, unwritten: 11, keptStored: 12, consent: 13, reset: 14 };
+  resign: 8, rejoin: 9, leave: 10, unwritten: 11, keptStored: 12, consent: 13, reset: 14, key: 15 };
 // TabMessage::Kind::parting: a leader's last queue, posted by the core itself at a resign, or by
 // this module for a core that died (stop).
 const PARTING = 3;

@@ -76,6 +76,7 @@ class TrackerCore {
         break;
       }
       case tracker::TabFact::storage: core_.on_storage(a, b, now); break;
+      case tracker::TabFact::key: core_.on_key(a, now); break;
       case tracker::TabFact::stored: core_.on_stored(split_pairs(a), now); break;
       case tracker::TabFact::persisted: core_.on_persisted(n != 0, now); break;
       case tracker::TabFact::kept: {

@@ -149,12 +149,7 @@ void TabProtocol::on_lock(LockFact fact, double wall_ms, double mono_ms, TabEffe
     case LockFact::lost:
       lock_held_ = false;
       settle_at_.reset();
-      if (leader_) {
-        leader_ = false;
-        out.role = false;
-        fx.leader = false;
-        awaiting_.clear();  // their followers re-post to the next leader
-      }
+      if (leader_) demote(fx, out);
       if (!resigned_) request_lock(mono_ms, fx);
       return;
   }
@@ -169,6 +164,28 @@ std::uint64_t text_hash(std::string_view text) {
   return h | 1;  // never 0 (0: no write awaited)
 }
 }  // namespace
+
+void TabProtocol::demote(TabEffects& fx, Out& out) {
+  leader_ = false;
+  out.role = false;
+  fx.leader = false;
+  awaiting_.clear();  // their followers re-post to the next leader
+}
+
+void TabProtocol::on_key(std::string_view text, double mono_ms, TabEffects& fx, Out& out) {
+  // A copy marked by a later election than this leader's: another tab was elected since, this one
+  // frozen or suspended meanwhile (its lock stolen, its lease taken) and not told yet. It leads no
+  // more: its write would erase what only that copy holds.
+  if (!leader_ || detail::snapshot_epoch(text).n <= epoch_) return;
+  demote(fx, out);
+  // The lock asked for again (tabs.js lets the held one go first): one stolen is the new leader's
+  // already; one still held (that election's read of the key was stale) goes to the next tab in
+  // line, whose election reads the newest copy. A lease is the lease check's.
+  if (lock_held_) {
+    lock_held_ = false;
+    request_lock(mono_ms, fx);
+  }
+}
 
 void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out) {
   if (!leasing_ || stopped_ || resigned_) return;
@@ -194,10 +211,7 @@ void TabProtocol::on_lease(std::string_view text, double wall_ms, double mono_ms
   if (mine && !leader_) {
     elect(fx);
   } else if (!mine && leader_) {
-    leader_ = false;
-    out.role = false;
-    fx.leader = false;
-    awaiting_.clear();
+    demote(fx, out);
   }
   lease_check_at_ = mono_ms + policy::lease_renew_ms;
 }
@@ -394,7 +408,7 @@ void TabProtocol::forget(std::size_t i) {
   }
 }
 
-void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out) {
+void TabProtocol::on_storage(std::string_view key, std::string_view text, double mono_ms, TabEffects& fx, Out& out) {
   if (stopped_ || resigned_ || text.empty()) return;
   if (!leader_) {
     // The browser's storage has a write that holds all of a hand-over's events: confirmed, with or
@@ -416,6 +430,8 @@ void TabProtocol::on_storage(std::string_view key, std::string_view text, TabEff
     return;
   }
   if (key == base_ + ":queue") {
+    on_key(text, mono_ms, fx, out);  // a later election's write: superseded
+    if (!leader_) return;
     if (kept_at_ && kept_wait_ == text_hash(text)) {  // the view shows the last leader's final write
       kept_at_.reset();
       fx.replay_kept = true;

@@ -98,7 +98,13 @@ void Tracker::on_message(const TabMessage& message, const Clock& now) {
 
 void Tracker::on_storage(std::string_view key, std::string_view text, const Clock& now) {
   TabProtocol::Out out;
-  tabs_.on_storage(key, text, effects_.tabs, out);
+  tabs_.on_storage(key, text, now.mono_ms, effects_.tabs, out);
+  apply_tabs(out, now);
+}
+
+void Tracker::on_key(std::string_view text, const Clock& now) {
+  TabProtocol::Out out;
+  tabs_.on_key(text, now.mono_ms, effects_.tabs, out);
   apply_tabs(out, now);
 }
 

@@ -1500,6 +1500,9 @@ TEST(MultiTabProperty, HarnessCatchesBrokenRules) {
       // Before session 17 the glue did this (core-host.js slip()): a glue exception that cost the
       // core's wake left the tab without its timer (a lease never renewed: a stale leader).
       {"a glue exception never wakes the core again", &BrokenRules::no_rewake, Profile::full},
+      // Before session 18 the glue did this (host-persist.js now()): a leader frozen while its
+      // lock was stolen wrote over the new leader's copy before it heard the loss.
+      {"a leader's write not preceded by its view of the key", &BrokenRules::no_key_check, Profile::full},
   };
   const int ops = env_int("TRACKER_MULTI_TAB_OPS", 300);
   for (const Case& c : cases) {

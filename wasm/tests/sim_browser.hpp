@@ -317,10 +317,11 @@ struct BrokenRules {
   bool unsent_unanswered = false;      // a send a glue exception kept from starting is never answered
   bool one_kept_key = false;           // stub pages append their kept calls to one shared key
   bool no_rewake = false;              // a glue exception never wakes the core again
+  bool no_key_check = false;           // a leader's write not preceded by its view of the key
   bool any() const {
     return confirm_without_write || ack_on_receipt || remove_keys_on_read || ignore_lock_lost ||
            skip_observe_session || ignore_removes || skip_crash_parting || ignore_unwritten || final_acks ||
-           unsent_unanswered || one_kept_key || no_rewake;
+           unsent_unanswered || one_kept_key || no_rewake || no_key_check;
   }
 };
 
@@ -1082,6 +1083,13 @@ inline void SimTab::persist_now(bool force) {
   if (b.trace)
     b.trace("    tab " + std::to_string(index) + " persist_now dirty " + std::to_string(dirty) + " role " +
             (core->role() == Role::leader ? "leader" : "follower") + " queued " + std::to_string(core->stats().queued));
+  // host-persist.js now(): the key as this tab's view holds it goes to the core first (a later
+  // election's copy there demotes a superseded leader, and nothing is written).
+  if (dirty && core->role() == Role::leader && !b.cfg.broken.no_key_check) {
+    const std::string seen = b.storage.read(index, SimBrowser::queue_key()).value_or("");
+    call("on_key", [&seen](Tracker& c, const Clock& now) { c.on_key(seen, now); });
+    if (!runnable()) return;
+  }
   if (dirty) {
     dirty = false;
     if (core->role() == Role::leader) {

@@ -916,5 +916,63 @@ TEST(TabProtocol, AGrantAfterAWaitSettlesAndALockLostBeforeTheReadElectsNobody) 
   EXPECT_FALSE(t.core.tab_stats().leader);
 }
 
+// A leader frozen or suspended while another tab stole its lock (or took its lease) resumes
+// believing it leads, and the facts that tell it otherwise (the lock lost, the new leader's
+// `storage` events) can come after its first timer. Its write of the shared key would erase what
+// only the newer leader's copy holds (multi-tab harness, adversarial schedule: 5 seeds). The host
+// reports the key as its view holds it before each write: a later election's copy there demotes
+// this leader instead (its lock asked for again: a stale mark never leaves the lock held by a
+// follower), and so does a later election's write heard as a `storage` event.
+TEST(TabProtocol, ASupersededLeaderNeverWritesOverALaterElectionsCopy) {
+  Tab a;
+  a.start();
+  elect_now(a);
+  a.core.on_load(a.clock());
+  a.take();
+  a.core.track("of-a", "{}", "", a.clock(), 0, a.entropy());
+  a.take();
+  const std::string a_copy = a.core.snapshot();
+  ASSERT_NE(a_copy.find(R"("g":"1:)"), std::string::npos) << a_copy;
+
+  // b steals the lock from the frozen a: elected one past a's copy.
+  Tab b;
+  b.start();
+  elect_now(b, {{base + ":queue", a_copy}});
+  b.core.on_message(TabMessage{TabMessage::Kind::handover, "cccccccc-cccc", 1,
+                               event_snapshot("00000000-0000-4000-8000-000000000031", "only-in-b")},
+                    b.clock());
+  b.take();
+  const std::string b_copy = b.core.snapshot();
+  ASSERT_NE(b_copy.find(R"("g":"2:)"), std::string::npos) << b_copy;
+
+  // a's own copy, an older one and an unmarked one leave it leading.
+  for (const std::string& older : {a_copy, event_snapshot("00000000-0000-4000-8000-000000000032", "old"), std::string()}) {
+    a.core.on_key(older, a.clock());
+    a.take();
+    EXPECT_TRUE(a.core.tab_stats().leader);
+    EXPECT_EQ(a.core.role(), Role::leader);
+  }
+  // b's copy: a leads no more, asks for the lock again and hands what it holds over.
+  a.core.on_key(b_copy, a.clock());
+  Effects& fx = a.take();
+  EXPECT_FALSE(a.core.tab_stats().leader);
+  EXPECT_EQ(a.core.role(), Role::follower) << "the host writes only while the core leads";
+  EXPECT_EQ(fx.tabs.lock, LockOp::request);
+  ASSERT_TRUE(fx.tabs.leader.has_value());
+  EXPECT_FALSE(*fx.tabs.leader);
+  const TabMessage* h = find_post(fx, TabMessage::Kind::handover);
+  ASSERT_NE(h, nullptr) << "what a held goes to the leader";
+  EXPECT_NE(h->text.find("of-a"), std::string::npos);
+
+  // Heard as a `storage` event first: the same.
+  Tab c;
+  c.start();
+  elect_now(c);
+  c.core.on_storage(base + ":queue", b_copy, c.clock());
+  EXPECT_EQ(c.take().tabs.lock, LockOp::request);
+  EXPECT_FALSE(c.core.tab_stats().leader);
+  EXPECT_EQ(c.core.role(), Role::follower);
+}
+
 }  // namespace
 }  // namespace tracker

@@ -58,7 +58,9 @@ enum class LockOp { none, request, steal, release };
 // consent and reset: not the tab protocol's, facts of the page (consent, n: Consent; reset, a: 32
 // hex digits of entropy for the new ids) that share this one binding entry (each binding function
 // costs the wasm its argument conversions).
-enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent, reset };
+// key, a: the shared key as the host's view holds it, reported before each write of the leader's
+// copy (Tracker::on_key).
+enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent, reset, key };
 
 // How the host's lock request ended or changed.
 enum class LockFact {
@@ -132,7 +134,10 @@ class TabProtocol {
   void on_lease(std::string_view text, double wall_ms, double mono_ms, TabEffects& fx, Out& out);
   void on_message(const TabMessage& m, double mono_ms, TabEffects& fx, Out& out);
   // A `storage` event: another tab wrote `key` (a mailbox key is a hand-over).
-  void on_storage(std::string_view key, std::string_view text, TabEffects& fx, Out& out);
+  void on_storage(std::string_view key, std::string_view text, double mono_ms, TabEffects& fx, Out& out);
+  // The shared key as this tab's view holds it, read by the host before it writes this leader's
+  // copy: a later election's copy demotes this leader, and the host then writes nothing.
+  void on_key(std::string_view text, double mono_ms, TabEffects& fx, Out& out);
   // The stored queues read for an election (after read_stored): [key, text] each. The protocol
   // adopts them and remembers the keys, released after the first durable write.
   void on_stored(std::vector<std::pair<std::string, std::string>> entries, double mono_ms, TabEffects& fx, Out& out);
@@ -198,6 +203,7 @@ class TabProtocol {
   };
 
   void request_lock(double mono_ms, TabEffects& fx);
+  void demote(TabEffects& fx, Out& out);  // leads no more: its followers re-post to the next leader
   void post(const Pending& p, double mono_ms, TabEffects& fx);
   void to_mailbox(const Pending& p, TabEffects& fx);
   void forget(std::size_t i);  // a confirmed hand-over leaves pending_

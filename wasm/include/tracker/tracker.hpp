@@ -100,6 +100,9 @@ class Tracker {
   void on_lease(std::string_view text, const Clock& now);
   void on_message(const TabMessage& message, const Clock& now);
   void on_storage(std::string_view key, std::string_view text, const Clock& now);
+  // The shared key as this tab's view holds it, read by the host just before it writes
+  // snapshot() there: a later election's copy means this leader was superseded unheard.
+  void on_key(std::string_view text, const Clock& now);
   // The stored queues read for an election (TabEffects::read_stored): [key, text] each.
   void on_stored(std::vector<std::pair<std::string, std::string>> entries, const Clock& now);
   // The host wrote snapshot() (ok) or failed to (quota): confirmations and key releases follow.

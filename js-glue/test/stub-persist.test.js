@@ -6,6 +6,13 @@ import { STUB_MAX_CHARS } from '../src/limits.js';
 const STUB_KEY = stubKey('src-1');  // the source of win() and of fakes.js OPTIONS
 import { FakeStorage, FakeEventTarget, keptPages } from '../test-support/fakes.js';
 
+// Kept-call keys order pages by the millisecond of their write; two writes of one millisecond are
+// ordered by their random token (no page is older then): a test of the order writes a ms apart.
+function nextMs() {
+  const t = Date.now();
+  while (Date.now() === t) { /* spin */ }
+}
+
 function win(href = 'https://shop.example/a?x=1') {
   const w = new FakeEventTarget();
   w.localStorage = new FakeStorage();
@@ -99,6 +106,7 @@ test('stub: the bound is counted, a page\'s and over pages in size; cyclic argum
   cyc.self = cyc;
   const w2 = win('https://shop.example/b');
   w2.localStorage = w.localStorage;
+  nextMs();
   persistCalls(w2, [[['x', {}], 1], [['cyc', cyc], 2]], 0);
   const pages = keptPages(w.localStorage);
   assert.deepEqual(pages.map((p) => p.c.length), [1000, 1], 'a page\'s calls within the buffer\'s bound');
@@ -106,7 +114,9 @@ test('stub: the bound is counted, a page\'s and over pages in size; cyclic argum
   assert.equal(pages.at(-1).u, 'https://shop.example/b');
   // Past the size bound the oldest pages give way, their calls counted in the newest.
   const big = 'x'.repeat(300 * 1024);
+  nextMs();
   persistCalls(w2, [[['big', { big }], 3]], 0);
+  nextMs();
   persistCalls(w2, [[['big2', { big }], 4]], 0);
   const after = keptPages(w.localStorage);
   const size = after.reduce((n, p) => n + JSON.stringify(p).length, 0);

@@ -311,10 +311,11 @@ void TabProtocol::on_kept_stored(TabEffects& fx) {
   if (leader_ && !stopped_ && !resigned_ && !kept_at_) fx.replay_kept = true;
 }
 
-void TabProtocol::kept_replayed(std::vector<std::string> keys) {
+void TabProtocol::kept_replayed(std::vector<std::string> keys, const std::vector<std::string>& ids) {
   for (std::string& k : keys) {
     Awaiting a;
     a.key = std::move(k);
+    a.ids = std::vector<std::string>(ids);
     a.token = ++next_token_;
     awaiting_.push_back(std::move(a));
   }

@@ -135,7 +135,8 @@ void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
   // (kept_replay_wait_ms after an election), and after this page's load they would wait the flush
   // interval too. A replay that found no kept key leaves the page's own events alone.
   const bool replayed = !keys.empty();
-  tabs_.kept_replayed(std::move(keys));
+  tabs_.kept_replayed(std::move(keys), kept_ids_);
+  kept_ids_.clear();
   if (role_ == Role::leader) effects_.persist = true;
   if (replayed && role_ == Role::leader && loaded_) pump(now, Trigger::drain);
   update_wake(now);
@@ -186,7 +187,7 @@ bool Tracker::holds(const std::string& id) const {
 int Tracker::in_key(std::string_view id) const {
   // As snapshot() writes the queue: 2 written, 1 held but left out, 0 not held.
   for (const detail::QueuedEvent& e : queue_->events()) {
-    if (e.id == id) return detail::in_snapshot(e, !hidden_ && !leaving_) ? 2 : 1;
+    if (e.id == id) return detail::in_snapshot(e, copy_outliving()) ? 2 : 1;
   }
   return 0;
 }

@@ -277,6 +277,9 @@ int Tracker::track(std::string_view type, std::string_view props_json, std::stri
   }
   if (!started_) start(now, "{}", "", entropy);
   if (!event_id.empty()) {
+    // Only a kept call carries its id: its key is released once none of these is left out of a
+    // write (kept_replayed).
+    kept_ids_.push_back(std::string(event_id));
     for (const detail::QueuedEvent& q : queue_->events()) {
       if (q.id == event_id) {
         last_event_id_ = q.id;
@@ -470,7 +473,7 @@ std::string Tracker::take_effects_json() {
 // them after the page (a mobile app killed in the background fires no pagehide): from then on
 // they are not the next page's to send (the next page would send a copy).
 std::string Tracker::snapshot() const {
-  return detail::write_snapshot(*queue_, !hidden_ && !leaving_, tabs_.epoch());
+  return detail::write_snapshot(*queue_, copy_outliving(), tabs_.epoch());
 }
 
 void Tracker::derive_stats(Stats& s) const {

@@ -242,6 +242,34 @@ TEST(Scenario, ALiveKeepaliveRequestStaysInTheCopyUntilThePageIsHidden) {
   EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "hidden: the browser's to finish";
 }
 
+// In a known outage (the last answer a failure), a hidden page's copy keeps the events of its
+// keepalive requests too: into the outage they most likely fail, and the page may die before their
+// answer (a crash, a discard) or its later writes be refused (storage full), and the copy it
+// wrote without them was their last (adversarial harness, seed 80: a hidden leader's write left
+// 31 events out, the quota refused every write after, and its crash lost them). A page left for
+// good keeps them likewise (keep_outliving_in_copy). A copy only if such a request succeeds and the
+// page never comes back.
+TEST(Scenario, InAKnownOutageAHiddenPageKeepsItsKeepaliveRequestsInItsCopy) {
+  Page p;
+  p.start();
+  p.load();
+  p.track("e", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 1u);
+  p.respond_last(503);
+  p.hide();
+  for (int i = 0; i < 1000 && p.sent.size() < 2; ++i) p.advance(100);
+  ASSERT_EQ(p.sent.size(), 2u) << "retried once its backoff ran out";
+  ASSERT_EQ(p.sent[1].transport, Transport::keepalive) << "a hidden page's request";
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 1u) << "kept: the outage goes on";
+  // The outage ends: the copy leaves a hidden page's keepalive requests out again.
+  p.respond_last(200);
+  ASSERT_EQ(p.core.stats().queued, 0u) << "delivered";
+  p.track("g", "{}", R"({"fire":true})");
+  ASSERT_EQ(p.sent.size(), 3u);
+  ASSERT_EQ(p.sent[2].transport, Transport::keepalive);
+  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "no outage known: the browser's to finish";
+}
+
 TEST(Scenario, AsBeaconUsesKeepaliveAlone) {
   Page p;
   p.start();

@@ -623,6 +623,47 @@ TEST(TabProtocol, KeptCallsAreReplayedByTheLeaderOnlyAndReleasedWithAWrite) {
   EXPECT_EQ(l.take().tabs.removes, std::vector<std::string>{key});
 }
 
+// A hidden leader sends replayed kept calls at once on keepalive requests, and its copy of the
+// queue leaves them out (the browser finishes those requests; a page that never comes back would
+// send them twice). Their key was released with that write all the same, since a kept key's
+// release knew no event ids: the request failed, the storage refused the later writes, the leader
+// crashed, and the calls were lost (adversarial harness, seed 80). A kept key is released once a
+// write holds every call it replayed, or once none of them is held (delivered or dropped).
+TEST(TabProtocol, KeptCallsOnAHiddenLeadersKeepaliveRequestKeepTheirKeyUntilWrittenOrGone) {
+  const std::string key = "wasm-tracker:kept:v1:demo-source:1.t.1";
+  for (const int status : {503, 200}) {
+    Tab l;
+    l.start();
+    elect_now(l);
+    l.now += policy::kept_replay_wait_ms;
+    l.core.on_wake(l.clock(), l.entropy());
+    ASSERT_TRUE(l.take().tabs.replay_kept);
+    l.core.on_load(l.clock());
+    l.take();
+    l.core.on_hidden(l.clock());
+    l.take();
+    l.core.track("kept", "{}", "", l.clock(), l.clock().wall_ms - 1000, l.entropy(), "00000000-0000-4000-8000-000000000071");
+    l.core.kept_replayed({key}, l.clock());
+    const std::vector<SendEffect> sends = l.take().sends;
+    ASSERT_EQ(sends.size(), 1u) << "sent at once";
+    EXPECT_EQ(sends[0].transport, Transport::keepalive);
+    EXPECT_EQ(l.core.snapshot().find("00000000-0000-4000-8000-000000000071"), std::string::npos)
+        << "a hidden page's copy leaves a keepalive request's events out";
+    l.core.on_persisted(true, l.clock());
+    EXPECT_TRUE(l.take().tabs.removes.empty()) << "its calls are on the wire, in no write";
+    l.core.on_response(sends[0].request_id, status, "", "", l.clock(), l.entropy());
+    Effects& after = l.take();
+    if (status == 200) {
+      EXPECT_EQ(after.tabs.removes, std::vector<std::string>{key}) << "delivered: released";
+      continue;
+    }
+    EXPECT_TRUE(after.tabs.removes.empty());
+    ASSERT_NE(l.core.snapshot().find("00000000-0000-4000-8000-000000000071"), std::string::npos) << "back in the copy";
+    l.core.on_persisted(true, l.clock());
+    EXPECT_EQ(l.take().tabs.removes, std::vector<std::string>{key}) << "written: released";
+  }
+}
+
 // A leader elected after another replays the calls pages kept only once its copy of localStorage
 // shows that leader's final write: a kept key the last leader replayed and released may still be
 // in this tab's view (writes reach another renderer late, in order), and replaying it then sent

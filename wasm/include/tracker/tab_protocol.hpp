@@ -152,7 +152,9 @@ class TabProtocol {
   template <typename Held> void on_settled(Held held, TabEffects& fx);
   // The facade took an adoption in: every event id its text held (queued before or not).
   void adopted_ids(std::uint32_t token, std::vector<std::string> ids);
-  void kept_replayed(std::vector<std::string> keys);
+  // The kept calls of `keys` were replayed as the events `ids`: each key is released once a write
+  // holds them all, or once none of them is held (on_persisted, on_settled).
+  void kept_replayed(std::vector<std::string> keys, const std::vector<std::string>& ids);
   // A page kept calls (their key was stored: a `storage` event): the leader replays them now.
   void on_kept_stored(TabEffects& fx);
   // The host could not write `key` (the quota): a mailbox key of this tab's gives its hand-over
@@ -256,11 +258,18 @@ template <typename Where> void TabProtocol::on_persisted(bool ok, Where where, T
     Awaiting& a = awaiting_[i];
     if (a.written) { ++i; continue; }
     int most = 0;
-    for (const std::string& id : a.ids) most = std::max(most, where(id));
+    bool left_out = false;
+    for (const std::string& id : a.ids) {
+      const int w = where(id);
+      most = std::max(most, w);
+      left_out = left_out || w == 1;
+    }
     a.written = most == 2;
     // Neither written nor gone: on a request the browser finishes, which may still fail. Its
-    // answer settles it (on_settled: final) or brings it back into a later write ("w").
-    if (most == 1) { ++i; continue; }
+    // answer settles it (on_settled: final) or brings it back into a later write ("w"). A key
+    // goes only once none of its events is left out (the follower of a hand-over checks all of
+    // them against its view of the write itself).
+    if (most == 1 || (left_out && !a.key.empty())) { ++i; continue; }
     answer(a, true, fx, a.written);
     // Acknowledged as written: kept until its events are gone, then confirmed for good
     // (on_settled), so a follower whose view never shows the write (this page closing, its writes

@@ -272,6 +272,11 @@ class Tracker {
   void settle_tabs();  // the counts the queue and requests hold
   bool holds(const std::string& id) const;   // an event of this id is queued here
   int in_key(std::string_view id) const;  // ... and snapshot() writes it (2), held but left out (1), not held (0)
+  // Whether snapshot() holds the events of requests the browser finishes after the page (keepalive):
+  // while the page is visible (its core may die before the answer), and while it is hidden in a
+  // known outage (into it they most likely fail; the page may die or its writes be refused before
+  // their answer). A leaving page's rule is its leave's (keep_outliving_in_copy).
+  bool copy_outliving() const { return !leaving_ && (!hidden_ || failures_ > 0); }
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
   // pending events and those on a plain fetch that dies with a leaving page).
   void hand_over(bool everything, const Clock& now);
@@ -311,6 +316,7 @@ class Tracker {
   // parting message can still withdraw what the last leader sent since its write (`superseded`).
   double adopted_hold_until_ = 0;
   std::vector<std::string> acked_ids_;  // the last acknowledged event ids, oldest first (bounded)
+  std::vector<std::string> kept_ids_;   // the ids of the kept calls replayed since kept_replayed
   std::size_t split_cap_ = 0;  // 0 = none; else max events per batch after a 413
 
   std::string session_id_, device_id_;

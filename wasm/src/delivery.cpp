@@ -487,6 +487,7 @@ void Tracker::fail_request(std::uint32_t id, const Request& req, int status,
   const int cost = policy::attempt_cost(status);
   for (std::uint64_t seq : owned) {
     detail::QueuedEvent* e = queue_->find(seq);
+    e->failed = true;
     e->attempts = std::min(policy::max_attempts, e->attempts + cost);
     if (cost > 0 && e->attempts >= policy::max_attempts) exhausted.push_back(seq);
   }

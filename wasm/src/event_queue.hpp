@@ -29,6 +29,8 @@ struct QueuedEvent {
                               // after the page is gone, so the next page must not re-send it
   bool in_copy = false;       // outliving, yet in the copy: a page gone for good sent it into an
                               // outage at its leave (Tracker::keep_outliving_in_copy)
+  bool failed = false;        // an attempt of it failed (here or with an earlier holder: the
+                              // snapshot's "f"): its retries stay in a hidden page's copy
   bool local = false;         // this page's first attempt is still to come (tracked before load,
                               // or fire/asBeacon): a follower tab sends it itself (Role)
   bool reclaimed = false;     // a hand-over the storage refused (its mailbox write): this page

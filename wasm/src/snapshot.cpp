@@ -59,6 +59,7 @@ void append_snapshot_entry(std::string& out, const QueuedEvent& e) {
   // Events are kept serialized, so the snapshot is spliced, not re-encoded.
   out += "{\"a\":";
   detail::append_decimal(out, e.attempts);
+  if (e.failed) out += ",\"f\":1";
   out += ",\"t\":";
   append_number(out, e.enqueued_ms);
   out += ",\"e\":";
@@ -91,7 +92,7 @@ void EnvelopeTable::end(std::string& out) const {
   out += '}';
 }
 
-std::string write_snapshot(const EventQueue& queue, bool outliving, std::string_view epoch) {
+std::string write_snapshot(const EventQueue& queue, int outliving, std::string_view epoch) {
   std::string out;
   out.reserve(queue.bytes() + queue.size() * 40 + 32 + epoch.size());
   append_snapshot_head(out, epoch);
@@ -133,6 +134,8 @@ RestoredQueue read_snapshot(std::string_view text) {
       const long long attempts = leading_integer(v);
       events.back().attempts =
           attempts < 0 ? 0 : (attempts > policy::max_attempts ? policy::max_attempts : static_cast<int>(attempts));
+    } else if (path_is(path, "events.[].f")) {
+      events.back().failed = true;
     } else if (path_is(path, "events.[].t") && kind == JsonKind::number) {
       const double t = read_decimal(v);
       events.back().enqueued_ms = std::isfinite(t) ? t : 0;

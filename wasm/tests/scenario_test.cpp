@@ -270,6 +270,39 @@ TEST(Scenario, InAKnownOutageAHiddenPageKeepsItsKeepaliveRequestsInItsCopy) {
   EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "no outage known: the browser's to finish";
 }
 
+// The outage an event met is its own to carry: a page (or a tab, taking another's copy) that
+// restores it knows no outage yet, and a hidden page's copy left its retry on a keepalive request
+// out all the same (adversarial harness seed 80: a new leader, hidden, re-sent what its last
+// leaders had failed to deliver, the quota refused its later writes, and its crash lost them). An
+// event that failed before is marked in the copy ("f") and stays in a hidden page's copy while
+// its retry is on the wire; one that never failed is left out as before.
+TEST(Scenario, AnEventThatFailedBeforeStaysInAHiddenPagesCopyWhileItsRetryIsOnTheWire) {
+  std::string copy;
+  {
+    Page a;
+    a.start();
+    a.load();
+    a.track("failed", "{}", R"({"fire":true})");
+    ASSERT_EQ(a.sent.size(), 1u);
+    a.respond_last(0);  // no answer: costs no attempt unit, marks it all the same
+    copy = a.core.snapshot();
+    ASSERT_NE(copy.find(R"("f":1)"), std::string::npos) << copy;
+    a.core.track("fresh", "{}", "", a.clock(), 0, a.entropy());
+    copy = a.core.snapshot();
+  }
+  Page b;
+  b.start("{}", copy);
+  b.load();
+  ASSERT_EQ(b.sent.size(), 1u);
+  ASSERT_EQ(b.sent[0].transport, Transport::keepalive);
+  ASSERT_EQ(b.sent[0].event_count, 2u);
+  b.hide();
+  const json events = json::parse(b.core.snapshot())["events"];
+  ASSERT_EQ(events.size(), 1u) << "the retry of the failed one only";
+  EXPECT_EQ(events[0]["e"]["type"], "failed");
+  EXPECT_EQ(events[0]["f"], 1);
+}
+
 TEST(Scenario, AsBeaconUsesKeepaliveAlone) {
   Page p;
   p.start();

@@ -272,11 +272,12 @@ class Tracker {
   void settle_tabs();  // the counts the queue and requests hold
   bool holds(const std::string& id) const;   // an event of this id is queued here
   int in_key(std::string_view id) const;  // ... and snapshot() writes it (2), held but left out (1), not held (0)
-  // Whether snapshot() holds the events of requests the browser finishes after the page (keepalive):
-  // while the page is visible (its core may die before the answer), and while it is hidden in a
-  // known outage (into it they most likely fail; the page may die or its writes be refused before
-  // their answer). A leaving page's rule is its leave's (keep_outliving_in_copy).
-  bool copy_outliving() const { return !leaving_ && (!hidden_ || failures_ > 0); }
+  // Which events of requests the browser finishes after the page (keepalive) snapshot() holds
+  // (write_snapshot's `outliving`): all while the page is visible (its core may die before the
+  // answer), and while it is hidden in a known outage (into it they most likely fail; the page may
+  // die or its writes be refused before their answer); hidden, those that failed before; none
+  // once the page leaves (its leave's rule: keep_outliving_in_copy).
+  int copy_outliving() const { return leaving_ ? 0 : !hidden_ || failures_ > 0 ? 2 : 1; }
   // Follower: moves what the leader must deliver into the handover effect (`everything`: all
   // pending events and those on a plain fetch that dies with a leaving page).
   void hand_over(bool everything, const Clock& now);

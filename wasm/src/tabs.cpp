@@ -145,7 +145,7 @@ void Tracker::kept_replayed(std::vector<std::string> keys, const Clock& now) {
 void Tracker::resign(bool stored, const Clock& now) {
   TabProtocol::Out out;
   const bool led = tabs_.leader();
-  tabs_.resign(stored, led ? snapshot() : std::string(), now.wall_ms, effects_.tabs, out);
+  tabs_.resign(stored, led ? snapshot() : std::string(), now.wall_ms, effects_.tabs, out, failures_ == 0);
   apply_tabs(out, now);
   // A leader whose leave's write the storage refused: what it cannot hand over (reclaimed) goes
   // now, as a follower's leave sends it (flush_unload_safe).

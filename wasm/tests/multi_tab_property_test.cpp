@@ -603,6 +603,11 @@ class Checker : public sim::Observer {
       std::set<std::string> still;
       if (auto q = b_.storage.truth_value(SimBrowser::queue_key()))
         for (const std::string& id : sim::snapshot_ids(*q)) still.insert(id);
+      // Mailbox keys it took in and delivered: their removal dropped (a detached close) or not
+      // yet due (no write since), the next leader's election reads them.
+      for (const auto& [key, slot] : b_.storage.truth)
+        if (slot.value && key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0)
+          for (std::string& id : sim::snapshot_ids(*slot.value)) still.insert(std::move(id));
       for (const auto& [key, k] : b_.kept_truth())  // kept calls it replayed
         for (const auto& [id, e] : events_)
           if (e.origin == -2 && k.find(id) != std::string::npos) still.insert(id);
@@ -896,6 +901,14 @@ class Checker : public sim::Observer {
     return out;
   }
 
+  bool in_pending(int tab, const std::string& id) const {
+    const auto p = pending_.find(tab);
+    if (p == pending_.end()) return false;
+    for (const auto& [n, ids] : p->second)
+      if (std::find(ids.begin(), ids.end(), id) != ids.end()) return true;
+    return false;
+  }
+
   bool in_mailbox(const std::string& id) const {
     for (const auto& [key, slot] : b_.storage.truth)
       if (slot.value && key.compare(0, SimBrowser::mailbox_prefix().size(), SimBrowser::mailbox_prefix()) == 0 &&
@@ -951,8 +964,10 @@ class Checker : public sim::Observer {
       // Its answer lost: the core keeps it pending; a handed-off beacon is the browser's.
       if (s.handed_off > stats_before_.handed_off) continue;
       // Handed over in an earlier call while a request still carried it (its answer now takes it
-      // off the wire): a mailbox in storage holds it, for a leader to take in.
-      if (in_mailbox(id)) continue;
+      // off the wire): a mailbox in storage holds it, for a leader to take in, or this tab's own
+      // hand-over still awaiting its confirmation (a request re-sent at a leave, both answered
+      // after a return from the back/forward cache: the first answer hands its events over).
+      if (in_mailbox(id) || in_pending(t.index, id)) continue;
       // Left in a call a glue exception cut short: where it went was among the dropped effects.
       if (glue_cut_) {
         glue_hit_.insert(id);

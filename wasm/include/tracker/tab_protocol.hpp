@@ -174,7 +174,10 @@ class TabProtocol {
   // A leader also posts `queue` (its last snapshot) to the followers: the next leader's read of
   // the shared key can be older than this write (another renderer's copy of localStorage catches
   // up late: e2e saw a read 560 ms after the write miss its last 10 adoptions); it takes both in.
-  void resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out);
+  // `finish`: no outage is known, so what rides its keepalive requests is the browser's to finish:
+  // adoptions and keys still awaiting those answers (the leave's write left them out) are
+  // confirmed / released for good, as a resigning leader cannot wait for the answers.
+  void resign(bool stored, std::string queue, double wall_ms, TabEffects& fx, Out& out, bool finish = false);
   // pageshow from the back/forward cache: back in the election, as a follower until elected.
   void show(double wall_ms, double mono_ms, TabEffects& fx);
   // destroy(): out of the election for good; un-confirmed hand-overs go to mailbox keys; a leader

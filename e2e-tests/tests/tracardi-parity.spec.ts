@@ -301,6 +301,19 @@ test('trackExternalLinks: the opened page gets __tr_pid, the link keeps its orig
   const [ev] = await collector.waitFor('links-view');
   // The profile is known once the first answer came (the link gets nothing before).
   await expect.poll(() => page.evaluate(() => localStorage.getItem('__tr_pid'))).toBe(JSON.stringify(ev.profile));
+  // The decoration is wired once the extras chunk arrived, which under load can be after that
+  // answer (CI, session 18: the click came first). A probe link's click, its navigation
+  // prevented, tells: it is decorated only once the listener is there.
+  await expect.poll(() => page.evaluate(() => {
+    const a = document.createElement('a');
+    a.href = 'http://localhost/probe';
+    document.body.appendChild(a);
+    let seen = '';
+    a.addEventListener('click', (e) => { seen = a.href; e.preventDefault(); });
+    a.click();
+    a.remove();
+    return seen.includes('__tr_pid=');
+  })).toBe(true);
   const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#partner')]);
   await popup.waitForLoadState('commit');
   const opened = new URL(popup.url());

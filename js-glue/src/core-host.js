@@ -100,7 +100,7 @@ export function createHost(deps) {
   const page = createPageSync(env, core, trackerOptions, deps);
   const persist = createPersistence(env, core, storage, identity, life, {
     crash, guard, session,
-    seen: () => tabs && apply(core.tabFact(FACT.key, storage.read(), '', 0, wall(), mono())),
+    seen: () => tabs && apply(core.tabFact(FACT.key, storage.head(), '', 0, wall(), mono())),
     written: (ok) => tabs && apply(core.tabFact(FACT.persisted, '', '', ok ? 1 : 0, wall(), mono())),
   });
   const apply = createEffects({

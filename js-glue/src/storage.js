@@ -31,8 +31,10 @@ export function createStorage(env, sourceId) {
         ...lsKeys(env, (k) => k.startsWith(mailbox) || k === legacy || k.startsWith(legacy + ':'))
           .map((k) => ({ key: k, text: lsGet(env, k) || '' }))];
     },
-    // The shared key as this tab's copy of localStorage holds it ('' when none).
-    read() { return lsGet(env, key) || ''; },
+    // The start of the shared key as this tab's copy of localStorage holds it ('' when none): the
+    // writer's mark ("g", the snapshot's second field) is all the core reads of it before a write,
+    // and the whole copy (up to 1 MB) would cross into wasm memory at every persist.
+    head() { return (lsGet(env, key) || '').slice(0, 128); },
     release(keys) {
       for (const k of keys) if (k !== key) lsRemove(env, k);
     },

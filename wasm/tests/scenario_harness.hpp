@@ -160,6 +160,8 @@ struct Page {
     for (const auto& e : b["events"]) out.push_back(e["id"]);
     return out;
   }
+  // How many events the page's copy (snapshot()) holds now.
+  std::size_t copied() const { return json::parse(core.snapshot())["events"].size(); }
   bool logged(const std::string& needle) const {
     for (const auto& l : logs)
       if (l.message.find(needle) != std::string::npos) return true;

@@ -224,7 +224,7 @@ TEST(Scenario, UnloadBudgetSendsWhatFitsAndKeepsTheRest) {
   EXPECT_GT(keepalive_bytes, 0u);
   EXPECT_LE(keepalive_bytes, policy::keepalive_budget_bytes);
   // Everything else is in the snapshot for the next page; what rides keepalive is the browser's.
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 10u - keepalive_events);
+  EXPECT_EQ(p.copied(), 10u - keepalive_events);
 }
 
 // A visible page's live keepalive request keeps its events in the page's copy until answered (its
@@ -237,9 +237,9 @@ TEST(Scenario, ALiveKeepaliveRequestStaysInTheCopyUntilThePageIsHidden) {
   p.track("e", "{}", R"({"fire":true})");
   ASSERT_EQ(p.sent.size(), 1u);
   ASSERT_EQ(p.sent[0].transport, Transport::keepalive);
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 1u) << "visible: kept until answered";
+  EXPECT_EQ(p.copied(), 1u) << "visible: kept until answered";
   p.hide();
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "hidden: the browser's to finish";
+  EXPECT_EQ(p.copied(), 0u) << "hidden: the browser's to finish";
 }
 
 // In a known outage (the last answer a failure), a hidden page's copy keeps the events of its
@@ -260,14 +260,14 @@ TEST(Scenario, InAKnownOutageAHiddenPageKeepsItsKeepaliveRequestsInItsCopy) {
   for (int i = 0; i < 1000 && p.sent.size() < 2; ++i) p.advance(100);
   ASSERT_EQ(p.sent.size(), 2u) << "retried once its backoff ran out";
   ASSERT_EQ(p.sent[1].transport, Transport::keepalive) << "a hidden page's request";
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 1u) << "kept: the outage goes on";
+  EXPECT_EQ(p.copied(), 1u) << "kept: the outage goes on";
   // The outage ends: the copy leaves a hidden page's keepalive requests out again.
   p.respond_last(200);
   ASSERT_EQ(p.core.stats().queued, 0u) << "delivered";
   p.track("g", "{}", R"({"fire":true})");
   ASSERT_EQ(p.sent.size(), 3u);
   ASSERT_EQ(p.sent[2].transport, Transport::keepalive);
-  EXPECT_EQ(json::parse(p.core.snapshot())["events"].size(), 0u) << "no outage known: the browser's to finish";
+  EXPECT_EQ(p.copied(), 0u) << "no outage known: the browser's to finish";
 }
 
 // The outage an event met is its own to carry: a page (or a tab, taking another's copy) that

@@ -209,13 +209,9 @@ TEST(TabProtocol, AnAcknowledgedHandOverIsKeptUntilThisTabsViewShowsTheWrite) {
 // leader's page closed (its writes dropped): lost (the multi-tab harness, adversarial seed 33).
 // The leader answers "held" (alive) until the events are settled: delivered (final) or back in
 // its queue and written ("w").
-TEST(TabProtocol, AHandOverOnAHiddenLeadersKeepaliveRequestIsNotConfirmedUntilItsAnswer) {
-  Tab leader, follower;
-  leader.start();
-  follower.start();
-  elect_now(leader);
-  leader.core.on_load(leader.clock());
-  leader.take();
+// A hidden leader takes in a follower's deferred event and sends it, on keepalive: at once, after
+// a settle, or once its backoff ran out. Returns the hand-over; `sends` gets the leader's requests.
+TabMessage hidden_leader_sends_a_hand_over(Tab& leader, Tab& follower, std::vector<SendEffect>& sends) {
   leader.core.on_hidden(leader.clock());
   leader.take();
   follower.core.on_load(follower.clock());
@@ -223,12 +219,24 @@ TEST(TabProtocol, AHandOverOnAHiddenLeadersKeepaliveRequestIsNotConfirmedUntilIt
   follower.core.track("handed", "{}", "", follower.clock(), 0, follower.entropy());
   const TabMessage handover = *find_post(follower.take(), TabMessage::Kind::handover);
   leader.core.on_message(handover, leader.clock());
-  std::vector<SendEffect> sends = leader.take().sends;
-  for (int i = 0; i < 100 && sends.empty(); ++i) {  // at once, or after a settle
-    leader.now += 10;
+  sends = leader.take().sends;
+  for (int i = 0; i < 2000 && sends.empty(); ++i) {
+    leader.now += 50;
     leader.core.on_wake(leader.clock(), leader.entropy());
     sends = leader.take().sends;
   }
+  return handover;
+}
+
+TEST(TabProtocol, AHandOverOnAHiddenLeadersKeepaliveRequestIsNotConfirmedUntilItsAnswer) {
+  Tab leader, follower;
+  leader.start();
+  follower.start();
+  elect_now(leader);
+  leader.core.on_load(leader.clock());
+  leader.take();
+  std::vector<SendEffect> sends;
+  const TabMessage handover = hidden_leader_sends_a_hand_over(leader, follower, sends);
   ASSERT_EQ(sends.size(), 1u) << "a hidden leader sends what it took in";
   EXPECT_EQ(sends[0].transport, Transport::keepalive);
   leader.core.on_persisted(true, leader.clock());
@@ -268,19 +276,8 @@ TEST(TabProtocol, AResigningLeaderConfirmsAHandOverOnItsKeepaliveRequestOutsideA
       leader.take();
       leader.now += policy::backoff_cap_ms * 2;
     }
-    leader.core.on_hidden(leader.clock());
-    leader.take();
-    follower.core.on_load(follower.clock());
-    follower.take();
-    follower.core.track("handed", "{}", "", follower.clock(), 0, follower.entropy());
-    const TabMessage handover = *find_post(follower.take(), TabMessage::Kind::handover);
-    leader.core.on_message(handover, leader.clock());
-    std::vector<SendEffect> sends = leader.take().sends;
-    for (int i = 0; i < 2000 && sends.empty(); ++i) {  // at once, after a settle, or the backoff
-      leader.now += 50;
-      leader.core.on_wake(leader.clock(), leader.entropy());
-      sends = leader.take().sends;
-    }
+    std::vector<SendEffect> sends;
+    const TabMessage handover = hidden_leader_sends_a_hand_over(leader, follower, sends);
     ASSERT_FALSE(sends.empty());
     EXPECT_EQ(sends.back().transport, Transport::keepalive);
     leader.core.on_persisted(true, leader.clock());

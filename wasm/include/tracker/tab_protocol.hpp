@@ -58,8 +58,8 @@ enum class LockOp { none, request, steal, release };
 // consent and reset: not the tab protocol's, facts of the page (consent, n: Consent; reset, a: 32
 // hex digits of entropy for the new ids) that share this one binding entry (each binding function
 // costs the wasm its argument conversions).
-// key, a: the shared key as the host's view holds it, reported before each write of the leader's
-// copy (Tracker::on_key).
+// key, a: the shared key as the host's view holds it (its start will do: only the writer's mark is
+// read), reported before each write of the leader's copy (Tracker::on_key).
 enum class TabFact { lock = 1, lease, message, storage, stored, persisted, kept, resign, rejoin, leave, unwritten, kept_stored, consent, reset, key };
 
 // How the host's lock request ended or changed.
